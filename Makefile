@@ -1,0 +1,54 @@
+# newsdiffs — `make help` lists the targets. The two set-up commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-postgres test-sqlite lint format migrate clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+migrate: $(VENV)/.installed ## Create or update the database
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate ## Install, migrate and run web (127.0.0.1:8000) + worker + beat in the foreground; Ctrl-C stops all
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile --no-prefix start 2>&1 || test $$? -eq 130
+
+test: $(VENV)/.installed-dev ## Install test requirements and run the whole suite on Postgres, then on SQLite
+	$(MAKE) --no-print-directory test-postgres test-sqlite
+
+test-postgres: $(VENV)/.installed-dev ## The suite on Postgres (TEST_DATABASE_URL) and Redis (TEST_REDIS_URL)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) NEWSDIFFS_VAR_DIR=$(CURDIR)/var/test-postgres \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+test-sqlite: $(VENV)/.installed-dev ## The suite on SQLite (Celery still on real Redis)
+	DATABASE_URL= REDIS_URL=$(TEST_REDIS_URL) NEWSDIFFS_VAR_DIR=$(CURDIR)/var/test-sqlite \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev ## ruff: lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev ## ruff: fix what can be fixed and format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## Remove the virtualenv and var/ (the local database and broker)
+	rm -rf $(VENV) var

@@ -1,0 +1,98 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from articles.canonical import InvalidURL, canonical_url
+from articles.models import Article, Source, Version
+from articles.tasks import check_soon
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "homepage", "active")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name", "slug")
+
+
+class ArticleAddForm(forms.ModelForm):
+    """Staff paste a URL; it is stored in canonical form so its variants are one article."""
+
+    class Meta:
+        model = Article
+        fields = ("url", "source")
+
+    def clean_url(self) -> str:
+        try:
+            url = canonical_url(self.cleaned_data["url"])
+        except InvalidURL as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if Article.objects.filter(url=url).exists():
+            raise forms.ValidationError("This article is already tracked.")
+        return url
+
+
+class VersionInline(admin.TabularInline):
+    model = Version
+    fields = ("number", "fetched_at", "title", "content_hash", "extractor", "extractor_version")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        return False
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "source", "status", "version_count", "last_changed_at", "next_check_at")
+    list_filter = ("status", "source")
+    search_fields = ("url", "title")
+    list_select_related = ("source",)
+    readonly_fields = (
+        "url", "first_seen_at", "last_changed_at", "last_checked_at", "consecutive_failures", "last_error",
+        "etag", "last_modified", "body_hash", "version_count", "title",
+    )  # fmt: skip
+    inlines = (VersionInline,)
+    actions = ("check_now",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        if obj is None:
+            kwargs["form"] = ArticleAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None):  # type: ignore[no-untyped-def]
+        return self.readonly_fields if obj else ()
+
+    def get_fields(self, request: HttpRequest, obj: Article | None = None):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return ("url", "source")
+        return super().get_fields(request, obj)
+
+    def get_inlines(self, request: HttpRequest, obj: Article | None = None):  # type: ignore[no-untyped-def]
+        return self.inlines if obj else ()
+
+    def save_model(self, request: HttpRequest, obj: Article, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            check_soon(obj)
+
+    @admin.action(description="Check the selected articles now")
+    def check_now(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        queued = sum(check_soon(article) for article in queryset)
+        self.message_user(request, f"{queued} check(s) queued.", messages.SUCCESS)
+
+
+@admin.register(Version)
+class VersionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "article", "number", "fetched_at")
+    list_select_related = ("article",)
+    search_fields = ("title",)
+    readonly_fields = (
+        "article", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",
+        "extractor_version",
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

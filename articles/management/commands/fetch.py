@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from articles.canonical import InvalidURL, canonical_url
+from articles.checking import check_article
+from articles.models import Article
+
+
+class Command(BaseCommand):
+    help = "Check one tracked article now, in this process, and print what happened."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("article", metavar="URL_OR_ID")
+
+    def handle(self, *args: object, article: str, **options: object) -> None:
+        found = self._find(article)
+        outcome = check_article(found)
+        self.stdout.write(f"article {found.pk}: {outcome}")
+        if outcome.kind == "error":
+            raise CommandError(outcome.reason, returncode=2)
+
+    def _find(self, ref: str) -> Article:
+        if ref.isdigit():
+            found = Article.objects.filter(pk=int(ref)).first()
+        else:
+            try:
+                found = Article.objects.filter(url=canonical_url(ref)).first()
+            except InvalidURL as exc:
+                raise CommandError(str(exc)) from None
+        if found is None:
+            raise CommandError(f"{ref} is not tracked; add it with: manage.py track URL")
+        return found

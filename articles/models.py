@@ -1,0 +1,216 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import scheduling
+from articles.canonical import canonical_url
+from articles.extraction import Extraction
+from articles.fetching import FetchError, FetchResult
+from articles.normalising import ArticleText
+
+
+class Source(models.Model):
+    """A publication. Feeds and discovery will hang off it."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    homepage = models.URLField(max_length=2048, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def due(self, now: datetime) -> "ArticleQuerySet":
+        return self.filter(status=Article.Status.ACTIVE, next_check_at__lte=now)
+
+    def claim_due(self, now: datetime, limit: int) -> list[int]:
+        """Claim up to ``limit`` due articles, most overdue first, so no other sweep dispatches them.
+
+        On Postgres, FOR UPDATE SKIP LOCKED lets concurrent sweeps (two beats by mistake) take disjoint
+        rows; SQLite takes the write lock at BEGIN, so sweeps there simply run one after the other.
+        """
+        with transaction.atomic():
+            ids = list(
+                self.due(now)
+                .order_by("next_check_at")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:limit]
+            )
+            if ids:
+                self.filter(pk__in=ids).update(next_check_at=scheduling.claim_until(now))
+        return ids
+
+    def track(self, url: str, source: Source | None = None) -> tuple["Article", bool]:
+        """Start tracking ``url`` (any variant of it); raises InvalidURL with a reason for people."""
+        return self.get_or_create(
+            url=canonical_url(url), defaults={"source": source, "next_check_at": timezone.now()}
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        STOPPED = "stopped", "Stopped"
+        GONE = "gone", "Gone"
+        FAILING = "failing", "Failing"
+
+    url = models.CharField(max_length=2048, unique=True, help_text="Canonical URL of the article.")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    title = models.TextField(blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_changed_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    etag = models.CharField(max_length=512, blank=True)
+    last_modified = models.CharField(max_length=64, blank=True)
+    # Hash of the raw bytes last fetched: identical bytes need no parsing to know nothing changed.
+    body_hash = models.CharField(max_length=64, blank=True)
+    # Kept in step with the versions so lists of articles never count rows per article.
+    version_count = models.PositiveIntegerField(default=0)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_check_at"], name="article_due_idx", condition=Q(status="active")),
+            models.Index(fields=["-last_changed_at"], name="article_last_changed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    def get_absolute_url(self) -> str:
+        return reverse("article", args=[self.pk])
+
+    @property
+    def change_count(self) -> int:
+        return max(self.version_count - 1, 0)
+
+    def latest_version(self) -> "Version | None":
+        return self.versions.order_by("-number").first()
+
+    def claim_now(self, now: datetime | None = None) -> bool:
+        """Claim this article for an immediate check unless a check is already claimed (conditional UPDATE)."""
+        now = now or timezone.now()
+        not_claimed = Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
+        claimed = (
+            Article.objects.filter(not_claimed, pk=self.pk)
+            .exclude(status=Article.Status.STOPPED)
+            .update(next_check_at=scheduling.claim_until(now))
+        )
+        return claimed == 1
+
+    def _locked(self) -> "Article":
+        return Article.objects.select_for_update().get(pk=self.pk)
+
+    def _record_success(self, fetched: FetchResult, now: datetime) -> None:
+        self.last_checked_at = now
+        self.consecutive_failures = 0
+        self.last_error = ""
+        self.etag = fetched.etag
+        self.last_modified = fetched.last_modified
+        if self.status in (Article.Status.FAILING, Article.Status.GONE):
+            self.status = Article.Status.ACTIVE
+        active = self.status == Article.Status.ACTIVE
+        self.next_check_at = scheduling.next_check_after_success(now) if active else None
+
+    def record_unchanged(self, fetched: FetchResult, now: datetime) -> None:
+        with transaction.atomic():
+            article = self._locked()
+            article._record_success(fetched, now)
+            if not fetched.not_modified:
+                article.body_hash = fetched.body_hash
+            article.save()
+        self.refresh_from_db()
+
+    def store_if_changed(
+        self, text: ArticleText, extraction: Extraction, fetched: FetchResult, now: datetime
+    ) -> "Version | None":
+        """Store ``text`` as the next version unless it equals the latest one; either way, schedule.
+
+        The row lock serialises concurrent checks of one article, so the same content is never stored
+        twice; the unique (article, number) constraint backs that up.
+        """
+        with transaction.atomic():
+            article = self._locked()
+            latest = article.latest_version()
+            version = None
+            if latest is None or latest.content_hash != text.content_hash:
+                version = Version.objects.create(
+                    article=article,
+                    number=0 if latest is None else latest.number + 1,
+                    fetched_at=now,
+                    title=text.title,
+                    byline=text.byline,
+                    paragraphs=list(text.paragraphs),
+                    content_hash=text.content_hash,
+                    extractor=extraction.extractor,
+                    extractor_version=extraction.extractor_version,
+                )
+                article.title = text.title
+                article.last_changed_at = now
+                article.version_count = version.number + 1
+            article._record_success(fetched, now)
+            article.body_hash = fetched.body_hash
+            article.save()
+        self.refresh_from_db()
+        return version
+
+    def record_failure(self, error: FetchError, now: datetime) -> None:
+        """Count the failure, back off, and give up on a page that is gone or keeps failing."""
+        with transaction.atomic():
+            article = self._locked()
+            article.last_checked_at = now
+            article.consecutive_failures += 1
+            article.last_error = error.reason[:2000]
+            if error.status in (404, 410) and article.consecutive_failures >= settings.TRACK_GONE_AFTER:
+                article.status, article.next_check_at = Article.Status.GONE, None
+            elif article.consecutive_failures >= settings.TRACK_MAX_FAILURES:
+                article.status, article.next_check_at = Article.Status.FAILING, None
+            elif article.status == Article.Status.ACTIVE:
+                article.next_check_at = scheduling.next_check_after_failure(now, article.consecutive_failures)
+            article.save()
+        self.refresh_from_db()
+
+
+class Version(models.Model):
+    """The article's text as it stood from ``fetched_at``; numbered 0, 1, 2, … per article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    fetched_at = models.DateTimeField()
+    title = models.TextField()
+    byline = models.TextField(blank=True)
+    paragraphs = models.JSONField(default=list)
+    content_hash = models.CharField(max_length=64)
+    extractor = models.CharField(max_length=50)
+    extractor_version = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="version_number_unique_per_article"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("version", args=[self.article_id, self.number])
+
+    @property
+    def text(self) -> ArticleText:
+        return ArticleText(self.title, self.byline, tuple(self.paragraphs))

@@ -1,0 +1,48 @@
+from functools import partial
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from articles import checking
+from articles.models import Article
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=5,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+)
+def check_article(article_id: int) -> str:
+    """Check one article. Safe to run twice or concurrently: the store step locks the article row."""
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        return "article deleted"
+    return str(checking.check_article(article))
+
+
+def enqueue_check_on_commit(article_id: int) -> None:
+    transaction.on_commit(partial(check_article.delay, article_id))
+
+
+@shared_task(acks_late=True)
+def sweep_due_articles() -> int:
+    """Claim a bounded batch of due articles and enqueue their checks once the claim is committed."""
+    with transaction.atomic():
+        ids = Article.objects.claim_due(timezone.now(), settings.TRACK_SWEEP_BATCH)
+        for article_id in ids:
+            enqueue_check_on_commit(article_id)
+    return len(ids)
+
+
+def check_soon(article: Article) -> bool:
+    """Claim ``article`` and enqueue its check now, unless a check of it is already under way."""
+    with transaction.atomic():
+        claimed = article.claim_now()
+        if claimed:
+            enqueue_check_on_commit(article.pk)
+    return claimed

@@ -1,0 +1,53 @@
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from articles.tests.support import LocalSite
+
+
+@pytest.fixture
+def local_site() -> Iterator[LocalSite]:
+    site = LocalSite()
+    site.thread.start()
+    yield site
+    site.server.shutdown()
+    site.server.server_close()
+
+
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def _is_local(address: object) -> bool:
+    if isinstance(address, str | bytes):  # a Unix socket path
+        return True
+    host = str(address[0]) if isinstance(address, tuple) else ""
+    return host.startswith("127.") or host in LOCAL_NAMES
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network_beyond_loopback() -> Iterator[None]:
+    """Fail any test that would send a packet, DNS query included, anywhere but 127.0.0.0/8."""
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def connect(self: socket.socket, address: object) -> None:
+        if not _is_local(address):
+            raise OSError(f"test tried to connect to {address!r}: only 127.0.0.0/8 is allowed")
+        return real_connect(self, address)
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if host is not None and not _is_local((host,)):
+            raise OSError(f"test tried to resolve {host!r}: only local names are allowed")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    yield
+    socket.socket.connect = real_connect  # type: ignore[method-assign]
+    socket.getaddrinfo = real_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _fetch_from_loopback_only(settings) -> None:  # type: ignore[no-untyped-def]
+    """Tests fetch from their own site on 127.0.0.1; everything else stays refused."""
+    settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]

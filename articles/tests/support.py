@@ -1,0 +1,81 @@
+"""Test support: a local web site on 127.0.0.1 whose pages a test can rewrite between checks."""
+
+import socket
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+
+@dataclass
+class Page:
+    body: bytes | str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up early (the fetcher's size cap does) is not a server error."""
+
+
+class LocalSite:
+    """An HTTP server on 127.0.0.1 serving ``pages`` (path → Page); records every request it gets."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, Page] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        # When set, every response waits here: a test makes concurrent fetches overlap with it.
+        self.barrier: threading.Barrier | None = None
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                site.requests.append((self.path, dict(self.headers)))
+                if site.barrier is not None:
+                    site.barrier.wait(timeout=10)
+                page = site.pages.get(self.path) or Page("not found", status=404)
+                body = page.body.encode("utf-8") if isinstance(page.body, str) else page.body
+                self.send_response(page.status)
+                for name, value in page.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def serve(self, path: str, body: bytes | str, **kwargs: object) -> str:
+        self.pages[path] = Page(body, **kwargs)  # type: ignore[arg-type]
+        return self.url(path)
+
+
+def article_html(headline: str, paragraphs: list[str], byline: str = "By Jane Roe", churn: str = "") -> str:
+    """A news page with chrome around the story; ``churn`` varies the chrome only."""
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"""<!doctype html><html><head><title>{headline} | The Daily Test</title>
+<meta name="author" content="Jane Roe"></head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><header><h1>{headline}</h1><p class="byline">{byline}</p></header>
+{body}
+<div class="share-tools">Share this {churn}</div></article>
+<aside class="related"><a href="/other">Related story {churn}</a></aside>
+<footer>© The Daily Test {churn}</footer></body></html>"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

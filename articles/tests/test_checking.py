@@ -1,0 +1,129 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import override_settings
+
+from articles.checking import check_article
+from articles.models import Article
+from articles.tests.support import LocalSite, article_html
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.django_db
+
+
+def tracked(site: LocalSite, path: str = "/story") -> Article:
+    article, _ = Article.objects.track(site.url(path))
+    return article
+
+
+def test_first_check_stores_version_zero(local_site: LocalSite) -> None:
+    local_site.serve("/story", article_html("Mayor opens bridge", ["It opened.", "Crowds came."]))
+    article = tracked(local_site)
+    with time_machine.travel(NOW, tick=False):
+        outcome = check_article(article)
+    assert str(outcome) == "new version 0"
+    version = article.versions.get()
+    assert (version.number, version.title, version.byline) == (0, "Mayor opens bridge", "By Jane Roe")
+    assert version.paragraphs == ["It opened.", "Crowds came."]
+    assert version.fetched_at == NOW
+    assert (version.extractor, version.extractor_version) == ("generic", "1")
+    article.refresh_from_db()
+    assert article.title == "Mayor opens bridge"
+    assert article.last_changed_at == article.last_checked_at == NOW
+    assert article.next_check_at == NOW + timedelta(minutes=15)
+    assert article.version_count == 1
+
+
+def test_chrome_churn_stores_nothing(local_site: LocalSite) -> None:
+    local_site.serve("/story", article_html("H", ["Body."], churn="ad 1"))
+    article = tracked(local_site)
+    check_article(article)
+    for n in range(2, 6):
+        local_site.serve("/story", article_html("H", ["Body."], churn=f"ad {n}, {n * 1000} views"))
+        assert str(check_article(article)) == "unchanged"
+    assert article.versions.count() == 1
+
+
+def test_identical_bytes_skip_extraction(local_site: LocalSite) -> None:
+    local_site.serve("/story", article_html("H", ["Body."]))
+    article = tracked(local_site)
+    check_article(article)
+    assert str(check_article(article)) == "unchanged (identical bytes)"
+
+
+def test_304_means_unchanged_and_validators_are_kept(local_site: LocalSite) -> None:
+    local_site.serve("/story", article_html("H", ["Body."]), headers={"Content-Type": "text/html", "ETag": '"a"'})
+    article = tracked(local_site)
+    check_article(article)
+    assert article.etag == '"a"'
+    local_site.serve("/story", "", status=304, headers={"ETag": '"a"'})
+    assert str(check_article(article)) == "unchanged (not modified)"
+    assert local_site.requests[-1][1]["If-None-Match"] == '"a"'
+
+
+def test_each_edit_is_the_next_version(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    texts = [("H", ["One."]), ("H", ["One!"]), ("New H", ["One!"]), ("New H", ["One!", "Two."])]
+    for headline, paragraphs in texts:
+        local_site.serve("/story", article_html(headline, paragraphs))
+        check_article(article)
+    versions = list(article.versions.order_by("number"))
+    assert [v.number for v in versions] == [0, 1, 2, 3]
+    assert [(v.title, v.paragraphs) for v in versions] == [(h, p) for h, p in texts]
+    hashes = [v.content_hash for v in versions]
+    assert all(a != b for a, b in zip(hashes, hashes[1:], strict=False))
+    assert article.change_count == 3
+
+
+def test_a_page_with_no_text_is_an_error_not_an_empty_version(local_site: LocalSite) -> None:
+    local_site.serve("/story", "<html><body><nav>Home</nav></body></html>")
+    article = tracked(local_site)
+    outcome = check_article(article)
+    assert outcome.kind == "error"
+    assert "no article text" in outcome.reason
+    assert article.versions.count() == 0
+    assert article.consecutive_failures == 1
+
+
+@override_settings(TRACK_CHECK_INTERVAL=600, TRACK_BACKOFF_MAX=3600)
+def test_failures_back_off_and_success_resets(local_site: LocalSite) -> None:
+    local_site.serve("/story", "down", status=503)
+    article = tracked(local_site)
+    delays = []
+    for _ in range(4):
+        with time_machine.travel(NOW, tick=False):
+            assert check_article(article).kind == "error"
+        delays.append(article.next_check_at - NOW)
+    assert delays == [timedelta(seconds=s) for s in (600, 1200, 2400, 3600)]
+    assert article.last_error == "HTTP 503"
+    assert article.status == Article.Status.ACTIVE
+    local_site.serve("/story", article_html("H", ["Back."]))
+    with time_machine.travel(NOW, tick=False):
+        check_article(article)
+    assert (article.consecutive_failures, article.last_error) == (0, "")
+    assert article.next_check_at == NOW + timedelta(seconds=600)
+
+
+@override_settings(TRACK_GONE_AFTER=3)
+def test_a_page_that_stays_404_is_gone_and_keeps_its_history(local_site: LocalSite) -> None:
+    local_site.serve("/story", article_html("H", ["Body."]))
+    article = tracked(local_site)
+    check_article(article)
+    local_site.serve("/story", "missing", status=404)
+    for _ in range(3):
+        check_article(article)
+    assert article.status == Article.Status.GONE
+    assert article.next_check_at is None
+    assert article.versions.count() == 1
+
+
+@override_settings(TRACK_MAX_FAILURES=2)
+def test_a_page_that_keeps_failing_is_marked_failing(local_site: LocalSite) -> None:
+    local_site.serve("/story", b"GIF89a", headers={"Content-Type": "image/gif"})
+    article = tracked(local_site)
+    check_article(article)
+    check_article(article)
+    assert article.status == Article.Status.FAILING
+    assert "not an HTML page" in article.last_error
+    assert article.next_check_at is None

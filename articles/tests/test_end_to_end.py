@@ -1,0 +1,88 @@
+"""The whole path with a real Celery worker on the configured broker (Redis in `make test`).
+
+track → check → version 0; the schedule comes round (beat's sweep task) with only chrome changed → no new
+version; one word edited → version 1; headline rewritten → version 2; the pages show it all.
+"""
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from bs4 import BeautifulSoup
+from celery.contrib.testing.worker import start_worker
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from articles.models import Article
+from articles.tasks import sweep_due_articles
+from articles.tests.support import LocalSite, article_html
+from newsdiffs.celery import app
+
+PARAGRAPHS = ["The council approved the plan on Tuesday after a long debate.", "Work starts next spring."]
+
+
+@pytest.fixture
+def celery_worker() -> Iterator[None]:
+    app.control.purge()  # tasks left in the broker by an earlier run must not run against this database
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"):
+        yield
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the worker")
+        time.sleep(0.05)
+
+
+def next_scheduled_check(article: Article) -> None:
+    """Let the schedule come round: the article falls due and beat's sweep task goes to the worker."""
+    checked_before = Article.objects.get(pk=article.pk).last_checked_at
+    Article.objects.filter(pk=article.pk).update(next_check_at=timezone.now())
+    sweep_due_articles.delay()
+    wait_for(lambda: Article.objects.get(pk=article.pk).last_checked_at != checked_before)
+
+
+def highlighted(html: str) -> dict[str, list[str]]:
+    soup = BeautifulSoup(html, "lxml")
+    return {tag: [node.get_text() for node in soup.find_all(tag)] for tag in ("del", "ins")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tracking_a_page_records_each_real_edit_once(local_site: LocalSite, celery_worker: None) -> None:
+    url = local_site.serve("/story", article_html("Council approves plan", PARAGRAPHS, churn="ad 1"))
+    call_command("track", url)
+    article = Article.objects.get(url=url)
+    wait_for(lambda: article.versions.count() == 1)
+
+    local_site.serve("/story", article_html("Council approves plan", PARAGRAPHS, churn="ad 2, 1,024 views"))
+    next_scheduled_check(article)
+    assert article.versions.count() == 1
+
+    edited = [PARAGRAPHS[0].replace("Tuesday", "Wednesday"), PARAGRAPHS[1]]
+    local_site.serve("/story", article_html("Council approves plan", edited, churn="ad 3"))
+    next_scheduled_check(article)
+    assert article.versions.count() == 2
+
+    local_site.serve("/story", article_html("Council rejects plan", edited, churn="ad 4"))
+    next_scheduled_check(article)
+    assert article.versions.count() == 3
+    assert list(article.versions.order_by("number").values_list("number", "title")) == [
+        (0, "Council approves plan"),
+        (1, "Council approves plan"),
+        (2, "Council rejects plan"),
+    ]
+
+    client = Client()
+    page = client.get(f"/articles/{article.pk}/")
+    assert page.status_code == 200
+    listed = BeautifulSoup(page.content, "lxml").select("ol.versions > li")
+    assert [item.a.get_text() for item in listed] == ["v2", "v1", "v0"]
+    assert "Changed</dt><dd>2 times" in page.content.decode()
+
+    body_diff = client.get(f"/articles/{article.pk}/diff/0/1/")
+    assert highlighted(body_diff.content.decode()) == {"del": ["Tuesday"], "ins": ["Wednesday"]}
+    headline_diff = client.get(f"/articles/{article.pk}/diff/1/2/")
+    assert highlighted(headline_diff.content.decode()) == {"del": ["approves"], "ins": ["rejects"]}

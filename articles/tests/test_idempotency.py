@@ -1,0 +1,110 @@
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from articles import tasks
+from articles.checking import check_article
+from articles.models import Article, Version
+from articles.tests.support import LocalSite, article_html
+
+
+def run_in_threads(*targets: Callable[[], object]) -> list[object]:
+    """Run each target in its own thread (so its own database connection) and return their results."""
+    results: list[object] = [None] * len(targets)
+    errors: list[BaseException] = []
+
+    def runner(index: int, target: Callable[[], object]) -> None:
+        try:
+            results[index] = target()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, t)) for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_check_twice_at_once_stores_one_version(local_site: LocalSite) -> None:
+    local_site.serve("/story", article_html("H", ["Body."]))
+    article, _ = Article.objects.track(local_site.url("/story"))
+    local_site.barrier = threading.Barrier(2)  # both checks have fetched before either stores
+
+    outcomes = run_in_threads(
+        lambda: str(check_article(Article.objects.get(pk=article.pk))),
+        lambda: str(check_article(Article.objects.get(pk=article.pk))),
+    )
+
+    assert sorted(outcomes) == ["new version 0", "unchanged"]
+    assert article.versions.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_delivery_of_a_check_task_stores_nothing_new(local_site: LocalSite) -> None:
+    local_site.serve("/story", article_html("H", ["Body."]))
+    article, _ = Article.objects.track(local_site.url("/story"))
+    local_site.serve("/story", article_html("H", ["Body, edited."]))
+    assert tasks.check_article(article.pk) == "new version 0"
+    assert tasks.check_article(article.pk) == "unchanged (identical bytes)"
+    assert article.versions.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_check_of_a_deleted_article_is_a_no_op() -> None:
+    assert tasks.check_article(123456) == "article deleted"
+
+
+@pytest.mark.django_db
+def test_version_numbers_are_unique_per_article_in_the_database() -> None:
+    article = Article.objects.create(url="http://127.0.0.1/a")
+    fields = {"fetched_at": timezone.now(), "title": "t", "content_hash": "h", "extractor": "x", "extractor_version": "1"}
+    Version.objects.create(article=article, number=0, **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Version.objects.create(article=article, number=0, **fields)
+
+
+@pytest.mark.django_db
+def test_an_article_url_is_tracked_once() -> None:
+    Article.objects.create(url="http://127.0.0.1/a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.create(url="http://127.0.0.1/a")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sweeps_claim_disjoint_articles() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is Postgres's; SQLite serialises sweeps with its write lock instead")
+    now = timezone.now()
+    Article.objects.bulk_create(
+        Article(url=f"http://127.0.0.1/{i}", next_check_at=now - timedelta(minutes=i)) for i in range(10)
+    )
+    first_holds_lock, second_done = threading.Event(), threading.Event()
+
+    def first_sweep() -> list[int]:
+        with transaction.atomic():
+            ids = Article.objects.claim_due(now, 6)
+            first_holds_lock.set()
+            second_done.wait(timeout=10)  # keep the row locks while the second sweep runs
+        return ids
+
+    def second_sweep() -> list[int]:
+        first_holds_lock.wait(timeout=10)
+        try:
+            return Article.objects.claim_due(now, 6)
+        finally:
+            second_done.set()
+
+    first, second = run_in_threads(first_sweep, second_sweep)
+    assert len(first) == 6
+    assert len(second) == 4
+    assert set(first).isdisjoint(second)

@@ -1,0 +1,80 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import override_settings
+
+from articles.models import Article
+from articles.tasks import check_soon, sweep_due_articles
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.django_db
+
+
+def make(n: int, *, due_in: timedelta, status: str = Article.Status.ACTIVE) -> list[Article]:
+    return [
+        Article.objects.create(url=f"http://127.0.0.1/{status}/{due_in}/{i}", next_check_at=NOW + due_in, status=status)
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """What would have gone to the broker: the sweep's own logic is under test here, not Celery's."""
+    sent: list[int] = []
+    monkeypatch.setattr("articles.tasks.check_article.delay", sent.append)
+    return sent
+
+
+def test_sweep_claims_only_due_active_articles(enqueued: list[int], django_capture_on_commit_callbacks) -> None:
+    due = make(3, due_in=-timedelta(minutes=5))
+    make(2, due_in=timedelta(minutes=5))
+    make(2, due_in=-timedelta(minutes=5), status=Article.Status.STOPPED)
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert sweep_due_articles() == 3
+    assert sorted(enqueued) == sorted(a.pk for a in due)
+
+
+@override_settings(TRACK_SWEEP_BATCH=4, TRACK_CLAIM_SECONDS=600)
+def test_sweeps_are_bounded_and_most_overdue_first(enqueued: list[int], django_capture_on_commit_callbacks) -> None:
+    old = make(4, due_in=-timedelta(hours=3))
+    newer = make(3, due_in=-timedelta(minutes=1))
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert sweep_due_articles() == 4
+        assert sweep_due_articles() == 3
+        assert sweep_due_articles() == 0
+    assert enqueued[:4] == [a.pk for a in old]
+    assert sorted(enqueued[4:]) == sorted(a.pk for a in newer)
+    claimed_until = set(Article.objects.values_list("next_check_at", flat=True))
+    assert claimed_until == {NOW + timedelta(minutes=10)}
+
+
+def test_nothing_is_enqueued_until_the_claim_commits(enqueued: list[int], django_capture_on_commit_callbacks) -> None:
+    make(2, due_in=-timedelta(minutes=1))
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sweep_due_articles()
+    assert enqueued == []
+    assert len(callbacks) == 2
+
+
+@override_settings(TRACK_CLAIM_SECONDS=600)
+def test_a_lost_check_is_swept_again_after_its_claim_expires(
+    enqueued: list[int], django_capture_on_commit_callbacks
+) -> None:
+    (article,) = make(1, due_in=-timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        with time_machine.travel(NOW, tick=False):
+            sweep_due_articles()
+        with time_machine.travel(NOW + timedelta(minutes=9), tick=False):
+            assert sweep_due_articles() == 0
+        with time_machine.travel(NOW + timedelta(minutes=11), tick=False):
+            assert sweep_due_articles() == 1
+    assert enqueued == [article.pk, article.pk]
+
+
+def test_check_soon_claims_once(enqueued: list[int], django_capture_on_commit_callbacks) -> None:
+    article, _ = Article.objects.track("http://127.0.0.1/story")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert check_soon(article) is True
+        assert check_soon(article) is False
+    assert enqueued == [article.pk]
