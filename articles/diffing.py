@@ -62,7 +62,11 @@ def _opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, i
     merged: list[tuple[str, int, int, int, int]] = []
     for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         between_changes = 0 < index < len(opcodes) - 1
-        if tag == "equal" and between_changes and all(t.isspace() and t != PARAGRAPH_BREAK for t in old[i1:i2]):
+        if (
+            tag == "equal"
+            and between_changes
+            and all(t.isspace() and t != PARAGRAPH_BREAK for t in old[i1:i2])
+        ):
             tag = "replace"
         if tag != "equal" and merged and merged[-1][0] != "equal":
             _, pi1, _, pj1, _ = merged.pop()

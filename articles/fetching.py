@@ -108,7 +108,10 @@ def fetch(
     limit = settings.FETCH_MAX_BYTES if max_bytes is None else max_bytes
     deadline = time.monotonic() + settings.FETCH_TOTAL_TIMEOUT
     timeout = httpx.Timeout(settings.FETCH_READ_TIMEOUT, connect=settings.FETCH_CONNECT_TIMEOUT)
-    headers = {"User-Agent": settings.FETCH_USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"}
+    headers = {
+        "User-Agent": settings.FETCH_USER_AGENT,
+        "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+    }
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:

@@ -65,7 +65,9 @@ class Article(models.Model):
         FAILING = "failing", "Failing"
 
     url = models.CharField(max_length=2048, unique=True, help_text="Canonical URL of the article.")
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
     title = models.TextField(blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_changed_at = models.DateTimeField(null=True, blank=True)
@@ -103,7 +105,7 @@ class Article(models.Model):
         return self.versions.order_by("-number").first()
 
     def claim_now(self, now: datetime | None = None) -> bool:
-        """Claim this article for an immediate check unless a check is already claimed (conditional UPDATE)."""
+        """Claim this article for a check now unless one is already claimed (a conditional UPDATE)."""
         now = now or timezone.now()
         not_claimed = Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
         claimed = (

@@ -197,9 +197,7 @@ TRACK_MAX_FAILURES = envint("TRACK_MAX_FAILURES", 10)
 TRACK_GONE_AFTER = envint("TRACK_GONE_AFTER", 3)
 
 # --- Fetching -----------------------------------------------------------------------------------------
-FETCH_USER_AGENT = os.environ.get(
-    "FETCH_USER_AGENT", "newsdiffs/0.1 (records edits to news articles)"
-)
+FETCH_USER_AGENT = os.environ.get("FETCH_USER_AGENT", "newsdiffs/0.1 (records edits to news articles)")
 FETCH_CONNECT_TIMEOUT = float(os.environ.get("FETCH_CONNECT_TIMEOUT", "10"))
 FETCH_READ_TIMEOUT = float(os.environ.get("FETCH_READ_TIMEOUT", "20"))
 FETCH_TOTAL_TIMEOUT = float(os.environ.get("FETCH_TOTAL_TIMEOUT", "60"))

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -53,7 +54,9 @@ def test_identical_bytes_skip_extraction(local_site: LocalSite) -> None:
 
 
 def test_304_means_unchanged_and_validators_are_kept(local_site: LocalSite) -> None:
-    local_site.serve("/story", article_html("H", ["Body."]), headers={"Content-Type": "text/html", "ETag": '"a"'})
+    local_site.serve(
+        "/story", article_html("H", ["Body."]), headers={"Content-Type": "text/html", "ETag": '"a"'}
+    )
     article = tracked(local_site)
     check_article(article)
     assert article.etag == '"a"'
@@ -72,7 +75,7 @@ def test_each_edit_is_the_next_version(local_site: LocalSite) -> None:
     assert [v.number for v in versions] == [0, 1, 2, 3]
     assert [(v.title, v.paragraphs) for v in versions] == [(h, p) for h, p in texts]
     hashes = [v.content_hash for v in versions]
-    assert all(a != b for a, b in zip(hashes, hashes[1:], strict=False))
+    assert all(a != b for a, b in pairwise(hashes))
     assert article.change_count == 3
 
 

@@ -8,7 +8,9 @@ def changed(side: list[list[Segment]], kind: str) -> list[str]:
 
 
 def test_one_changed_word_is_the_only_highlight() -> None:
-    diff = diff_paragraphs(["The mayor opened the bridge on Tuesday."], ["The mayor opened the bridge on Monday."])
+    diff = diff_paragraphs(
+        ["The mayor opened the bridge on Tuesday."], ["The mayor opened the bridge on Monday."]
+    )
     assert changed(diff.old, "delete") == ["Tuesday"]
     assert changed(diff.new, "insert") == ["Monday"]
     assert (diff.words_removed, diff.words_added) == (1, 1)

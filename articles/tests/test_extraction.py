@@ -38,7 +38,9 @@ def test_scripts_and_styles_never_become_text() -> None:
 
 
 def test_a_quote_is_read_once() -> None:
-    html = "<html><body><article><h1>H</h1><p>Before.</p><blockquote><p>Quoted words.</p></blockquote></article>"
+    html = (
+        "<html><body><article><h1>H</h1><p>Before.</p><blockquote><p>Quoted words.</p></blockquote></article>"
+    )
     assert extract(html, "http://x/").paragraphs == ["Before.", "Quoted words."]
 
 

@@ -67,7 +67,13 @@ def test_a_check_of_a_deleted_article_is_a_no_op() -> None:
 @pytest.mark.django_db
 def test_version_numbers_are_unique_per_article_in_the_database() -> None:
     article = Article.objects.create(url="http://127.0.0.1/a")
-    fields = {"fetched_at": timezone.now(), "title": "t", "content_hash": "h", "extractor": "x", "extractor_version": "1"}
+    fields = {
+        "fetched_at": timezone.now(),
+        "title": "t",
+        "content_hash": "h",
+        "extractor": "x",
+        "extractor_version": "1",
+    }
     Version.objects.create(article=article, number=0, **fields)
     with pytest.raises(IntegrityError), transaction.atomic():
         Version.objects.create(article=article, number=0, **fields)

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def make(n: int, *, due_in: timedelta, status: str = Article.Status.ACTIVE) -> list[Article]:
     return [
-        Article.objects.create(url=f"http://127.0.0.1/{status}/{due_in}/{i}", next_check_at=NOW + due_in, status=status)
+        Article.objects.create(
+            url=f"http://127.0.0.1/{status}/{due_in}/{i}", next_check_at=NOW + due_in, status=status
+        )
         for i in range(n)
     ]
 
@@ -26,7 +28,9 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return sent
 
 
-def test_sweep_claims_only_due_active_articles(enqueued: list[int], django_capture_on_commit_callbacks) -> None:
+def test_sweep_claims_only_due_active_articles(
+    enqueued: list[int], django_capture_on_commit_callbacks
+) -> None:
     due = make(3, due_in=-timedelta(minutes=5))
     make(2, due_in=timedelta(minutes=5))
     make(2, due_in=-timedelta(minutes=5), status=Article.Status.STOPPED)
@@ -36,7 +40,9 @@ def test_sweep_claims_only_due_active_articles(enqueued: list[int], django_captu
 
 
 @override_settings(TRACK_SWEEP_BATCH=4, TRACK_CLAIM_SECONDS=600)
-def test_sweeps_are_bounded_and_most_overdue_first(enqueued: list[int], django_capture_on_commit_callbacks) -> None:
+def test_sweeps_are_bounded_and_most_overdue_first(
+    enqueued: list[int], django_capture_on_commit_callbacks
+) -> None:
     old = make(4, due_in=-timedelta(hours=3))
     newer = make(3, due_in=-timedelta(minutes=1))
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
@@ -49,7 +55,9 @@ def test_sweeps_are_bounded_and_most_overdue_first(enqueued: list[int], django_c
     assert claimed_until == {NOW + timedelta(minutes=10)}
 
 
-def test_nothing_is_enqueued_until_the_claim_commits(enqueued: list[int], django_capture_on_commit_callbacks) -> None:
+def test_nothing_is_enqueued_until_the_claim_commits(
+    enqueued: list[int], django_capture_on_commit_callbacks
+) -> None:
     make(2, due_in=-timedelta(minutes=1))
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=False) as callbacks:
         sweep_due_articles()
