@@ -186,7 +186,7 @@ LOGGING = {
 # --- Tracking -----------------------------------------------------------------------------------------
 # Seconds between checks of an article (a simple fixed rule for now), and how often beat sweeps.
 TRACK_CHECK_INTERVAL = envint("TRACK_CHECK_INTERVAL", 15 * 60)
-TRACK_SWEEP_INTERVAL = envint("TRACK_SWEEP_INTERVAL", 30)
+TRACK_SWEEP_INTERVAL = envint("TRACK_SWEEP_INTERVAL", 10)
 # Most articles one sweep claims; the rest wait for the next sweep, most overdue first.
 TRACK_SWEEP_BATCH = envint("TRACK_SWEEP_BATCH", 500)
 # A claimed article is not swept again for this long; if its task is lost it comes back after it.

@@ -78,7 +78,7 @@ def test_tracking_a_page_records_each_real_edit_once(local_site: LocalSite, cele
     client = Client()
     page = client.get(f"/articles/{article.pk}/")
     assert page.status_code == 200
-    listed = BeautifulSoup(page.content, "lxml").select("ol.versions > li")
+    listed = BeautifulSoup(page.content, "lxml").select("ul.versions > li")
     assert [item.a.get_text() for item in listed] == ["v2", "v1", "v0"]
     assert "Changed</dt><dd>2 times" in page.content.decode()
 

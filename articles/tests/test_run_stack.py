@@ -35,7 +35,6 @@ class Stack:
             PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
             TRACK_SWEEP_INTERVAL="1",
             TRACK_CHECK_INTERVAL="2",
-            WORKER_CONCURRENCY="1",
         )
 
     def manage(self, *args: str) -> str:
@@ -86,6 +85,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     for process in ("web", "worker", "beat"):
         assert f"{process}.1 stopped" in log, log
     assert "Traceback" not in log, log
+    assert "SIGKILL" not in log, log  # every process shut down in time, nothing was killed mid-check
 
 
 def test_a_tracked_page_and_its_edit_show_up_with_nothing_configured(

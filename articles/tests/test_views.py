@@ -60,7 +60,7 @@ def test_article_page_shows_facts_and_versions_newest_first(client: Client, arti
     assert facts["Source"] == "The Daily Test"
     assert facts["First seen"] == "20 November 2026, 09:30 UTC"
     assert facts["Changed"] == "2 times"
-    assert [a.get_text() for a in soup.select("ol.versions li > a:first-child")] == ["v2", "v1", "v0"]
+    assert [a.get_text() for a in soup.select("ul.versions li > a:first-child")] == ["v2", "v1", "v0"]
     diff_links = [a["href"] for a in soup.select("a.difflink")]
     assert diff_links == [f"/articles/{article.pk}/diff/1/2/", f"/articles/{article.pk}/diff/0/1/"]
 
