@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ lint: $(VENV)/.installed-dev ## ruff: lint and format check
 format: $(VENV)/.installed-dev ## ruff: fix what can be fixed and format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+bench-extraction: $(VENV)/.installed-dev ## Score the extractor on ../shared/corpus/extraction (bench/results/)
+	$(BIN)/python bench/extraction.py
 
 clean: ## Remove the virtualenv and var/ (the local database and broker)
 	rm -rf $(VENV) var

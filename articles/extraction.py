@@ -63,12 +63,21 @@ def _is_chrome(tag: Tag) -> bool:
     return bool(CHROME_PATTERN.search(names)) or role in ("navigation", "complementary", "banner")
 
 
+def _paragraph_text_length(node: Tag) -> int:
+    return sum(len(p.get_text()) for p in node.find_all("p"))
+
+
 def _strip_chrome(root: Tag) -> None:
     for tag in root.find_all(CHROME_TAGS):
         tag.decompose()
+    total = _paragraph_text_length(root)
     for tag in root.find_all(_is_chrome):
-        if tag.name not in ("html", "body", "article", "main"):
-            tag.decompose()
+        if tag.decomposed or tag.name in ("html", "body", "article", "main"):
+            continue
+        # A layout class like "l-sidebar-fixed" can wrap the story itself: never drop most of the text.
+        if _paragraph_text_length(tag) * 2 > total:
+            continue
+        tag.decompose()
 
 
 def _title(soup: BeautifulSoup, body: Tag | None) -> str:
@@ -88,18 +97,31 @@ def _byline(soup: BeautifulSoup) -> str:
     return _meta(soup, name="author")
 
 
-def _paragraph_score(node: Tag) -> int:
-    return sum(len(p.get_text()) for p in node.find_all("p", recursive=False))
+def _densest(soup: BeautifulSoup) -> Tag | None:
+    """The element around the most paragraph text: each <p> counts fully for its parent and half for its
+    grandparent, so a story split over several sibling blocks is still found as one."""
+    scores: dict[int, float] = {}
+    nodes: dict[int, Tag] = {}
+    for p in soup.find_all("p"):
+        length = len(p.get_text(strip=True))
+        for weight, ancestor in zip((1.0, 0.5), p.parents, strict=False):
+            if isinstance(ancestor, Tag) and ancestor.name not in ("html", "[document]"):
+                scores[id(ancestor)] = scores.get(id(ancestor), 0.0) + weight * length
+                nodes[id(ancestor)] = ancestor
+    return nodes[max(scores, key=scores.__getitem__)] if scores else None
 
 
 def _main_container(soup: BeautifulSoup) -> Tag | None:
-    for selector in ('[itemprop="articleBody"]', "article", "main", '[role="main"]'):
-        candidates = soup.select(selector)
-        if candidates:
-            return max(candidates, key=lambda node: len(" ".join(p.get_text() for p in node.find_all("p"))))
-    # No semantic markup: the element with the most text in its direct <p> children holds the story.
-    parents = {id(p.parent): p.parent for p in soup.find_all("p") if isinstance(p.parent, Tag)}
-    return max(parents.values(), key=_paragraph_score, default=None)
+    densest = _densest(soup)
+    # The innermost semantic element around the densest one also holds its subheads, quotes and lists.
+    for node in [densest, *(densest.parents if densest is not None else [])]:
+        if isinstance(node, Tag) and (
+            node.name in ("article", "main")
+            or node.get("itemprop") == "articleBody"
+            or node.get("role") == "main"
+        ):
+            return node
+    return densest
 
 
 def _inside_block(node: Tag, container: Tag) -> bool:
