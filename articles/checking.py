@@ -45,7 +45,15 @@ def check_article(article: Article, now: datetime | None = None) -> CheckOutcome
         article.record_unchanged(fetched, now)
         return CheckOutcome("unchanged", reason="identical bytes")
 
-    extraction = extract(fetched.text, fetched.url)
+    try:
+        extraction = extract(fetched.text, fetched.url)
+    except Exception as exc:  # a page the parser chokes on must back off, not be re-swept forever
+        logger.exception("extraction failed for article %s", article.pk)
+        error = FetchError(
+            f"could not parse the page ({type(exc).__name__})", transient=True, status=fetched.status
+        )
+        article.record_failure(error, now)
+        return CheckOutcome("error", reason=error.reason)
     text = ArticleText.from_parts(extraction.title, extraction.byline, extraction.paragraphs)
     if text.is_empty:
         # Storing an empty version would later read as "the whole article was deleted".

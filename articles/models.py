@@ -122,8 +122,10 @@ class Article(models.Model):
         self.last_checked_at = now
         self.consecutive_failures = 0
         self.last_error = ""
-        self.etag = fetched.etag
-        self.last_modified = fetched.last_modified
+        # A 304 may omit the validators it confirms; only a full response replaces them.
+        if not fetched.not_modified or fetched.etag or fetched.last_modified:
+            self.etag = fetched.etag
+            self.last_modified = fetched.last_modified
         if self.status in (Article.Status.FAILING, Article.Status.GONE):
             self.status = Article.Status.ACTIVE
         active = self.status == Article.Status.ACTIVE

@@ -63,6 +63,27 @@ def test_304_means_unchanged_and_validators_are_kept(local_site: LocalSite) -> N
     local_site.serve("/story", "", status=304, headers={"ETag": '"a"'})
     assert str(check_article(article)) == "unchanged (not modified)"
     assert local_site.requests[-1][1]["If-None-Match"] == '"a"'
+    local_site.serve("/story", "", status=304, headers={})  # a 304 that leaves its validators out
+    check_article(article)
+    check_article(article)
+    assert local_site.requests[-1][1]["If-None-Match"] == '"a"'
+
+
+def test_a_page_the_parser_chokes_on_backs_off(
+    local_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def choke(html: str, url: str) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("articles.checking.extract", choke)
+    local_site.serve("/story", article_html("H", ["Body."]))
+    article = tracked(local_site)
+    with time_machine.travel(NOW, tick=False):
+        outcome = check_article(article)
+    assert str(outcome) == "error: could not parse the page (RecursionError)"
+    assert article.consecutive_failures == 1
+    assert article.next_check_at == NOW + timedelta(minutes=15)
+    assert article.versions.count() == 0
 
 
 def test_each_edit_is_the_next_version(local_site: LocalSite) -> None:
