@@ -1,0 +1,73 @@
+"""What a reader sees, in a real browser (Debian's Chromium driven by Playwright): a diff whose changes are
+marked by more than colour, and pages that render without errors."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from articles.models import Article
+from articles.tests.test_views import add_version
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+
+
+@pytest.fixture
+def browser(article: Article) -> Iterator[object]:
+    # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def article(transactional_db: None) -> Article:
+    article = Article.objects.create(url="http://127.0.0.1/story")
+    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came."])
+    add_version(article, 1, "Mayor opens bridge", ["It opened on Wednesday.", "Crowds came."])
+    return article
+
+
+def test_a_diff_shows_deletions_struck_and_insertions_underlined(
+    browser, live_server, article: Article
+) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    page.get_by_role("link", name="diff with previous").click()
+    page.wait_for_url(f"**/articles/{article.pk}/diff/0/1/")
+
+    deleted, inserted = page.locator("del"), page.locator("ins")
+    assert deleted.all_inner_texts() == ["Tuesday"]
+    assert inserted.all_inner_texts() == ["Wednesday"]
+    assert deleted.first.is_visible()
+    assert inserted.first.is_visible()
+    assert "line-through" in deleted.first.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert "underline" in inserted.first.evaluate("e => getComputedStyle(e).textDecorationLine")
+    old_box, new_box = page.locator("section.old").bounding_box(), page.locator("section.new").bounding_box()
+    assert old_box["x"] + old_box["width"] <= new_box["x"]  # side by side on a wide screen
+    assert errors == []
+    page.close()
+
+
+def test_on_a_phone_the_versions_stack(live_server, article: Article, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/articles/{article.pk}/diff/0/1/")
+    old_box, new_box = page.locator("section.old").bounding_box(), page.locator("section.new").bounding_box()
+    assert new_box["y"] >= old_box["y"] + old_box["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing overflows sideways
+    page.close()
