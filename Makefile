@@ -29,7 +29,7 @@ migrate: $(VENV)/.installed ## Create or update the database
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate ## Install, migrate and run web (127.0.0.1:8000) + worker + beat in the foreground; Ctrl-C stops all
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile --no-prefix start 2>&1 || test $$? -eq 130
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m newsdiffs.localrun
 
 test: $(VENV)/.installed-dev ## Install test requirements and run the whole suite on Postgres, then on SQLite
 	$(MAKE) --no-print-directory test-postgres test-sqlite

@@ -72,7 +72,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     stack = Stack(tmp_path)
     stack.manage("migrate", "--noinput")
     process = subprocess.Popen(
-        [str(BIN / "honcho"), "--procfile", "Procfile", "start"],
+        [sys.executable, "-m", "newsdiffs.localrun"],
         cwd=BASE_DIR, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
