@@ -1,13 +1,13 @@
-"""Word-level diff of two versions' text, rendered to HTML from escaped tokens only.
+"""What changed between two versions: paragraphs aligned, then a word-level diff inside changed paragraphs.
 
-difflib's SequenceMatcher (autojunk off, so common words are never treated as noise) runs over word,
-punctuation and space tokens, with a paragraph-break token between paragraphs so a diff can still be laid
-out paragraph by paragraph on each side. Very long inputs fall back to a paragraph-level diff so a hostile
-page cannot hold a request for long.
+difflib's SequenceMatcher (autojunk off, so common words are never treated as noise) aligns the paragraph
+lists, then pairs similar paragraphs inside a changed block and diffs their word, punctuation and space
+tokens. Very long inputs fall back to whole-paragraph operations so a hostile page cannot hold a worker or a
+request for long. HTML is rendered from escaped tokens only.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
@@ -15,13 +15,19 @@ from typing import Literal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.normalising import ArticleText
+
 TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
 WORD = re.compile(r"\w")
-PARAGRAPH_BREAK = "\n"  # never inside normalised text, where every whitespace run is one space
-# Above this many tokens on either side, diff whole paragraphs instead of words.
+# Above this many tokens on either side, compare whole paragraphs only.
 MAX_WORD_DIFF_TOKENS = 100_000
+# Two paragraphs at least this similar (token ratio) are one paragraph edited, not one removed, one added.
+SIMILAR = 0.5
+# In a changed block larger than this (old × new paragraphs), pair paragraphs in order without look-ahead.
+MAX_PAIRING_WORK = 400
 
 Kind = Literal["equal", "delete", "insert"]
+Op = Literal["equal", "insert", "delete", "replace"]
 
 
 @dataclass(frozen=True)
@@ -31,116 +37,219 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class TextDiff:
-    old: list[list[Segment]]
-    new: list[list[Segment]]
+class WordDiff:
+    old: tuple[Segment, ...]
+    new: tuple[Segment, ...]
+    inline: tuple[Segment, ...]  # deletions and insertions interleaved, for one-column views and feeds
     words_removed: int
     words_added: int
-    coarse: bool = False
 
     @property
     def changed(self) -> bool:
-        return any(seg.kind != "equal" for side in (self.old, self.new) for para in side for seg in para)
+        return any(segment.kind != "equal" for segment in self.inline)
 
 
-def tokenise(paragraphs: Sequence[str]) -> list[str]:
-    tokens: list[str] = []
-    for index, paragraph in enumerate(paragraphs):
-        if index:
-            tokens.append(PARAGRAPH_BREAK)
-        tokens.extend(TOKEN.findall(paragraph))
-    return tokens
+@dataclass(frozen=True)
+class ParagraphOp:
+    op: Op
+    old_index: int | None
+    new_index: int | None
+    words: WordDiff
 
 
-def _count_words(tokens: Sequence[str]) -> int:
-    return sum(1 for token in tokens if WORD.match(token))
+@dataclass(frozen=True)
+class BodyDiff:
+    ops: tuple[ParagraphOp, ...]
+    coarse: bool = False
+
+    def _count(self, op: Op) -> int:
+        return sum(1 for item in self.ops if item.op == op)
+
+    @property
+    def paragraphs_added(self) -> int:
+        return self._count("insert")
+
+    @property
+    def paragraphs_removed(self) -> int:
+        return self._count("delete")
+
+    @property
+    def paragraphs_changed(self) -> int:
+        return self._count("replace")
+
+    @property
+    def words_added(self) -> int:
+        return sum(item.words.words_added for item in self.ops)
+
+    @property
+    def words_removed(self) -> int:
+        return sum(item.words.words_removed for item in self.ops)
 
 
-def _opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+@dataclass(frozen=True)
+class ChangeStats:
+    """How a version differs from its predecessor; stored with the version, shown in lists and feeds."""
+
+    words_added: int = 0
+    words_removed: int = 0
+    paragraphs_added: int = 0
+    paragraphs_removed: int = 0
+    paragraphs_changed: int = 0
+    title_changed: bool = False
+
+    def summary(self) -> str:
+        parts = ["headline changed"] if self.title_changed else []
+        if self.words_added or self.words_removed:
+            parts.append(f"+{self.words_added}/−{self.words_removed} words")
+        for count, what in (
+            (self.paragraphs_added, "added"),
+            (self.paragraphs_removed, "removed"),
+            (self.paragraphs_changed, "changed"),
+        ):
+            if count:
+                parts.append(f"{count} paragraph{'s' if count != 1 else ''} {what}")
+        return " · ".join(parts) or "no text change"
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(text)
+
+
+def count_words(pieces: Sequence[str]) -> int:
+    return sum(1 for piece in pieces if WORD.match(piece))
+
+
+def _merged_opcodes(old: list[str], new: list[str]) -> Iterator[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, with a lone space between two changes folded into them, so that two changed
+    words side by side read as one highlight, not two."""
     opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    # A lone space kept between two changed words would split one highlight into two; fold it in.
-    merged: list[tuple[str, int, int, int, int]] = []
+    pending: tuple[str, int, int, int, int] | None = None
     for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         between_changes = 0 < index < len(opcodes) - 1
-        if (
-            tag == "equal"
-            and between_changes
-            and all(t.isspace() and t != PARAGRAPH_BREAK for t in old[i1:i2])
-        ):
+        if tag == "equal" and between_changes and all(t.isspace() for t in old[i1:i2]):
             tag = "replace"
-        if tag != "equal" and merged and merged[-1][0] != "equal":
-            _, pi1, _, pj1, _ = merged.pop()
-            merged.append(("replace", pi1, i2, pj1, j2))
-        else:
-            merged.append((tag, i1, i2, j1, j2))
-    return merged
-
-
-class _Side:
-    def __init__(self) -> None:
-        self.paragraphs: list[list[Segment]] = [[]]
-
-    def add(self, kind: Kind, tokens: Sequence[str]) -> None:
-        text = ""
-        for token in tokens:
-            if token == PARAGRAPH_BREAK:
-                self._flush(kind, text)
-                text = ""
-                self.paragraphs.append([])
-            else:
-                text += token
-        self._flush(kind, text)
-
-    def _flush(self, kind: Kind, text: str) -> None:
-        if text:
-            self.paragraphs[-1].append(Segment(kind, text))
-
-
-def diff_paragraphs(old: Sequence[str], new: Sequence[str]) -> TextDiff:
-    old_tokens, new_tokens = tokenise(old), tokenise(new)
-    if max(len(old_tokens), len(new_tokens)) > MAX_WORD_DIFF_TOKENS:
-        return _coarse_diff(old, new)
-    old_side, new_side = _Side(), _Side()
-    removed = added = 0
-    for tag, i1, i2, j1, j2 in _opcodes(old_tokens, new_tokens):
-        if tag == "equal":
-            old_side.add("equal", old_tokens[i1:i2])
-            new_side.add("equal", new_tokens[j1:j2])
+        if tag != "equal" and pending is not None:
+            pending = ("replace", pending[1], i2, pending[3], j2)
             continue
-        old_side.add("delete", old_tokens[i1:i2])
-        new_side.add("insert", new_tokens[j1:j2])
-        removed += _count_words(old_tokens[i1:i2])
-        added += _count_words(new_tokens[j1:j2])
-    return TextDiff(old_side.paragraphs, new_side.paragraphs, removed, added)
+        if pending is not None:
+            yield pending
+            pending = None
+        if tag == "equal":
+            yield (tag, i1, i2, j1, j2)
+        else:
+            pending = (tag, i1, i2, j1, j2)
+    if pending is not None:
+        yield pending
 
 
-def _coarse_diff(old: Sequence[str], new: Sequence[str]) -> TextDiff:
-    old_side: list[list[Segment]] = []
-    new_side: list[list[Segment]] = []
+def diff_words(old: str, new: str) -> WordDiff:
+    old_tokens, new_tokens = tokens(old), tokens(new)
+    old_side: list[Segment] = []
+    new_side: list[Segment] = []
+    inline: list[Segment] = []
     removed = added = 0
+    for tag, i1, i2, j1, j2 in _merged_opcodes(old_tokens, new_tokens):
+        old_text, new_text = "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2])
+        if tag == "equal":
+            old_side.append(Segment("equal", old_text))
+            new_side.append(Segment("equal", new_text))
+            inline.append(Segment("equal", new_text))
+            continue
+        if old_text:
+            old_side.append(Segment("delete", old_text))
+            inline.append(Segment("delete", old_text))
+        if new_text:
+            new_side.append(Segment("insert", new_text))
+            inline.append(Segment("insert", new_text))
+        removed += count_words(old_tokens[i1:i2])
+        added += count_words(new_tokens[j1:j2])
+    return WordDiff(tuple(old_side), tuple(new_side), tuple(inline), removed, added)
+
+
+def _whole(kind: Kind, text: str) -> WordDiff:
+    segment = (Segment(kind, text),)
+    words = count_words(tokens(text))
+    if kind == "delete":
+        return WordDiff(segment, (), segment, words, 0)
+    if kind == "insert":
+        return WordDiff((), segment, segment, 0, words)
+    return WordDiff(segment, segment, segment, 0, 0)
+
+
+def _similar(a: str, b: str) -> bool:
+    matcher = SequenceMatcher(None, tokens(a), tokens(b), autojunk=False)
+    return (
+        matcher.real_quick_ratio() >= SIMILAR
+        and matcher.quick_ratio() >= SIMILAR
+        and matcher.ratio() >= SIMILAR
+    )
+
+
+def _changed_block(
+    old: Sequence[str], new: Sequence[str], i1: int, i2: int, j1: int, j2: int, coarse: bool
+) -> Iterator[ParagraphOp]:
+    """Pair the similar paragraphs of a changed block in order; the rest were removed or added."""
+    look_ahead = not coarse and (i2 - i1) * (j2 - j1) <= MAX_PAIRING_WORK
+    i, j = i1, j1
+    while i < i2 and j < j2:
+        if not coarse and _similar(old[i], new[j]):
+            yield ParagraphOp("replace", i, j, diff_words(old[i], new[j]))
+            i, j = i + 1, j + 1
+        elif look_ahead and any(_similar(old[i], new[k]) for k in range(j + 1, j2)):
+            yield ParagraphOp("insert", None, j, _whole("insert", new[j]))
+            j += 1
+        else:
+            yield ParagraphOp("delete", i, None, _whole("delete", old[i]))
+            i += 1
+    for k in range(i, i2):
+        yield ParagraphOp("delete", k, None, _whole("delete", old[k]))
+    for k in range(j, j2):
+        yield ParagraphOp("insert", None, k, _whole("insert", new[k]))
+
+
+def diff_body(old: Sequence[str], new: Sequence[str]) -> BodyDiff:
+    coarse = max(sum(len(tokens(p)) for p in old), sum(len(tokens(p)) for p in new)) > MAX_WORD_DIFF_TOKENS
+    ops: list[ParagraphOp] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        kinds: tuple[Kind, Kind] = ("equal", "equal") if tag == "equal" else ("delete", "insert")
-        old_side.extend([Segment(kinds[0], p)] for p in old[i1:i2])
-        new_side.extend([Segment(kinds[1], p)] for p in new[j1:j2])
-        if tag != "equal":
-            removed += sum(_count_words(TOKEN.findall(p)) for p in old[i1:i2])
-            added += sum(_count_words(TOKEN.findall(p)) for p in new[j1:j2])
-    return TextDiff(old_side, new_side, removed, added, coarse=True)
+        if tag == "equal":
+            ops.extend(
+                ParagraphOp("equal", i1 + k, j1 + k, _whole("equal", old[i1 + k])) for k in range(i2 - i1)
+            )
+        else:
+            ops.extend(_changed_block(old, new, i1, i2, j1, j2, coarse))
+    return BodyDiff(tuple(ops), coarse=coarse)
 
 
-def diff_text(old: str, new: str) -> TextDiff:
-    return diff_paragraphs([old], [new])
+def change_stats(old: ArticleText | None, new: ArticleText) -> ChangeStats:
+    if old is None:
+        return ChangeStats()
+    body = diff_body(old.paragraphs, new.paragraphs)
+    return ChangeStats(
+        words_added=body.words_added,
+        words_removed=body.words_removed,
+        paragraphs_added=body.paragraphs_added,
+        paragraphs_removed=body.paragraphs_removed,
+        paragraphs_changed=body.paragraphs_changed,
+        title_changed=old.title != new.title,
+    )
 
 
-def render_segments(segments: Sequence[Segment]) -> SafeString:
-    """HTML for one paragraph: every piece of text is escaped, only <ins>/<del> are ours."""
+INLINE_STYLES = {
+    "delete": "background:#fbd9d9;color:#6b1111;text-decoration:line-through",
+    "insert": "background:#d4f4dc;color:#0c4a1e;text-decoration:underline",
+}
+
+
+def render_segments(segments: Sequence[Segment], *, inline_styles: bool = False) -> SafeString:
+    """HTML for one paragraph: every piece of text is escaped; only <ins>/<del> are ours. Feed readers drop
+    stylesheets, so feeds ask for inline styles."""
     parts = []
     for segment in segments:
         text = escape(segment.text)
-        if segment.kind == "delete":
-            parts.append(f"<del>{text}</del>")
-        elif segment.kind == "insert":
-            parts.append(f"<ins>{text}</ins>")
-        else:
+        if segment.kind == "equal":
             parts.append(text)
+            continue
+        tag = "del" if segment.kind == "delete" else "ins"
+        style = f' style="{INLINE_STYLES[segment.kind]}"' if inline_styles else ""
+        parts.append(f"<{tag}{style}>{text}</{tag}>")
     return mark_safe("".join(parts))

@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import datetime
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from articles import scheduling
 from articles.canonical import canonical_url
+from articles.diffing import ChangeStats, change_stats
 from articles.extraction import Extraction
 from articles.fetching import FetchError, FetchResult
 from articles.normalising import ArticleText
@@ -153,9 +155,11 @@ class Article(models.Model):
             latest = article.latest_version()
             version = None
             if latest is None or latest.content_hash != text.content_hash:
+                stats = change_stats(latest.text if latest else None, text)
                 version = Version.objects.create(
                     article=article,
                     number=0 if latest is None else latest.number + 1,
+                    **dataclasses.asdict(stats),
                     fetched_at=now,
                     title=text.title,
                     byline=text.byline,
@@ -190,8 +194,21 @@ class Article(models.Model):
         self.refresh_from_db()
 
 
+class VersionQuerySet(models.QuerySet["Version"]):
+    def changes(self, *, include_hidden: bool = False) -> "VersionQuerySet":
+        """Versions that changed something (every one after the first), without hidden kinds by default."""
+        changes = self.filter(number__gt=0)
+        return changes if include_hidden else changes.filter(kind=Version.Kind.EDIT)
+
+
 class Version(models.Model):
     """The article's text as it stood from ``fetched_at``; numbered 0, 1, 2, … per article."""
+
+    class Kind(models.TextChoices):
+        EDIT = "edit", "Edit"
+        # Kept but hidden by default: whitespace/punctuation-only edits, and re-parses by a new extractor.
+        MINOR = "minor", "Minor edit"
+        PARSER = "parser", "Parser change"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -202,12 +219,23 @@ class Version(models.Model):
     content_hash = models.CharField(max_length=64)
     extractor = models.CharField(max_length=50)
     extractor_version = models.CharField(max_length=20)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EDIT)
+    # Against the previous version (all zero for version 0); see diffing.change_stats.
+    words_added = models.PositiveIntegerField(default=0)
+    words_removed = models.PositiveIntegerField(default=0)
+    paragraphs_added = models.PositiveIntegerField(default=0)
+    paragraphs_removed = models.PositiveIntegerField(default=0)
+    paragraphs_changed = models.PositiveIntegerField(default=0)
+    title_changed = models.BooleanField(default=False)
+
+    objects = VersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["article", "number"]
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="version_number_unique_per_article"),
         ]
+        indexes = [models.Index(fields=["-fetched_at"], name="version_fetched_idx")]
 
     def __str__(self) -> str:
         return f"v{self.number}: {self.title}"
@@ -218,3 +246,14 @@ class Version(models.Model):
     @property
     def text(self) -> ArticleText:
         return ArticleText(self.title, self.byline, tuple(self.paragraphs))
+
+    @property
+    def stats(self) -> ChangeStats:
+        return ChangeStats(**{field: getattr(self, field) for field in STAT_FIELDS})
+
+    @property
+    def previous_number(self) -> int | None:
+        return self.number - 1 if self.number else None
+
+
+STAT_FIELDS = tuple(field.name for field in dataclasses.fields(ChangeStats))

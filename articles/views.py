@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from articles.diffing import diff_paragraphs, diff_text, render_segments
+from articles.diffing import diff_body, diff_words, render_segments
 from articles.models import Article, Version
 
 ARTICLES_PER_PAGE = 50
@@ -37,20 +37,22 @@ def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
     if a not in found or b not in found:
         raise Http404("No such version.")
     old, new = found[a], found[b]
-    title, byline = diff_text(old.title, new.title), diff_text(old.byline, new.byline)
-    body = diff_paragraphs(old.paragraphs, new.paragraphs)
+    body = diff_body(old.paragraphs, new.paragraphs)
     context = {
         "article": article,
         "old": old,
         "new": new,
-        "title_old": render_segments(title.old[0]),
-        "title_new": render_segments(title.new[0]),
-        "byline_changed": byline.changed,
-        "byline_old": render_segments(byline.old[0]),
-        "byline_new": render_segments(byline.new[0]),
-        "body_old": [render_segments(p) for p in body.old],
-        "body_new": [render_segments(p) for p in body.new],
+        "title": diff_words(old.title, new.title),
+        "byline": diff_words(old.byline, new.byline),
         "body": body,
+        "rows": [
+            (
+                op.op,
+                render_segments(op.words.old) if op.old_index is not None else None,
+                render_segments(op.words.new) if op.new_index is not None else None,
+            )
+            for op in body.ops
+        ],
     }
     return render(request, "articles/diff.html", context)
 

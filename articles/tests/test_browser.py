@@ -20,6 +20,12 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
 
+def cell_boxes(page) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    """Where the old and the new text of the edited paragraph are drawn."""
+    row = page.locator(".diff .row.replace")
+    return row.locator(".cell.old").bounding_box(), row.locator(".cell.new").bounding_box()
+
+
 @pytest.fixture
 def browser(article: Article) -> Iterator[object]:
     # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
@@ -58,8 +64,9 @@ def test_a_diff_shows_deletions_struck_and_insertions_underlined(
     assert inserted.first.is_visible()
     assert "line-through" in deleted.first.evaluate("e => getComputedStyle(e).textDecorationLine")
     assert "underline" in inserted.first.evaluate("e => getComputedStyle(e).textDecorationLine")
-    old_box, new_box = page.locator("section.old").bounding_box(), page.locator("section.new").bounding_box()
+    old_box, new_box = cell_boxes(page)
     assert old_box["x"] + old_box["width"] <= new_box["x"]  # side by side on a wide screen
+    assert abs(old_box["y"] - new_box["y"]) < 1  # each paragraph level with its new version
     assert errors == []
     page.close()
 
@@ -67,7 +74,7 @@ def test_a_diff_shows_deletions_struck_and_insertions_underlined(
 def test_on_a_phone_the_versions_stack(live_server, article: Article, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(f"{live_server.url}/articles/{article.pk}/diff/0/1/")
-    old_box, new_box = page.locator("section.old").bounding_box(), page.locator("section.new").bounding_box()
+    old_box, new_box = cell_boxes(page)
     assert new_box["y"] >= old_box["y"] + old_box["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing overflows sideways
     page.close()

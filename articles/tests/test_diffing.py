@@ -1,44 +1,92 @@
 import re
 
-from articles.diffing import MAX_WORD_DIFF_TOKENS, Segment, diff_paragraphs, diff_text, render_segments
+from articles.diffing import (
+    MAX_WORD_DIFF_TOKENS,
+    ChangeStats,
+    Segment,
+    change_stats,
+    diff_body,
+    diff_words,
+    render_segments,
+)
+from articles.normalising import ArticleText
 
 
-def changed(side: list[list[Segment]], kind: str) -> list[str]:
-    return [seg.text for para in side for seg in para if seg.kind == kind]
+def texts(segments: tuple[Segment, ...], kind: str) -> list[str]:
+    return [segment.text for segment in segments if segment.kind == kind]
 
 
 def test_one_changed_word_is_the_only_highlight() -> None:
-    diff = diff_paragraphs(
-        ["The mayor opened the bridge on Tuesday."], ["The mayor opened the bridge on Monday."]
-    )
-    assert changed(diff.old, "delete") == ["Tuesday"]
-    assert changed(diff.new, "insert") == ["Monday"]
+    diff = diff_words("The mayor opened the bridge on Tuesday.", "The mayor opened the bridge on Monday.")
+    assert texts(diff.old, "delete") == ["Tuesday"]
+    assert texts(diff.new, "insert") == ["Monday"]
+    assert [(s.kind, s.text) for s in diff.inline] == [
+        ("equal", "The mayor opened the bridge on "),
+        ("delete", "Tuesday"),
+        ("insert", "Monday"),
+        ("equal", "."),
+    ]
     assert (diff.words_removed, diff.words_added) == (1, 1)
 
 
 def test_adjacent_changed_words_form_one_highlight() -> None:
-    diff = diff_text("Mayor opens new bridge", "Mayor closes old bridge")
-    assert changed(diff.old, "delete") == ["opens new"]
-    assert changed(diff.new, "insert") == ["closes old"]
+    diff = diff_words("Mayor opens new bridge", "Mayor closes old bridge")
+    assert texts(diff.old, "delete") == ["opens new"]
+    assert texts(diff.new, "insert") == ["closes old"]
 
 
-def test_paragraphs_keep_their_place_on_each_side() -> None:
-    diff = diff_paragraphs(["One.", "Two.", "Three."], ["One.", "Three.", "Four is new."])
-    assert len(diff.old) == 3
-    assert len(diff.new) == 3
-    assert changed(diff.new, "insert") == ["Four is new."]
-    assert diff.words_added == 3
+def test_pure_insertion_and_deletion_inside_a_paragraph() -> None:
+    added = diff_words("Crowds came.", "Crowds came early.")
+    assert texts(added.new, "insert") == [" early"]
+    assert added.old == (Segment("equal", "Crowds came"), Segment("equal", "."))
+    assert (added.words_removed, added.words_added) == (0, 1)
+    removed = diff_words("It was, officials said, a success.", "It was a success.")
+    assert texts(removed.old, "delete") == [", officials said,"]
+    assert removed.new == (Segment("equal", "It was"), Segment("equal", " a success."))
+
+
+def test_paragraphs_are_aligned_before_words_are_compared() -> None:
+    old = ["Intro stays.", "The council met on Tuesday to vote.", "Old closing line goes."]
+    new = ["Intro stays.", "A new paragraph arrives here.", "The council met on Monday to vote.", "End."]
+    body = diff_body(old, new)
+    assert [(op.op, op.old_index, op.new_index) for op in body.ops] == [
+        ("equal", 0, 0),
+        ("insert", None, 1),
+        ("replace", 1, 2),
+        ("delete", 2, None),
+        ("insert", None, 3),
+    ]
+    replaced = body.ops[2].words
+    assert texts(replaced.old, "delete") == ["Tuesday"]
+    assert texts(replaced.new, "insert") == ["Monday"]
+    assert (body.paragraphs_added, body.paragraphs_removed, body.paragraphs_changed) == (2, 1, 1)
+    assert (body.words_added, body.words_removed) == (7, 5)
+
+
+def test_reordered_paragraphs_are_a_removal_and_an_insertion() -> None:
+    body = diff_body(["First.", "Second."], ["Second.", "First."])
+    assert [op.op for op in body.ops] == ["insert", "equal", "delete"]
+
+
+def test_unicode_text_diffs_by_word() -> None:
+    diff = diff_words("Le maire a ouvert le pont à Zürich.", "Le maire a fermé le pont à Zürich.")
+    assert texts(diff.old, "delete") == ["ouvert"]
+    assert texts(diff.new, "insert") == ["fermé"]
 
 
 def test_identical_text_has_no_change() -> None:
-    diff = diff_paragraphs(["Same."], ["Same."])
-    assert not diff.changed
-    assert diff.words_added == diff.words_removed == 0
+    assert not diff_words("Same.", "Same.").changed
+    body = diff_body(["Same."], ["Same."])
+    assert (body.words_added, body.words_removed) == (0, 0)
 
 
 def test_rendering_escapes_every_token() -> None:
-    diff = diff_text("<b>safe</b>", '<script>alert("x")</script>')
-    html = render_segments(diff.new[0]) + render_segments(diff.old[0])
+    diff = diff_words("<b>safe</b>", '<script>alert("x")</script>')
+    html = (
+        render_segments(diff.new)
+        + render_segments(diff.old)
+        + render_segments(diff.inline, inline_styles=True)
+    )
     assert "<script" not in html
     assert "<b>" not in html
     assert "&lt;" in html
@@ -46,8 +94,26 @@ def test_rendering_escapes_every_token() -> None:
     assert set(re.findall(r"</?(\w+)", html)) <= {"ins", "del"}
 
 
-def test_huge_input_falls_back_to_paragraphs() -> None:
+def test_inline_styles_mark_changes_by_more_than_colour() -> None:
+    html = render_segments(diff_words("a b", "a c").inline, inline_styles=True)
+    assert 'del style="' in html
+    assert "line-through" in html
+    assert "underline" in html
+
+
+def test_huge_input_falls_back_to_whole_paragraphs() -> None:
     long_paragraph = "word " * (MAX_WORD_DIFF_TOKENS // 2 + 1)
-    diff = diff_paragraphs([long_paragraph, "end"], [long_paragraph, "end changed"])
-    assert diff.coarse
-    assert changed(diff.new, "insert") == ["end changed"]
+    body = diff_body([long_paragraph, "end"], [long_paragraph, "end changed"])
+    assert body.coarse
+    assert [op.op for op in body.ops] == ["equal", "delete", "insert"]
+
+
+def test_change_stats_against_the_predecessor() -> None:
+    old = ArticleText("Mayor opens bridge", "By A", ("It opened on Tuesday.", "Crowds came."))
+    new = ArticleText("Mayor closes bridge", "By A", ("It opened on Monday.", "Crowds came.", "Update."))
+    stats = change_stats(old, new)
+    assert stats == ChangeStats(
+        words_added=2, words_removed=1, paragraphs_added=1, paragraphs_changed=1, title_changed=True
+    )
+    assert stats.summary() == "headline changed · +2/−1 words · 1 paragraph added · 1 paragraph changed"
+    assert change_stats(None, new) == ChangeStats()
