@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import views
+from articles import feeds, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,3 +8,17 @@ urlpatterns = [
     path("articles/<int:pk>/versions/<int:number>/", views.version, name="version"),
     path("articles/<int:pk>/diff/<int:a>/<int:b>/", views.diff, name="diff"),
 ]
+
+FEEDS = [
+    ("articles/<int:pk>/feed", feeds.ArticleFeed, "article-feed"),
+    ("sources/<slug:slug>/feed", feeds.SourceFeed, "source-feed"),
+    ("feeds/changes", feeds.AllChangesFeed, "changes-feed"),
+    ("feeds/headlines", feeds.HeadlineChangesFeed, "headlines-feed"),
+    ("search/feed", feeds.SearchFeed, "search-feed"),
+]
+for route, feed_class, name in FEEDS:
+    urlpatterns += [
+        path(f"{route}.rss", feeds.feed_view(feed_class, rss=True), name=f"{name}-rss"),
+        path(f"{route}.atom", feeds.feed_view(feed_class, rss=False), name=f"{name}-atom"),
+    ]
+urlpatterns.append(path("search/feed", feeds.feed_view(feeds.SearchFeed, rss=False), name="search-feed"))

@@ -1,9 +1,15 @@
 """Test support: a local web site on 127.0.0.1 whose pages a test can rewrite between checks."""
 
+import dataclasses
 import socket
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from articles.models import Article, Version
 
 
 @dataclass
@@ -78,3 +84,32 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+T0 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def add_version(
+    article: "Article",
+    number: int,
+    title: str,
+    paragraphs: list[str],
+    byline: str = "By A",
+    kind: str = "edit",
+) -> "Version":
+    """Store a version fetched ``number`` hours after T0, with its stats against its predecessor."""
+    from articles.diffing import change_stats
+    from articles.models import Article, Version
+    from articles.normalising import ArticleText
+
+    previous = article.versions.filter(number=number - 1).first()
+    text = ArticleText(title, byline, tuple(paragraphs))
+    version = Version.objects.create(
+        article=article, number=number, fetched_at=T0 + timedelta(hours=number), title=title, byline=byline,
+        paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic", extractor_version="1",
+        kind=kind, **dataclasses.asdict(change_stats(previous.text if previous else None, text)),
+    )  # fmt: skip
+    Article.objects.filter(pk=article.pk).update(
+        title=title, version_count=number + 1, last_changed_at=version.fetched_at
+    )
+    return version

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from articles.models import Article
-from articles.tests.test_views import add_version
+from articles.tests.support import add_version
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -1,27 +1,14 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 
-from articles.models import Article, Source, Version
+from articles.models import Article, Source
+from articles.tests.support import T0, add_version
 
 pytestmark = pytest.mark.django_db
-T0 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def add_version(
-    article: Article, number: int, title: str, paragraphs: list[str], byline: str = "By A"
-) -> Version:
-    version = Version.objects.create(
-        article=article, number=number, fetched_at=T0 + timedelta(hours=number), title=title, byline=byline,
-        paragraphs=paragraphs, content_hash=f"h{number}", extractor="generic", extractor_version="1",
-    )  # fmt: skip
-    Article.objects.filter(pk=article.pk).update(
-        title=title, version_count=number + 1, last_changed_at=version.fetched_at
-    )
-    return version
 
 
 @pytest.fixture

@@ -1,0 +1,221 @@
+"""RSS and Atom feeds of changes: one entry per changed version, carrying the diff of that change.
+
+Every feed has an Atom and an RSS form from one class (``django.contrib.syndication``). An entry's title is
+"vN: headline", its link the diff page, its summary the change statistics, and its content the changed
+paragraphs as HTML built from escaped text, with inline styles because feed readers drop stylesheets.
+"""
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import BadRequest
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition
+
+from articles.diffing import Segment, diff_body, diff_words, render_segments
+from articles.models import Article, Source, Version
+
+FEED_LENGTH = 50
+FEED_MAX_AGE = 300
+MAX_QUERY_LENGTH = 200
+
+
+class ContentRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with the diff in content:encoded, beside the summary in description."""
+
+    def rss_attributes(self) -> dict[str, str]:
+        return {**super().rss_attributes(), "xmlns:content": "http://purl.org/rss/1.0/modules/content/"}
+
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content:encoded", item["content"])
+
+
+class ContentAtomFeed(Atom1Feed):
+    """Atom with the diff as the entry's content and the statistics as its summary."""
+
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which changes a feed carries; built per request, since one Feed instance serves every request."""
+
+    title: str
+    link: str
+    description: str
+    filter: Q
+    include_hidden: bool = False
+    order: tuple[str, ...] = ("-fetched_at", "-pk")
+
+    def versions(self) -> Any:
+        return (
+            Version.objects.changes(include_hidden=self.include_hidden)
+            .filter(self.filter)
+            .order_by(*self.order)
+        )
+
+    def last_modified(self) -> datetime | None:
+        return self.versions().values_list("fetched_at", flat=True).first()
+
+
+def version_guid(version: Version) -> str:
+    """Stable across regenerations and installations: derived from the article's URL and the number."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{version.article.url}#v{version.number}").urn
+
+
+def change_html(previous: Version | None, version: Version) -> str:
+    if previous is None:
+        return "<p>The previous version is not available.</p>"
+    parts = []
+    for label, old, new in (
+        ("Headline", previous.title, version.title),
+        ("Byline", previous.byline, version.byline),
+    ):
+        words = diff_words(old, new)
+        if words.changed:
+            parts.append(format_html("<p><strong>{}:</strong> {}</p>", label, styled(words.inline)))
+    body = diff_body(previous.paragraphs, version.paragraphs)
+    changed = ((styled(op.words.inline),) for op in body.ops if op.op != "equal")
+    parts.append(format_html_join("\n", "<p>{}</p>", changed))
+    return "\n".join(part for part in parts if part) or "<p>No change to the text.</p>"
+
+
+def styled(segments: tuple[Segment, ...]) -> str:
+    return render_segments(segments, inline_styles=True)
+
+
+class ChangesFeed(Feed):
+    feed_type = ContentAtomFeed
+    item_guid_is_permalink = False
+    author_name = "newsdiffs"  # Atom requires an author for a feed whose entries name none
+
+    def scope(self, request: HttpRequest, **kwargs: Any) -> Scope:
+        raise NotImplementedError
+
+    def get_object(self, request: HttpRequest, **kwargs: Any) -> Scope:
+        include_hidden = request.GET.get("all") in ("1", "true", "yes")
+        return dataclasses.replace(self.scope(request, **kwargs), include_hidden=include_hidden)
+
+    def title(self, scope: Scope) -> str:
+        return scope.title
+
+    def link(self, scope: Scope) -> str:
+        return scope.link
+
+    def description(self, scope: Scope) -> str:
+        return scope.description
+
+    def items(self, scope: Scope) -> list[Version]:
+        versions = list(scope.versions().select_related("article")[:FEED_LENGTH])
+        # Each entry is diffed against its predecessor: fetch all predecessors in one query.
+        wanted = Q(pk__in=[])
+        for version in versions:
+            wanted |= Q(article_id=version.article_id, number=version.number - 1)
+        previous = {(v.article_id, v.number): v for v in Version.objects.filter(wanted)} if versions else {}
+        for version in versions:
+            version.previous = previous.get((version.article_id, version.number - 1))
+        return versions
+
+    def item_title(self, version: Version) -> str:
+        return f"v{version.number}: {version.title}"
+
+    def item_link(self, version: Version) -> str:
+        return reverse("diff", args=[version.article_id, version.number - 1, version.number])
+
+    def item_description(self, version: Version) -> str:
+        return version.stats.summary()
+
+    def item_guid(self, version: Version) -> str:
+        return version_guid(version)
+
+    def item_pubdate(self, version: Version) -> datetime:
+        return version.fetched_at
+
+    def item_updateddate(self, version: Version) -> datetime:
+        return version.fetched_at
+
+    def item_extra_kwargs(self, version: Version) -> dict[str, str]:
+        return {"content": change_html(version.previous, version)}
+
+
+class ArticleFeed(ChangesFeed):
+    def scope(self, request: HttpRequest, pk: int) -> Scope:  # type: ignore[override]
+        article = get_object_or_404(Article, pk=pk)
+        return Scope(
+            title=f"Changes to “{article.title or article.url}”",
+            link=article.get_absolute_url(),
+            description=f"Every change newsdiffs has recorded to {article.url}",
+            filter=Q(article=article),
+            order=("-number",),
+        )
+
+
+class SourceFeed(ChangesFeed):
+    def scope(self, request: HttpRequest, slug: str) -> Scope:  # type: ignore[override]
+        source = get_object_or_404(Source, slug=slug)
+        return Scope(
+            title=f"Changes at {source.name}",
+            link=reverse("home"),
+            description=f"Changes newsdiffs has recorded to articles of {source.name}",
+            filter=Q(article__source=source),
+        )
+
+
+class AllChangesFeed(ChangesFeed):
+    def scope(self, request: HttpRequest) -> Scope:  # type: ignore[override]
+        return Scope(
+            title="All changes",
+            link=reverse("home"),
+            description="Every change newsdiffs records",
+            filter=Q(),
+        )
+
+
+class HeadlineChangesFeed(ChangesFeed):
+    def scope(self, request: HttpRequest) -> Scope:  # type: ignore[override]
+        return Scope(
+            title="Headline changes",
+            link=reverse("home"),
+            description="Changes that rewrote a headline",
+            filter=Q(title_changed=True),
+        )
+
+
+class SearchFeed(ChangesFeed):
+    def scope(self, request: HttpRequest) -> Scope:  # type: ignore[override]
+        query = request.GET.get("q", "").strip()
+        if not query:
+            raise BadRequest("Add a search with ?q=")
+        if len(query) > MAX_QUERY_LENGTH:
+            raise BadRequest(f"A search is at most {MAX_QUERY_LENGTH} characters.")
+        return Scope(
+            title=f"Changes to articles matching “{query}”",
+            link=reverse("home"),
+            description=f"Changes to articles whose headline or address contains “{query}”",
+            filter=Q(article__title__icontains=query) | Q(article__url__icontains=query),
+        )
+
+
+def feed_view(feed_class: type[ChangesFeed], rss: bool) -> Callable[..., HttpResponse]:
+    """The feed as a view answering conditional GETs (Last-Modified here, ETag by the middleware)."""
+    feed = feed_class()
+    feed.feed_type = ContentRssFeed if rss else ContentAtomFeed
+
+    def last_modified(request: HttpRequest, **kwargs: Any) -> datetime | None:
+        return feed.get_object(request, **kwargs).last_modified()
+
+    return cache_control(public=True, max_age=FEED_MAX_AGE)(condition(last_modified_func=last_modified)(feed))
