@@ -7,5 +7,6 @@ from articles import views
 urlpatterns = [
     path("", include("articles.urls")),
     path("healthz/", views.healthz, name="healthz"),
+    path("api/v1/", include("articles.api_urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]

@@ -1,0 +1,220 @@
+"""The read-only JSON API under /api/v1/ (Django REST framework; OpenAPI 3 schema by drf-spectacular)."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, viewsets
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from articles.canonical import InvalidURL, canonical_url
+from articles.diffing import diff_body, diff_words
+from articles.models import Article, Source, Version
+from articles.serializers import (
+    ArticleSerializer,
+    DiffSerializer,
+    SourceSerializer,
+    VersionSerializer,
+    VersionTextSerializer,
+    diff_data,
+)
+
+
+class NewestFirst(CursorPagination):
+    """Cursor pagination on the primary key: stable under inserts, no COUNT(*), no deep OFFSET."""
+
+    ordering = "-pk"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class ByNumber(NewestFirst):
+    ordering = "number"
+
+
+class BySlug(NewestFirst):
+    ordering = "slug"
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Sources, by slug"),
+    retrieve=extend_schema(summary="One source"),
+)
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Source.objects.all()
+    serializer_class = SourceSerializer
+    pagination_class = BySlug
+    lookup_field = "slug"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Articles, newest tracked first",
+        parameters=[
+            OpenApiParameter("source", str, description="Only this source's articles (its slug)."),
+            OpenApiParameter(
+                "status", str, enum=Article.Status.values, description="Only articles in this state."
+            ),
+            OpenApiParameter(
+                "changed_since", OpenApiTypes.DATETIME, description="Only articles changed since."
+            ),
+            OpenApiParameter(
+                "url",
+                str,
+                description="The article at this URL, in any variant (tracking parameters, host case…).",
+            ),
+        ],
+    ),
+    retrieve=extend_schema(summary="One article"),
+)
+class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ArticleSerializer
+    pagination_class = NewestFirst
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> Any:
+        articles = Article.objects.select_related("source")
+        if self.action != "list":
+            return articles
+        params = self.request.query_params
+        if source := params.get("source"):
+            articles = articles.filter(source__slug=source)
+        if status := params.get("status"):
+            if status not in Article.Status.values:
+                raise exceptions.ValidationError({"status": f"One of: {', '.join(Article.Status.values)}."})
+            articles = articles.filter(status=status)
+        if since := params.get("changed_since"):
+            articles = articles.filter(last_changed_at__gte=self._datetime("changed_since", since))
+        if url := params.get("url"):
+            try:
+                articles = articles.filter(url=canonical_url(url))
+            except InvalidURL as exc:
+                raise exceptions.ValidationError({"url": str(exc)}) from None
+        return articles
+
+    @staticmethod
+    def _datetime(name: str, value: str) -> datetime:
+        parsed = parse_datetime(value)
+        if parsed is None or parsed.tzinfo is None:
+            raise exceptions.ValidationError(
+                {name: "An ISO 8601 date and time with a zone, e.g. 2026-11-26T12:00Z."}
+            )
+        return parsed
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="An article's versions, oldest first",
+        parameters=[
+            OpenApiParameter("text", bool, description="Include each version's byline and paragraphs.")
+        ],
+    ),
+    retrieve=extend_schema(summary="One version, with its text"),
+)
+class VersionViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = ByNumber
+    lookup_field = "number"
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> Any:
+        article = get_object_or_404(Article, pk=self.kwargs["article_pk"])
+        return Version.objects.filter(article=article)
+
+    def get_serializer_class(self) -> type[VersionSerializer]:
+        with_text = self.action == "retrieve" or _truthy(self.request.query_params.get("text"))
+        return VersionTextSerializer if with_text else VersionSerializer
+
+
+class DiffView(APIView):
+    @extend_schema(summary="What changed between two versions", responses=DiffSerializer)
+    def get(self, request: Request, article_pk: int, old: int, new: int) -> Response:
+        found = {v.number: v for v in Version.objects.filter(article_id=article_pk, number__in=[old, new])}
+        if old not in found or new not in found:
+            raise Http404("No such version.")
+        a, b = found[old], found[new]
+        body = diff_body(a.paragraphs, b.paragraphs)
+        return Response(
+            diff_data(
+                article_pk, old, new, diff_words(a.title, b.title), diff_words(a.byline, b.byline), body
+            )
+        )
+
+
+ERROR_CODES = {
+    400: "invalid",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    429: "throttled",
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error has one shape: {"error": {"status", "code", "message"[, "fields"]}}."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    body: dict[str, Any] = {
+        "status": response.status_code,
+        "code": ERROR_CODES.get(response.status_code, "error"),
+    }
+    if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
+        body["message"] = "Invalid parameters."
+        body["fields"] = {
+            k: v if isinstance(v, str) else " ".join(map(str, v)) for k, v in response.data.items()
+        }
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        body["message"] = str(detail)
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        body["message"] = f"Too many requests: try again in {int(exc.wait) + 1} seconds."
+    response.data = {"error": body}
+    return response
+
+
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Unknown addresses under /api/ answer in the API's error shape, not with an HTML page."""
+    return JsonResponse(
+        {"error": {"status": 404, "code": "not_found", "message": "No such endpoint."}}, status=404
+    )
+
+
+def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular hook: document the shared error shape as every operation's default response."""
+    result["components"]["schemas"]["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "code", "message"],
+                "properties": {
+                    "status": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
+    }
+    error = {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            operation["responses"].setdefault("default", error)
+    return result

@@ -1,0 +1,22 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from articles import api
+
+router = SimpleRouter()
+router.register("sources", api.SourceViewSet, basename="api-source")
+router.register("articles", api.ArticleViewSet, basename="api-article")
+
+versions = api.VersionViewSet.as_view({"get": "list"})
+version = api.VersionViewSet.as_view({"get": "retrieve"})
+
+urlpatterns = [
+    *router.urls,
+    path("articles/<int:article_pk>/versions/", versions, name="api-version-list"),
+    path("articles/<int:article_pk>/versions/<int:number>/", version, name="api-version-detail"),
+    path("articles/<int:article_pk>/diff/<int:old>/<int:new>/", api.DiffView.as_view(), name="api-diff"),
+    path("schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^(?P<path>.*)$", api.not_found),
+]

@@ -1,0 +1,133 @@
+"""JSON shapes of the read-only API (``articles.api``).
+
+Field names are the API's contract: add fields, never rename them.
+"""
+
+import dataclasses
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from articles.diffing import BodyDiff, WordDiff
+from articles.models import Article, Source, Version
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    # A plain string: a blank URLField is described as a oneOf that an empty string matches twice.
+    homepage = serializers.CharField(read_only=True, help_text="The publication's home page, if known.")
+
+    class Meta:
+        model = Source
+        fields = ("slug", "name", "homepage", "active")
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    change_count = serializers.IntegerField(read_only=True)
+    page = serializers.SerializerMethodField(help_text="The article's history page.")
+    versions = serializers.SerializerMethodField(help_text="API address of its versions.")
+
+    class Meta:
+        model = Article
+        fields = (
+            "id", "url", "source", "title", "status", "first_seen_at", "last_changed_at", "last_checked_at",
+            "next_check_at", "version_count", "change_count", "page", "versions",
+        )  # fmt: skip
+
+    def get_page(self, article: Article) -> str:
+        return self.context["request"].build_absolute_uri(article.get_absolute_url())
+
+    def get_versions(self, article: Article) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api-version-list", args=[article.pk]))
+
+
+class ChangeStatsSerializer(serializers.Serializer):
+    words_added = serializers.IntegerField(min_value=0)
+    words_removed = serializers.IntegerField(min_value=0)
+    paragraphs_added = serializers.IntegerField(min_value=0)
+    paragraphs_removed = serializers.IntegerField(min_value=0)
+    paragraphs_changed = serializers.IntegerField(min_value=0)
+    title_changed = serializers.BooleanField()
+    summary = serializers.CharField(source="summary_text")
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    stats = serializers.SerializerMethodField(
+        help_text="Against the previous version; all zero for version 0."
+    )
+    diff = serializers.SerializerMethodField(help_text="API address of the diff with the previous version.")
+
+    class Meta:
+        model = Version
+        fields = (
+            "number", "fetched_at", "title", "kind", "content_hash", "extractor", "extractor_version",
+            "stats", "diff",
+        )  # fmt: skip
+
+    @extend_schema_field(ChangeStatsSerializer)
+    def get_stats(self, version: Version) -> dict[str, Any]:
+        stats = version.stats
+        return ChangeStatsSerializer({**dataclasses.asdict(stats), "summary_text": stats.summary()}).data
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_diff(self, version: Version) -> str | None:
+        if not version.number:
+            return None
+        path = reverse("api-diff", args=[version.article_id, version.number - 1, version.number])
+        return self.context["request"].build_absolute_uri(path)
+
+
+class VersionTextSerializer(VersionSerializer):
+    paragraphs = serializers.ListField(child=serializers.CharField(allow_blank=True))
+
+    class Meta(VersionSerializer.Meta):
+        fields = (*VersionSerializer.Meta.fields, "byline", "paragraphs")
+
+
+class SegmentSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["equal", "delete", "insert"])
+    text = serializers.CharField(trim_whitespace=False)
+
+
+class WordDiffSerializer(serializers.Serializer):
+    changed = serializers.BooleanField()
+    old = SegmentSerializer(many=True, help_text="The old text in spans, deletions marked.")
+    new = SegmentSerializer(many=True, help_text="The new text in spans, insertions marked.")
+
+
+class ParagraphOpSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["equal", "insert", "delete", "replace"])
+    old_index = serializers.IntegerField(allow_null=True, min_value=0)
+    new_index = serializers.IntegerField(allow_null=True, min_value=0)
+    old = SegmentSerializer(many=True, source="words.old")
+    new = SegmentSerializer(many=True, source="words.new")
+
+
+class DiffSerializer(serializers.Serializer):
+    article = serializers.IntegerField()
+    old_version = serializers.IntegerField(min_value=0)
+    new_version = serializers.IntegerField(min_value=0)
+    coarse = serializers.BooleanField(help_text="True when the text was too long to compare word by word.")
+    title = WordDiffSerializer()
+    byline = WordDiffSerializer()
+    paragraphs = ParagraphOpSerializer(many=True)
+    words_added = serializers.IntegerField(min_value=0)
+    words_removed = serializers.IntegerField(min_value=0)
+
+
+def diff_data(article_id: int, old: int, new: int, title: WordDiff, byline: WordDiff, body: BodyDiff) -> dict:
+    return DiffSerializer(
+        {
+            "article": article_id,
+            "old_version": old,
+            "new_version": new,
+            "coarse": body.coarse,
+            "title": title,
+            "byline": byline,
+            "paragraphs": body.ops,
+            "words_added": body.words_added,
+            "words_removed": body.words_removed,
+        }
+    ).data

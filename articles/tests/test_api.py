@@ -1,0 +1,200 @@
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+from openapi_core import OpenAPI
+from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from rest_framework.throttling import AnonRateThrottle
+
+from articles.models import Article, Source
+from articles.tests.support import T0, add_version
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_history(settings) -> None:  # type: ignore[no-untyped-def]
+    """Each test starts with no requests counted against it (the shared cache would carry them over)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
+    }
+
+
+@pytest.fixture(scope="module")
+def spec(django_db_blocker) -> OpenAPI:  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        response = Client().get("/api/v1/schema?format=json")
+    assert response.status_code == 200
+    return OpenAPI.from_dict(response.json())  # also checks the schema against the OpenAPI 3 specification
+
+
+class Api:
+    """The test client, with every answer checked against the OpenAPI schema the API itself serves."""
+
+    def __init__(self, client: Client, spec: OpenAPI) -> None:
+        self.client, self.spec = client, spec
+
+    def get(self, path: str, expect: int = 200, **params: Any) -> Any:
+        response = self.client.get(path, params)
+        assert response.status_code == expect, response.content
+        assert response["Content-Type"] == "application/json"
+        self.spec.validate_response(
+            DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response)
+        )
+        return response.json()
+
+    def all_pages(self, path: str, **params: Any) -> list[dict]:
+        results, page = [], self.get(path, **params)
+        while True:
+            results.extend(page["results"])
+            if not page["next"]:
+                return results
+            page = self.get(page["next"].removeprefix("http://testserver"))
+
+
+@pytest.fixture
+def api(client: Client, spec: OpenAPI) -> Api:
+    return Api(client, spec)
+
+
+@pytest.fixture
+def article() -> Article:
+    source = Source.objects.create(name="The Daily Test", slug="daily", homepage="http://127.0.0.1/")
+    article = Article.objects.create(url="http://127.0.0.1/story", source=source, first_seen_at=T0)
+    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came."])
+    add_version(article, 1, "Mayor closes bridge", ["It opened on Monday.", "Crowds came.", "Closed later."])
+    article.refresh_from_db()
+    return article
+
+
+def test_sources(api: Api, article: Article) -> None:
+    Source.objects.create(name="Another", slug="another")
+    assert [s["slug"] for s in api.get("/api/v1/sources/")["results"]] == ["another", "daily"]
+    assert api.get("/api/v1/sources/daily/") == {
+        "slug": "daily", "name": "The Daily Test", "homepage": "http://127.0.0.1/", "active": True,
+    }  # fmt: skip
+    api.get("/api/v1/sources/nope/", expect=404)
+
+
+def test_an_article(api: Api, article: Article) -> None:
+    data = api.get(f"/api/v1/articles/{article.pk}/")
+    assert data["url"] == "http://127.0.0.1/story"
+    assert data["source"] == "daily"
+    assert data["title"] == "Mayor closes bridge"
+    assert (data["version_count"], data["change_count"], data["status"]) == (2, 1, "active")
+    assert data["page"] == f"http://testserver/articles/{article.pk}/"
+    assert data["versions"] == f"http://testserver/api/v1/articles/{article.pk}/versions/"
+
+
+def test_articles_are_paged_by_cursor_without_counting(api: Api) -> None:
+    for i in range(7):
+        Article.objects.create(url=f"http://127.0.0.1/{i}")
+    first = api.get("/api/v1/articles/", page_size=3)
+    assert set(first) == {"next", "previous", "results"}
+    ids = [a["id"] for a in api.all_pages("/api/v1/articles/", page_size=3)]
+    assert ids == sorted(ids, reverse=True)
+    assert len(ids) == len(set(ids)) == 7
+
+
+def test_article_filters(api: Api, article: Article) -> None:
+    other = Article.objects.create(url="http://127.0.0.1/other", status=Article.Status.GONE)
+    add_version(other, 0, "Other", ["Text."])
+
+    def ids(**params: str) -> list[int]:
+        return [a["id"] for a in api.get("/api/v1/articles/", **params)["results"]]
+
+    assert ids(source="daily") == [article.pk]
+    assert ids(status="gone") == [other.pk]
+    assert ids(changed_since="2026-11-20T10:00:00Z") == [article.pk]
+    assert ids(changed_since="2026-11-20T09:00:00+00:00") == [other.pk, article.pk]
+    assert ids(url="HTTP://127.0.0.1:80/story?utm_source=feed#comments") == [article.pk]
+    assert ids(url="http://127.0.0.1/unknown") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"status": "sleeping"}, "status"), ({"changed_since": "yesterday"}, "changed_since"),
+     ({"changed_since": "2026-11-20T10:00:00"}, "changed_since"), ({"url": "ftp://x/y"}, "url")],
+)  # fmt: skip
+def test_bad_parameters_get_a_clear_error(api: Api, params: dict[str, str], field: str) -> None:
+    error = api.get("/api/v1/articles/", expect=400, **params)["error"]
+    assert (error["status"], error["code"], error["message"]) == (400, "invalid", "Invalid parameters.")
+    assert list(error["fields"]) == [field]
+
+
+def test_versions_with_and_without_text(api: Api, article: Article) -> None:
+    versions = api.get(f"/api/v1/articles/{article.pk}/versions/")["results"]
+    assert [v["number"] for v in versions] == [0, 1]
+    assert "paragraphs" not in versions[0]
+    assert versions[0]["diff"] is None
+    assert versions[1]["diff"] == f"http://testserver/api/v1/articles/{article.pk}/diff/0/1/"
+    assert versions[1]["stats"] == {
+        "words_added": 3, "words_removed": 1, "paragraphs_added": 1, "paragraphs_removed": 0,
+        "paragraphs_changed": 1, "title_changed": True,
+        "summary": "headline changed · +3/−1 words · 1 paragraph added · 1 paragraph changed",
+    }  # fmt: skip
+    with_text = api.get(f"/api/v1/articles/{article.pk}/versions/", text="1")["results"]
+    assert with_text[1]["paragraphs"] == ["It opened on Monday.", "Crowds came.", "Closed later."]
+    one = api.get(f"/api/v1/articles/{article.pk}/versions/0/")
+    assert (one["title"], one["byline"], one["kind"]) == ("Mayor opens bridge", "By A", "edit")
+    api.get(f"/api/v1/articles/{article.pk}/versions/9/", expect=404)
+    api.get("/api/v1/articles/999/versions/", expect=404)
+
+
+def test_the_diff_is_structured_by_paragraph_and_word(api: Api, article: Article) -> None:
+    diff = api.get(f"/api/v1/articles/{article.pk}/diff/0/1/")
+    assert (diff["article"], diff["old_version"], diff["new_version"], diff["coarse"]) == (
+        article.pk,
+        0,
+        1,
+        False,
+    )
+    assert diff["title"]["changed"] is True
+    assert [s for s in diff["title"]["old"] if s["kind"] != "equal"] == [{"kind": "delete", "text": "opens"}]
+    assert [s for s in diff["title"]["new"] if s["kind"] != "equal"] == [{"kind": "insert", "text": "closes"}]
+    assert diff["byline"] == {"changed": False, "old": [{"kind": "equal", "text": "By A"}],
+                              "new": [{"kind": "equal", "text": "By A"}]}  # fmt: skip
+    assert [(p["op"], p["old_index"], p["new_index"]) for p in diff["paragraphs"]] == [
+        ("replace", 0, 0), ("equal", 1, 1), ("insert", None, 2),
+    ]  # fmt: skip
+    assert diff["paragraphs"][0]["new"] == [
+        {"kind": "equal", "text": "It opened on "},
+        {"kind": "insert", "text": "Monday"},
+        {"kind": "equal", "text": "."},
+    ]
+    assert diff["paragraphs"][2]["old"] == []
+    assert (diff["words_added"], diff["words_removed"]) == (3, 1)
+    api.get(f"/api/v1/articles/{article.pk}/diff/0/7/", expect=404)
+
+
+def test_errors_have_one_shape(api: Api, client: Client) -> None:
+    assert api.get("/api/v1/articles/999/", expect=404)["error"]["code"] == "not_found"
+    unknown = client.get("/api/v1/no/such/thing")
+    assert unknown.status_code == 404
+    assert unknown.json() == {"error": {"status": 404, "code": "not_found", "message": "No such endpoint."}}
+    post = client.post("/api/v1/articles/", {}, content_type="application/json")
+    assert post.status_code == 405
+    assert post.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_anonymous_clients_are_throttled(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(AnonRateThrottle, "rate", "3/minute", raising=False)
+    for _ in range(3):
+        api.get("/api/v1/sources/")
+    response = api.client.get("/api/v1/sources/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    error = response.json()["error"]
+    assert (error["status"], error["code"]) == (429, "throttled")
+    assert error["message"].startswith("Too many requests: try again in ")
+
+
+def test_schema_and_docs_are_served(client: Client, spec: OpenAPI) -> None:
+    schema = client.get("/api/v1/schema?format=json").json()
+    assert schema["openapi"].startswith("3.")
+    assert {"/api/v1/articles/", "/api/v1/articles/{article_pk}/diff/{old}/{new}/"} <= set(schema["paths"])
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200
+    assert b"swagger-ui" in docs.content
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs.content  # served here, no CDN
