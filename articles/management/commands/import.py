@@ -1,0 +1,40 @@
+import json
+import sys
+from typing import TextIO
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from articles.exporting import ImportResult, InvalidRecord, import_record
+
+
+class Command(BaseCommand):
+    help = "Load articles and versions written by `export`. Importing the same file again changes nothing."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("input", metavar="FILE", help="JSON Lines file, or - for stdin")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    def handle(self, *args: object, input: str, no_progress: bool, **options: object) -> None:
+        try:
+            stream: TextIO = sys.stdin if input == "-" else open(input, encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise CommandError(f"Cannot read {input}: {exc.strerror}") from None
+        total = ImportResult()
+        with stream, tqdm(unit=" articles", file=sys.stderr, disable=no_progress) as progress:  # closes it
+            for line_number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    total.add(import_record(json.loads(line)))
+                except (json.JSONDecodeError, InvalidRecord) as exc:
+                    total.problems.append(f"line {line_number}: {exc}")
+                progress.update()
+        for problem in total.problems:
+            self.stderr.write(problem)
+        self.stdout.write(
+            f"{total.articles_created} new articles, {total.versions_created} new versions, "
+            f"{total.versions_present} versions already here, {len(total.problems)} problems"
+        )
+        if total.problems:
+            raise CommandError(f"{len(total.problems)} records or versions were not imported.", returncode=2)
