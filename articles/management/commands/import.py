@@ -1,3 +1,4 @@
+import itertools
 import json
 import sys
 from typing import TextIO
@@ -5,7 +6,9 @@ from typing import TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from articles.exporting import ImportResult, InvalidRecord, import_record
+from articles.exporting import Importer
+
+BATCH_SIZE = 500  # articles per transaction
 
 
 class Command(BaseCommand):
@@ -20,16 +23,19 @@ class Command(BaseCommand):
             stream: TextIO = sys.stdin if input == "-" else open(input, encoding="utf-8")  # noqa: SIM115
         except OSError as exc:
             raise CommandError(f"Cannot read {input}: {exc.strerror}") from None
-        total = ImportResult()
+        importer = Importer()
+        total = importer.result
         with stream, tqdm(unit=" articles", file=sys.stderr, disable=no_progress) as progress:  # closes it
-            for line_number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    total.add(import_record(json.loads(line)))
-                except (json.JSONDecodeError, InvalidRecord) as exc:
-                    total.problems.append(f"line {line_number}: {exc}")
-                progress.update()
+            lines = ((n, line) for n, line in enumerate(stream, start=1) if line.strip())
+            while batch := list(itertools.islice(lines, BATCH_SIZE)):
+                records = []
+                for line_number, line in batch:
+                    try:
+                        records.append((line_number, json.loads(line)))
+                    except json.JSONDecodeError as exc:
+                        total.problems.append(f"line {line_number}: not JSON ({exc})")
+                importer.add_batch(records)
+                progress.update(len(batch))
         for problem in total.problems:
             self.stderr.write(problem)
         self.stdout.write(

@@ -1,0 +1,209 @@
+"""Export and import at scale: rows per second and peak memory, and an exact round trip.
+
+    .venv/bin/python bench/export.py [--articles 20000 100000] [--postgres postgres://postgres@127.0.0.1:5432]
+
+For each size it builds a fresh Postgres database of N articles with NewsEdits-like histories (1 to 6
+versions, ~3.6 on average, five paragraphs each), runs `manage.py export` and `manage.py import` (into a
+second fresh database) as separate processes, and measures each one's wall time and peak RSS. Then it
+exports the imported copy and checks that the two files are byte-identical. Writes bench/results/export.json.
+"""
+
+import argparse
+import filecmp
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg2
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+WORDS = (
+    "the",
+    "council",
+    "mayor",
+    "said",
+    "on",
+    "tuesday",
+    "bridge",
+    "city",
+    "police",
+    "officials",
+    "report",
+    "according",
+    "to",
+    "government",
+    "minister",
+    "election",
+    "vote",
+    "people",
+    "year",
+    "new",
+    "after",
+    "would",
+    "could",
+    "during",
+    "statement",
+    "investigation",
+    "spokesperson",
+    "confirmed",
+    "million",
+    "percent",
+    "health",
+    "schools",
+    "court",
+    "ruling",
+    "protest",
+    "economy",
+    "market",
+    "prices",
+    "rose",
+    "fell",
+    "week",
+    "sources",
+    "told",
+)
+
+
+def recreate(admin_url: str, name: str) -> str:
+    connection = psycopg2.connect(f"{admin_url}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    return f"{admin_url}/{name}"
+
+
+def manage(database_url: str, *args: str) -> dict[str, float]:
+    """Run manage.py in its own process; its wall time and peak resident memory."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "",
+        "NEWSDIFFS_VAR_DIR": tempfile.mkdtemp(),
+    }
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed")
+    return {"seconds": time.perf_counter() - start, "peak_rss_mib": usage.ru_maxrss / 1024}
+
+
+def populate(database_url: str, articles: int, seed: int = 7) -> int:
+    """Fill the database directly with COPY (what is measured is export and import, not this)."""
+    from articles.normalising import ArticleText
+
+    rng = random.Random(seed)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    connection = psycopg2.connect(database_url)
+    article_rows, version_rows = [], []
+    for pk in range(1, articles + 1):
+        paragraphs = [" ".join(rng.choices(WORDS, k=30)) + "." for _ in range(5)]
+        count = rng.choice((1, 2, 3, 4, 5, 6, 2, 3, 4, 6))  # mean 3.6
+        first_seen = t0 + timedelta(minutes=pk)
+        for number in range(count):
+            if number:
+                edited = rng.randrange(len(paragraphs))
+                paragraphs[edited] = paragraphs[edited].replace(rng.choice(WORDS), rng.choice(WORDS), 1)
+            version_rows.append((pk, number, first_seen + timedelta(hours=number), list(paragraphs)))
+        article_rows.append((pk, f"https://news.example/{pk}", first_seen, count))
+    with connection, connection.cursor() as cursor:
+        articles_table = [
+            (pk, url, f"Story {pk}", seen, seen + timedelta(hours=n - 1), "active", 0, "", "", "", "", n)
+            for pk, url, seen, n in article_rows
+        ]
+        copy(cursor, "articles_article", ARTICLE_COLUMNS, articles_table)
+        rows = []
+        for pk, number, fetched, paragraphs in version_rows:
+            text = ArticleText(f"Story {pk}", "By A Reporter", tuple(paragraphs))
+            changed = 1 if number else 0
+            rows.append((
+                pk, number, fetched, text.title, text.byline, json.dumps(paragraphs), text.content_hash,
+                "generic", "1", "edit", changed, changed, 0, 0, changed, "f",
+            ))  # fmt: skip
+        copy(cursor, "articles_version", VERSION_COLUMNS, rows)
+        cursor.execute("SELECT setval('articles_article_id_seq', %s)", [articles])
+        cursor.execute("ANALYZE")
+    connection.close()
+    return len(version_rows)
+
+
+ARTICLE_COLUMNS = (
+    "id", "url", "title", "first_seen_at", "last_changed_at", "status", "consecutive_failures", "last_error",
+    "etag", "last_modified", "body_hash", "version_count",
+)  # fmt: skip
+VERSION_COLUMNS = (
+    "article_id", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",
+    "extractor_version", "kind", "words_added", "words_removed", "paragraphs_added", "paragraphs_removed",
+    "paragraphs_changed", "title_changed",
+)  # fmt: skip
+
+
+def copy(cursor, table: str, columns: tuple[str, ...], rows) -> None:  # type: ignore[no-untyped-def]
+    """COPY rows in text format (none of the generated values holds a tab or a newline)."""
+    text = "".join("\t".join(str(v).replace("\\", "\\\\") for v in row) + "\n" for row in rows)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    args = parser.parse_args()
+    sys.path.insert(0, str(BASE_DIR))
+    results = []
+    for size in args.articles:
+        source_db = recreate(args.postgres, "newsdiffs_bench_source")
+        target_db = recreate(args.postgres, "newsdiffs_bench_target")
+        manage(source_db, "migrate", "-v0")
+        manage(target_db, "migrate", "-v0")
+        versions = populate(source_db, size)
+        with tempfile.TemporaryDirectory() as tmp:
+            first, second = Path(tmp, "first.jsonl"), Path(tmp, "second.jsonl")
+            exported = manage(source_db, "export", "--output", str(first), "--no-progress")
+            imported = manage(target_db, "import", str(first), "--no-progress")
+            again = manage(target_db, "import", str(first), "--no-progress")
+            manage(target_db, "export", "--output", str(second), "--no-progress")
+            identical = filecmp.cmp(first, second, shallow=False)
+            size_mib = first.stat().st_size / 2**20
+        row = {
+            "articles": size,
+            "versions": versions,
+            "file_mib": round(size_mib, 1),
+            "export_seconds": round(exported["seconds"], 1),
+            "export_versions_per_second": round(versions / exported["seconds"]),
+            "export_articles_per_second": round(size / exported["seconds"]),
+            "export_peak_rss_mib": round(exported["peak_rss_mib"]),
+            "import_seconds": round(imported["seconds"], 1),
+            "import_versions_per_second": round(versions / imported["seconds"]),
+            "import_peak_rss_mib": round(imported["peak_rss_mib"]),
+            "reimport_seconds": round(again["seconds"], 1),
+            "round_trip_identical": identical,
+        }
+        print(json.dumps(row))
+        results.append(row)
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        print(
+            f"{large['articles'] / small['articles']:.0f}× the articles: export memory ×"
+            f"{large['export_peak_rss_mib'] / small['export_peak_rss_mib']:.2f}, import memory ×"
+            f"{large['import_peak_rss_mib'] / small['import_peak_rss_mib']:.2f}"
+        )
+    out = BASE_DIR / "bench" / "results" / "export.json"
+    out.write_text(
+        json.dumps({"measured_at": datetime.now(UTC).isoformat(), "runs": results}, indent=2) + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
