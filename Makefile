@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-export clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ format: $(VENV)/.installed-dev ## ruff: fix what can be fixed and format
 
 bench-extraction: $(VENV)/.installed-dev ## Score the extractor on ../shared/corpus/extraction (bench/results/)
 	$(BIN)/python bench/extraction.py
+
+bench-export: $(VENV)/.installed-dev ## Export/import speed and memory on Postgres at 20k and 100k articles
+	$(BIN)/python bench/export.py
 
 clean: ## Remove the virtualenv and var/ (the local database and broker)
 	rm -rf $(VENV) var

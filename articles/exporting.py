@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -70,7 +70,9 @@ def articles_to_export(source: str | None = None, since: datetime | None = None)
 def export_lines(articles: QuerySet[Article]) -> Iterator[str]:
     """One line per article. Rows stream from a server-side cursor in chunks, each chunk's versions
     fetched in one query, so memory stays flat however large the database."""
-    for article in articles.iterator(chunk_size=CHUNK_SIZE):
+    for number, article in enumerate(articles.iterator(chunk_size=CHUNK_SIZE)):
+        if number % CHUNK_SIZE == 0:
+            reset_queries()  # with DEBUG on, Django would keep every chunk's SQL for the whole run
         yield json.dumps(article_record(article), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 

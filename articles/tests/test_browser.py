@@ -78,3 +78,16 @@ def test_on_a_phone_the_versions_stack(live_server, article: Article, browser) -
     assert new_box["y"] >= old_box["y"] + old_box["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing overflows sideways
     page.close()
+
+
+def test_the_api_docs_work_offline(live_server, article: Article, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("pageerror", lambda error: failed.append(str(error)))
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    operations = page.locator(".swagger-ui .opblock-summary-path")
+    operations.first.wait_for(timeout=15_000)
+    assert "/api/v1/articles/{article_pk}/diff/{old}/{new}/" in operations.all_inner_texts()
+    assert failed == []
+    page.close()

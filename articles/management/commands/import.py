@@ -4,6 +4,7 @@ import sys
 from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import reset_queries
 from tqdm import tqdm
 
 from articles.exporting import Importer
@@ -35,6 +36,7 @@ class Command(BaseCommand):
                     except json.JSONDecodeError as exc:
                         total.problems.append(f"line {line_number}: not JSON ({exc})")
                 importer.add_batch(records)
+                reset_queries()  # with DEBUG on, Django would keep every batch's SQL for the whole run
                 progress.update(len(batch))
         for problem in total.problems:
             self.stderr.write(problem)
