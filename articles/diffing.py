@@ -142,6 +142,16 @@ def _merged_opcodes(old: list[str], new: list[str]) -> Iterator[tuple[str, int, 
         yield pending
 
 
+def _changed(kind: Kind, text: str) -> list[Segment]:
+    """A changed span, with the spaces at its edges left unmarked: a highlighted space is noise."""
+    core = text.strip()
+    if not core:
+        return [Segment("equal", text)] if text else []
+    start = text.index(core)
+    edges = (Segment("equal", text[:start]), Segment(kind, core), Segment("equal", text[start + len(core) :]))
+    return [segment for segment in edges if segment.text]
+
+
 def diff_words(old: str, new: str) -> WordDiff:
     old_tokens, new_tokens = tokens(old), tokens(new)
     old_side: list[Segment] = []
@@ -155,12 +165,11 @@ def diff_words(old: str, new: str) -> WordDiff:
             new_side.append(Segment("equal", new_text))
             inline.append(Segment("equal", new_text))
             continue
-        if old_text:
-            old_side.append(Segment("delete", old_text))
-            inline.append(Segment("delete", old_text))
-        if new_text:
-            new_side.append(Segment("insert", new_text))
-            inline.append(Segment("insert", new_text))
+        for side, kind, text in ((old_side, "delete", old_text), (new_side, "insert", new_text)):
+            for segment in _changed(kind, text):
+                side.append(segment)
+                if segment.kind != "equal" or kind == "insert":
+                    inline.append(segment)
         removed += count_words(old_tokens[i1:i2])
         added += count_words(new_tokens[j1:j2])
     return WordDiff(tuple(old_side), tuple(new_side), tuple(inline), removed, added)

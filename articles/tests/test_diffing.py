@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from articles.diffing import (
     MAX_WORD_DIFF_TOKENS,
     ChangeStats,
@@ -37,7 +39,7 @@ def test_adjacent_changed_words_form_one_highlight() -> None:
 
 def test_pure_insertion_and_deletion_inside_a_paragraph() -> None:
     added = diff_words("Crowds came.", "Crowds came early.")
-    assert texts(added.new, "insert") == [" early"]
+    assert texts(added.new, "insert") == ["early"]  # the space before it is not highlighted
     assert added.old == (Segment("equal", "Crowds came"), Segment("equal", "."))
     assert (added.words_removed, added.words_added) == (0, 1)
     removed = diff_words("It was, officials said, a success.", "It was a success.")
@@ -117,3 +119,23 @@ def test_change_stats_against_the_predecessor() -> None:
     )
     assert stats.summary() == "headline changed · +2/−1 words · 1 paragraph added · 1 paragraph changed"
     assert change_stats(None, new) == ChangeStats()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Crowds came.", "Crowds came early."),
+        ("It was, officials said, a success.", "It was a success."),
+        ("Mayor opens new bridge", "Mayor closes old bridge"),
+        ("  spaced  out  ", "spaced in"),
+        ("", "All new."),
+        ("All gone.", ""),
+        ("Ünïcödé — “quotes” 🗞️", 'Unicode - "quotes"'),
+    ],
+)
+def test_each_side_still_reads_as_its_text(old: str, new: str) -> None:
+    diff = diff_words(old, new)
+    assert "".join(s.text for s in diff.old) == old
+    assert "".join(s.text for s in diff.new) == new
+    assert "".join(s.text for s in diff.inline if s.kind != "delete") == new
+    assert all(s.text.strip() for s in diff.inline if s.kind != "equal")  # no highlight is only spaces
