@@ -54,3 +54,23 @@ def canonical_url(raw: str) -> str:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     )
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+MOBILE_PREFIXES = ("m.", "mobile.", "amp.")
+
+
+def url_variants(raw: str) -> list[str]:
+    """The addresses under which one article may have been tracked: http or https, with or without
+    ``www.``, and the desktop host for a mobile one (``m.``, ``mobile.``, ``amp.``). Canonical form first."""
+    url = canonical_url(raw)
+    parts = urlsplit(url)
+    host, _, port = parts.netloc.partition(":")
+    bare = host.removeprefix("www.")
+    for prefix in MOBILE_PREFIXES:
+        bare = bare.removeprefix(prefix)
+    hosts = dict.fromkeys([host, bare, f"www.{bare}"])
+    netlocs = [f"{h}:{port}" if port else h for h in hosts]
+    schemes = dict.fromkeys([parts.scheme, "https", "http"])
+    return list(
+        dict.fromkeys(urlunsplit((s, n, parts.path, parts.query, "")) for s in schemes for n in netlocs)
+    )

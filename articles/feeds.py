@@ -25,6 +25,7 @@ from django.views.decorators.http import condition
 
 from articles.diffing import Segment, diff_body, diff_words, render_segments
 from articles.models import Article, Source, Version
+from articles.views import visible_article
 
 FEED_LENGTH = 50
 FEED_MAX_AGE = 300
@@ -62,11 +63,9 @@ class Scope:
     order: tuple[str, ...] = ("-fetched_at", "-pk")
 
     def versions(self) -> Any:
-        return (
-            Version.objects.changes(include_hidden=self.include_hidden)
-            .filter(self.filter)
-            .order_by(*self.order)
-        )
+        changes = Version.objects.changes(include_hidden=self.include_hidden)
+        changes = changes.exclude(article__status=Article.Status.REMOVED)
+        return changes.filter(self.filter).order_by(*self.order)
 
     def last_modified(self) -> datetime | None:
         return self.versions().values_list("fetched_at", flat=True).first()
@@ -154,7 +153,7 @@ class ChangesFeed(Feed):
 
 class ArticleFeed(ChangesFeed):
     def scope(self, request: HttpRequest, pk: int) -> Scope:  # type: ignore[override]
-        article = get_object_or_404(Article, pk=pk)
+        article = visible_article(pk)
         return Scope(
             title=f"Changes to “{article.title or article.url}”",
             link=article.get_absolute_url(),

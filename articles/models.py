@@ -1,11 +1,12 @@
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
 
 from articles import scheduling
 from articles.canonical import canonical_url
@@ -65,6 +66,8 @@ class Article(models.Model):
         STOPPED = "stopped", "Stopped"
         GONE = "gone", "Gone"
         FAILING = "failing", "Failing"
+        # Taken down by an admin: its pages answer 410 Gone; its history stays in the database.
+        REMOVED = "removed", "Removed"
 
     url = models.CharField(max_length=2048, unique=True, help_text="Canonical URL of the article.")
     source = models.ForeignKey(
@@ -102,6 +105,21 @@ class Article(models.Model):
     @property
     def change_count(self) -> int:
         return max(self.version_count - 1, 0)
+
+    def tracking_summary(self, now: datetime | None = None) -> str:
+        """How the article is being watched, in words, for its page."""
+        now = now or timezone.now()
+        if self.status == Article.Status.STOPPED:
+            since = timesince(self.last_changed_at, now, depth=1) if self.last_changed_at else "a long time"
+            return f"last changed {since} ago and won't be checked again"
+        if self.status == Article.Status.GONE:
+            return "the page has gone from its site (HTTP 404/410); no longer checked"
+        if self.status == Article.Status.FAILING:
+            return f"checks kept failing ({self.last_error or 'unknown error'}); no longer checked"
+        every = timesince(now - timedelta(seconds=settings.TRACK_CHECK_INTERVAL), now, depth=1)
+        if self.next_check_at is None or self.next_check_at <= now:
+            return f"checked about every {every}; next check due now"
+        return f"checked about every {every}; next check in {timeuntil(self.next_check_at, now)}"
 
     def latest_version(self) -> "Version | None":
         return self.versions.order_by("-number").first()

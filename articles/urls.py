@@ -4,7 +4,11 @@ from articles import feeds, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sources/", views.sources, name="sources"),
+    path("sources/<slug:slug>/", views.source, name="source"),
+    path("search/", views.search, name="search"),
     path("articles/<int:pk>/", views.article, name="article"),
+    path("articles/<int:pk>/compare/", views.compare, name="compare"),
     path("articles/<int:pk>/versions/<int:number>/", views.version, name="version"),
     path("articles/<int:pk>/diff/<int:a>/<int:b>/", views.diff, name="diff"),
 ]

@@ -1,4 +1,5 @@
 import socket
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -51,3 +52,11 @@ def _no_network_beyond_loopback() -> Iterator[None]:
 def _fetch_from_loopback_only(settings) -> None:  # type: ignore[no-untyped-def]
     """Tests fetch from their own site on 127.0.0.1; everything else stays refused."""
     settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings) -> None:  # type: ignore[no-untyped-def]
+    """Each test starts with an empty cache: no totals, diffs or API throttle counts from another test."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
+    }

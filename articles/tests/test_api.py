@@ -1,4 +1,3 @@
-import uuid
 from typing import Any
 
 import pytest
@@ -11,14 +10,6 @@ from articles.models import Article, Source
 from articles.tests.support import T0, add_version
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_history(settings) -> None:  # type: ignore[no-untyped-def]
-    """Each test starts with no requests counted against it (the shared cache would carry them over)."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
-    }
 
 
 @pytest.fixture(scope="module")

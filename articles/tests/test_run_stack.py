@@ -93,10 +93,10 @@ def test_a_tracked_page_and_its_edit_show_up_with_nothing_configured(
 ) -> None:
     url = local_site.serve("/story.html", article_html("Council approves plan", ["Vote on Tuesday."]))
     assert "now tracking: article 1" in stack.manage("track", url)
-    stack.wait_for_page("/articles/1/", "v0")
+    stack.wait_for_page("/articles/1/", ">v0<")
 
     local_site.serve("/story.html", article_html("Council approves plan", ["Vote on Wednesday."]))
-    stack.wait_for_page("/articles/1/", "v1")
+    stack.wait_for_page("/articles/1/", ">v1<")
 
     soup = BeautifulSoup(stack.get("/articles/1/diff/0/1/"), "lxml")
     assert [d.get_text() for d in soup.find_all("del")] == ["Tuesday"]

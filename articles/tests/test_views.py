@@ -1,86 +1,367 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
-from django.test import Client
+from django.db import connection
+from django.test import Client, override_settings
 
 from articles.models import Article, Source
 from articles.tests.support import T0, add_version
 
 pytestmark = pytest.mark.django_db
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+NOW = T0 + timedelta(hours=5)
+
+
+def soup_of(client: Client, path: str, status: int = 200) -> BeautifulSoup:
+    response = client.get(path)
+    assert response.status_code == status, response.content[:500]
+    return BeautifulSoup(response.content, "lxml")
+
+
+def texts(soup: BeautifulSoup, selector: str) -> list[str]:
+    return [" ".join(node.get_text(" ", strip=True).split()) for node in soup.select(selector)]
 
 
 @pytest.fixture
-def article() -> Article:
-    source = Source.objects.create(name="The Daily Test", slug="daily")
+def source() -> Source:
+    return Source.objects.create(name="The Daily Test", slug="daily", homepage="http://127.0.0.1/")
+
+
+@pytest.fixture
+def article(source: Source) -> Article:
     article = Article.objects.create(url="http://127.0.0.1/story", source=source, first_seen_at=T0)
-    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came."])
-    add_version(article, 1, "Mayor opens bridge", ["It opened on Monday.", "Crowds came."])
+    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came.", "Music played."])
+    add_version(article, 1, "Mayor opens bridge", ["It opened on Monday.", "Crowds came.", "Music played."])
     add_version(
-        article, 2, "Mayor closes bridge", ["It opened on Monday.", "Crowds came.", "Update: closed."]
+        article,
+        2,
+        "Mayor opens bridge",
+        ["It opened on Monday.", "Crowds came.", "Music played!"],
+        kind="minor",
+    )
+    add_version(
+        article,
+        3,
+        "Mayor closes bridge",
+        ["It opened on Monday.", "Crowds came.", "Music played!", "Closed."],
     )
     article.refresh_from_db()
     return article
 
 
-def test_home_lists_recently_changed_articles(client: Client, article: Article) -> None:
-    Article.objects.create(url="http://127.0.0.1/never-fetched")
-    older = Article.objects.create(url="http://127.0.0.1/older")
-    add_version(older, 0, "Older story", ["Text."])
-    Article.objects.filter(pk=older.pk).update(last_changed_at=T0 - timedelta(days=1))
-    soup = BeautifulSoup(client.get("/").content, "lxml")
-    rows = [[cell.get_text(strip=True) for cell in row.find_all("td")] for row in soup.select("tbody tr")]
-    assert [row[:3] for row in rows] == [
-        ["Mayor closes bridge", "The Daily Test", "2"],
-        ["Older story", "—", "0"],
+# Home ------------------------------------------------------------------------------------------------
+
+
+def test_home_lists_changes_newest_first_with_their_summary(client: Client, article: Article) -> None:
+    other = Article.objects.create(url="http://127.0.0.1/other")
+    add_version(other, 0, "Other story", ["Text."])
+    with time_machine.travel(NOW, tick=False):
+        soup = soup_of(client, "/")
+    assert texts(soup, ".changes .headline") == ["Mayor closes bridge", "Mayor closes bridge"]
+    assert texts(soup, ".changes .stats") == [
+        "headline changed · +1/−0 words · 1 paragraph added",
+        "+1/−1 words · 1 paragraph changed",
     ]
+    assert [a["href"] for a in soup.select(".changes .difflink")] == [
+        f"/articles/{article.pk}/diff/2/3/",
+        f"/articles/{article.pk}/diff/0/1/",
+    ]
+    assert texts(soup, ".changes .meta")[0] == "The Daily Test · 2 hours ago · v3"
+    assert texts(soup, ".totals") == ["2 articles tracked · 5 versions stored · 2 changes today"]
 
 
-def test_article_page_shows_facts_and_versions_newest_first(client: Client, article: Article) -> None:
-    html = client.get(f"/articles/{article.pk}/").content.decode()
-    soup = BeautifulSoup(html, "lxml")
+def test_home_filters_by_source(client: Client, article: Article) -> None:
+    other_source = Source.objects.create(name="Other", slug="other")
+    other = Article.objects.create(url="http://127.0.0.1/other", source=other_source)
+    add_version(other, 0, "Other story", ["Text."])
+    add_version(other, 1, "Other story", ["Text, edited."])
+    assert texts(soup_of(client, "/?source=other"), ".changes .headline") == ["Other story"]
+    assert len(texts(soup_of(client, "/?source=daily"), ".changes .headline")) == 2
+
+
+def test_home_shows_the_biggest_changes_of_the_day_or_week(client: Client, article: Article) -> None:
+    big = Article.objects.create(url="http://127.0.0.1/big")
+    add_version(big, 0, "Big", ["Short."])
+    add_version(big, 1, "Big", ["Short.", "A whole new paragraph of many words arrived."])
+    with time_machine.travel(T0 + timedelta(hours=6), tick=False):
+        day = soup_of(client, "/?view=biggest&period=day")
+    assert day.h1.get_text() == "Biggest changes in the last day"
+    assert texts(day, ".changes .headline") == ["Big", "Mayor closes bridge", "Mayor closes bridge"]
+    with time_machine.travel(T0 + timedelta(days=3), tick=False):
+        assert texts(soup_of(client, "/?view=biggest&period=day"), ".changes .headline") == []
+        assert len(texts(soup_of(client, "/?view=biggest&period=week"), ".changes .headline")) == 3
+
+
+def test_home_pages_by_keyset_without_counting(client: Client, django_assert_max_num_queries) -> None:
+    for i in range(60):
+        article = Article.objects.create(url=f"http://127.0.0.1/{i}")
+        add_version(article, 0, f"Story {i}", ["Text."])
+        add_version(article, 1, f"Story {i}", ["Text, edited."])
+    first = soup_of(client, "/")
+    assert len(first.select(".changes li")) == 50
+    older = first.select_one('.pager a[href*="after="]')["href"]
+    with django_assert_max_num_queries(3):  # the page, its sources, no COUNT (totals are cached)
+        second = soup_of(client, "/" + older)
+    assert len(second.select(".changes li")) == 10
+    assert set(texts(first, ".headline")).isdisjoint(texts(second, ".headline"))
+    assert soup_of(client, "/?after=garbage").select(".changes li")  # a bad cursor starts from the top
+
+
+# Sources ---------------------------------------------------------------------------------------------
+
+
+def test_sources_list_warns_about_quiet_sources(client: Client, article: Article) -> None:
+    with time_machine.travel(NOW, tick=False):
+        soup = soup_of(client, "/sources/")
+    assert texts(soup, "tbody tr") == ["The Daily Test 1 0.6 ⚠ low Atom · RSS"]
+
+
+@override_settings(TRACK_CHECK_INTERVAL=3600)
+def test_source_page_shows_health_and_articles(client: Client, article: Article, source: Source) -> None:
+    failing = Article.objects.create(url="http://127.0.0.1/f", source=source, consecutive_failures=2)
+    add_version(failing, 0, "Failing story", ["Text."])
+    with time_machine.travel(NOW, tick=False):
+        soup = soup_of(client, "/sources/daily/")
+    assert texts(soup, "td a") == ["Mayor closes bridge", "Failing story"]
+    facts = dict(zip(texts(soup, ".health dt"), texts(soup, ".health dd"), strict=True))
+    assert facts["Versions a day"].startswith("0.7 over the last 7 days")
+    assert facts["Failing checks"] == "1 of 2 tracked articles (50 %) failed their last check"
+    assert "may be read wrongly" in soup.select_one(".health .warning").get_text()
+
+
+# Article ---------------------------------------------------------------------------------------------
+
+
+@override_settings(TRACK_CHECK_INTERVAL=3600)
+def test_article_page_tells_its_story(client: Client, article: Article) -> None:
+    Article.objects.filter(pk=article.pk).update(next_check_at=NOW + timedelta(minutes=12))
+    with time_machine.travel(NOW, tick=False):
+        soup = soup_of(client, f"/articles/{article.pk}/")
     assert soup.h1.get_text() == "Mayor closes bridge"
-    facts = dict(
-        zip([d.get_text() for d in soup.select("dt")], [d.get_text() for d in soup.select("dd")], strict=True)
-    )
+    facts = dict(zip(texts(soup, ".facts dt"), texts(soup, ".facts dd"), strict=True))
+    assert facts["First seen"] == "first seen on 20 November 2026, 09:30 UTC"
+    assert facts["Changed"] == "3 times"
+    assert facts["Tracking"] == "checked about every 1 hour; next check in 12 minutes"
     assert facts["Source"] == "The Daily Test"
-    assert facts["First seen"] == "20 November 2026, 09:30 UTC"
-    assert facts["Changed"] == "2 times"
-    assert [a.get_text() for a in soup.select("ul.versions li > a:first-child")] == ["v2", "v1", "v0"]
-    diff_links = [a["href"] for a in soup.select("a.difflink")]
-    assert diff_links == [f"/articles/{article.pk}/diff/1/2/", f"/articles/{article.pk}/diff/0/1/"]
+    rows = soup.select("table.versions tbody tr")
+    assert [r.select_one("td:nth-of-type(3) a").get_text() for r in rows] == ["v3", "v1", "v0"]
+    assert "2\xa0hours later" in rows[0].get_text()  # from v1, the previous version shown
+    assert texts(rows[0], "td:nth-of-type(4)") == [
+        "headline now: Mayor closes bridge headline changed · +1/−0 words · 1 paragraph added"
+    ]
+    assert rows[0].select_one('a[href*="web.archive.org"]')["href"] == (
+        "https://web.archive.org/web/20261120123000/http://127.0.0.1/story"
+    )
+    assert rows[0].select_one('input[name="b"]').has_attr("checked")
+    assert rows[1].select_one('input[name="a"]').has_attr("checked")
+    assert texts(soup, "p.meta")[0] == "1 minor or parser-change version hidden. Show them"
 
 
-def test_diff_page_highlights_title_and_body_changes(client: Client, article: Article) -> None:
-    soup = BeautifulSoup(client.get(f"/articles/{article.pk}/diff/0/2/").content, "lxml")
-    assert [d.get_text() for d in soup.select(".old del")] == ["opens", "Tuesday"]
-    assert [i.get_text() for i in soup.select(".new ins")] == ["closes", "Monday", "Update: closed."]
+def test_hidden_versions_show_on_request(client: Client, article: Article) -> None:
+    soup = soup_of(client, f"/articles/{article.pk}/?all=1")
+    assert [a.get_text() for a in soup.select("table.versions td:nth-of-type(3) > a")] == [
+        "v3",
+        "v2",
+        "v1",
+        "v0",
+    ]
+    assert "Minor edit" in soup.select_one("tr.kind-minor").get_text()
+
+
+@pytest.mark.parametrize(
+    ("status", "fields", "words"),
+    [
+        ("stopped", {"last_changed_at": T0 - timedelta(days=41)},
+         "last changed 1 month ago and won't be checked again"),
+        ("gone", {}, "the page has gone from its site (HTTP 404/410); no longer checked"),
+        ("failing", {"last_error": "HTTP 503"}, "checks kept failing (HTTP 503); no longer checked"),
+    ],
+)  # fmt: skip
+def test_tracking_status_in_words(
+    client: Client, article: Article, status: str, fields: dict, words: str
+) -> None:
+    Article.objects.filter(pk=article.pk).update(status=status, **fields)
+    with time_machine.travel(T0, tick=False):
+        soup = soup_of(client, f"/articles/{article.pk}/")
+    assert dict(zip(texts(soup, ".facts dt"), texts(soup, ".facts dd"), strict=True))["Tracking"] == words
+
+
+def test_an_article_with_one_version(client: Client, source: Source) -> None:
+    single = Article.objects.create(url="http://127.0.0.1/single", source=source)
+    add_version(single, 0, "Only once", ["Text."])
+    soup = soup_of(client, f"/articles/{single.pk}/")
+    assert texts(soup, "table.versions td:nth-of-type(4)") == ["first version: Only once"]
+    assert not soup.select(".versions-form button")
+
+
+def test_compare_sends_any_two_versions_to_their_diff(client: Client, article: Article) -> None:
+    assert (
+        client.get(f"/articles/{article.pk}/compare/?a=3&b=0")["Location"]
+        == f"/articles/{article.pk}/diff/0/3/"
+    )
+    assert (
+        client.get(f"/articles/{article.pk}/compare/?a=1&b=1")["Location"]
+        == f"/articles/{article.pk}/versions/1/"
+    )
+    assert client.get(f"/articles/{article.pk}/compare/?a=x")["Location"] == f"/articles/{article.pk}/"
+
+
+# Diff ------------------------------------------------------------------------------------------------
+
+
+def test_diff_side_by_side_aligns_paragraphs(client: Client, article: Article) -> None:
+    soup = soup_of(client, f"/articles/{article.pk}/diff/0/3/")
+    assert texts(soup, ".old del") == ["opens", "Tuesday", "."]
+    assert texts(soup, ".new ins") == ["closes", "Monday", "!", "Closed."]
     assert not soup.select(".old ins")
     assert not soup.select(".new del")
+    assert [row["class"][1] for row in soup.select(".diff .row")[2:]] == [
+        "replace",
+        "equal",
+        "replace",
+        "insert",
+    ]
+    assert texts(soup, ".diff-heading .meta") == ["(2 intermediate versions not shown)"]
+
+
+def test_diff_inline_view_is_remembered(client: Client, article: Article) -> None:
+    response = client.get(f"/articles/{article.pk}/diff/0/1/?view=inline")
+    soup = BeautifulSoup(response.content, "lxml")
+    assert texts(soup, ".diff.inline p.para") == [
+        "It opened on Tuesday Monday .",
+        "Crowds came.",
+        "Music played.",
+    ]
+    assert response.cookies["diffview"].value == "inline"
+    later = soup_of(client, f"/articles/{article.pk}/diff/1/3/")  # the cookie now chooses the view
+    assert later.select(".diff.inline")
+    assert soup_of(client, f"/articles/{article.pk}/diff/1/3/?view=side").select(".diff.side")
+
+
+def test_diff_changes_only_collapses_unchanged_paragraphs(client: Client, article: Article) -> None:
+    soup = soup_of(client, f"/articles/{article.pk}/diff/0/1/?show=changes")
+    assert texts(soup, ".row.skipped") == ["… 2 unchanged paragraphs …"]
+    assert len(soup.select(".row.replace")) == 1
+    assert texts(soup, ".diff-tools .toggle a") == ["inline", "show whole text"]
+
+
+def test_diff_steps_to_the_previous_and_next_change(client: Client, article: Article) -> None:
+    soup = soup_of(client, f"/articles/{article.pk}/diff/0/1/")
+    assert soup.select_one('a[rel="prev"]') is None
+    assert (
+        soup.select_one('a[rel="next"]')["href"] == f"/articles/{article.pk}/diff/2/3/"
+    )  # the minor v2 is skipped
+    last = soup_of(client, f"/articles/{article.pk}/diff/2/3/")
+    assert last.select_one('a[rel="prev"]')["href"] == f"/articles/{article.pk}/diff/0/1/"
+    assert last.select_one('a[rel="next"]') is None
 
 
 def test_version_page_shows_the_plain_text(client: Client, article: Article) -> None:
-    soup = BeautifulSoup(client.get(f"/articles/{article.pk}/versions/0/").content, "lxml")
-    assert [p.get_text() for p in soup.select(".body p")] == ["It opened on Tuesday.", "Crowds came."]
+    soup = soup_of(client, f"/articles/{article.pk}/versions/0/")
+    assert texts(soup, ".body p") == ["It opened on Tuesday.", "Crowds came.", "Music played."]
 
 
-@pytest.mark.parametrize("path", ["/articles/999/", "/articles/{pk}/diff/0/9/", "/articles/{pk}/versions/7/"])
+# Search ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["http://127.0.0.1/story", "https://127.0.0.1/story?utm_source=x#top", "127.0.0.1/story"],
+)
+def test_pasting_any_variant_of_a_url_jumps_to_its_article(
+    client: Client, article: Article, pasted: str
+) -> None:
+    response = client.get("/search/", {"q": pasted})
+    assert response.status_code == 302
+    assert response["Location"] == f"/articles/{article.pk}/"
+
+
+def test_a_mobile_url_finds_the_desktop_article(client: Client) -> None:
+    article = Article.objects.create(url="https://www.example.com/news/story")
+    assert (
+        client.get("/search/", {"q": "https://m.example.com/news/story"})["Location"]
+        == f"/articles/{article.pk}/"
+    )
+    assert (
+        client.get("/search/", {"q": "http://example.com/news/story"})["Location"]
+        == f"/articles/{article.pk}/"
+    )
+
+
+def test_an_untracked_url_says_so(client: Client, article: Article) -> None:
+    assert (
+        "not tracked" in soup_of(client, "/search/?q=http://127.0.0.1/other").select_one(".empty").get_text()
+    )
+
+
+def test_full_text_search_finds_headlines_and_text(client: Client, article: Article) -> None:
+    other = Article.objects.create(url="http://127.0.0.1/other")
+    add_version(other, 0, "Council meets", ["The budget was discussed."])
+    assert texts(soup_of(client, "/search/?q=bridge"), ".results li > a") == ["Mayor closes bridge"]
+    assert texts(soup_of(client, "/search/?q=budget"), ".results li > a") == ["Council meets"]
+    assert texts(soup_of(client, "/search/?q=Tuesday"), ".results li > a") == [
+        "Mayor closes bridge"
+    ]  # an old version
+    assert texts(soup_of(client, "/search/?q=zeppelin"), ".empty") == ["No article matches “zeppelin”."]
+    feed = soup_of(client, "/search/?q=bridge").select_one('link[type="application/atom+xml"]')["href"]
+    assert feed == "/search/feed.atom?q=bridge"
+
+
+def test_postgres_search_uses_the_full_text_index() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text search is Postgres's; SQLite matches substrings")
+    from articles.searching import TEXT_SEARCH_INDEX, matching_articles
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        assert TEXT_SEARCH_INDEX in matching_articles("bridge").explain()
+
+
+# Errors and escaping -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/articles/999/", "/articles/{pk}/diff/0/9/", "/articles/{pk}/diff/3/1/",
+             "/articles/{pk}/versions/7/", "/sources/nope/", "/no/such/page/"],
+)  # fmt: skip
 def test_unknown_things_are_404(client: Client, article: Article, path: str) -> None:
-    assert client.get(path.format(pk=article.pk)).status_code == 404
+    soup = soup_of(client, path.format(pk=article.pk), status=404)
+    assert soup.h1.get_text() == "Not found"
 
 
-def test_text_from_the_web_is_escaped_everywhere(client: Client) -> None:
-    article = Article.objects.create(url="http://127.0.0.1/x")
+@pytest.mark.parametrize("path", ["/articles/{pk}/", "/articles/{pk}/diff/0/1/", "/articles/{pk}/versions/0/",
+                                  "/articles/{pk}/feed.atom"])  # fmt: skip
+def test_removed_articles_are_410(client: Client, article: Article, path: str) -> None:
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.REMOVED)
+    soup = soup_of(client, path.format(pk=article.pk), status=410)
+    assert soup.h1.get_text() == "Removed"
+    assert not soup_of(client, "/").select(".changes li")
+
+
+def test_a_server_error_gets_the_friendly_page(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("articles.views.totals", broken)
+    client.raise_request_exception = False
+    response = client.get("/")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+
+
+def test_text_from_the_web_is_escaped_everywhere(client: Client, source: Source) -> None:
+    article = Article.objects.create(url="http://127.0.0.1/x", source=source)
     add_version(article, 0, HOSTILE, [HOSTILE], byline=HOSTILE)
     add_version(article, 1, HOSTILE + " edited", [HOSTILE + " edited"], byline=HOSTILE + "!")
+    pk = article.pk
     for path in (
-        "/",
-        f"/articles/{article.pk}/",
-        f"/articles/{article.pk}/diff/0/1/",
-        f"/articles/{article.pk}/versions/1/",
-    ):
-        html = client.get(path).content.decode()
+        "/", "/?view=biggest", "/sources/daily/", f"/articles/{pk}/", f"/articles/{pk}/diff/0/1/",
+        f"/articles/{pk}/diff/0/1/?view=inline", f"/articles/{pk}/versions/1/", "/search/?q=edited",
+    ):  # fmt: skip
+        with time_machine.travel(NOW, tick=False):
+            html = client.get(path).content.decode()
         soup = BeautifulSoup(html, "lxml")
         assert not soup.find_all("script"), path
         assert not soup.find_all("img"), path

@@ -1,0 +1,51 @@
+"""Finding articles: by any variant of their URL, or by words in their headlines and text.
+
+On Postgres the words go through full-text search (websearch syntax: "quoted phrases", -exclusions, or),
+served by a GIN index over every version's headline and paragraphs; on SQLite, a plain substring match.
+"""
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
+
+from articles.canonical import InvalidURL, url_variants
+from articles.models import Article, Version
+
+TEXT_SEARCH_INDEX = "version_text_search_idx"
+TEXT_SEARCH_CONFIG = "english"
+MAX_QUERY_LENGTH = 200
+
+
+def version_document() -> SearchVector:
+    """The indexed expression; a query must use exactly this one for Postgres to use the index."""
+    return SearchVector("title", Cast("paragraphs", output_field=TextField()), config=TEXT_SEARCH_CONFIG)
+
+
+def looks_like_url(text: str) -> bool:
+    return text.startswith(("http://", "https://")) or (
+        "/" in text and "." in text.split("/")[0] and " " not in text
+    )
+
+
+def article_for_url(text: str) -> Article | None:
+    candidate = text if text.startswith(("http://", "https://")) else f"https://{text}"
+    try:
+        variants = url_variants(candidate)
+    except InvalidURL:
+        return None
+    found = {a.url: a for a in Article.objects.filter(url__in=variants)}
+    return next((found[v] for v in variants if v in found), None)
+
+
+def matching_articles(query: str) -> QuerySet[Article]:
+    """Articles any version of which matches ``query``; not yet ordered."""
+    if connection.vendor == "postgresql":
+        search = SearchQuery(query, config=TEXT_SEARCH_CONFIG, search_type="websearch")
+        versions = Version.objects.annotate(document=version_document()).filter(document=search)
+    else:
+        words = Q()
+        for word in query.split()[:10]:
+            words &= Q(title__icontains=word) | Q(text__icontains=word)
+        versions = Version.objects.annotate(text=Cast("paragraphs", output_field=TextField())).filter(words)
+    return Article.objects.filter(pk__in=versions.values("article_id")).exclude(status=Article.Status.REMOVED)
