@@ -7,6 +7,7 @@ request for long. HTML is rendered from escaped tokens only.
 """
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -25,6 +26,10 @@ MAX_WORD_DIFF_TOKENS = 100_000
 SIMILAR = 0.5
 # In a changed block larger than this (old × new paragraphs), pair paragraphs in order without look-ahead.
 MAX_PAIRING_WORK = 400
+# Word-level work on one diff stops after this long, and never runs on paragraphs longer than this.
+DIFF_BUDGET_SECONDS = 1.0
+MAX_PAIR_TOKENS = 2_000
+MAX_PARAGRAPHS = 2_000
 
 Kind = Literal["equal", "delete", "insert"]
 Op = Literal["equal", "insert", "delete", "replace"]
@@ -185,6 +190,22 @@ def _whole(kind: Kind, text: str) -> WordDiff:
     return WordDiff(segment, segment, segment, 0, 0)
 
 
+class _Budget:
+    """Time for word-level work on one diff; once it is spent, the rest is compared paragraph by paragraph."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.spent = False
+
+    def allows(self, a: str, b: str) -> bool:
+        if len(tokens(a)) > MAX_PAIR_TOKENS or len(tokens(b)) > MAX_PAIR_TOKENS:
+            self.spent = True  # a "paragraph" this long is not prose: never worth a quadratic comparison
+            return False
+        if time.monotonic() > self.deadline:
+            self.spent = True
+        return not self.spent
+
+
 def _similar(a: str, b: str) -> bool:
     matcher = SequenceMatcher(None, tokens(a), tokens(b), autojunk=False)
     return (
@@ -195,16 +216,20 @@ def _similar(a: str, b: str) -> bool:
 
 
 def _changed_block(
-    old: Sequence[str], new: Sequence[str], i1: int, i2: int, j1: int, j2: int, coarse: bool
+    old: Sequence[str], new: Sequence[str], i1: int, i2: int, j1: int, j2: int, budget: _Budget
 ) -> Iterator[ParagraphOp]:
     """Pair the similar paragraphs of a changed block in order; the rest were removed or added."""
-    look_ahead = not coarse and (i2 - i1) * (j2 - j1) <= MAX_PAIRING_WORK
+    look_ahead = (i2 - i1) * (j2 - j1) <= MAX_PAIRING_WORK
     i, j = i1, j1
     while i < i2 and j < j2:
-        if not coarse and _similar(old[i], new[j]):
+        if budget.allows(old[i], new[j]) and _similar(old[i], new[j]):
             yield ParagraphOp("replace", i, j, diff_words(old[i], new[j]))
             i, j = i + 1, j + 1
-        elif look_ahead and any(_similar(old[i], new[k]) for k in range(j + 1, j2)):
+        elif (
+            look_ahead
+            and not budget.spent
+            and any(budget.allows(old[i], new[k]) and _similar(old[i], new[k]) for k in range(j + 1, j2))
+        ):
             yield ParagraphOp("insert", None, j, _whole("insert", new[j]))
             j += 1
         else:
@@ -216,17 +241,23 @@ def _changed_block(
         yield ParagraphOp("insert", None, k, _whole("insert", new[k]))
 
 
-def diff_body(old: Sequence[str], new: Sequence[str]) -> BodyDiff:
-    coarse = max(sum(len(tokens(p)) for p in old), sum(len(tokens(p)) for p in new)) > MAX_WORD_DIFF_TOKENS
+def diff_body(
+    old: Sequence[str], new: Sequence[str], budget_seconds: float = DIFF_BUDGET_SECONDS
+) -> BodyDiff:
+    budget = _Budget(budget_seconds)
+    if max(sum(len(tokens(p)) for p in old), sum(len(tokens(p)) for p in new)) > MAX_WORD_DIFF_TOKENS:
+        budget.spent = True
+    # Thousands of paragraphs are not an article; letting difflib drop very common ones keeps this linear-ish.
+    many = max(len(old), len(new)) > MAX_PARAGRAPHS
     ops: list[ParagraphOp] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=many).get_opcodes():
         if tag == "equal":
             ops.extend(
                 ParagraphOp("equal", i1 + k, j1 + k, _whole("equal", old[i1 + k])) for k in range(i2 - i1)
             )
         else:
-            ops.extend(_changed_block(old, new, i1, i2, j1, j2, coarse))
-    return BodyDiff(tuple(ops), coarse=coarse)
+            ops.extend(_changed_block(old, new, i1, i2, j1, j2, budget))
+    return BodyDiff(tuple(ops), coarse=budget.spent or many)
 
 
 def change_stats(old: ArticleText | None, new: ArticleText) -> ChangeStats:

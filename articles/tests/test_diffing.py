@@ -1,4 +1,5 @@
 import re
+import time
 
 import pytest
 
@@ -139,3 +140,37 @@ def test_each_side_still_reads_as_its_text(old: str, new: str) -> None:
     assert "".join(s.text for s in diff.new) == new
     assert "".join(s.text for s in diff.inline if s.kind != "delete") == new
     assert all(s.text.strip() for s in diff.inline if s.kind != "equal")  # no highlight is only spaces
+
+
+HOSTILE_MEGABYTE = {
+    "one endless paragraph": (["word " * 200_000], ["word " * 199_999 + "end"]),
+    "thousands of identical paragraphs": (["Same line."] * 50_000, ["Same line."] * 49_999 + ["Other line."]),
+    "repetitive paragraphs just under the pair limit": (
+        [("a " * 999).strip(), ("b " * 999).strip()] * 50,
+        [("a " * 998 + "c").strip(), ("b " * 998 + "d").strip()] * 50,
+    ),
+    "many distinct paragraphs all edited": (
+        [f"Paragraph {i} says something about item {i * 7}." for i in range(20_000)],
+        [f"Paragraph {i} says something about thing {i * 7}." for i in range(20_000)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_MEGABYTE))
+def test_hostile_megabyte_inputs_are_bounded(name: str) -> None:
+    old, new = HOSTILE_MEGABYTE[name]
+    start = time.monotonic()
+    body = diff_body(old, new)
+    elapsed = time.monotonic() - start
+    assert elapsed < 10, f"{name}: {elapsed:.1f} s"
+    assert sum(1 for op in body.ops if op.old_index is not None) == len(old)  # every paragraph accounted for
+    assert sum(1 for op in body.ops if op.new_index is not None) == len(new)
+
+
+def test_an_exhausted_budget_falls_back_to_paragraphs() -> None:
+    old = [f"Paragraph number {i} is here." for i in range(50)]
+    new = [f"Paragraph number {i} is there." for i in range(50)]
+    body = diff_body(old, new, budget_seconds=0)
+    assert body.coarse
+    assert {op.op for op in body.ops} == {"delete", "insert"}
+    assert not diff_body(old, new).coarse
