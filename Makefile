@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-export clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-export screenshots demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,13 @@ lint: $(VENV)/.installed-dev ## ruff: lint and format check
 format: $(VENV)/.installed-dev ## ruff: fix what can be fixed and format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+screenshots: $(VENV)/.installed-dev ## Refresh docs/screenshots/ from the browser tests (needs /usr/bin/chromium)
+	DATABASE_URL= REDIS_URL= NEWSDIFFS_VAR_DIR=$(CURDIR)/var/test-sqlite SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
+		$(BIN)/pytest articles/tests/test_browsing.py
+
+demo: migrate ## Fill an empty local database with demo articles and edits (nothing is fetched)
+	$(BIN)/python manage.py demo
 
 bench-extraction: $(VENV)/.installed-dev ## Score the extractor on ../shared/corpus/extraction (bench/results/)
 	$(BIN)/python bench/extraction.py

@@ -117,7 +117,9 @@ class Article(models.Model):
         if self.status == Article.Status.FAILING:
             return f"checks kept failing ({self.last_error or 'unknown error'}); no longer checked"
         every = timesince(now - timedelta(seconds=settings.TRACK_CHECK_INTERVAL), now, depth=1)
-        if self.next_check_at is None or self.next_check_at <= now:
+        if self.next_check_at is None:
+            return f"checked about every {every}; no check scheduled"
+        if self.next_check_at <= now:
             return f"checked about every {every}; next check due now"
         return f"checked about every {every}; next check in {timeuntil(self.next_check_at, now)}"
 

@@ -1,0 +1,99 @@
+"""A reader's way through the site in a real browser (Debian's Chromium, driven by Playwright), on the demo
+database: home → an article → compare two versions with the radio buttons → switch side-by-side/inline.
+Screenshots go to $SCREENSHOT_DIR (`make screenshots` writes the README's, in docs/screenshots/)."""
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from articles.models import Article
+from articles.tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+
+
+@pytest.fixture
+def demo(transactional_db: None) -> None:
+    call_command("demo", articles=24, seed=3, stdout=io.StringIO())
+
+
+@pytest.fixture
+def longest(demo: None) -> tuple[int, str, int]:
+    """The article with the longest history (looked up before the browser's event loop starts)."""
+    return Article.objects.order_by("-version_count", "pk").values_list("pk", "title", "version_count")[0]
+
+
+@pytest.fixture
+def page(longest: tuple[int, str, int], tmp_path: Path) -> Iterator[object]:
+    # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        yield page
+        browser.close()
+        assert errors == []
+
+
+def shoot(page, name: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
+    assert (folder / f"{name}.png").stat().st_size > 10_000
+
+
+def test_from_home_to_any_two_versions(live_server, longest, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live_server.url)
+    assert page.locator("h1").inner_text() == "Recent changes"
+    assert page.locator(".changes li").count() > 5
+    shoot(page, "home", tmp_path)
+
+    # The article with the longest history: open it from the home page's list, or find it by search.
+    pk, title, count = longest
+    assert count >= 3
+    page.goto(f"{live_server.url}/?source=")
+    link = page.locator(f'.changes a.headline[href="/articles/{pk}/"]').first
+    if link.count() == 0:  # not on the first page: reach it through search, as a reader would
+        page.fill("#site-search", title)
+        page.press("#site-search", "Enter")
+        link = page.locator(f'.results a[href="/articles/{pk}/"]').first
+    link.click()
+    page.wait_for_url(f"**/articles/{pk}/")
+    assert page.locator("h1").inner_text() == title
+    rows = page.locator("table.versions tbody tr")
+    assert rows.count() >= 2
+    shoot(page, "article", tmp_path)
+
+    # MediaWiki-style: pick the oldest as "old" and the newest as "new", then compare.
+    rows.last.locator('input[name="a"]').check()
+    rows.first.locator('input[name="b"]').check()
+    page.get_by_role("button", name="Compare selected versions").click()
+    page.wait_for_url(f"**/articles/{pk}/diff/0/*/")
+    highlighted = page.locator(".diff ins, .diff del").count()
+    assert highlighted > 0
+    decoration = "nodes => nodes.map(n => getComputedStyle(n).textDecorationLine)"
+    assert all("line-through" in d for d in page.locator(".diff del").evaluate_all(decoration))
+    assert all("underline" in d for d in page.locator(".diff ins").evaluate_all(decoration))
+    shoot(page, "diff-side-by-side", tmp_path)
+
+    page.get_by_role("link", name="inline").click()
+    page.wait_for_url("**view=inline")
+    assert page.locator(".diff.inline").count() == 1
+    assert page.locator(".diff.inline ins, .diff.inline del").count() == highlighted  # the same changes
+    shoot(page, "diff-inline", tmp_path)
+
+    # The choice is remembered: the next diff opens inline too.
+    page.goto(f"{live_server.url}/articles/{pk}/diff/0/1/")
+    assert page.locator(".diff.inline").count() == 1
+    page.get_by_role("link", name="side by side").click()
+    page.wait_for_url("**view=side")
+    assert page.locator(".diff.side").count() == 1
