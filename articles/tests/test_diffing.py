@@ -174,3 +174,22 @@ def test_an_exhausted_budget_falls_back_to_paragraphs() -> None:
     assert body.coarse
     assert {op.op for op in body.ops} == {"delete", "insert"}
     assert not diff_body(old, new).coarse
+
+
+def test_a_split_paragraph_keeps_its_words() -> None:
+    old = ["The council met on Tuesday. It approved the plan after a long debate."]
+    new = ["The council met on Tuesday.", "It approved the plan after a long debate."]
+    body = diff_body(old, new)
+    assert [op.op for op in body.ops] == ["replace", "insert"]
+    assert "".join(s.text for s in body.ops[0].words.new) == new[0]
+    assert texts(body.ops[0].words.old, "delete") == ["It approved the plan after a long debate."]
+    assert body.ops[1].new_index == 1
+
+
+def test_merged_paragraphs_keep_their_words() -> None:
+    old = ["The council met on Tuesday.", "It approved the plan after a long debate."]
+    new = ["The council met on Tuesday. It approved the plan after a long debate."]
+    body = diff_body(old, new)
+    assert [op.op for op in body.ops] == ["replace", "delete"]
+    assert texts(body.ops[0].words.new, "insert") == ["It approved the plan after a long debate."]
+    assert (body.paragraphs_removed, body.paragraphs_changed) == (1, 1)
