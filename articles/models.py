@@ -2,6 +2,7 @@ import dataclasses
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -247,6 +248,8 @@ class Version(models.Model):
     paragraphs_removed = models.PositiveIntegerField(default=0)
     paragraphs_changed = models.PositiveIntegerField(default=0)
     title_changed = models.BooleanField(default=False)
+    # Postgres fills this on insert (a trigger, see migration 0004) for full-text search; unused on SQLite.
+    search_document = SearchVectorField(null=True, editable=False)
 
     objects = VersionQuerySet.as_manager()
 

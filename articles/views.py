@@ -67,7 +67,11 @@ def row_count(model: Any) -> int:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    changes = Version.objects.changes().select_related("article", "article__source").defer("paragraphs")
+    changes = (
+        Version.objects.changes()
+        .select_related("article", "article__source")
+        .defer("paragraphs", "search_document")
+    )
     changes = changes.exclude(article__status=Article.Status.REMOVED)
     source = request.GET.get("source", "")
     if source:
@@ -130,7 +134,7 @@ def source(request: HttpRequest, slug: str) -> HttpResponse:
 def article(request: HttpRequest, pk: int) -> HttpResponse:
     article = visible_article(pk, Article.objects.select_related("source"))
     show_all = request.GET.get("all") == "1"
-    versions = list(article.versions.defer("paragraphs").order_by("number"))
+    versions = list(article.versions.defer("paragraphs", "search_document").order_by("number"))
     hidden = sum(1 for v in versions if v.kind != Version.Kind.EDIT)
     rows, previous = [], None
     for version in versions:
