@@ -27,6 +27,9 @@ from articles.serializers import (
     diff_data,
 )
 
+# What the API shows: everything but what an admin removed.
+PUBLISHED = Article.objects.exclude(status=Article.Status.REMOVED)
+
 
 class NewestFirst(CursorPagination):
     """Cursor pagination on the primary key: stable under inserts, no COUNT(*), no deep OFFSET."""
@@ -86,7 +89,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> Any:
-        articles = Article.objects.select_related("source")
+        articles = PUBLISHED.select_related("source")
         if self.action != "list":
             return articles
         params = self.request.query_params
@@ -130,8 +133,8 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> Any:
-        article = get_object_or_404(Article, pk=self.kwargs["article_pk"])
-        return Version.objects.filter(article=article)
+        article = get_object_or_404(PUBLISHED, pk=self.kwargs["article_pk"])
+        return Version.objects.filter(article=article).defer("search_document")
 
     def get_serializer_class(self) -> type[VersionSerializer]:
         with_text = self.action == "retrieve" or _truthy(self.request.query_params.get("text"))
@@ -141,7 +144,8 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet):
 class DiffView(APIView):
     @extend_schema(summary="What changed between two versions", responses=DiffSerializer)
     def get(self, request: Request, article_pk: int, old: int, new: int) -> Response:
-        found = {v.number: v for v in Version.objects.filter(article_id=article_pk, number__in=[old, new])}
+        article = get_object_or_404(PUBLISHED, pk=article_pk)
+        found = {v.number: v for v in article.versions.filter(number__in=[old, new])}
         if old not in found or new not in found:
             raise Http404("No such version.")
         a, b = found[old], found[new]

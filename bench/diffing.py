@@ -9,26 +9,19 @@ the same edit), and writes bench/results/diffing.json.
 """
 
 import json
-import os
 import random
 import re
 import sys
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdiffs.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
+from diff_match_patch import diff_match_patch
 
-django.setup()
+from articles.diffing import diff_body
+from bench.setup import BASE_DIR, DEFAULT_CORPUS
 
-from diff_match_patch import diff_match_patch  # noqa: E402
-
-from articles.diffing import diff_body  # noqa: E402
-
-DEFAULT_CORPUS = BASE_DIR.parent / "shared" / "corpus" / "extraction"
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 

@@ -8,24 +8,17 @@ score worst, and the extraction speed; writes bench/results/extraction.json.
 
 import gzip
 import json
-import os
 import re
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdiffs.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
+from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, extract
+from bench.setup import BASE_DIR, DEFAULT_CORPUS
 
-django.setup()
-
-from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, extract  # noqa: E402
-
-DEFAULT_CORPUS = BASE_DIR.parent / "shared" / "corpus" / "extraction"
 TOKEN = re.compile(r"\w+")
 
 

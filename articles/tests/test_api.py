@@ -189,3 +189,10 @@ def test_schema_and_docs_are_served(client: Client, spec: OpenAPI) -> None:
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
     assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs.content  # served here, no CDN
+
+
+def test_removed_articles_are_not_served(api: Api, article: Article) -> None:
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.REMOVED)
+    assert api.get("/api/v1/articles/")["results"] == []
+    for path in ("", "versions/", "versions/0/", "diff/0/1/"):
+        assert api.get(f"/api/v1/articles/{article.pk}/{path}", expect=404)["error"]["code"] == "not_found"
