@@ -95,39 +95,44 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def sources(request: HttpRequest) -> HttpResponse:
     def compute() -> dict[int | None, tuple[int, int]]:
-        """Articles per source, and versions per source over the last week (a range on the fetched_at
-        index, not a scan of every version); at most once a minute."""
-        week_ago = timezone.now() - timedelta(days=7)
-        articles = dict(Article.objects.values_list("source").annotate(n=Count("pk")).order_by())
-        recent = Version.objects.filter(fetched_at__gte=week_ago).values_list("article__source")
-        versions = dict(recent.annotate(n=Count("pk")).order_by())
-        return {
-            slug: (articles.get(slug, 0), versions.get(slug, 0)) for slug in articles.keys() | versions.keys()
-        }
+        """Per source over the last week: versions stored and articles changed. A range on the fetched_at
+        index, never a count of all articles; at most once a minute."""
+        recent = Version.objects.filter(fetched_at__gte=timezone.now() - timedelta(days=7))
+        grouped = recent.values_list("article__source").order_by()
+        rows = grouped.annotate(versions=Count("pk"), articles=Count("article", distinct=True))
+        return {source: (versions, articles) for source, versions, articles in rows}
 
-    counts = cache.get_or_set("source-counts", compute, TOTALS_SECONDS)
-    rows = [(s, *counts.get(s.pk, (0, 0))) for s in Source.objects.order_by("name")]
-    rows = [(s, article_count, week / 7) for s, article_count, week in rows]
+    weekly = cache.get_or_set("source-week", compute, TOTALS_SECONDS)
+    rows = []
+    for source in Source.objects.order_by("name"):
+        versions, articles = weekly.get(source.pk, (0, 0))
+        rows.append((source, articles, versions / 7))
     return render(request, "articles/sources.html", {"rows": rows, "healthy": HEALTHY_VERSIONS_PER_DAY})
+
+
+def source_health(source: Source) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        now = timezone.now()
+        days = [(now - timedelta(days=n)).date() for n in range(6, -1, -1)]
+        recent = Version.objects.filter(article__source=source, fetched_at__gte=now - timedelta(days=7))
+        counted = recent.annotate(day=TruncDate("fetched_at")).values_list("day").annotate(n=Count("pk"))
+        per_day = dict(counted.order_by())
+        tracked = source.articles.filter(status=Article.Status.ACTIVE)
+        active, failing = tracked.count(), tracked.filter(consecutive_failures__gt=0).count()
+        return {
+            "per_day": [(day, per_day.get(day, 0)) for day in days],
+            "versions_per_day": sum(per_day.values()) / 7,
+            "active": active, "failing": failing, "error_rate": failing / active if active else 0,
+        }  # fmt: skip
+
+    return cache.get_or_set(f"source-health:{source.pk}", compute, TOTALS_SECONDS)
 
 
 def source(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
-    now = timezone.now()
     articles = source.articles.exclude(status=Article.Status.REMOVED).filter(last_changed_at__isnull=False)
     page = keyset_page(articles, ("last_changed_at", "pk"), request.GET.get("after"), PAGE_SIZE)
-    days = [(now - timedelta(days=n)).date() for n in range(6, -1, -1)]
-    recent = Version.objects.filter(article__source=source, fetched_at__gte=now - timedelta(days=7))
-    per_day = dict(
-        recent.annotate(day=TruncDate("fetched_at")).values_list("day").annotate(n=Count("pk")).order_by()
-    )
-    tracked = source.articles.filter(status=Article.Status.ACTIVE)
-    active, failing = tracked.count(), tracked.filter(consecutive_failures__gt=0).count()
-    context = {
-        "source": source, "page": page, "per_day": [(day, per_day.get(day, 0)) for day in days],
-        "versions_per_day": sum(per_day.values()) / 7, "healthy": HEALTHY_VERSIONS_PER_DAY,
-        "active": active, "failing": failing, "error_rate": failing / active if active else 0,
-    }  # fmt: skip
+    context = {"source": source, "page": page, "healthy": HEALTHY_VERSIONS_PER_DAY, **source_health(source)}
     return render(request, "articles/source.html", context)
 
 
