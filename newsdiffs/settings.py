@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "articles.views.GoneMiddleware",
+    "articles.middleware.GoneMiddleware",
 ]
 
 ROOT_URLCONF = "newsdiffs.urls"

@@ -344,7 +344,7 @@ def test_a_server_error_gets_the_friendly_page(client: Client, monkeypatch: pyte
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("articles.views.totals", broken)
+    monkeypatch.setattr("articles.browsing.totals", broken)
     client.raise_request_exception = False
     response = client.get("/")
     assert response.status_code == 500
@@ -373,14 +373,14 @@ def test_healthz_checks_the_database(client: Client) -> None:
 
 
 def test_big_tables_are_counted_by_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
-    from articles import views
+    from articles import browsing
 
     Article.objects.create(url="http://127.0.0.1/one")
-    assert views.row_count(Article) == 1
+    assert browsing.row_count(Article) == 1
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE articles_article")
     Article.objects.create(url="http://127.0.0.1/two")  # after ANALYZE: only COUNT(*) would see it
-    monkeypatch.setattr(views, "EXACT_COUNT_LIMIT", -2)  # treat any table as big: the estimate answers
-    assert views.row_count(Article) == 1
+    monkeypatch.setattr(browsing, "EXACT_COUNT_LIMIT", -2)  # treat any table as big: the estimate answers
+    assert browsing.row_count(Article) == 1
