@@ -133,7 +133,7 @@ class Article(models.Model):
         not_claimed = Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
         claimed = (
             Article.objects.filter(not_claimed, pk=self.pk)
-            .exclude(status=Article.Status.STOPPED)
+            .exclude(status__in=[Article.Status.STOPPED, Article.Status.REMOVED])
             .update(next_check_at=scheduling.claim_until(now))
         )
         return claimed == 1

@@ -86,3 +86,10 @@ def test_check_soon_claims_once(enqueued: list[int], django_capture_on_commit_ca
         assert check_soon(article) is True
         assert check_soon(article) is False
     assert enqueued == [article.pk]
+
+
+def test_stopped_and_removed_articles_are_not_claimed_for_a_check(enqueued: list[int]) -> None:
+    for status in (Article.Status.STOPPED, Article.Status.REMOVED):
+        article = Article.objects.create(url=f"http://127.0.0.1/{status}", status=status, next_check_at=NOW)
+        assert check_soon(article) is False
+    assert enqueued == []
