@@ -43,8 +43,9 @@ def keyset_page(queryset: QuerySet, fields: tuple[str, str], cursor: str | None,
     values = _decode(cursor, 2) if cursor else None
     if values is not None:
         after = queryset.model._meta.get_field(first).to_python(values[0])
-        queryset = queryset.filter(
-            Q(**{f"{first}__lt": after}) | Q(**{first: after, f"{tie}__lt": values[1]})
+        # The first filter alone is an index range; the OR after it only sorts out the ties.
+        queryset = queryset.filter(**{f"{first}__lte": after}).filter(
+            Q(**{f"{first}__lt": after}) | Q(**{f"{tie}__lt": values[1]})
         )
     items = list(queryset[: size + 1])
     next_cursor = None

@@ -312,11 +312,30 @@ def test_full_text_search_finds_headlines_and_text(client: Client, article: Arti
 def test_postgres_search_uses_the_full_text_index() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("full-text search is Postgres's; SQLite matches substrings")
-    from articles.searching import TEXT_SEARCH_INDEX, matching_articles
+    from django.contrib.postgres.search import SearchQuery
+
+    from articles.models import Version
+    from articles.searching import TEXT_SEARCH_INDEX
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        assert TEXT_SEARCH_INDEX in matching_articles("bridge").explain()
+        probe = Version.objects.filter(search_document=SearchQuery("bridge", config="english"))
+        assert TEXT_SEARCH_INDEX in probe.explain()
+
+
+@pytest.mark.parametrize("probe", [10_000, 1])  # few matches: listed from the index; many: found by walking
+def test_search_finds_the_same_articles_either_way(
+    client: Client, article: Article, monkeypatch: pytest.MonkeyPatch, probe: int
+) -> None:
+    monkeypatch.setattr("articles.searching.SEARCH_PROBE", probe)
+    other = Article.objects.create(url="http://127.0.0.1/other")
+    add_version(other, 0, "Bridge reopens", ["Traffic flows again."])
+    add_version(other, 1, "Bridge reopens", ["Traffic flows again on the bridge."])
+    assert texts(soup_of(client, "/search/?q=bridge"), ".results li > a") == [
+        "Mayor closes bridge",  # last changed later
+        "Bridge reopens",
+    ]
+    assert texts(soup_of(client, "/search/?q=traffic"), ".results li > a") == ["Bridge reopens"]
 
 
 # Errors and escaping -----------------------------------------------------------------------------------
