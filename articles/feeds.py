@@ -25,11 +25,11 @@ from django.views.decorators.http import condition
 
 from articles.diffing import Segment, diff_body, diff_words, render_segments
 from articles.models import Article, Source, Version
+from articles.searching import MAX_QUERY_LENGTH, matching_articles
 from articles.views import visible_article
 
 FEED_LENGTH = 50
 FEED_MAX_AGE = 300
-MAX_QUERY_LENGTH = 200
 
 
 class ContentRssFeed(Rss201rev2Feed):
@@ -204,8 +204,8 @@ class SearchFeed(ChangesFeed):
         return Scope(
             title=f"Changes to articles matching “{query}”",
             link=reverse("home"),
-            description=f"Changes to articles whose headline or address contains “{query}”",
-            filter=Q(article__title__icontains=query) | Q(article__url__icontains=query),
+            description=f"Changes to articles whose headline or text matches “{query}”",
+            filter=Q(article__in=matching_articles(query)),
         )
 
 

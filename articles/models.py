@@ -258,7 +258,13 @@ class Version(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="version_number_unique_per_article"),
         ]
-        indexes = [models.Index(fields=["-fetched_at"], name="version_fetched_idx")]
+        indexes = [
+            models.Index(fields=["-fetched_at"], name="version_fetched_idx"),
+            # Headline rewrites are a minority of changes: their feed must not walk all the others.
+            models.Index(
+                fields=["-fetched_at"], name="version_headline_idx", condition=Q(title_changed=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"v{self.number}: {self.title}"
