@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
+from articles.browsing import DIFF_CACHE_SECONDS
 from articles.diffing import Segment, diff_body, diff_words, render_segments
 from articles.models import Article, Source, Version
 from articles.searching import MAX_QUERY_LENGTH, matching_articles
@@ -77,8 +79,14 @@ def version_guid(version: Version) -> str:
 
 
 def change_html(previous: Version | None, version: Version) -> str:
+    """The entry's content; cached, as the diff of two stored texts never changes."""
     if previous is None:
         return "<p>The previous version is not available.</p>"
+    key = f"feed-diff:{previous.content_hash}:{version.content_hash}"
+    return cache.get_or_set(key, lambda: _change_html(previous, version), DIFF_CACHE_SECONDS)
+
+
+def _change_html(previous: Version, version: Version) -> str:
     parts = []
     for label, old, new in (
         ("Headline", previous.title, version.title),
