@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from articles.canonical import InvalidURL, canonical_url
-from articles.diffing import diff_body, diff_words
+from articles.diffing import diff_texts
 from articles.models import Article, Source, Version
 from articles.serializers import (
     ArticleSerializer,
@@ -145,16 +145,10 @@ class DiffView(APIView):
     @extend_schema(summary="What changed between two versions", responses=DiffSerializer)
     def get(self, request: Request, article_pk: int, old: int, new: int) -> Response:
         article = get_object_or_404(PUBLISHED, pk=article_pk)
-        found = {v.number: v for v in article.versions.filter(number__in=[old, new])}
-        if old not in found or new not in found:
+        pair = article.version_pair(old, new)
+        if pair is None:
             raise Http404("No such version.")
-        a, b = found[old], found[new]
-        body = diff_body(a.paragraphs, b.paragraphs)
-        return Response(
-            diff_data(
-                article_pk, old, new, diff_words(a.title, b.title), diff_words(a.byline, b.byline), body
-            )
-        )
+        return Response(diff_data(article_pk, old, new, diff_texts(pair[0].text, pair[1].text)))
 
 
 ERROR_CODES = {

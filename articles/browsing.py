@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.diffing import diff_body, diff_words, render_segments
+from articles.diffing import diff_texts, render_segments
 from articles.models import Article, Source, Version
 
 TOTALS_SECONDS = 60
@@ -89,11 +89,10 @@ def diff_html(old: Version, new: Version, view: str, changes_only: bool) -> Safe
     key = f"diff:{old.content_hash}:{new.content_hash}:{view}:{int(changes_only)}"
     html = cache.get(key)
     if html is None:
-        body = diff_body(old.paragraphs, new.paragraphs)
-        title, byline = diff_words(old.title, new.title), diff_words(old.byline, new.byline)
+        diff = diff_texts(old.text, new.text)
         rows: list[Any] = []
         unchanged: list[Any] = []
-        for op in body.ops:
+        for op in diff.body.ops:
             if changes_only and op.op == "equal":
                 unchanged.append(op)
                 continue
@@ -115,9 +114,9 @@ def diff_html(old: Version, new: Version, view: str, changes_only: bool) -> Safe
                 "old": old,
                 "new": new,
                 "view": view,
-                "title": title,
-                "byline": byline,
-                "body": body,
+                "title": diff.title,
+                "byline": diff.byline,
+                "body": diff.body,
                 "rows": rows,
             },
         )

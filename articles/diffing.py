@@ -260,6 +260,23 @@ def diff_body(
     return BodyDiff(tuple(ops), coarse=budget.spent or many)
 
 
+@dataclass(frozen=True)
+class TextDiff:
+    """Two versions' texts compared: what pages, feeds and the API show."""
+
+    title: WordDiff
+    byline: WordDiff
+    body: BodyDiff
+
+
+def diff_texts(old: ArticleText, new: ArticleText) -> TextDiff:
+    return TextDiff(
+        title=diff_words(old.title, new.title),
+        byline=diff_words(old.byline, new.byline),
+        body=diff_body(old.paragraphs, new.paragraphs),
+    )
+
+
 def change_stats(old: ArticleText | None, new: ArticleText) -> ChangeStats:
     if old is None:
         return ChangeStats()

@@ -25,7 +25,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
 from articles.browsing import DIFF_CACHE_SECONDS
-from articles.diffing import Segment, diff_body, diff_words, render_segments
+from articles.diffing import Segment, diff_texts, render_segments
 from articles.models import Article, Source, Version
 from articles.searching import MAX_QUERY_LENGTH, matching_articles
 from articles.views import visible_article
@@ -87,16 +87,13 @@ def change_html(previous: Version | None, version: Version) -> str:
 
 
 def _change_html(previous: Version, version: Version) -> str:
-    parts = []
-    for label, old, new in (
-        ("Headline", previous.title, version.title),
-        ("Byline", previous.byline, version.byline),
-    ):
-        words = diff_words(old, new)
-        if words.changed:
-            parts.append(format_html("<p><strong>{}:</strong> {}</p>", label, styled(words.inline)))
-    body = diff_body(previous.paragraphs, version.paragraphs)
-    changed = ((styled(op.words.inline),) for op in body.ops if op.op != "equal")
+    diff = diff_texts(previous.text, version.text)
+    parts = [
+        format_html("<p><strong>{}:</strong> {}</p>", label, styled(words.inline))
+        for label, words in (("Headline", diff.title), ("Byline", diff.byline))
+        if words.changed
+    ]
+    changed = ((styled(op.words.inline),) for op in diff.body.ops if op.op != "equal")
     parts.append(format_html_join("\n", "<p>{}</p>", changed))
     return "\n".join(part for part in parts if part) or "<p>No change to the text.</p>"
 

@@ -125,7 +125,12 @@ class Article(models.Model):
         return f"checked about every {every}; next check in {timeuntil(self.next_check_at, now)}"
 
     def latest_version(self) -> "Version | None":
-        return self.versions.order_by("-number").first()
+        return self.versions.defer("search_document").order_by("-number").first()
+
+    def version_pair(self, old: int, new: int) -> tuple["Version", "Version"] | None:
+        """Versions ``old`` and ``new`` of this article, or None if either does not exist."""
+        found = {v.number: v for v in self.versions.defer("search_document").filter(number__in=[old, new])}
+        return (found[old], found[new]) if old in found and new in found else None
 
     def claim_now(self, now: datetime | None = None) -> bool:
         """Claim this article for a check now unless one is already claimed (a conditional UPDATE)."""

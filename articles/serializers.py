@@ -10,7 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from articles.diffing import BodyDiff, WordDiff
+from articles.diffing import TextDiff
 from articles.models import Article, Source, Version
 
 
@@ -117,17 +117,17 @@ class DiffSerializer(serializers.Serializer):
     words_removed = serializers.IntegerField(min_value=0)
 
 
-def diff_data(article_id: int, old: int, new: int, title: WordDiff, byline: WordDiff, body: BodyDiff) -> dict:
+def diff_data(article_id: int, old: int, new: int, diff: TextDiff) -> dict:
     return DiffSerializer(
         {
             "article": article_id,
             "old_version": old,
             "new_version": new,
-            "coarse": body.coarse,
-            "title": title,
-            "byline": byline,
-            "paragraphs": body.ops,
-            "words_added": body.words_added,
-            "words_removed": body.words_removed,
+            "coarse": diff.body.coarse,
+            "title": diff.title,
+            "byline": diff.byline,
+            "paragraphs": diff.body.ops,
+            "words_added": diff.body.words_added,
+            "words_removed": diff.body.words_removed,
         }
     ).data

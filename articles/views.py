@@ -107,10 +107,10 @@ def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
     article = visible_article(pk)
-    found = {v.number: v for v in article.versions.filter(number__in=[a, b])}
-    if a not in found or b not in found or a >= b:
+    pair = article.version_pair(a, b) if a < b else None
+    if pair is None:
         raise Http404("No such pair of versions.")
-    old, new = found[a], found[b]
+    old, new = pair
     view = request.GET.get("view") or request.COOKIES.get(DIFF_VIEW_COOKIE)
     view = view if view in DIFF_VIEWS else "side"
     changes_only = request.GET.get("show") == "changes"
