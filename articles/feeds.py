@@ -65,7 +65,7 @@ class Scope:
     order: tuple[str, ...] = ("-fetched_at", "-pk")
 
     def versions(self) -> Any:
-        changes = Version.objects.changes(include_hidden=self.include_hidden)
+        changes = Version.objects.changes(include_hidden=self.include_hidden).defer("search_document")
         changes = changes.exclude(article__status=Article.Status.REMOVED)
         return changes.filter(self.filter).order_by(*self.order)
 
@@ -129,7 +129,11 @@ class ChangesFeed(Feed):
         wanted = Q(pk__in=[])
         for version in versions:
             wanted |= Q(article_id=version.article_id, number=version.number - 1)
-        previous = {(v.article_id, v.number): v for v in Version.objects.filter(wanted)} if versions else {}
+        previous = (
+            {(v.article_id, v.number): v for v in Version.objects.filter(wanted).defer("search_document")}
+            if versions
+            else {}
+        )
         for version in versions:
             version.previous = previous.get((version.article_id, version.number - 1))
         return versions
