@@ -221,17 +221,48 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Tracking -----------------------------------------------------------------------------------------
-# Seconds between checks of an article (a simple fixed rule for now), and how often beat sweeps.
-TRACK_CHECK_INTERVAL = envint("TRACK_CHECK_INTERVAL", 15 * 60)
+# How often an article is checked depends on how long ago it last changed (see articles/scheduling.py):
+# (changed less than this many seconds ago, check every this many seconds), first match wins; older
+# articles use the last interval until TRACK_STOP_AFTER_DAYS without a change stops them.
+TRACK_SCHEDULE = (
+    (3 * 3600, envint("TRACK_INTERVAL_NEW", 15 * 60)),  # new or just changed
+    (24 * 3600, envint("TRACK_INTERVAL_DAY", 3600)),  # changed less than a day ago
+    (7 * 24 * 3600, envint("TRACK_INTERVAL_WEEK", 3 * 3600)),  # less than a week
+    (30 * 24 * 3600, envint("TRACK_INTERVAL_MONTH", 24 * 3600)),  # less than a month
+)
+TRACK_INTERVAL_OLD = envint("TRACK_INTERVAL_OLD", 24 * 3600)
+TRACK_STOP_AFTER_DAYS = envint("TRACK_STOP_AFTER_DAYS", 40)
+# Every interval is spread by ± this share so that articles tracked together are not checked together.
+TRACK_JITTER = float(os.environ.get("TRACK_JITTER", "0.1"))
 TRACK_SWEEP_INTERVAL = envint("TRACK_SWEEP_INTERVAL", 10)
 # Most articles one sweep claims; the rest wait for the next sweep, most overdue first.
 TRACK_SWEEP_BATCH = envint("TRACK_SWEEP_BATCH", 500)
 # A claimed article is not swept again for this long; if its task is lost it comes back after it.
 TRACK_CLAIM_SECONDS = envint("TRACK_CLAIM_SECONDS", 10 * 60)
-# Errors back off exponentially from the check interval up to this cap.
+# Errors back off exponentially from TRACK_BACKOFF_MIN up to this cap.
+TRACK_BACKOFF_MIN = envint("TRACK_BACKOFF_MIN", 15 * 60)
 TRACK_BACKOFF_MAX = envint("TRACK_BACKOFF_MAX", 24 * 3600)
+# Transient errors (timeouts, 5xx, refused connections) in a row before an article is marked failing.
 TRACK_MAX_FAILURES = envint("TRACK_MAX_FAILURES", 10)
+# 404/410 answers in a row before an article is marked gone.
 TRACK_GONE_AFTER = envint("TRACK_GONE_AFTER", 3)
+# Permanent errors (not HTML, refused address, disallowed by robots.txt) in a row before failing.
+TRACK_FAILING_AFTER = envint("TRACK_FAILING_AFTER", 2)
+# An earlier version's text seen again within this many versions is an A/B or CDN variant, not an edit.
+TRACK_VARIANT_WINDOW = envint("TRACK_VARIANT_WINDOW", 6)
+
+# --- Politeness (shared by all workers through Redis; per process on the embedded default) ------------
+# At most this many requests to one host at a time, and at least this many seconds between their starts.
+POLITE_HOST_CONCURRENCY = envint("POLITE_HOST_CONCURRENCY", 2)
+POLITE_HOST_DELAY = float(os.environ.get("POLITE_HOST_DELAY", "1.0"))
+# A worker sleeps up to this long for a busy host's slot; past that it puts the check back on the schedule.
+POLITE_MAX_WAIT = float(os.environ.get("POLITE_MAX_WAIT", "5"))
+
+# --- Discovery ----------------------------------------------------------------------------------------
+# How often beat looks at the sources' feeds and section pages for new article URLs.
+DISCOVERY_INTERVAL = envint("DISCOVERY_INTERVAL", 10 * 60)
+# Most new articles one source may add per discovery run.
+DISCOVERY_MAX_NEW = envint("DISCOVERY_MAX_NEW", 200)
 
 # --- Fetching -----------------------------------------------------------------------------------------
 FETCH_USER_AGENT = os.environ.get("FETCH_USER_AGENT", "newsdiffs/0.1 (records edits to news articles)")
@@ -243,6 +274,10 @@ FETCH_MAX_REDIRECTS = envint("FETCH_MAX_REDIRECTS", 5)
 # Loopback, private and link-local addresses are refused unless listed here. A local install allows
 # loopback so a page served on 127.0.0.1 can be tracked; production allows nothing by default.
 FETCH_ALLOWED_NETWORKS = envlist("FETCH_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else "")
+# robots.txt is honoured unless this is off; a site's rules are cached this many seconds.
+FETCH_ROBOTS = envbool("FETCH_ROBOTS", True)
+FETCH_ROBOTS_CACHE_SECONDS = envint("FETCH_ROBOTS_CACHE_SECONDS", 24 * 3600)
+# Proxies come from HTTP_PROXY / HTTPS_PROXY / NO_PROXY in the environment, as for other HTTP tools.
 
 # --- Celery -------------------------------------------------------------------------------------------
 if REDIS_URL:
@@ -277,5 +312,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": TRACK_SWEEP_INTERVAL,
         # A sweep that could not run in time is superseded by the next one.
         "options": {"expires": TRACK_SWEEP_INTERVAL},
+    },
+    # Each source is due every DISCOVERY_INTERVAL (its next_discovery_at); this only looks for due ones.
+    "discover-sources": {
+        "task": "articles.tasks.discover_sources",
+        "schedule": 60,
+        "options": {"expires": 60},
     },
 }
