@@ -1,7 +1,16 @@
 """Normalise extracted text so that only a real edit changes an article's content hash.
 
-Whitespace runs, non-breaking spaces, zero-width characters and Unicode compatibility forms are not
-edits a reader can see; they vary between page loads and templates, so they are folded away here.
+Two levels, on purpose:
+
+- ``normalise_text`` is what is *stored*: Unicode NFC, whitespace runs folded to one space, invisible
+  characters (zero-width, soft hyphen, BOM) removed. A reader sees the text as published.
+- ``comparison_key`` is what is *hashed*: additionally NFKC compatibility forms (ligatures, full-width
+  letters, non-breaking spaces) and the typographic variants templates flip between page loads (curly or
+  straight quotes, dash kinds, "…" or "...") are folded, so a CDN's smart-quote filter is not an edit.
+
+``skeleton`` goes further still, for classifying an edit as minor: only letters and digits remain and
+date lines ("Updated 10:32 AM ET, Nov 25, 2026") are dropped, so an edit that leaves the skeleton alone
+changed only whitespace, punctuation or a timestamp.
 """
 
 import hashlib
@@ -10,14 +19,57 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"))
 WHITESPACE = re.compile(r"\s+")
+TYPOGRAPHIC = str.maketrans(
+    {
+        **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u0060\u00b4"), "'"),
+        **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"), '"'),
+        **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-"),
+        ord("\u2026"): "...",
+    }
+)
+NON_WORD = re.compile(r"[\W_]+")
+# Words a date line is made of; a paragraph of nothing else (plus digits and punctuation) is a timestamp.
+DATE_WORDS = frozenset(
+    re.split(
+        r"\s+",
+        """
+    updated update published posted modified last first on at by edited created
+    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
+    september october november december mon tue tues wed thu thur thurs fri sat sun monday tuesday
+    wednesday thursday friday saturday sunday am pm a m p gmt utc bst est edt cst cdt mst mdt pst pdt et
+    ct mt pt cet cest ist jst aest ago just now second seconds minute minutes min mins hour hours hr hrs
+    day days week weeks month months year years today yesterday st nd rd th
+    """.strip(),
+    )
+)
+DATE_LINE_MAX = 100
 
 
 def normalise_text(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
+    text = unicodedata.normalize("NFC", text).translate(INVISIBLE)
     return WHITESPACE.sub(" ", text).strip()
+
+
+def comparison_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE).translate(TYPOGRAPHIC)
+    return WHITESPACE.sub(" ", text).strip()
+
+
+def is_date_line(text: str) -> bool:
+    """True for a paragraph that only says when the article was published or updated."""
+    if len(text) > DATE_LINE_MAX:
+        return False
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    has_time = any(ch.isdigit() for ch in text) or "ago" in words or "now" in words
+    return has_time and all(word in DATE_WORDS for word in words)
+
+
+def skeleton_of(text: str) -> str:
+    return NON_WORD.sub("", comparison_key(text))
 
 
 @dataclass(frozen=True)
@@ -37,7 +89,17 @@ class ArticleText:
     def is_empty(self) -> bool:
         return not self.paragraphs
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        payload = json.dumps([self.title, self.byline, list(self.paragraphs)], ensure_ascii=False)
+        """SHA-256 over the comparison keys of headline, byline and paragraphs (in order)."""
+        parts = [comparison_key(self.title), comparison_key(self.byline)]
+        parts += [key for p in self.paragraphs if (key := comparison_key(p))]
+        payload = json.dumps(parts, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def skeleton(self) -> tuple[str, str, str]:
+        """Letters and digits only, date lines dropped, paragraph breaks ignored: equal skeletons mean a
+        minor edit at most."""
+        body = "".join(skeleton_of(p) for p in self.paragraphs if not is_date_line(p))
+        return (skeleton_of(self.title), skeleton_of(self.byline), body)
