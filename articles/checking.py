@@ -2,35 +2,56 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
+from urllib.parse import urlsplit
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from articles.extraction import extract
+from articles import scheduling
+from articles.canonical import InvalidURL, canonical_url, url_variants
+from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, Extraction, extract
 from articles.fetching import FetchError, fetch
 from articles.models import Article
 from articles.normalising import ArticleText
+from articles.politeness import HostBusy, host_slot
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    kind: Literal["new_version", "unchanged", "error"]
+    kind: Literal["new_version", "unchanged", "error", "deferred", "duplicate"]
     version_number: int | None = None
     reason: str = ""
 
     def __str__(self) -> str:
         if self.kind == "new_version":
             return f"new version {self.version_number}"
-        if self.kind == "unchanged":
-            return f"unchanged ({self.reason})" if self.reason else "unchanged"
-        return f"error: {self.reason}"
+        if self.kind == "error":
+            return f"error: {self.reason}"
+        return f"{self.kind} ({self.reason})" if self.reason else self.kind
+
+
+def extractor_release(url: str) -> str:
+    """Names the code that would read ``url``'s page now: when it changes, identical bytes are re-read."""
+    return f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}"
 
 
 def check_article(article: Article, now: datetime | None = None) -> CheckOutcome:
-    now = now or timezone.now()
+    host = urlsplit(article.url).hostname or ""
+    try:
+        with host_slot(host):
+            return _check(article, now or timezone.now())
+    except HostBusy as busy:
+        # Put it back on the schedule rather than hold a worker: the claim lease would bring it back later.
+        until = timezone.now() + scheduling.jittered(timedelta(seconds=busy.wait))
+        Article.objects.filter(pk=article.pk, status=Article.Status.ACTIVE).update(next_check_at=until)
+        return CheckOutcome("deferred", reason=str(busy))
+
+
+def _check(article: Article, now: datetime) -> CheckOutcome:
     try:
         fetched = fetch(article.url, etag=article.etag, last_modified=article.last_modified)
     except FetchError as error:
@@ -41,8 +62,10 @@ def check_article(article: Article, now: datetime | None = None) -> CheckOutcome
     if fetched.not_modified:
         article.record_unchanged(fetched, now)
         return CheckOutcome("unchanged", reason="not modified")
-    if article.body_hash and fetched.body_hash == article.body_hash:
-        article.record_unchanged(fetched, now)
+    reader = extractor_release(fetched.url)
+    if article.body_hash == fetched.body_hash and article.body_parsed_by == reader:
+        # The same bytes read by the same extractor give the same text; a new extractor reads them again.
+        article.record_unchanged(fetched, now, parsed_by=reader)
         return CheckOutcome("unchanged", reason="identical bytes")
 
     try:
@@ -54,6 +77,8 @@ def check_article(article: Article, now: datetime | None = None) -> CheckOutcome
         )
         article.record_failure(error, now)
         return CheckOutcome("error", reason=error.reason)
+    if article.version_count == 0 and (duplicate := _adopt_canonical(article, extraction)):
+        return duplicate
     text = ArticleText.from_parts(extraction.title, extraction.byline, extraction.paragraphs)
     if text.is_empty:
         # Storing an empty version would later read as "the whole article was deleted".
@@ -61,8 +86,38 @@ def check_article(article: Article, now: datetime | None = None) -> CheckOutcome
         article.record_failure(error, now)
         return CheckOutcome("error", reason=error.reason)
 
-    version = article.store_if_changed(text, extraction, fetched, now)
+    version = article.store_if_changed(text, extraction, fetched, now, parsed_by=reader)
     if version is None:
         return CheckOutcome("unchanged")
-    logger.info("article %s: new version %s", article.pk, version.number)
+    logger.info("article %s: new version %s (%s)", article.pk, version.number, version.kind)
     return CheckOutcome("new_version", version_number=version.number)
+
+
+def _same_site(url: str, other: str) -> bool:
+    """Same host up to http/https, ``www.`` and mobile prefixes: a page may name its canonical address
+    there, but not elsewhere (a hostile page must not move a tracked article to another site)."""
+    hosts = {urlsplit(u).netloc for u in url_variants(url)}
+    return urlsplit(other).netloc in hosts or any(urlsplit(u).netloc in hosts for u in url_variants(other))
+
+
+def _adopt_canonical(article: Article, extraction: Extraction) -> CheckOutcome | None:
+    """Before its first version, move the article to the address the page calls canonical; if another
+    article already has that address, this one is a duplicate and goes (it has no history to lose)."""
+    try:
+        canonical = canonical_url(extraction.canonical) if extraction.canonical else ""
+    except InvalidURL:
+        return None
+    if not canonical or canonical == article.url or not _same_site(article.url, canonical):
+        return None
+    existing = Article.objects.filter(url__in=url_variants(canonical)).exclude(pk=article.pk).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                Article.objects.filter(pk=article.pk, version_count=0).update(url=canonical)
+            article.url = canonical
+            return None
+        except IntegrityError:  # tracked under that address a moment ago by another check
+            existing = Article.objects.filter(url=canonical).first()
+    Article.objects.filter(pk=article.pk, version_count=0).delete()
+    target = f"article {existing.pk}" if existing else canonical
+    return CheckOutcome("duplicate", reason=f"same canonical address as {target}")

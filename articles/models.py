@@ -7,7 +7,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import timesince, timeuntil
+from django.utils.timesince import timeuntil
 
 from articles import scheduling
 from articles.canonical import canonical_url
@@ -17,14 +17,47 @@ from articles.fetching import FetchError, FetchResult
 from articles.normalising import ArticleText
 
 
+class SourceQuerySet(models.QuerySet["Source"]):
+    def claim_discovery(self, now: datetime, limit: int) -> list[int]:
+        """Claim sources due for discovery; a conditional UPDATE each, so two beats never run one twice."""
+        due = self.filter(active=True, next_discovery_at__lte=now).exclude(feed_urls=[], section_urls=[])
+        claimed = []
+        for pk in due.order_by("next_discovery_at").values_list("pk", flat=True)[:limit]:
+            until = now + timedelta(seconds=settings.DISCOVERY_INTERVAL)
+            if self.filter(pk=pk, next_discovery_at__lte=now).update(next_discovery_at=until):
+                claimed.append(pk)
+        return claimed
+
+
 class Source(models.Model):
-    """A publication. Feeds and discovery will hang off it."""
+    """A publication, and where to find its new articles (feeds, section pages)."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     homepage = models.URLField(max_length=2048, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    feed_urls = models.JSONField(
+        default=list, blank=True, help_text="RSS or Atom feeds listing new articles."
+    )
+    section_urls = models.JSONField(
+        default=list, blank=True, help_text="Section or front pages whose links are articles."
+    )
+    link_pattern = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Regular expression an article URL must match (searched); empty: any URL on the site.",
+    )
+    deny_pattern = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Regular expression of URLs never tracked; empty: live blogs, videos and galleries.",
+    )
+    next_discovery_at = models.DateTimeField(default=timezone.now)
+    last_discovered_at = models.DateTimeField(null=True, blank=True)
+    last_discovery_error = models.TextField(blank=True)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -86,8 +119,18 @@ class Article(models.Model):
     last_modified = models.CharField(max_length=64, blank=True)
     # Hash of the raw bytes last fetched: identical bytes need no parsing to know nothing changed.
     body_hash = models.CharField(max_length=64, blank=True)
+    # "name/version" of the extractor that read the page with ``body_hash``: identical bytes skip parsing
+    # only if the same extractor would read them.
+    body_parsed_by = models.CharField(max_length=80, blank=True)
     # Kept in step with the versions so lists of articles never count rows per article.
     version_count = models.PositiveIntegerField(default=0)
+    # Content hash of the text the page serves now: the latest version's, or an earlier variant's when the
+    # page flips between texts already stored (A/B headline tests, CDN variants).
+    current_hash = models.CharField(max_length=64, blank=True)
+    variant_flips = models.PositiveIntegerField(default=0)
+    last_flip_at = models.DateTimeField(null=True, blank=True)
+    # Staff resumed a stopped (or gone, failing) article: the schedule counts from here as for a new one.
+    resumed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -107,17 +150,24 @@ class Article(models.Model):
     def change_count(self) -> int:
         return max(self.version_count - 1, 0)
 
+    @property
+    def schedule_clock(self) -> datetime:
+        """When the article last changed, or began (again) to be tracked: the schedule counts from here."""
+        return max(t for t in (self.last_changed_at, self.resumed_at, self.first_seen_at) if t is not None)
+
     def tracking_summary(self, now: datetime | None = None) -> str:
         """How the article is being watched, in words, for its page."""
         now = now or timezone.now()
         if self.status == Article.Status.STOPPED:
-            since = timesince(self.last_changed_at, now, depth=1) if self.last_changed_at else "a long time"
-            return f"last changed {since} ago and won't be checked again"
+            days = (now - self.schedule_clock).days
+            return f"last changed over {days} days ago and won't be checked again"
         if self.status == Article.Status.GONE:
             return "the page has gone from its site (HTTP 404/410); no longer checked"
         if self.status == Article.Status.FAILING:
             return f"checks kept failing ({self.last_error or 'unknown error'}); no longer checked"
-        every = timesince(now - timedelta(seconds=settings.TRACK_CHECK_INTERVAL), now, depth=1)
+        if self.status == Article.Status.REMOVED:
+            return "removed; no longer checked"
+        every = scheduling.describe_interval(scheduling.base_interval(now - self.schedule_clock))
         if self.next_check_at is None:
             return f"checked about every {every}; no check scheduled"
         if self.next_check_at <= now:
@@ -143,6 +193,18 @@ class Article(models.Model):
         )
         return claimed == 1
 
+    def resume(self, now: datetime | None = None) -> None:
+        """Staff start checking a stopped, gone or failing article again, on the schedule of a new one."""
+        now = now or timezone.now()
+        Article.objects.filter(pk=self.pk).exclude(status=Article.Status.REMOVED).update(
+            status=Article.Status.ACTIVE,
+            consecutive_failures=0,
+            last_error="",
+            resumed_at=now,
+            next_check_at=now,
+        )
+        self.refresh_from_db()
+
     def _locked(self) -> "Article":
         return Article.objects.select_for_update().get(pk=self.pk)
 
@@ -156,66 +218,124 @@ class Article(models.Model):
             self.last_modified = fetched.last_modified
         if self.status in (Article.Status.FAILING, Article.Status.GONE):
             self.status = Article.Status.ACTIVE
-        active = self.status == Article.Status.ACTIVE
-        self.next_check_at = scheduling.next_check_after_success(now) if active else None
+        if self.status != Article.Status.ACTIVE:
+            self.next_check_at = None
+        elif scheduling.should_stop(self.schedule_clock, now):
+            self.status, self.next_check_at = Article.Status.STOPPED, None
+        else:
+            self.next_check_at = scheduling.next_check_after_success(self.schedule_clock, now)
 
-    def record_unchanged(self, fetched: FetchResult, now: datetime) -> None:
+    def record_unchanged(self, fetched: FetchResult, now: datetime, parsed_by: str = "") -> None:
         with transaction.atomic():
             article = self._locked()
             article._record_success(fetched, now)
             if not fetched.not_modified:
-                article.body_hash = fetched.body_hash
+                article.body_hash, article.body_parsed_by = fetched.body_hash, parsed_by
             article.save()
         self.refresh_from_db()
 
     def store_if_changed(
-        self, text: ArticleText, extraction: Extraction, fetched: FetchResult, now: datetime
+        self,
+        text: ArticleText,
+        extraction: Extraction,
+        fetched: FetchResult,
+        now: datetime,
+        parsed_by: str = "",
     ) -> "Version | None":
-        """Store ``text`` as the next version unless it equals the latest one; either way, schedule.
+        """Store ``text`` as the next version if it is new; either way, schedule the next check.
+
+        Unchanged means equal to the text the page served last time (``current_hash``) or to the latest
+        version. Equal to an earlier version within TRACK_VARIANT_WINDOW means the page flips between
+        variants it has served before (A→B→A→B): recorded on the article, never as another version.
+        Stored versions are kinded: ``parser`` when the extractor differs from the latest version's (a
+        re-parse, not the publisher's edit), ``minor`` when only whitespace, punctuation or a date line
+        changed, ``edit`` otherwise.
 
         The row lock serialises concurrent checks of one article, so the same content is never stored
         twice; the unique (article, number) constraint backs that up.
         """
+        key = text.content_hash
         with transaction.atomic():
             article = self._locked()
-            latest = article.latest_version()
             version = None
-            if latest is None or latest.content_hash != text.content_hash:
-                stats = change_stats(latest.text if latest else None, text)
-                version = Version.objects.create(
-                    article=article,
-                    number=0 if latest is None else latest.number + 1,
-                    **dataclasses.asdict(stats),
-                    fetched_at=now,
-                    title=text.title,
-                    byline=text.byline,
-                    paragraphs=list(text.paragraphs),
-                    content_hash=text.content_hash,
-                    extractor=extraction.extractor,
-                    extractor_version=extraction.extractor_version,
+            if key != article.current_hash:
+                recent = list(
+                    article.versions.defer("search_document").order_by("-number")[
+                        : settings.TRACK_VARIANT_WINDOW
+                    ]
                 )
-                article.title = text.title
-                article.last_changed_at = now
-                article.version_count = version.number + 1
+                # Recomputed from the stored text, not read from the stored hash, so that a change to the
+                # normalisation rules never makes every article look edited.
+                keys = [v.text.content_hash for v in recent]
+                if keys and key in keys[1:] and key != keys[0]:
+                    article.variant_flips += 1
+                    article.last_flip_at = now
+                elif not keys or key != keys[0]:
+                    version = article._add_version(text, extraction, recent[0] if recent else None, now)
+                article.current_hash = key
             article._record_success(fetched, now)
             article.body_hash = fetched.body_hash
+            article.body_parsed_by = parsed_by
             article.save()
         self.refresh_from_db()
         return version
 
+    def _add_version(
+        self, text: ArticleText, extraction: Extraction, latest: "Version | None", now: datetime
+    ) -> "Version":
+        kind = Version.Kind.EDIT
+        if latest is not None:
+            if (latest.extractor, latest.extractor_version) != (
+                extraction.extractor,
+                extraction.extractor_version,
+            ):
+                kind = Version.Kind.PARSER
+            elif latest.text.skeleton == text.skeleton:
+                kind = Version.Kind.MINOR
+        stats = change_stats(latest.text if latest else None, text)
+        version = Version.objects.create(
+            article=self,
+            number=0 if latest is None else latest.number + 1,
+            kind=kind,
+            **dataclasses.asdict(stats),
+            fetched_at=now,
+            title=text.title,
+            byline=text.byline,
+            paragraphs=list(text.paragraphs),
+            content_hash=text.content_hash,
+            extractor=extraction.extractor,
+            extractor_version=extraction.extractor_version,
+        )
+        self.title = text.title
+        self.version_count = version.number + 1
+        # A re-parse is not news: it neither counts as a change nor brings back frequent checks.
+        if kind != Version.Kind.PARSER or self.last_changed_at is None:
+            self.last_changed_at = now
+        return version
+
     def record_failure(self, error: FetchError, now: datetime) -> None:
-        """Count the failure, back off, and give up on a page that is gone or keeps failing."""
+        """Count the failure, back off, and give up on a page that is gone or keeps failing.
+
+        404/410 TRACK_GONE_AFTER times in a row → gone; another permanent error (not HTML, refused address,
+        disallowed by robots.txt) TRACK_FAILING_AFTER times → failing; TRACK_MAX_FAILURES errors of any
+        kind → failing. The versions are always kept.
+        """
         with transaction.atomic():
             article = self._locked()
             article.last_checked_at = now
             article.consecutive_failures += 1
             article.last_error = error.reason[:2000]
-            if error.status in (404, 410) and article.consecutive_failures >= settings.TRACK_GONE_AFTER:
+            failures = article.consecutive_failures
+            if error.status in (404, 410) and failures >= settings.TRACK_GONE_AFTER:
                 article.status, article.next_check_at = Article.Status.GONE, None
-            elif article.consecutive_failures >= settings.TRACK_MAX_FAILURES:
+            elif failures >= settings.TRACK_MAX_FAILURES or (
+                error.status not in (404, 410)
+                and not error.transient
+                and failures >= settings.TRACK_FAILING_AFTER
+            ):
                 article.status, article.next_check_at = Article.Status.FAILING, None
             elif article.status == Article.Status.ACTIVE:
-                article.next_check_at = scheduling.next_check_after_failure(now, article.consecutive_failures)
+                article.next_check_at = scheduling.next_check_after_failure(now, failures)
             article.save()
         self.refresh_from_db()
 

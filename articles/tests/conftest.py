@@ -60,3 +60,16 @@ def _fresh_cache(settings) -> None:  # type: ignore[no-untyped-def]
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_politeness_delay(settings) -> None:  # type: ignore[no-untyped-def]
+    """Tests hit their own local site back to back; test_politeness.py turns the limits on itself."""
+    settings.POLITE_HOST_DELAY = 0
+    settings.POLITE_HOST_CONCURRENCY = 1000
+
+
+@pytest.fixture(autouse=True)
+def _exact_schedule(settings) -> None:  # type: ignore[no-untyped-def]
+    """Tests assert exact check times; test_scheduling.py tests the jitter itself."""
+    settings.TRACK_JITTER = 0

@@ -1,0 +1,178 @@
+"""Only real edits become versions: chrome churn, typography and A/B variants do not; minor edits and
+re-parses are kept but flagged; the schedule slows down and stops as an article settles."""
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import override_settings
+
+from articles import checking
+from articles.checking import check_article
+from articles.extraction import extract
+from articles.models import Article, Version
+from articles.tests.support import LocalSite, article_html
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.django_db
+STORY = ["The council voted on Tuesday to close the bridge.", "Repairs will take a year, officials said."]
+
+
+def tracked(site: LocalSite, path: str = "/story") -> Article:
+    article, _ = Article.objects.track(site.url(path))
+    return article
+
+
+def churned_page(n: int, headline: str = "Bridge to close", paragraphs: list[str] = STORY) -> str:
+    """The same story with everything around it different on every load, as news sites serve it."""
+    page = article_html(headline, paragraphs, churn=f"ad #{n} · {n * 1371} views · updated {n} minutes ago")
+    page = page.replace("<nav>", f'<nav data-render="{n}" class="top">')
+    page = page.replace(
+        "<footer>",
+        f'<div class="newsletter-signup">Sign up {n}</div><aside class="most-read"><a href="/x{n}">'
+        f"Most read {n}</a></aside><div class='comments-count'>{n * 7} comments</div><footer>",
+    )
+    return page if n % 2 else page.replace("\n", "\n   ")
+
+
+def test_chrome_churn_never_makes_a_version(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    outcomes = []
+    for n in range(1, 31):
+        local_site.serve("/story", churned_page(n))
+        outcomes.append(check_article(article).kind)
+    assert outcomes[0] == "new_version"
+    spurious = outcomes[1:].count("new_version")
+    assert spurious == 0
+    assert article.versions.count() == 1
+
+
+def test_typographic_flips_make_no_version(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    local_site.serve("/story", article_html("Mayor’s “plan” – explained", ["It’s done…"]))
+    check_article(article)
+    local_site.serve("/story", article_html('Mayor\'s "plan" - explained', ["It's done..."]))
+    assert check_article(article).kind == "unchanged"
+    assert article.versions.count() == 1
+
+
+def test_one_word_changed_in_the_body_is_a_new_version(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    local_site.serve("/story", churned_page(1))
+    check_article(article)
+    edited = [STORY[0].replace("Tuesday", "Wednesday"), STORY[1]]
+    local_site.serve("/story", churned_page(2, paragraphs=edited))
+    assert str(check_article(article)) == "new version 1"
+    version = article.versions.get(number=1)
+    assert version.kind == Version.Kind.EDIT
+    assert (version.words_added, version.words_removed, version.paragraphs_changed) == (1, 1, 1)
+    assert not version.title_changed
+
+
+def test_a_headline_only_change_is_a_new_version(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    local_site.serve("/story", churned_page(1))
+    check_article(article)
+    local_site.serve("/story", churned_page(2, headline="Bridge to close for a year"))
+    assert str(check_article(article)) == "new version 1"
+    version = article.versions.get(number=1)
+    assert version.title_changed
+    assert version.kind == Version.Kind.EDIT
+    assert (version.words_added, version.paragraphs_changed) == (0, 0)
+    assert Article.objects.get(pk=article.pk).title == "Bridge to close for a year"
+
+
+def test_flip_flopping_variants_are_stored_once(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    a, b = churned_page(1, headline="Bridge to close"), churned_page(2, headline="Council shuts bridge")
+    kinds = []
+    with time_machine.travel(NOW, tick=False):
+        for page in (a, b, a, b, a, b, a):
+            local_site.serve("/story", page)
+            kinds.append(check_article(article).kind)
+    assert kinds == ["new_version", "new_version"] + ["unchanged"] * 5
+    article.refresh_from_db()
+    assert article.versions.count() == 2
+    assert article.variant_flips == 3  # every return to A; a return to B, the latest, is no flip
+    assert article.last_flip_at == NOW
+    # A real edit after the flip-flops is still the next version, diffed against the latest.
+    local_site.serve("/story", churned_page(3, headline="Bridge closed"))
+    assert str(check_article(article)) == "new version 2"
+
+
+def test_punctuation_and_date_line_edits_are_minor_versions(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    with time_machine.travel(NOW, tick=False):
+        local_site.serve("/story", article_html("Bridge to close", ["Updated 10:00 GMT, 26 Nov", *STORY]))
+        check_article(article)
+    later = NOW + timedelta(hours=1)
+    with time_machine.travel(later, tick=False):
+        punctuated = ["Updated 11:02 GMT, 26 Nov", STORY[0].replace(" on Tuesday", ", on Tuesday,"), STORY[1]]
+        local_site.serve("/story", article_html("Bridge to close", punctuated))
+        assert str(check_article(article)) == "new version 1"
+    assert article.versions.get(number=1).kind == Version.Kind.MINOR
+    assert article.last_changed_at == later
+    assert list(article.versions.changes()) == []  # hidden by default
+    assert [v.number for v in article.versions.changes(include_hidden=True)] == [1]
+
+
+def test_a_new_extractor_re_baselines_instead_of_showing_an_edit(
+    local_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = tracked(local_site)
+    page = churned_page(1)
+    local_site.serve("/story", page)
+    with time_machine.travel(NOW, tick=False):
+        check_article(article)
+
+    def improved(html: str, url: str):  # type: ignore[no-untyped-def]
+        old = extract(html, url)
+        return dataclasses.replace(old, paragraphs=[*old.paragraphs, "A caption the old rules missed."],
+                                   extractor="improved", extractor_version="9")  # fmt: skip
+
+    monkeypatch.setattr(checking, "extract", improved)
+    monkeypatch.setattr(checking, "extractor_release", lambda url: "improved/9")
+    # The very same bytes: the old extractor's reading is not reused for the new one.
+    with time_machine.travel(NOW + timedelta(days=2), tick=False):
+        assert str(check_article(article)) == "new version 1"
+    version = article.versions.get(number=1)
+    assert version.kind == Version.Kind.PARSER
+    assert (version.extractor, version.extractor_version) == ("improved", "9")
+    assert article.last_changed_at == NOW  # a re-parse is not a change by the publisher
+    with time_machine.travel(NOW + timedelta(days=2, hours=1), tick=False):
+        assert str(check_article(article)) == "unchanged (identical bytes)"
+
+
+@override_settings(TRACK_STOP_AFTER_DAYS=40)
+def test_an_article_unchanged_for_forty_days_stops_and_staff_can_resume_it(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    local_site.serve("/story", churned_page(1))
+    with time_machine.travel(NOW, tick=False):
+        check_article(article)
+    intervals = []
+    day = NOW
+    while article.status == Article.Status.ACTIVE and day < NOW + timedelta(days=60):
+        day = article.next_check_at
+        with time_machine.travel(day, tick=False):
+            check_article(article)
+        if article.next_check_at:
+            intervals.append(article.next_check_at - day)
+    assert article.status == Article.Status.STOPPED
+    assert article.next_check_at is None
+    assert NOW + timedelta(days=40) <= day < NOW + timedelta(days=41, hours=1)
+    assert intervals[0] == timedelta(minutes=15)
+    assert timedelta(hours=1) in intervals
+    assert timedelta(hours=3) in intervals
+    assert intervals[-1] == timedelta(days=1)
+    with time_machine.travel(day, tick=False):
+        assert article.tracking_summary() == "last changed over 40 days ago and won't be checked again"
+    assert Article.objects.claim_due(day + timedelta(days=5), 10) == []
+
+    with time_machine.travel(day + timedelta(days=1), tick=False):
+        article.resume()
+        assert article.status == Article.Status.ACTIVE
+        assert Article.objects.claim_due(day + timedelta(days=1), 10) == [article.pk]
+        check_article(article)
+    assert article.next_check_at == day + timedelta(days=1, minutes=15)
+    assert article.versions.count() == 1

@@ -1,0 +1,124 @@
+"""Per-host limits hold across workers: Redis-backed when REDIS_URL is set, in-process otherwise."""
+
+import itertools
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+
+from articles import politeness
+from articles.checking import check_article
+from articles.models import Article
+from articles.politeness import HostBusy, LocalGate, RedisGate, host_slot
+from articles.tests.support import LocalSite, article_html
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def gates() -> list[politeness.Gate]:
+    found: list[politeness.Gate] = [LocalGate()]
+    if django_settings.REDIS_URL:
+        found.append(RedisGate(django_settings.REDIS_URL))
+    return found
+
+
+@pytest.fixture(params=range(len(gates())), ids=["local", "redis"][: len(gates())])
+def gate(request: pytest.FixtureRequest, settings, monkeypatch: pytest.MonkeyPatch) -> politeness.Gate:  # type: ignore[no-untyped-def]
+    chosen = gates()[request.param]
+    monkeypatch.setattr(politeness, "gate", lambda: chosen)
+    return chosen
+
+
+def host() -> str:
+    return f"site-{uuid.uuid4().hex[:8]}.test"  # a fresh host per test: no state left in Redis between tests
+
+
+def test_at_most_k_requests_to_one_host(gate: politeness.Gate, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 2, 0
+    name, other = host(), host()
+    assert gate.try_acquire(name, "a") == 0
+    assert gate.try_acquire(name, "b") == 0
+    assert gate.try_acquire(name, "c") > 0
+    assert gate.try_acquire(other, "c") == 0  # other hosts are not held up
+    gate.release(name, "a")
+    assert gate.try_acquire(name, "c") == 0
+
+
+def test_a_minimum_delay_between_starts(gate: politeness.Gate, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 10, 0.3
+    name = host()
+    assert gate.try_acquire(name, "a") == 0
+    wait = gate.try_acquire(name, "b")
+    assert 0.2 < wait <= 0.3
+    time.sleep(wait)
+    assert gate.try_acquire(name, "b") == 0
+
+
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs REDIS_URL")
+def test_two_workers_share_the_limit_through_redis(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 1, 0
+    one, two = RedisGate(settings.REDIS_URL), RedisGate(settings.REDIS_URL)  # separate connections
+    name = host()
+    assert one.try_acquire(name, "a") == 0
+    assert two.try_acquire(name, "b") > 0
+    one.release(name, "a")
+    assert two.try_acquire(name, "b") == 0
+
+
+def test_concurrent_fetchers_never_exceed_the_limit(gate: politeness.Gate, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 2, 0.05
+    name, lock = host(), threading.Lock()
+    inside, peak, starts = 0, 0, []
+
+    def fetch() -> None:
+        nonlocal inside, peak
+        with host_slot(name, max_wait=30):
+            with lock:
+                inside += 1
+                peak = max(peak, inside)
+                starts.append(time.monotonic())
+            time.sleep(0.05)
+            with lock:
+                inside -= 1
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    starts.sort()
+    assert len(starts) == 8
+    assert peak == 2
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.03  # thread timing slack
+
+
+def test_a_long_wait_raises_instead_of_sleeping(gate: politeness.Gate, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 1, 60
+    name = host()
+    with host_slot(name), pytest.raises(HostBusy) as busy, host_slot(name, max_wait=1):
+        pass
+    assert 50 < busy.value.wait <= 60
+
+
+@pytest.mark.django_db
+def test_a_check_of_a_busy_host_goes_back_on_the_schedule(
+    gate: politeness.Gate,
+    settings,
+    local_site: LocalSite,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY, settings.POLITE_MAX_WAIT = 1, 0, 0
+    local_site.serve("/story", article_html("H", ["Body."]))
+    article, _ = Article.objects.track(local_site.url("/story"))
+    assert gate.try_acquire("127.0.0.1", "another-worker") == 0
+    with time_machine.travel(NOW, tick=False):
+        outcome = check_article(article)
+    assert outcome.kind == "deferred"
+    article.refresh_from_db()
+    assert NOW < article.next_check_at <= NOW + timedelta(seconds=2)
+    assert local_site.requests == []
+    gate.release("127.0.0.1", "another-worker")
+    assert check_article(article).kind == "new_version"
