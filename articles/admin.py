@@ -1,18 +1,72 @@
+import re
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from articles.canonical import InvalidURL, canonical_url
 from articles.models import Article, Source, Version
-from articles.tasks import check_soon
+from articles.tasks import check_soon, discover_source
+
+
+class SourceForm(forms.ModelForm):
+    homepage = forms.URLField(max_length=2048, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Source
+        fields = (
+            "name", "slug", "homepage", "active", "feed_urls", "section_urls", "link_pattern", "deny_pattern",
+            "next_discovery_at",
+        )  # fmt: skip
+
+    def _clean_pattern(self, name: str) -> str:
+        pattern = self.cleaned_data[name]
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise forms.ValidationError(f"Not a valid regular expression: {exc}.") from None
+        return pattern
+
+    def clean_link_pattern(self) -> str:
+        return self._clean_pattern("link_pattern")
+
+    def clean_deny_pattern(self) -> str:
+        return self._clean_pattern("deny_pattern")
+
+    def _clean_urls(self, name: str) -> list[str]:
+        urls = self.cleaned_data[name] or []
+        if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+            raise forms.ValidationError('Enter a JSON list of URLs, like ["https://example.com/rss"].')
+        try:
+            return [canonical_url(u) for u in urls]
+        except InvalidURL as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_feed_urls(self) -> list[str]:
+        return self._clean_urls("feed_urls")
+
+    def clean_section_urls(self) -> list[str]:
+        return self._clean_urls("section_urls")
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "homepage", "active")
+    form = SourceForm
+    list_display = ("name", "slug", "homepage", "active", "last_discovered_at")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name", "slug")
+    readonly_fields = ("last_discovered_at", "last_discovery_error")
+    actions = ("discover_now",)
+
+    @admin.action(description="Look for new articles of the selected sources now")
+    def discover_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        for source_id in ids:
+            transaction.on_commit(partial(discover_source.delay, source_id))
+        self.message_user(request, f"Discovery queued for {len(ids)} source(s).", messages.SUCCESS)
 
 
 class ArticleAddForm(forms.ModelForm):
@@ -52,10 +106,11 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ("source",)
     readonly_fields = (
         "url", "first_seen_at", "last_changed_at", "last_checked_at", "consecutive_failures", "last_error",
-        "etag", "last_modified", "body_hash", "version_count", "title",
+        "etag", "last_modified", "body_hash", "version_count", "title", "variant_flips", "last_flip_at",
+        "resumed_at", "current_hash", "body_parsed_by",
     )  # fmt: skip
     inlines = (VersionInline,)
-    actions = ("check_now",)
+    actions = ("check_now", "resume")
 
     def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
         if obj is None:
@@ -82,6 +137,15 @@ class ArticleAdmin(admin.ModelAdmin):
     def check_now(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         queued = sum(check_soon(article) for article in queryset)
         self.message_user(request, f"{queued} check(s) queued.", messages.SUCCESS)
+
+    @admin.action(description="Resume checking the selected articles (stopped, gone or failing)")
+    def resume(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        resumable = queryset.exclude(status__in=[Article.Status.ACTIVE, Article.Status.REMOVED])
+        resumed = 0
+        for article in resumable:
+            article.resume()
+            resumed += 1
+        self.message_user(request, f"{resumed} article(s) resumed.", messages.SUCCESS)
 
 
 @admin.register(Version)

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from articles import checking
-from articles.models import Article
+from articles import checking, discovery
+from articles.models import Article, Source
 
 
 @shared_task(
@@ -46,3 +46,24 @@ def check_soon(article: Article) -> bool:
         if claimed:
             enqueue_check_on_commit(article.pk)
     return claimed
+
+
+@shared_task(acks_late=True)
+def discover_sources() -> int:
+    """Enqueue discovery for the sources whose turn has come (claimed, so two beats never double it)."""
+    with transaction.atomic():
+        ids = Source.objects.claim_discovery(timezone.now(), settings.TRACK_SWEEP_BATCH)
+        for source_id in ids:
+            transaction.on_commit(partial(discover_source.delay, source_id))
+    return len(ids)
+
+
+@shared_task(
+    acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=3, retry_backoff=True
+)
+def discover_source(source_id: int) -> int:
+    """Track the source's newly listed articles; each is checked by the next sweep (due at once)."""
+    source = Source.objects.filter(pk=source_id, active=True).first()
+    if source is None:
+        return 0
+    return len(discovery.discover(source).new)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("articles/<int:pk>/", views.article, name="article"),
     path("articles/<int:pk>/compare/", views.compare, name="compare"),
+    path("articles/<int:pk>/check/", views.check_now, name="check-now"),
     path("articles/<int:pk>/versions/<int:number>/", views.version, name="version"),
     path("articles/<int:pk>/diff/<int:a>/<int:b>/", views.diff, name="diff"),
 ]

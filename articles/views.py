@@ -1,14 +1,17 @@
 from datetime import timedelta
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.db import connection
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from articles import browsing
+from articles import browsing, tasks
 from articles.middleware import Gone
 from articles.models import Article, Source, Version
 from articles.paging import keyset_page
@@ -86,6 +89,19 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
     rows.reverse()
     context = {"article": article, "rows": rows, "hidden": hidden, "show_all": show_all}
     return render(request, "articles/article.html", context)
+
+
+@require_POST
+@staff_member_required
+def check_now(request: HttpRequest, pk: int) -> HttpResponse:
+    article = visible_article(pk)
+    if article.status == Article.Status.ACTIVE:
+        queued = tasks.check_soon(article)
+        messages.info(request, "Check queued." if queued else "A check is already under way.")
+    else:
+        article.resume()
+        messages.info(request, "Tracking resumed; the first check is due now.")
+    return redirect(article)
 
 
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
