@@ -152,7 +152,8 @@ def checked_address(host: str, port: int, resolver: Resolver, allowed: Sequence[
         raise FetchError(f"cannot resolve {host}", transient=True)
     for address in addresses:
         if not is_allowed_address(address, allowed):
-            raise FetchError(f"refused: {host} resolves to non-public address {address}", transient=False)
+            verb = "is" if literal is not None else "resolves to"
+            raise FetchError(f"refused: {host} {verb} non-public address {address}", transient=False)
     return str(addresses[0])
 
 
@@ -290,6 +291,12 @@ class _Session:
             raise FetchError("timed out connecting", transient=True) from None
         except httpx.TimeoutException:
             raise FetchError("timed out waiting for a response", transient=True) from None
+        except httpx.RemoteProtocolError as exc:
+            # httpx parses Location even when it is not following redirects, and fails on a URL it cannot
+            # read (an octal IP address, say): a target no request could be sent to.
+            if str(exc).startswith("Invalid URL in location header"):
+                raise FetchError(f"refused: unreadable redirect ({exc})", transient=False) from None
+            raise FetchError(f"connection failed: {exc}", transient=True) from None
         except httpx.TransportError as exc:
             raise FetchError(f"connection failed: {exc}", transient=True) from None
 
