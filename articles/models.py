@@ -18,6 +18,10 @@ from articles.normalising import ArticleText
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
+    def get_by_natural_key(self, slug: str) -> "Source":
+        """Fixtures name sources by slug (default_sources.json loads into any database)."""
+        return self.get(slug=slug)
+
     def claim_discovery(self, now: datetime, limit: int) -> list[int]:
         """Claim sources due for discovery; a conditional UPDATE each, so two beats never run one twice."""
         due = self.filter(active=True, next_discovery_at__lte=now).exclude(feed_urls=[], section_urls=[])
@@ -64,6 +68,9 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
@@ -159,7 +166,7 @@ class Article(models.Model):
         """How the article is being watched, in words, for its page."""
         now = now or timezone.now()
         if self.status == Article.Status.STOPPED:
-            days = (now - self.schedule_clock).days
+            days = (now - (self.last_changed_at or self.first_seen_at)).days
             return f"last changed over {days} days ago and won't be checked again"
         if self.status == Article.Status.GONE:
             return "the page has gone from its site (HTTP 404/410); no longer checked"

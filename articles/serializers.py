@@ -33,8 +33,15 @@ class ArticleSerializer(serializers.ModelSerializer):
         model = Article
         fields = (
             "id", "url", "source", "title", "status", "first_seen_at", "last_changed_at", "last_checked_at",
-            "next_check_at", "version_count", "change_count", "page", "versions",
+            "next_check_at", "version_count", "change_count", "variant_flips", "last_error", "page",
+            "versions",
         )  # fmt: skip
+        extra_kwargs = {
+            "variant_flips": {
+                "help_text": "Times the page switched back to a text already recorded (A/B tests)."
+            },
+            "last_error": {"help_text": "Why the last check failed; empty after a successful check."},
+        }
 
     def get_page(self, article: Article) -> str:
         return self.context["request"].build_absolute_uri(article.get_absolute_url())

@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from articles.models import Article
+from articles.models import Article, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +59,57 @@ def test_admin_pages_render(admin_client: Client) -> None:
         "/admin/articles/version/",
     ):
         assert admin_client.get(path).status_code == 200
+
+
+def test_staff_resume_a_stopped_article_in_the_admin(admin_client: Client) -> None:
+    stopped = Article.objects.create(url="https://example.com/s", status=Article.Status.STOPPED)
+    active = Article.objects.create(url="https://example.com/a")
+    response = admin_client.post(
+        "/admin/articles/article/",
+        {"action": "resume", "_selected_action": [stopped.pk, active.pk]},
+        follow=True,
+    )
+    assert "1 article(s) resumed." in response.content.decode()
+    stopped.refresh_from_db()
+    assert stopped.status == Article.Status.ACTIVE
+    assert stopped.resumed_at is not None
+    assert stopped.next_check_at is not None
+
+
+def test_check_now_and_resume_on_the_article_page_are_for_staff_only(
+    admin_client: Client, client: Client, django_capture_on_commit_callbacks
+) -> None:
+    article = Article.objects.create(url="https://example.com/a")
+    page = client.get(f"/articles/{article.pk}/").content.decode()
+    assert "Check now" not in page
+    response = client.post(f"/articles/{article.pk}/check/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+    assert admin_client.get(f"/articles/{article.pk}/check/").status_code == 405  # a GET changes nothing
+
+    assert "Check now" in admin_client.get(f"/articles/{article.pk}/").content.decode()
+    with django_capture_on_commit_callbacks() as queued:
+        response = admin_client.post(f"/articles/{article.pk}/check/", follow=True)
+    assert len(queued) == 1
+    assert "Check queued." in response.content.decode()
+
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.STOPPED, next_check_at=None)
+    assert "Resume tracking" in admin_client.get(f"/articles/{article.pk}/").content.decode()
+    response = admin_client.post(f"/articles/{article.pk}/check/", follow=True)
+    assert "Tracking resumed" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).status == Article.Status.ACTIVE
+
+
+def test_source_form_checks_patterns_and_feed_urls(admin_client: Client) -> None:
+    form = {
+        "name": "Local", "slug": "local", "homepage": "https://news.example/", "active": "on",
+        "feed_urls": '["ftp://news.example/rss"]', "section_urls": "[]", "link_pattern": "([unclosed",
+        "deny_pattern": "", "next_discovery_at_0": "2026-11-26", "next_discovery_at_1": "12:00:00",
+    }  # fmt: skip
+    page = admin_client.post("/admin/articles/source/add/", form).content.decode()
+    assert "Not a valid regular expression" in page
+    assert "Unsupported scheme" in page
+    form.update(feed_urls='["HTTPS://News.example/rss?utm_source=x"]', link_pattern=r"/\d{4}/")
+    assert admin_client.post("/admin/articles/source/add/", form).status_code == 302
+
+    assert Source.objects.get().feed_urls == ["https://news.example/rss"]

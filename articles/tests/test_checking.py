@@ -167,3 +167,37 @@ def test_transient_errors_fail_only_after_many_in_a_row(local_site: LocalSite) -
         check_article(article)
         assert article.status == expected
     assert article.last_error == "HTTP 500"
+
+
+def canonical_page(href: str) -> str:
+    return article_html("H", ["A story long enough to read."]).replace(
+        "<head>", f'<head><link rel="canonical" href="{href}">'
+    )
+
+
+def test_the_page_canonical_address_is_adopted_before_the_first_version(local_site: LocalSite) -> None:
+    local_site.serve("/story?ref=home", canonical_page("/news/story"))
+    article = tracked(local_site, "/story?ref=home")
+    assert str(check_article(article)) == "new version 0"
+    article.refresh_from_db()
+    assert article.url == local_site.url("/news/story")
+
+
+def test_a_second_address_of_a_tracked_article_is_dropped_as_a_duplicate(local_site: LocalSite) -> None:
+    local_site.serve("/news/story", canonical_page("/news/story"))
+    local_site.serve("/amp/story", canonical_page(local_site.url("/news/story")))
+    first = tracked(local_site, "/news/story")
+    check_article(first)
+    second = tracked(local_site, "/amp/story")
+    outcome = check_article(second)
+    assert outcome.kind == "duplicate"
+    assert outcome.reason == f"same canonical address as article {first.pk}"
+    assert list(Article.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_a_canonical_address_on_another_site_is_ignored(local_site: LocalSite) -> None:
+    local_site.serve("/story", canonical_page("https://elsewhere.example/story"))
+    article = tracked(local_site)
+    check_article(article)
+    article.refresh_from_db()
+    assert article.url == local_site.url("/story")

@@ -34,7 +34,7 @@ class Stack:
             NEWSDIFFS_PORT=str(self.port),
             PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
             TRACK_SWEEP_INTERVAL="1",
-            TRACK_CHECK_INTERVAL="2",
+            TRACK_INTERVAL_NEW="2",
         )
 
     def manage(self, *args: str) -> str:

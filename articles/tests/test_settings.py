@@ -62,7 +62,7 @@ def test_debug_on_fails_the_deploy_check(tmp_path: Path) -> None:
     assert "security.W018" in result.stderr
 
 
-@pytest.mark.parametrize(("name", "value"), [("DEBUG", "maybe"), ("TRACK_CHECK_INTERVAL", "soon")])
+@pytest.mark.parametrize(("name", "value"), [("DEBUG", "maybe"), ("TRACK_INTERVAL_NEW", "soon")])
 def test_malformed_values_are_named(tmp_path: Path, name: str, value: str) -> None:
     result = manage(tmp_path, "check", **{name: value})
     assert result.returncode != 0

@@ -118,7 +118,7 @@ def test_sources_list_warns_about_quiet_sources(client: Client, article: Article
     assert texts(soup, "tbody tr") == ["The Daily Test 1 0.6 ⚠ low Atom · RSS"]
 
 
-@override_settings(TRACK_CHECK_INTERVAL=3600)
+@override_settings(TRACK_SCHEDULE=((10**9, 3600),))
 def test_source_page_shows_health_and_articles(client: Client, article: Article, source: Source) -> None:
     failing = Article.objects.create(url="http://127.0.0.1/f", source=source, consecutive_failures=2)
     add_version(failing, 0, "Failing story", ["Text."])
@@ -134,7 +134,7 @@ def test_source_page_shows_health_and_articles(client: Client, article: Article,
 # Article ---------------------------------------------------------------------------------------------
 
 
-@override_settings(TRACK_CHECK_INTERVAL=3600)
+@override_settings(TRACK_SCHEDULE=((10**9, 3600),))
 def test_article_page_tells_its_story(client: Client, article: Article) -> None:
     Article.objects.filter(pk=article.pk).update(next_check_at=NOW + timedelta(minutes=12))
     with time_machine.travel(NOW, tick=False):
@@ -143,7 +143,7 @@ def test_article_page_tells_its_story(client: Client, article: Article) -> None:
     facts = dict(zip(texts(soup, ".facts dt"), texts(soup, ".facts dd"), strict=True))
     assert facts["First seen"] == "first seen on 20 November 2026, 09:30 UTC"
     assert facts["Changed"] == "3 times"
-    assert facts["Tracking"] == "checked about every 1 hour; next check in 12 minutes"
+    assert facts["Tracking"] == "checked about every hour; next check in 12 minutes"
     assert facts["Source"] == "The Daily Test"
     rows = soup.select("table.versions tbody tr")
     assert [r.select_one("td:nth-of-type(3) a").get_text() for r in rows] == ["v3", "v1", "v0"]
@@ -174,7 +174,7 @@ def test_hidden_versions_show_on_request(client: Client, article: Article) -> No
     ("status", "fields", "words"),
     [
         ("stopped", {"last_changed_at": T0 - timedelta(days=41)},
-         "last changed 1 month ago and won't be checked again"),
+         "last changed over 41 days ago and won't be checked again"),
         ("gone", {}, "the page has gone from its site (HTTP 404/410); no longer checked"),
         ("failing", {"last_error": "HTTP 503"}, "checks kept failing (HTTP 503); no longer checked"),
     ],
