@@ -206,7 +206,7 @@ def read_metadata(document: etree._Element, url: str) -> Metadata:
             authors = [
                 _clean(name)
                 for person in people
-                if not (isinstance(person, dict) and person.get("@type") == "Organization")
+                if not (isinstance(person, dict) and "Organization" in str(person.get("@type")))
                 for name in _names(person)
             ]
     canonical = ""
@@ -216,11 +216,12 @@ def read_metadata(document: etree._Element, url: str) -> Metadata:
             break
     canonical = canonical or _meta_content(document, "property", "og:url")
     title = document.find(".//title")
+    site_name = _meta_content(document, "property", "og:site_name")
     return Metadata(
         headline=headline,
-        authors=tuple(dict.fromkeys(name for name in authors if name)),
+        authors=tuple(dict.fromkeys(name for name in authors if name and name != site_name)),
         og_title=_meta_content(document, "property", "og:title"),
-        site_name=_meta_content(document, "property", "og:site_name"),
+        site_name=site_name,
         meta_author=_meta_content(document, "name", "author"),
         document_title=text_of(title) if title is not None else "",
         canonical=_absolute(canonical, url),
@@ -290,8 +291,10 @@ def _without_site_name(title: str, meta: Metadata, url: str) -> str:
 
 def choose_title(document: etree._Element, meta: Metadata, url: str) -> str:
     """The visible headline when one agrees with what the page calls itself; else the metadata's."""
-    claims = [claim for claim in (meta.headline, meta.og_title, meta.document_title) if claim]
-    headings = [text for h1 in document.iter("h1") if (text := text_of(h1))][:5]
+    claims = [meta.headline, meta.og_title, _without_site_name(meta.document_title, meta, url)]
+    claims = [claim for claim in claims if claim]
+    # A logo in an <h1> is no headline.
+    headings = [text for h1 in document.iter("h1") if (text := text_of(h1)) and text != meta.site_name][:5]
     for heading in headings:
         if not claims or any(_similar(heading, claim) for claim in claims):
             return heading
@@ -315,8 +318,11 @@ BYLINE_SELECTORS = tuple(
         '[class*="author-name"]',
     )
 )
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# From the first date, time or "updated" on, a byline box holds when, not who.
 BYLINE_NOISE = re.compile(
-    r"\b(?:updated|published|posted)\b.*$|\b\d{1,2}:\d{2}\b.*$|\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b.*$",
+    rf"\b(?:updated|published|posted)\b.*$|\b\d{{1,2}}:\d{{2}}\b.*$|\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b.*$|"
+    rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b.*$|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b.*$|\b\d{{4}}-\d{{2}}-\d{{2}}\b.*$",
     re.IGNORECASE,
 )
 
@@ -342,8 +348,12 @@ def choose_byline(document: etree._Element, meta: Metadata) -> str:
 # --- the generic reader -------------------------------------------------------------------------------
 
 
+CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def _class_and_id(element: etree._Element) -> str:
-    return f"{_attr(element, 'class')} {_attr(element, 'id')}"
+    # "InlineImage-imageEmbedCaption" says "caption" as clearly as "inline-image-caption" does.
+    return CAMEL_HUMP.sub("-", f"{_attr(element, 'class')} {_attr(element, 'id')}")
 
 
 def _is_chrome(element: etree._Element, details: bool = False) -> bool:
@@ -498,13 +508,13 @@ def _segments(container: etree._Element) -> Iterator[tuple[str, int]]:
             parts.append(child.tail or "")
 
 
-def _paragraphs(container: etree._Element) -> list[str]:
+def _is_boilerplate(text: str, link_chars: int) -> bool:
     # A paragraph that is mostly a link points to another page ("Read more: ..."): not story text.
-    return [
-        text
-        for text, links in _segments(container)
-        if not BOILERPLATE.match(text) and not (links and links >= 0.6 * len(text))
-    ]
+    return bool(BOILERPLATE.match(text)) or (link_chars > 0 and link_chars >= 0.6 * len(text))
+
+
+def _paragraphs(container: etree._Element) -> list[str]:
+    return [text for text, links in _segments(container) if not _is_boilerplate(text, links)]
 
 
 def _generic(document: etree._Element, meta: Metadata, url: str) -> Extraction:
@@ -569,7 +579,8 @@ def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule) -> E
         for element in _outermost(rule.drop_selector(body)):
             _drop(element)
         for block in _outermost(rule.paragraph_selector(body)):
-            if (text := text_of(block)) and not BOILERPLATE.match(text):
+            text = text_of(block)
+            if text and not _is_boilerplate(text, _link_text_length(block)):
                 paragraphs.append(text)
     if not paragraphs:
         return None
