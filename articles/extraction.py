@@ -599,12 +599,13 @@ def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule) -> E
     )
 
 
-def extract(html: str, url: str) -> Extraction:
+def extract(html: str, url: str, *, site_rules: bool = True) -> Extraction:
+    """The article in ``html`` fetched from ``url``; without ``site_rules``, by the generic reader."""
     document = parse(html)
     if document is None:
         return Extraction(title="", byline="", paragraphs=[])
     meta = read_metadata(document, url)
-    rule = rule_for(url)
+    rule = rule_for(url) if site_rules else None
     if rule is not None:
         result = _by_site_rule(document, meta, rule)
         if result is not None:
