@@ -279,7 +279,7 @@ def _without_site_name(title: str, meta: Metadata, url: str) -> str:
     parts = TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
-    host = (urlsplit(url).hostname or "").lower()
+    host = host_of(url)
     site_words = _words(meta.site_name) | {w for w in re.split(r"[.\-]", host) if len(w) > 2} - {"www", "com"}
     for candidate in (parts[0], parts[-1]):
         rest = title.replace(candidate, "", 1)
@@ -416,10 +416,12 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
     chrome: dict[etree._Element, bool] = {}
 
     def is_chrome(element: etree._Element) -> bool:
-        # A layout class ("has-sidebar", "tag-politics" on <body>) can wrap the story itself: an element
-        # holding most of the page's paragraph text is never chrome.
+        # A layout class ("has-sidebar", "tag-politics" on <body>) or an ASP.NET page-wide <form> can wrap
+        # the story itself: such an element holding most of the page's paragraphs is not chrome.
         if element not in chrome:
-            chrome[element] = everywhere[element] * 2 < total and _is_chrome(element)
+            chrome[element] = _is_chrome(element) and not (
+                everywhere[element] * 2 >= total and _may_wrap_the_story(element, 0)
+            )
         return chrome[element]
 
     density: dict[etree._Element, float] = {}
@@ -429,15 +431,16 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
             continue
         for element in chain:
             story_text[element] = story_text.get(element, 0.0) + weight
+        # <body> only as a paragraph's parent: as a grandparent it would outscore a real container.
         for element, share in zip(chain, (1.0, 0.5), strict=False):
-            if element.tag not in ("html", "body"):
+            if element.tag != "html" and (element.tag != "body" or share == 1.0):
                 density[element] = density.get(element, 0.0) + share * weight
     if not density:
         return None
     chosen = densest = max(density, key=density.__getitem__)
     best_value = -1e18
     for element in (densest, *densest.iterancestors()):
-        if element.tag in ("html", "body"):
+        if element.tag == "html":
             break
         good = story_text.get(element, 0.0)
         value = good - looseness * max(0.0, len(element.text_content()) - good)
@@ -446,14 +449,22 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
     return chosen
 
 
+def _may_wrap_the_story(element: etree._Element, container_text: int) -> bool:
+    """A layout class like "l-sidebar-fixed" or a page-wide <form> can wrap the story itself: an element
+    with paragraphs in it that holds most of the container's text is kept, whatever its name."""
+    if element.tag in CHROME_TAGS and element.tag != "form":
+        return False
+    has_paragraphs = next(element.iter("p", "br"), None) is not None
+    return has_paragraphs and len(element.text_content()) * 2 > container_text
+
+
 def _strip_chrome(container: etree._Element) -> None:
     total = len(container.text_content())
     doomed: list[etree._Element] = []
     for element in container.iterdescendants():
         if doomed and doomed[-1] in element.iterancestors():
             continue  # already inside a box being dropped
-        # A layout class like "l-sidebar-fixed" can wrap the story itself: never drop most of the text.
-        if _is_chrome(element, details=True) and len(element.text_content()) * 2 <= total:
+        if _is_chrome(element, details=True) and not _may_wrap_the_story(element, total):
             doomed.append(element)
     for element in doomed:
         _drop(element)
@@ -538,8 +549,15 @@ def _without_heading(paragraphs: list[str], title: str, byline: str) -> list[str
 # --- site rules ---------------------------------------------------------------------------------------
 
 
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:  # "http://[::1": an address no rule or site name can match
+        return ""
+
+
 def rule_for(url: str) -> SiteRule | None:
-    host = (urlsplit(url).hostname or "").lower().rstrip(".") if url else ""
+    host = host_of(url)
     for rule in SITE_RULES:
         if rule.matches(host):
             return rule

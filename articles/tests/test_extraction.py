@@ -1,9 +1,13 @@
+"""The generic reader, metadata, canonical address and hostile input. Site rules and churn have their own
+files (test_extraction_site_rules.py, test_extraction_churn.py)."""
+
+import time
 from pathlib import Path
 
-import pytest
-
-from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, extract
+from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, Extraction, extract
 from articles.tests.support import article_html
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "extraction"
 
 
 def test_it_reads_headline_byline_and_paragraphs() -> None:
@@ -15,25 +19,59 @@ def test_it_reads_headline_byline_and_paragraphs() -> None:
     assert (result.extractor, result.extractor_version) == (EXTRACTOR_NAME, EXTRACTOR_VERSION)
 
 
-def test_chrome_churn_does_not_reach_the_text() -> None:
-    one = extract(article_html("H", ["Body text here."], churn="ad 1, 523 views"), "http://x/")
-    two = extract(article_html("H", ["Body text here."], churn="ad 9, 9001 views"), "http://x/")
-    assert one == two
-
-
 def test_it_finds_the_story_without_semantic_markup() -> None:
-    html = """<html><head><title>Storm hits coast - Example News</title></head><body>
+    html = """<html><head><title>Storm hits coast - Example News</title>
+    <meta property="og:site_name" content="Example News"></head><body>
     <div id="menu"><p>Home</p><p>World</p></div>
     <div class="content"><p>A storm hit the coast overnight, cutting power to thousands.</p>
     <p>Officials said repairs would take days.</p></div>
     <div class="cookie-banner"><p>We use cookies to improve your experience on this site.</p></div>
     </body></html>"""
-    result = extract(html, "http://x/")
-    assert result.title == "Storm hits coast - Example News"
+    result = extract(html, "http://example.com/storm")
+    assert result.title == "Storm hits coast"
     assert result.paragraphs == [
         "A storm hit the coast overnight, cutting power to thousands.",
         "Officials said repairs would take days.",
     ]
+
+
+def test_it_reads_text_written_between_line_breaks() -> None:
+    html = """<html><body><div class="nav"><a href="/">Home</a></div>
+    <div class="post">First paragraph of the story, long enough to count as one.<br><br>
+    Second paragraph, with <a href="/x">a link</a> inside it, also long enough.<br><br>
+    <h2>A subhead</h2>Third paragraph after the subhead, long enough as well.</div></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "First paragraph of the story, long enough to count as one.",
+        "Second paragraph, with a link inside it, also long enough.",
+        "A subhead",
+        "Third paragraph after the subhead, long enough as well.",
+    ]
+
+
+def test_a_story_split_over_sibling_blocks_is_read_whole() -> None:
+    columns = "".join(
+        f'<div class="column"><div class="inner"><p>Paragraph {i} of the story, with enough words in it.</p>'
+        f"<p>Another sentence {i} that belongs to the same story as the others.</p></div></div>"
+        for i in range(4)
+    )
+    html = f"<html><body><article><h1>H</h1><section>{columns}</section></article></body></html>"
+    assert len(extract(html, "http://x/").paragraphs) == 8
+
+
+def test_related_links_comments_and_captions_stay_out() -> None:
+    story = "".join(
+        f"<p>Story sentence number {i}, which is long enough to be a paragraph.</p>" for i in range(6)
+    )
+    html = f"""<html><body><main><article><h1>Headline</h1>
+    <figure><img src="a.jpg"><figcaption>A caption. Photo: Agency</figcaption></figure>{story}
+    <ul class="related-links"><li><a href="/1">Another story about something else</a></li></ul>
+    <p><a href="/more">Read more: the whole background to this story</a></p>
+    <div class="newsletter-signup"><p>Sign up for our newsletter, delivered every morning.</p></div>
+    </article><section id="comments"><p>First comment: I disagree with all of this, strongly.</p></section>
+    </main></body></html>"""
+    paragraphs = extract(html, "http://x/").paragraphs
+    assert len(paragraphs) == 6
+    assert all(p.startswith("Story sentence") for p in paragraphs)
 
 
 def test_scripts_and_styles_never_become_text() -> None:
@@ -48,20 +86,127 @@ def test_a_quote_is_read_once() -> None:
     assert extract(html, "http://x/").paragraphs == ["Before.", "Quoted words."]
 
 
+def test_words_split_by_tags_stay_apart_and_inline_tags_do_not_split_words() -> None:
+    html = "<html><body><article><p>one<br>two</p><p>fo<b>ur</b> five</p><ul><li>six</li><li>seven</li></ul>"
+    assert extract(html, "http://x/").paragraphs == ["one two", "four five", "six", "seven"]
+
+
+def test_the_headline_comes_from_json_ld_when_the_page_has_no_heading() -> None:
+    html = """<html><head><title>Site | Section | A headline</title>
+    <script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", "headline": "A headline",
+      "author": [{"@type": "Person", "name": "Ann Bee"},
+                 {"@type": "Organization", "name": "Site"}]}]}</script>
+    </head><body><p>Text of the story, long enough to be read as a paragraph.</p></body></html>"""
+    result = extract(html, "http://x/")
+    assert (result.title, result.byline) == ("A headline", "Ann Bee")
+
+
+def test_a_logo_in_an_h1_is_not_the_headline() -> None:
+    html = """<html><head><title>Real headline here | Daily Site</title>
+    <meta property="og:site_name" content="Daily Site"><meta property="og:title" content="Real headline here">
+    </head><body><h1>Daily Site</h1>
+    <p>The story itself, long enough to be read as a paragraph.</p></body></html>"""
+    assert extract(html, "http://x/").title == "Real headline here"
+
+
+def test_the_byline_leaves_out_its_timestamp() -> None:
+    html = """<html><body><article><h1>H</h1><div class="byline">By Ann Bee <time>2 hours ago</time>
+    Updated 10:42 AM</div><p>Text of the story, long enough to be read as a paragraph.</p></article>"""
+    assert extract(html, "http://x/").byline == "By Ann Bee"
+
+
+# --- canonical ------------------------------------------------------------------------------------------
+
+
+def test_canonical_is_the_link_made_absolute_and_otherwise_raw() -> None:
+    html = '<html><head><link rel="canonical" href="/news/story?id=7&amp;utm_source=x#top"></head></html>'
+    assert (
+        extract(html, "https://example.com/a/b").canonical
+        == "https://example.com/news/story?id=7&utm_source=x#top"
+    )
+
+
+def test_canonical_falls_back_to_og_url() -> None:
+    html = '<html><head><meta property="og:url" content="https://example.com/og"></head><body></body></html>'
+    assert extract(html, "https://example.com/page").canonical == "https://example.com/og"
+
+
+def test_canonical_link_wins_over_og_url() -> None:
+    html = """<html><head><meta property="og:url" content="https://example.com/og">
+    <link rel="Canonical" href="https://example.com/canonical"></head></html>"""
+    assert extract(html, "https://example.com/page").canonical == "https://example.com/canonical"
+
+
+def test_no_canonical_is_empty() -> None:
+    assert extract(article_html("H", ["Text."]), "https://example.com/page").canonical == ""
+
+
+# --- hostile and malformed input ------------------------------------------------------------------------
+
+
+EMPTY = Extraction(title="", byline="", paragraphs=[])
+
+
 def test_empty_and_broken_html_give_empty_text() -> None:
-    assert extract("", "http://x/").paragraphs == []
+    assert extract("", "http://x/") == EMPTY
+    assert extract("   \n ", "http://x/") == EMPTY
     assert extract("<html><body><div", "http://x/").paragraphs == []
 
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "extraction"
+def test_a_page_without_body_gives_its_title_only() -> None:
+    result = extract("<html><head><title>Only a title</title></head></html>", "http://x/")
+    assert (result.title, result.paragraphs) == ("Only a title", [])
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared extraction corpus (../shared/corpus) is absent")
+def test_binary_garbage_gives_no_control_characters() -> None:
+    garbage = bytes(range(256)).decode("latin-1") * 200 + "<p>a\x00b\x01c \ud800 d</p>"
+    result = extract(garbage, "http://x/")
+    text = result.title + result.byline + "".join(result.paragraphs)
+    assert all(ch >= " " for ch in text)
+
+
+def test_an_xml_declaration_with_an_encoding_is_read() -> None:
+    html = '<?xml version="1.0" encoding="ISO-8859-1"?><html><body><p>A paragraph of the story.</p></body>'
+    assert extract(html, "http://x/").paragraphs == ["A paragraph of the story."]
+
+
+def test_ten_thousand_nested_levels_neither_overflow_nor_take_long() -> None:
+    for html in (
+        "<html><body>" + "<div>" * 10_000 + "<p>deep</p>" + "</div>" * 10_000,
+        "<p>" + "<b><i>" * 10_000 + "deep",
+        "<ul>" + "<li><ul>" * 10_000,
+        '<script type="application/ld+json">' + "[" * 100_000 + "</script>",
+    ):
+        start = time.perf_counter()
+        extract(html, "http://x/")
+        assert time.perf_counter() - start < 1.0
+
+
+def test_a_huge_page_is_read_in_bounded_time() -> None:
+    paragraphs = [f"Paragraph {i} of a very long page, with a few words in it." for i in range(30_000)]
+    html = article_html("Big", paragraphs)  # about 2 MB
+    start = time.perf_counter()
+    result = extract(html, "http://x/")
+    assert time.perf_counter() - start < 3.0
+    assert result.paragraphs == paragraphs
+
+
+def test_malformed_addresses_do_not_fail_extraction() -> None:
+    html = article_html("H", ["Text."])
+    for url in ("", "not a url", "http://[::1", "http://exa mple.com/"):
+        assert extract(html, url).paragraphs == ["Text."]
+
+
+# --- the shared corpus ----------------------------------------------------------------------------------
+
+
 def test_body_f1_on_the_shared_corpus_does_not_regress() -> None:
     from bench.extraction import page_scores, score
 
     assert page_scores("one two three four five", "one two three four five") == (1.0, 1.0)
     assert page_scores("one two three four five", "") == (0.0, 0.0)
-    summary, _ = score(CORPUS)
+    summary, rows = score(CORPUS)
     assert summary["pages"] == 61
-    assert summary["f1"] >= 0.89  # measured 0.892 for generic/1; raise it as the extractor improves
+    # Measured 0.984 (generic/2 with the site rules of this commit); trafilatura scores 0.962 here.
+    assert summary["f1"] >= 0.98
+    assert min(float(row["precision"]) + float(row["recall"]) for row in rows) > 1.5  # type: ignore[arg-type]

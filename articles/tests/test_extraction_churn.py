@@ -1,0 +1,134 @@
+"""Chrome churn: two loads of one article differ in related links, ads, "updated N minutes ago", view and
+share counts, newsletter boxes, attribute order and whitespace. None of that may change the Extraction,
+or every load would store a new version. A changed word in the story or headline must change it."""
+
+import re
+
+import pytest
+
+from articles.extraction import extract
+from articles.tests.support import article_html
+from articles.tests.test_extraction_site_rules import PAGES, SAVED, corpus_page
+
+GENERIC_PAGE = """<!doctype html><html><head><title>Council approves new park - The Local Times</title>
+<meta property="og:site_name" content="The Local Times"></head><body>
+<nav class="top-nav"><a href="/">Home</a> <a href="/news">News</a></nav>
+<div class="page"><div class="main-column">
+<h1 class="headline">Council approves new park</h1>
+<div class="byline">By Sam Reed <span class="churn-time">Updated 3 minutes ago</span></div>
+<div class="share-bar"><a href="#">Share</a> <span class="churn-share">1,204 shares</span></div>
+<div class="story-text">
+<p>The city council voted on Tuesday to turn the old rail yard into a public park.</p>
+<p>Construction is expected to start next spring and take about two years.</p>
+<div class="ad-container"><div class="advert">Advertisement <span class="churn-ad">creative 1234</span>
+</div></div>
+<p>“This is a park for everyone,” the mayor said after the vote, which passed seven to two.</p>
+<div class="newsletter-box"><p>Get our morning briefing.
+<span class="churn-newsletter">Join 20,000 readers</span></p></div>
+<p>Opponents had argued that the land should be used for housing instead.</p>
+</div>
+<div class="related-stories"><h3>Related</h3>
+<ul><li><a href="/r1">Budget <span class="churn-related">talks stall</span></a></li></ul></div>
+<div class="views"><span class="churn-views">5,321 views</span></div>
+</div>
+<aside class="sidebar"><div class="most-read"><h3>Most read</h3><ol><li><a href="/m1">Something <span
+class="churn-mostviewed">else</span></a></li></ol></div></aside></div>
+<footer>© The Local Times</footer></body></html>"""
+
+GENERIC_URL = "https://www.localtimes.example/news/council-approves-new-park"
+
+CHURN = re.compile(r'(<span class="?churn-(\w+)"?>)(.*?)(</span>)', re.DOTALL)
+RELATED = re.compile(r"(<(?:ul|ol)>)")
+TAG_WITH_ATTRIBUTES = re.compile(r'<(\w+)((?:\s+[\w:-]+="[^"]*"){2,})\s*>')
+
+
+def reversed_attributes(match: re.Match[str]) -> str:
+    attributes = re.findall(r'[\w:-]+="[^"]*"', match[2])
+    return f"<{match[1]}  {'   '.join(reversed(attributes))} >"
+
+
+def reload(html: str) -> str:
+    """The same article as another load serves it: other chrome, reordered attributes, other spacing."""
+    counters = {
+        "time": "Updated 47 minutes ago",
+        "share": "9,876 shares",
+        "ad": "creative 9999 – 50% off today",
+        "newsletter": "Join 20,001 readers, free",
+        "related": "a brand new related story",
+        "mostviewed": "a different most-read story",
+        "views": "6,002 views",
+        "comments": "1,902 comments",
+        "promo": "The Evening Bid",
+    }
+    html = CHURN.sub(lambda m: m[1] + counters.get(m[2], "something else entirely") + m[4], html)
+    # One more related link in every link list.
+    html = RELATED.sub(r'\1<li><a href="/new">An extra related story</a></li>', html)
+
+    html = TAG_WITH_ATTRIBUTES.sub(reversed_attributes, html)
+    return html.replace("\n", "\n   \r\n\t").replace("> <", ">\u00a0 <")
+
+
+def test_the_reload_really_changes_the_page() -> None:
+    assert reload(GENERIC_PAGE) != GENERIC_PAGE
+    assert "47 minutes ago" in reload(GENERIC_PAGE)
+    assert 'class="headline"' in reload(GENERIC_PAGE)
+
+
+CASES = [
+    pytest.param(GENERIC_PAGE, GENERIC_URL, id="generic"),
+    *(
+        pytest.param((PAGES / f"{name}.html").read_text(), url, id=name)
+        for name, (url, _) in sorted(SAVED.items())
+    ),
+]
+
+
+@pytest.mark.parametrize(("html", "url"), CASES)
+def test_chrome_churn_does_not_change_the_extraction(html: str, url: str) -> None:
+    first = extract(html, url)
+    assert first.paragraphs
+    assert extract(reload(html), url) == first
+    assert extract(reload(reload(html)), url) == first
+
+
+@pytest.mark.parametrize(("html", "url"), CASES)
+def test_one_changed_word_in_the_story_changes_the_extraction(html: str, url: str) -> None:
+    first = extract(html, url)
+    word = first.paragraphs[-1].split()[-2]
+    edited_html = html.replace(f" {word} ", " EDITED ", 1)
+    assert edited_html != html
+    edited = extract(reload(edited_html), url)
+    assert edited != first
+    assert edited.title == first.title
+    assert sum(a != b for a, b in zip(edited.paragraphs, first.paragraphs, strict=True)) == 1
+
+
+@pytest.mark.parametrize(("html", "url"), CASES)
+def test_a_changed_headline_changes_the_extraction(html: str, url: str) -> None:
+    first = extract(html, url)
+    # Only the visible headline: the metadata often lags behind an edit.
+    edited = re.sub(r"(<h1[^>]*>(?:<span[^>]*>)?)([^<]+)", r"\1Corrected: \2", html, count=1)
+    result = extract(edited, url)
+    assert result.title == "Corrected: " + first.title
+    assert result.paragraphs == first.paragraphs
+
+
+@pytest.mark.parametrize("page", ["c7e39ac4", "d605bdef", "702d1da6", "e7994d55"])
+def test_chrome_churn_on_the_corpus_pages(page: str) -> None:
+    html, url, _ = corpus_page(page)
+    first = extract(html, url)
+    # Clock times, link lists and attribute order change around the story; the story stays.
+    churned = re.sub(r"\b\d{1,2}:\d{2}\b", "11:59", html)
+    churned = churned.replace("</li>", "</li>\n<li><a href='/new'>A new related link</a></li>", 3)
+    churned = TAG_WITH_ATTRIBUTES.sub(reversed_attributes, churned)
+    assert extract(churned, url) == first
+
+
+@pytest.mark.parametrize("story", [["Body."], ["A longer story paragraph, one of two.", "And the second."]])
+def test_churn_around_a_tiny_story_does_not_reach_it(story: list[str]) -> None:
+    """With a two-word story, chrome holds most of the page's text: it must still be dropped."""
+    first = extract(article_html("H", story, churn="ad 1"), "http://127.0.0.1/story")
+    assert first.paragraphs == story
+    for n in range(2, 6):
+        churned = article_html("H", story, churn=f"ad {n}, {n * 1000} views, updated {n} minutes ago")
+        assert extract(churned, "http://127.0.0.1/story") == first
