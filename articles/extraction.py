@@ -564,6 +564,14 @@ def rule_for(url: str) -> SiteRule | None:
     return None
 
 
+def release_for(url: str) -> str:
+    """Every extractor that may read a page from ``url`` (its site rule, and the generic reader it falls
+    back to), with versions: when this changes, identical bytes must be read again."""
+    generic = f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}"
+    rule = rule_for(url)
+    return f"site:{rule.name}/{rule.version}+{generic}" if rule else generic
+
+
 def _first_text(
     document: etree._Element,
     selectors: Iterable[Selector],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from articles.extraction import Extraction, extract, rule_for
+from articles.extraction import EXTRACTOR_VERSION, Extraction, extract, release_for, rule_for
 from articles.site_rules import SITE_RULES, compile_selector, css_to_xpath
 from bench.extraction import page_scores
 
@@ -235,6 +235,11 @@ def test_a_rule_whose_body_has_no_paragraphs_falls_back_too() -> None:
 def test_a_rule_is_chosen_by_host(url: str, rule: str | None) -> None:
     chosen = rule_for(url)
     assert (chosen.name if chosen else None) == rule
+
+
+def test_the_release_names_the_rule_and_the_generic_reader_it_falls_back_to() -> None:
+    assert release_for("https://www.bbc.co.uk/news/x") == f"site:bbc/1+generic/{EXTRACTOR_VERSION}"
+    assert release_for("https://example.com/x") == f"generic/{EXTRACTOR_VERSION}"
 
 
 def test_every_source_has_one_named_versioned_rule() -> None:
