@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles import scheduling
 from articles.canonical import InvalidURL, canonical_url, url_variants
-from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, Extraction, extract
+from articles.extraction import Extraction, extract, release_for
 from articles.fetching import FetchError, fetch
 from articles.models import Article
 from articles.normalising import ArticleText
@@ -36,7 +36,7 @@ class CheckOutcome:
 
 def extractor_release(url: str) -> str:
     """Names the code that would read ``url``'s page now: when it changes, identical bytes are re-read."""
-    return f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}"
+    return release_for(url)
 
 
 def check_article(article: Article, now: datetime | None = None) -> CheckOutcome:

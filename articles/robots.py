@@ -9,7 +9,9 @@ Fetching robots.txt is the fetcher's job (through its address guard); this modul
 rules and keeps them in the Django cache.
 """
 
+import contextlib
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 # RFC 9309 §2.5: a crawler must read at least 500 KiB; what lies beyond the cap is ignored.
 MAX_BYTES = 512 * 1024
@@ -102,10 +106,15 @@ def cached_rules(origin: str, token: str, load: Callable[[], RobotsRules], secon
     so a site whose robots.txt was down is asked again at the next fetch."""
     # Hashed: a host name can be longer than the 250 characters some cache backends allow in a key.
     key = "robots:" + hashlib.sha256(f"{token} {origin}".encode()).hexdigest()
-    rules = cache.get(key)
+    try:
+        rules = cache.get(key)
+    except Exception:  # the cache (Redis) is down: read robots.txt afresh rather than fail the check
+        logger.warning("cache unavailable for robots.txt rules of %s", origin, exc_info=True)
+        return load()
     if rules is None:
         rules = load()
-        cache.set(key, rules, seconds)
+        with contextlib.suppress(Exception):  # as above: a cache that cannot store costs a re-read
+            cache.set(key, rules, seconds)
     return rules
 
 

@@ -73,3 +73,11 @@ def _no_politeness_delay(settings) -> None:  # type: ignore[no-untyped-def]
 def _exact_schedule(settings) -> None:  # type: ignore[no-untyped-def]
     """Tests assert exact check times; test_scheduling.py tests the jitter itself."""
     settings.TRACK_JITTER = 0
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy set on the test machine must not carry the local sites' requests; proxy tests set their own."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from articles import robots
 from articles.fetching import FetchError, fetch
 from articles.robots import ALLOW_ALL, MAX_BYTES, RobotsUnavailable, parse, product_token, rules_from_response
 from articles.tests.support import LocalSite, free_port
@@ -270,3 +271,23 @@ def test_concurrent_fetches_share_the_cached_rules(local_site: LocalSite) -> Non
     for thread in threads:
         thread.join(timeout=10)
     assert paths(local_site).count("/robots.txt") == 1
+
+
+def test_a_cache_that_is_down_costs_a_re_read_not_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    class DownCache:
+        def get(self, key: str) -> None:
+            raise ConnectionError("redis is down")
+
+        def set(self, *args: object) -> None:
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(robots, "cache", DownCache())
+    loads = []
+
+    def load() -> robots.RobotsRules:
+        loads.append(1)
+        return robots.ALLOW_ALL
+
+    assert robots.cached_rules("http://127.0.0.1:1", "newsdiffs", load, 60) is robots.ALLOW_ALL
+    assert robots.cached_rules("http://127.0.0.1:1", "newsdiffs", load, 60) is robots.ALLOW_ALL
+    assert len(loads) == 2
