@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from articles.canonical import InvalidURL, canonical_url
+from articles.canonical import InvalidURL, canonical_url, url_variants
 from articles.models import Article, Source, Version
 from articles.tasks import check_soon, discover_source
 
@@ -81,7 +81,7 @@ class ArticleAddForm(forms.ModelForm):
             url = canonical_url(self.cleaned_data["url"])
         except InvalidURL as exc:
             raise forms.ValidationError(str(exc)) from None
-        if Article.objects.filter(url=url).exists():
+        if Article.objects.filter(url__in=url_variants(url)).exists():
             raise forms.ValidationError("This article is already tracked.")
         return url
 

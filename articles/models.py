@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 
 from articles import scheduling
-from articles.canonical import canonical_url
+from articles.canonical import canonical_url, url_variants
 from articles.diffing import ChangeStats, change_stats
 from articles.extraction import Extraction
 from articles.fetching import FetchError, FetchResult
@@ -95,7 +95,10 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         return ids
 
     def track(self, url: str, source: Source | None = None) -> tuple["Article", bool]:
-        """Start tracking ``url`` (any variant of it); raises InvalidURL with a reason for people."""
+        """Start tracking ``url``, or return the article already tracked under any variant of it
+        (http/https, ``www.``, mobile host); raises InvalidURL with a reason for people."""
+        if existing := self.filter(url__in=url_variants(url)).first():
+            return existing, False
         return self.get_or_create(
             url=canonical_url(url), defaults={"source": source, "next_check_at": timezone.now()}
         )

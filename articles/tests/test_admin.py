@@ -28,11 +28,15 @@ def test_bad_urls_get_a_clear_message(admin_client: Client, url: str, message: s
     assert Article.objects.count() == 0
 
 
-def test_a_url_variant_of_a_tracked_article_is_refused(admin_client: Client) -> None:
+@pytest.mark.parametrize(
+    "variant", ["https://example.com/a#x", "http://www.example.com/a", "https://m.example.com/a?utm_source=x"]
+)
+def test_a_url_variant_of_a_tracked_article_is_refused(admin_client: Client, variant: str) -> None:
     Article.objects.create(url="https://example.com/a")
-    response = admin_client.post("/admin/articles/article/add/", {"url": "https://example.com/a#x"})
+    response = admin_client.post("/admin/articles/article/add/", {"url": variant})
     assert "already tracked" in response.content.decode()
     assert Article.objects.count() == 1
+    assert Article.objects.track(variant) == (Article.objects.get(), False)
 
 
 def test_check_now_action_queues_checks(admin_client: Client, django_capture_on_commit_callbacks) -> None:
