@@ -6,94 +6,31 @@ which of the body's elements are paragraphs, and which are chrome to drop first:
 share bars, newsletter boxes, captions and "updated N minutes ago" lines that change on every load.
 When a rule finds no body or no paragraphs (the site was redesigned), the generic reader takes over.
 
-Selectors are a small CSS subset, compiled once to XPath here: ``tag``, ``*``, ``.class``, ``#id``,
-``[attr]``, ``[attr=v]``, ``[attr~=v]``, ``[attr*=v]``, ``[attr^=v]``, ``[attr$=v]``, descendant and
-``>`` child combinators and ``,`` lists (matches come back in document order). Several templates of one
-site live side by side in one rule, since old articles keep their old template.
+Selectors are CSS, compiled once to XPath with cssselect; matches come back in document order. Several
+templates of one site live side by side in one rule, since old articles keep their old template.
 
 Bump a rule's ``version`` whenever its output for some page changes: its articles get re-baselined.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 
 Selector = Callable[[etree._Element], list[etree._Element]]
 
-_TOKEN = re.compile(
-    r"""\s*(?P<comb>[>,])\s*|(?P<space>\s+)|(?P<tag>[a-zA-Z][\w-]*|\*)|\.(?P<cls>[\w-]+)|\#(?P<id>[\w-]+)|"""
-    r"""\[\s*(?P<attr>[\w:-]+)\s*(?:(?P<op>[~*^$]?=)\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[\w-]+))\s*)?\]"""
-)
-
-
-def _literal(value: str) -> str:
-    if "'" not in value:
-        return f"'{value}'"
-    if '"' not in value:
-        return f'"{value}"'
-    return "concat(" + ', "\'", '.join(f"'{part}'" for part in value.split("'")) + ")"
-
-
-def _condition(attr: str, op: str | None, value: str) -> str:
-    name, literal = f"@{attr}", _literal(value)
-    if op is None:
-        return name
-    if op == "=":
-        return f"{name} = {literal}"
-    if op == "~=":
-        return f"contains(concat(' ', normalize-space({name}), ' '), {_literal(f' {value} ')})"
-    if op == "*=":
-        return f"contains({name}, {literal})"
-    if op == "^=":
-        return f"starts-with({name}, {literal})"
-    # $=: XPath 1.0 has no ends-with.
-    return f"substring({name}, string-length({name}) - string-length({literal}) + 1) = {literal}"
-
-
-def css_to_xpath(css: str) -> str:
-    """Translate the CSS subset above to an XPath that searches below its context element."""
-    paths, steps, axis, tag, conditions = [], [], "descendant::", "", []
-
-    def end_step() -> None:
-        nonlocal tag, conditions
-        if tag or conditions:
-            steps.append(axis + (tag or "*") + "".join(f"[{c}]" for c in conditions))
-        tag, conditions = "", []
-
-    position = 0
-    text = css.strip()
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None or match.end() == position:
-            raise ValueError(f"unsupported selector {css!r} at {text[position:]!r}")
-        position = match.end()
-        if match["comb"] == ",":
-            end_step()
-            paths.append("/".join(steps))
-            steps, axis = [], "descendant::"
-        elif match["comb"] == ">" or match["space"]:
-            end_step()
-            axis = "child::" if match["comb"] == ">" else "descendant::"
-        elif match["tag"]:
-            tag = "" if match["tag"] == "*" else match["tag"].lower()
-        elif match["cls"]:
-            conditions.append(_condition("class", "~=", match["cls"]))
-        elif match["id"]:
-            conditions.append(_condition("id", "=", match["id"]))
-        else:
-            value = match["dq"] if match["dq"] is not None else match["sq"] or match["bare"] or ""
-            conditions.append(_condition(match["attr"], match["op"], value))
-    end_step()
-    paths.append("/".join(steps))
-    if not all(paths):
-        raise ValueError(f"empty part in selector {css!r}")
-    return " | ".join(paths)
+# cssselect (lxml's own CSS front end) does the translation; "descendant::" keeps a rule from matching the
+# element it searches inside, as CSS's own querySelectorAll does not match its root either.
+_TRANSLATOR = HTMLTranslator()
 
 
 def compile_selector(css: str) -> Selector:
-    xpath = etree.XPath(css_to_xpath(css))
+    """A function giving the elements below its argument that match ``css``, in document order."""
+    try:
+        xpath = etree.XPath(_TRANSLATOR.css_to_xpath(css, prefix="descendant::"))
+    except SelectorError as exc:
+        raise ValueError(f"unsupported selector {css!r}: {exc}") from None
     return lambda element: [e for e in xpath(element) if isinstance(e, etree._Element)]
 
 
