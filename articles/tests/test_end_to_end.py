@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from articles.models import Article
-from articles.tasks import sweep_due_articles
+from articles.models import Article, Source
+from articles.tasks import discover_sources, sweep_due_articles
 from articles.tests.support import LocalSite, article_html
 from newsdiffs.celery import app
 
@@ -86,3 +86,29 @@ def test_tracking_a_page_records_each_real_edit_once(local_site: LocalSite, cele
     assert highlighted(body_diff.content.decode()) == {"del": ["Tuesday"], "ins": ["Wednesday"]}
     headline_diff = client.get(f"/articles/{article.pk}/diff/1/2/")
     assert highlighted(headline_diff.content.decode()) == {"del": ["approves"], "ins": ["rejects"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_story_in_a_source_feed_is_discovered_and_recorded(
+    local_site: LocalSite, celery_worker: None
+) -> None:
+    story = local_site.serve("/news/bridge", article_html("Bridge to close", PARAGRAPHS))
+    items = "".join(
+        f"<item><title>t</title><link>{link}</link></item>"
+        for link in (f"{story}?utm_source=rss", local_site.url("/video/bridge"))
+    )
+    feed = local_site.serve(
+        "/rss.xml",
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>',
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    source = Source.objects.create(name="Local", slug="local", homepage=local_site.url("/"), feed_urls=[feed])
+
+    discover_sources.delay()  # what beat runs every minute
+    wait_for(lambda: Article.objects.filter(source=source).exists())
+    sweep_due_articles.delay()
+    article = Article.objects.get(source=source)
+    wait_for(lambda: article.versions.count() == 1)
+    assert article.url == story
+    assert Article.objects.count() == 1  # the video was not tracked
+    assert article.versions.get().title == "Bridge to close"
