@@ -1,6 +1,7 @@
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import connection
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from articles import browsing, tasks
+from articles import browsing, scheduling, tasks
 from articles.middleware import Gone
 from articles.models import Article, Source, Version
 from articles.paging import keyset_page
@@ -72,7 +73,11 @@ def source(request: HttpRequest, slug: str) -> HttpResponse:
     articles = source.articles.exclude(status=Article.Status.REMOVED).filter(last_changed_at__isnull=False)
     page = keyset_page(articles, ("last_changed_at", "pk"), request.GET.get("after"), PAGE_SIZE)
     health = browsing.source_health(source)
-    context = {"source": source, "page": page, "healthy": browsing.HEALTHY_VERSIONS_PER_DAY, **health}
+    every = scheduling.describe_interval(timedelta(seconds=settings.DISCOVERY_INTERVAL))
+    context = {
+        "source": source, "page": page, "healthy": browsing.HEALTHY_VERSIONS_PER_DAY,
+        "discovery_every": every, **health,
+    }  # fmt: skip
     return render(request, "articles/source.html", context)
 
 

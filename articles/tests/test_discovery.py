@@ -130,3 +130,16 @@ def test_the_periodic_task_claims_due_sources_once(source: Source, settings) -> 
     assert claimed == [source.pk]
     assert Source.objects.claim_discovery(source.next_discovery_at, 10) == []  # not due again yet
     assert discover_sources() == 0
+
+
+def test_the_source_page_says_how_its_articles_are_found(
+    local_site: LocalSite, source: Source, client
+) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/sources/local/").content.decode()
+    assert "2 feeds and 1 section page read every 10 minutes; not read yet" in page
+    source.feed_urls = [local_site.url("/missing.xml")]
+    source.save()
+    discovery.discover(source)
+    page = client.get("/sources/local/").content.decode()
+    assert "1 feed and 1 section page read every 10 minutes; last read" in page
+    assert f"⚠ Last time: {local_site.url('/missing.xml')}: HTTP 404" in page
