@@ -17,6 +17,7 @@ from articles import fetching
 from articles.canonical import InvalidURL, canonical_url, url_variants
 from articles.fetching import FetchError, FetchResult
 from articles.models import Article, Source
+from articles.politeness import HostBusy, host_slot
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +136,11 @@ def discover(source: Source, fetcher: Fetcher | None = None) -> DiscoveryResult:
     for kind, urls in (("feed", source.feed_urls), ("section", source.section_urls)):
         for url in urls:
             try:
-                pages.append((kind, fetcher(url, media_types=fetching.FEED_TYPES)))
-            except FetchError as error:
-                result.errors.append(f"{url}: {error.reason}")
+                # Feeds and sections are on the sites whose articles are checked: the same limits apply.
+                with host_slot(urlsplit(url).hostname or "", max_wait=60):
+                    pages.append((kind, fetcher(url, media_types=fetching.FEED_TYPES)))
+            except (FetchError, HostBusy) as error:
+                result.errors.append(f"{url}: {getattr(error, 'reason', error)}")
     urls = candidate_urls(source, pages)
     result.seen = len(urls)
     result.new = track_new(source, urls, settings.DISCOVERY_MAX_NEW)
