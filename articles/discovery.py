@@ -140,7 +140,7 @@ def discover(source: Source, fetcher: Fetcher | None = None) -> DiscoveryResult:
                 with host_slot(urlsplit(url).hostname or "", max_wait=60):
                     pages.append((kind, fetcher(url, media_types=fetching.FEED_TYPES)))
             except (FetchError, HostBusy) as error:
-                result.errors.append(f"{url}: {getattr(error, 'reason', error)}")
+                result.errors.append(f"{url}: {error}")
     urls = candidate_urls(source, pages)
     result.seen = len(urls)
     result.new = track_new(source, urls, settings.DISCOVERY_MAX_NEW)
