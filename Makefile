@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-export bench-diffing screenshots demo clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-export bench-diffing screenshots demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ demo: migrate ## Fill an empty local database with demo articles and edits (noth
 
 bench-extraction: $(VENV)/.installed-dev ## Score the extractor on ../shared/corpus/extraction (bench/results/)
 	$(BIN)/python bench/extraction.py
+
+bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions under chrome churn and one-word edits on real pages
+	$(BIN)/python bench/churn.py
 
 bench-diffing: $(VENV)/.installed-dev ## difflib vs diff-match-patch on the corpus's article text
 	$(BIN)/python bench/diffing.py

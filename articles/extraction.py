@@ -604,6 +604,9 @@ def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule) -> E
     for body in bodies:
         for element in _outermost(rule.drop_selector(body)):
             _drop(element)
+        # The rule names the site's own chrome; boxes any template may drop into a story (most-read lists,
+        # "updated N minutes ago" lines, ad slots) are recognised as the generic reader does.
+        _strip_chrome(body)
         for block in _outermost(rule.paragraph_selector(body)):
             text = text_of(block)
             if text and not _is_boilerplate(text, _link_text_length(block)):
