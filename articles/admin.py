@@ -107,7 +107,7 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = (
         "url", "first_seen_at", "last_changed_at", "last_checked_at", "consecutive_failures", "last_error",
         "etag", "last_modified", "body_hash", "version_count", "title", "variant_flips", "last_flip_at",
-        "resumed_at", "current_hash", "body_parsed_by",
+        "resumed_at", "current_hash", "body_parsed_by", "final_url",
     )  # fmt: skip
     inlines = (VersionInline,)
     actions = ("check_now", "resume")

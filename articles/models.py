@@ -129,6 +129,8 @@ class Article(models.Model):
     last_modified = models.CharField(max_length=64, blank=True)
     # Hash of the raw bytes last fetched: identical bytes need no parsing to know nothing changed.
     body_hash = models.CharField(max_length=64, blank=True)
+    # Where the last full fetch ended up after redirects, when that is not ``url``.
+    final_url = models.CharField(max_length=2048, blank=True)
     # "name/version" of the extractor that read the page with ``body_hash``: identical bytes skip parsing
     # only if the same extractor would read them.
     body_parsed_by = models.CharField(max_length=80, blank=True)
@@ -226,6 +228,8 @@ class Article(models.Model):
         if not fetched.not_modified or fetched.etag or fetched.last_modified:
             self.etag = fetched.etag
             self.last_modified = fetched.last_modified
+        if not fetched.not_modified:
+            self.final_url = "" if fetched.url == self.url else fetched.url[:2048]
         if self.status in (Article.Status.FAILING, Article.Status.GONE):
             self.status = Article.Status.ACTIVE
         if self.status != Article.Status.ACTIVE:

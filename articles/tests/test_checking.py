@@ -201,3 +201,12 @@ def test_a_canonical_address_on_another_site_is_ignored(local_site: LocalSite) -
     check_article(article)
     article.refresh_from_db()
     assert article.url == local_site.url("/story")
+
+
+def test_the_address_a_redirect_ends_at_is_recorded(local_site: LocalSite) -> None:
+    local_site.serve("/short", "", status=301, headers={"Location": "/news/story"})
+    local_site.serve("/news/story", article_html("H", ["A story long enough to read."]))
+    article = tracked(local_site, "/short")
+    assert str(check_article(article)) == "new version 0"
+    article.refresh_from_db()
+    assert article.final_url == local_site.url("/news/story")
