@@ -7,13 +7,22 @@ import pytest
 from articles.tests.support import LocalSite
 
 
-@pytest.fixture
-def local_site() -> Iterator[LocalSite]:
-    site = LocalSite()
+def _serving(site: LocalSite) -> Iterator[LocalSite]:
     site.thread.start()
     yield site
     site.server.shutdown()
     site.server.server_close()
+
+
+@pytest.fixture
+def local_site() -> Iterator[LocalSite]:
+    yield from _serving(LocalSite())
+
+
+@pytest.fixture
+def other_site() -> Iterator[LocalSite]:
+    """A second local site on 127.0.0.2, which tests keep out of FETCH_ALLOWED_NETWORKS (127.0.0.1/32)."""
+    yield from _serving(LocalSite("127.0.0.2"))
 
 
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")

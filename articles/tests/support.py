@@ -27,9 +27,11 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class LocalSite:
-    """An HTTP server on 127.0.0.1 serving ``pages`` (path → Page); records every request it gets."""
+    """An HTTP server on ``host`` (127.0.0.1, or another loopback address) serving ``pages`` (path → Page);
+    records every request it gets."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.pages: dict[str, Page] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         # When set, every response waits here: a test makes concurrent fetches overlap with it.
@@ -55,12 +57,12 @@ class LocalSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = _QuietServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer((host, 0), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def serve(self, path: str, body: bytes | str, **kwargs: object) -> str:
         self.pages[path] = Page(body, **kwargs)  # type: ignore[arg-type]

@@ -1,33 +1,11 @@
 """The address guard: what the fetcher refuses before a packet leaves, on the first hop and on redirects."""
 
 import ipaddress
-import threading
-from collections.abc import Iterator
 
 import pytest
 
 from articles.fetching import FetchError, fetch, is_allowed_address
 from articles.tests.support import LocalSite
-
-
-def site_on(host: str) -> LocalSite:
-    """A LocalSite listening on another loopback address (the whole 127.0.0.0/8 is local on Linux)."""
-    site = LocalSite()
-    handler = site.server.RequestHandlerClass
-    site.server.server_close()
-    site.server = type(site.server)((host, 0), handler)
-    site.port = site.server.server_address[1]
-    site.thread = threading.Thread(target=site.server.serve_forever, args=(0.05,), daemon=True)
-    site.thread.start()
-    return site
-
-
-@pytest.fixture
-def other_site() -> Iterator[LocalSite]:
-    site = site_on("127.0.0.2")
-    yield site
-    site.server.shutdown()
-    site.server.server_close()
 
 
 class RecordingResolver:

@@ -1,7 +1,6 @@
 """robots.txt: the RFC 9309 reading of the file, and the fetcher honouring it per origin."""
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -229,16 +228,6 @@ def test_only_the_first_512_kib_of_robots_txt_are_read(local_site: LocalSite) ->
     with pytest.raises(FetchError, match="disallowed"):
         fetch(local_site.url("/early"))
     assert "late" in fetch(local_site.url("/late")).text
-
-
-@pytest.fixture
-def other_site() -> Iterator[LocalSite]:
-    from articles.tests.test_fetching_guard import site_on
-
-    site = site_on("127.0.0.2")
-    yield site
-    site.server.shutdown()
-    site.server.server_close()
 
 
 def test_a_redirect_target_is_judged_by_its_own_hosts_robots_txt(
