@@ -59,15 +59,21 @@ def canonical_url(raw: str) -> str:
 MOBILE_PREFIXES = ("m.", "mobile.", "amp.")
 
 
+def bare_host(host: str) -> str:
+    """The site's host without ``www.`` or a mobile prefix: one name for all the hosts of one site."""
+    bare = host.lower().removeprefix("www.")
+    for prefix in MOBILE_PREFIXES:
+        bare = bare.removeprefix(prefix)
+    return bare
+
+
 def url_variants(raw: str) -> list[str]:
     """The addresses under which one article may have been tracked: http or https, with or without
     ``www.``, and the desktop host for a mobile one (``m.``, ``mobile.``, ``amp.``). Canonical form first."""
     url = canonical_url(raw)
     parts = urlsplit(url)
     host, _, port = parts.netloc.partition(":")
-    bare = host.removeprefix("www.")
-    for prefix in MOBILE_PREFIXES:
-        bare = bare.removeprefix(prefix)
+    bare = bare_host(host)
     hosts = dict.fromkeys([host, bare, f"www.{bare}"])
     netlocs = [f"{h}:{port}" if port else h for h in hosts]
     schemes = dict.fromkeys([parts.scheme, "https", "http"])

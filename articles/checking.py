@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles import scheduling
-from articles.canonical import InvalidURL, canonical_url, url_variants
+from articles.canonical import InvalidURL, bare_host, canonical_url, url_variants
 from articles.extraction import Extraction, extract, release_for
 from articles.fetching import FetchError, fetch
 from articles.models import Article
@@ -94,10 +94,10 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
 
 
 def _same_site(url: str, other: str) -> bool:
-    """Same host up to http/https, ``www.`` and mobile prefixes: a page may name its canonical address
-    there, but not elsewhere (a hostile page must not move a tracked article to another site)."""
-    hosts = {urlsplit(u).netloc for u in url_variants(url)}
-    return urlsplit(other).netloc in hosts or any(urlsplit(u).netloc in hosts for u in url_variants(other))
+    """Same host and port up to http/https, ``www.`` and mobile prefixes: a page may name its canonical
+    address there, but not elsewhere (a hostile page must not move a tracked article to another site)."""
+    a, b = urlsplit(url), urlsplit(other)
+    return (bare_host(a.hostname or ""), a.port) == (bare_host(b.hostname or ""), b.port)
 
 
 def _adopt_canonical(article: Article, extraction: Extraction) -> CheckOutcome | None:

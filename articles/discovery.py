@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles import fetching
-from articles.canonical import InvalidURL, canonical_url, url_variants
+from articles.canonical import InvalidURL, bare_host, canonical_url, url_variants
 from articles.fetching import FetchError, FetchResult
 from articles.models import Article, Source
 from articles.politeness import HostBusy, host_slot
@@ -82,10 +82,7 @@ class Filter:
 
 
 def _bare_host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    for prefix in ("www.", "m.", "mobile.", "amp."):
-        host = host.removeprefix(prefix)
-    return host
+    return bare_host(urlsplit(url).hostname or "")
 
 
 def candidate_urls(source: Source, pages: Iterable[tuple[str, FetchResult]]) -> list[str]:

@@ -281,10 +281,12 @@ class Article(models.Model):
                 # Recomputed from the stored text, not read from the stored hash, so that a change to the
                 # normalisation rules never makes every article look edited.
                 keys = [v.text.content_hash for v in recent]
-                if keys and key in keys[1:] and key != keys[0]:
+                if keys and key == keys[0]:
+                    pass  # back to the latest version's text
+                elif key in keys:
                     article.variant_flips += 1
                     article.last_flip_at = now
-                elif not keys or key != keys[0]:
+                else:
                     version = article._add_version(text, extraction, recent[0] if recent else None, now)
                 article.current_hash = key
             article._record_success(fetched, now)
