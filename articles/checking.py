@@ -34,11 +34,6 @@ class CheckOutcome:
         return f"{self.kind} ({self.reason})" if self.reason else self.kind
 
 
-def extractor_release(url: str) -> str:
-    """Names the code that would read ``url``'s page now: when it changes, identical bytes are re-read."""
-    return release_for(url)
-
-
 def check_article(article: Article, now: datetime | None = None) -> CheckOutcome:
     host = urlsplit(article.url).hostname or ""
     try:
@@ -62,7 +57,8 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
     if fetched.not_modified:
         article.record_unchanged(fetched, now)
         return CheckOutcome("unchanged", reason="not modified")
-    reader = extractor_release(fetched.url)
+    # Names the code that reads this page now: when it changes, identical bytes are read again.
+    reader = release_for(fetched.url)
     if article.body_hash == fetched.body_hash and article.body_parsed_by == reader:
         # The same bytes read by the same extractor give the same text; a new extractor reads them again.
         article.record_unchanged(fetched, now, parsed_by=reader)

@@ -132,7 +132,7 @@ def test_a_new_extractor_re_baselines_instead_of_showing_an_edit(
                                    extractor="improved", extractor_version="9")  # fmt: skip
 
     monkeypatch.setattr(checking, "extract", improved)
-    monkeypatch.setattr(checking, "extractor_release", lambda url: "improved/9")
+    monkeypatch.setattr(checking, "release_for", lambda url: "improved/9")
     # The very same bytes: the old extractor's reading is not reused for the new one.
     with time_machine.travel(NOW + timedelta(days=2), tick=False):
         assert str(check_article(article)) == "new version 1"
