@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-export bench-diffing screenshots demo clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-export bench-diffing screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -54,7 +54,11 @@ screenshots: $(VENV)/.installed-dev ## Refresh docs/screenshots/ from the browse
 	DATABASE_URL= REDIS_URL= NEWSDIFFS_VAR_DIR=$(CURDIR)/var/test-sqlite SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
 		$(BIN)/pytest articles/tests/test_browsing.py
 
-demo: migrate ## Fill an empty local database with demo articles and edits (nothing is fetched)
+demo: migrate ## Offline demo: make run plus a simulated newsroom on 127.0.0.1:8001 whose stories are tracked
+	PATH="$(CURDIR)/$(BIN):$$PATH" TRACK_INTERVAL_NEW=$${TRACK_INTERVAL_NEW:-30} TRACK_INTERVAL_DAY=$${TRACK_INTERVAL_DAY:-120} \
+		DISCOVERY_INTERVAL=$${DISCOVERY_INTERVAL:-60} $(BIN)/python -m newsdiffs.localrun --procfile Procfile.demo
+
+demo-data: migrate ## Fill an empty local database with made-up articles and edits (nothing is fetched)
 	$(BIN)/python manage.py demo
 
 bench-extraction: $(VENV)/.installed-dev ## Score the extractor on ../shared/corpus/extraction (bench/results/)
