@@ -204,6 +204,7 @@ FAULT_SHARES = (
     ("slow", 0.01), ("gone404", 0.01), ("gone410", 0.005), ("error500", 0.01), ("moved", 0.01),
     ("huge", 0.002), ("charset", 0.02), ("binary", 0.005),
 )  # fmt: skip
+REWRITE_KINDS = ("words", "insert", "headline", "correction", "words")
 EDIT_KINDS = (
     "headline",
     "insert",
@@ -302,6 +303,10 @@ class Newsroom:
         # Real news pages weigh 100 KiB or more, mostly markup and scripts around the story.
         self.padding = _padding(pad_kib)
         self.requests: dict[int, int] = {}
+        # Benchmarks: every request serves a new edit on top of the clock's text ("rewrite"), and the text
+        # keys served to each story are logged, to check a tracker stored each one once and nothing else.
+        self.rewrite = False
+        self.served: dict[int, list[str]] = {}
         self.lock = threading.Lock()
 
     def published_at(self, story_id: int) -> float:
@@ -324,6 +329,23 @@ class Newsroom:
         with self.lock:
             self.requests[story_id] = self.requests.get(story_id, 0) + 1
             return self.requests[story_id]
+
+    def log_served(self, story_id: int, text: Text) -> None:
+        with self.lock:
+            self.served.setdefault(story_id, []).append(text.key)
+
+    def text_for(self, story: Story, age: float, request: int) -> Text:
+        """What this request gets: the clock's text (one of the A/B variants in turn), rewritten once
+        more for this request in rewrite mode."""
+        variants = story.variants_at(age)
+        text = variants[request % len(variants)]
+        if self.rewrite:
+            kind = REWRITE_KINDS[request % len(REWRITE_KINDS)]
+            title, paragraphs = apply_edit(
+                Edit(0, kind, hash((story.id, request))), text.title, list(text.paragraphs), story
+            )
+            text = Text(title, tuple(paragraphs))
+        return text
 
     def truth(self, at: float, ids: list[int] | None = None) -> dict[str, object]:
         epoch = self.clock.start
@@ -628,6 +650,12 @@ class Handler(BaseHTTPRequestHandler):
                 "application/json",
             )
             return
+        if parts.path == "/_newsroom/mode":
+            room = self.server.room
+            room.churn = query.get("churn", ["1" if room.churn else "0"])[0] == "1"
+            room.rewrite = query.get("rewrite", ["1" if room.rewrite else "0"])[0] == "1"
+            self._send(200, json.dumps({"churn": room.churn, "rewrite": room.rewrite}), "application/json")
+            return
         self._send(404, "not found", "text/plain")
 
     def do_GET(self) -> None:
@@ -640,6 +668,10 @@ class Handler(BaseHTTPRequestHandler):
             at = float(query["at"][0]) if "at" in query else now
             ids = [int(i) for i in query["ids"][0].split(",") if i] if "ids" in query else None
             self._send(200, json.dumps(room.truth(at, ids)), "application/json")
+        elif path == "/_newsroom/served.json":
+            with room.lock:
+                served = {str(k): v for k, v in room.served.items()}
+            self._send(200, json.dumps(served), "application/json")
         elif path == "/_newsroom/clock":
             self._send(
                 200, json.dumps({"now": room.clock.now().isoformat(), "seconds": now}), "application/json"
@@ -703,8 +735,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if faulty and story.fault == "slow":
             time.sleep(1.5)
-        variants = story.variants_at(age)
-        text = variants[request % len(variants)]
+        text = room.text_for(story, age, request)
+        room.log_served(story.id, text)
         page = render(room, story, text, Chrome.for_request(room, story, request, age), age)
         if faulty and story.fault == "huge":
             page = page.replace("</body>", "<!--" + "x" * 6_000_000 + "--></body>")

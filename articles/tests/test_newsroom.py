@@ -21,7 +21,7 @@ class Site:
         self.server: NewsroomServer
         self.server, _thread = serve(room)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.client = httpx.Client(base_url=self.base)
+        self.client = httpx.Client(base_url=self.base, timeout=60)
 
     def get(self, path: str, **kwargs: object) -> httpx.Response:
         return self.client.get(path, **kwargs)  # type: ignore[arg-type]
@@ -172,3 +172,14 @@ def test_the_tracker_records_every_edit_once_and_no_churn() -> None:
         assert statuses.get("binary", Article.Status.FAILING) == Article.Status.FAILING
     finally:
         running.close()
+
+
+def test_rewrite_mode_serves_a_new_text_each_time_and_logs_what_it_served(site: Site) -> None:
+    entry = site.truth()["articles"][3]
+    site.client.post("/_newsroom/mode", params={"rewrite": "1", "churn": "0"})
+    keys = []
+    for _ in range(4):
+        page = site.get(entry["path"]).text
+        keys.append(text_key(extract(page, "").title, extract(page, "").paragraphs))
+    assert len(set(keys)) == 4
+    assert site.get("/_newsroom/served.json").json()[str(entry["id"])] == keys
