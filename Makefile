@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-export bench-diffing screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-export bench-diffing screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ bench-extraction: $(VENV)/.installed-dev ## Score the extractor on ../shared/cor
 
 bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions under chrome churn and one-word edits on real pages
 	$(BIN)/python bench/churn.py
+
+bench-throughput: $(VENV)/.installed-dev ## Checks/s of real workers + beat + Redis + Postgres against the newsroom, 3 cases
+	$(BIN)/python bench/throughput.py
 
 bench-diffing: $(VENV)/.installed-dev ## difflib vs diff-match-patch on the corpus's article text
 	$(BIN)/python bench/diffing.py

@@ -82,6 +82,10 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
         article.record_failure(error, now)
         return CheckOutcome("error", reason=error.reason)
 
+    if text.content_hash == article.current_hash:
+        # Same text as last time under new bytes (chrome churn, the common case): no lock, one UPDATE.
+        article.record_unchanged(fetched, now, parsed_by=reader)
+        return CheckOutcome("unchanged")
     version = article.store_if_changed(text, extraction, fetched, now, parsed_by=reader)
     if version is None:
         return CheckOutcome("unchanged")

@@ -210,3 +210,14 @@ def test_the_address_a_redirect_ends_at_is_recorded(local_site: LocalSite) -> No
     assert str(check_article(article)) == "new version 0"
     article.refresh_from_db()
     assert article.final_url == local_site.url("/news/story")
+
+
+def test_an_article_removed_while_its_check_ran_stays_removed(local_site: LocalSite) -> None:
+    local_site.serve("/story", article_html("H", ["A story long enough to read."]))
+    article = tracked(local_site)
+    check_article(article)
+    snapshot = Article.objects.get(pk=article.pk)  # what a worker holds while it fetches
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.REMOVED, next_check_at=None)
+    assert str(check_article(snapshot)) == "unchanged (identical bytes)"
+    article.refresh_from_db()
+    assert (article.status, article.next_check_at) == (Article.Status.REMOVED, None)
