@@ -6,9 +6,11 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
+# e.g. SCALE_ARGS="--articles 20000 --requests 50" for a quick bench-scale
+SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-export bench-diffing screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-export bench-diffing bench-scale screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -75,6 +77,9 @@ bench-diffing: $(VENV)/.installed-dev ## difflib vs diff-match-patch on the corp
 
 bench-export: $(VENV)/.installed-dev ## Export/import speed and memory on Postgres at 20k and 100k articles
 	$(BIN)/python bench/export.py
+
+bench-scale: $(VENV)/.installed-dev ## Page/search p50-p95-p99 at 1.28M articles, 4.6M versions (Postgres; SCALE_ARGS)
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 clean: ## Remove the virtualenv and var/ (the local database and broker)
 	rm -rf $(VENV) var

@@ -1,0 +1,494 @@
+"""Build a large Postgres database of tracked articles with realistic texts and edit histories, by COPY.
+
+    .venv/bin/python bench/loader.py DATABASE_URL [--articles 1280000] [--seed 7]
+
+``load(database_url, articles, seed)`` drops and recreates the database, migrates it, and fills it:
+
+- 20 sources, articles spread over them unevenly (a few large outlets, many small ones);
+- ~3.6 versions per article (NewsEdits' mean), 1.28 M articles → ~4.6 M versions, first seen over the two
+  years before now, later versions minutes to days apart, newest first on the scale of the live site;
+- bodies of 10–25 paragraphs of 20–60 words: windows of the corpus's real article text, with ~4 % of the
+  words replaced by names from a Zipf-distributed vocabulary of 200,000 made-up proper nouns, so that a
+  search meets very common words, medium ones and words found in a handful of articles, as on a real site;
+- consecutive versions differ as edits do: a few words changed in a paragraph, a sentence added, a paragraph
+  inserted or removed, the headline rewritten in ~20 % of edits; ~8 % minor (punctuation) and ~4 % parser
+  (a new extractor version reads a trailing paragraph differently) versions;
+- the change-statistics columns are computed from the edit that made each version (the word diff of each
+  changed paragraph, the word count of added and removed ones) rather than by diffing whole texts, which
+  would cost ~1 ms a version; ``check_stats`` compares a sample with ``diffing.change_stats``;
+- articles' status, next check, last change, version count and current hash agree with their versions and
+  with the schedule: stopped after 40 days without a change, a few gone, failing or removed.
+
+Times are relative to the moment of loading; everything else depends on the seed only. ``content_hash`` is
+a SHA-256 of the text, not the normalised comparison key (that costs 0.23 ms a version, 18 minutes here):
+the app recomputes that key from the stored text whenever it compares.
+
+The versions table's trigger fills ``search_document`` on every COPY row (it stays on: search must work on
+the data). Secondary indexes and foreign keys are dropped during the load and rebuilt after it, as for any
+bulk load; their definitions are read from the catalogue and restored verbatim.
+"""
+
+import argparse
+import bisect
+import hashlib
+import io
+import itertools
+import json
+import queue
+import random
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from tqdm import tqdm
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+import bench.setup  # noqa: E402,F401  (Django configured: the schedule and the diff code are the app's)
+from articles import scheduling  # noqa: E402
+from articles.diffing import change_stats, count_words, diff_words, tokens  # noqa: E402
+from articles.normalising import ArticleText  # noqa: E402
+from bench.export import manage, recreate  # noqa: E402
+
+CORPUS = BASE_DIR.parent / "shared" / "corpus" / "extraction" / "ground-truth.json"
+SOURCES = (
+    "The Daily Ledger", "Morning Courier", "Evening Standard Post", "City Herald", "National Tribune",
+    "Coastal Gazette", "Valley Examiner", "Capital Dispatch", "Northern Echo Times", "Harbour Chronicle",
+    "Metro Observer", "Union Register", "Prairie Sentinel", "Island Mercury", "Frontier Journal",
+    "Riverside Bulletin", "Summit Record", "Lakeside Reporter", "Highland Clarion", "Delta Independent",
+)  # fmt: skip
+YEARS = 2
+VERSIONS_MEAN_DECAY = 0.72  # P(n versions) ∝ 0.72^(n-1), n ≤ 15: mean ≈ 3.6
+MAX_VERSIONS = 15
+NAME_SHARE = 0.04
+NAME_FORMS = 200_000
+CHUNK = 4000
+
+ARTICLE_COLUMNS = (
+    "id", "url", "source_id", "title", "first_seen_at", "last_changed_at", "last_checked_at", "next_check_at",
+    "status", "consecutive_failures", "last_error", "etag", "last_modified", "body_hash", "final_url",
+    "body_parsed_by", "version_count", "current_hash", "variant_flips", "last_flip_at", "resumed_at",
+)  # fmt: skip
+VERSION_COLUMNS = (
+    "article_id", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",
+    "extractor_version", "kind", "words_added", "words_removed", "paragraphs_added", "paragraphs_removed",
+    "paragraphs_changed", "title_changed",
+)  # fmt: skip
+TABLES = ("articles_article", "articles_version")
+
+
+def is_english(text: str) -> bool:
+    return sum(c.isascii() for c in text) >= 0.97 * len(text)
+
+
+class Vocabulary:
+    """Real article words in their real order, and a long tail of names drawn by Zipf's law."""
+
+    def __init__(self, rng: random.Random) -> None:
+        bodies = json.loads(CORPUS.read_text())
+        # English text only (one corpus page is Russian): the search configuration is English.
+        english = [b for item in bodies.values() if is_english(b := item["articleBody"])]
+        self.words = " ".join(english).split()
+        syllables = [a + b for a in "bcdfghklmnprstvz" for b in "aeiou"] + ["an", "el", "or", "is", "ur"]
+        names: set[str] = set()
+        while len(names) < NAME_FORMS:
+            names.add("".join(rng.choices(syllables, k=rng.choice((2, 3, 3, 4)))).capitalize())
+        self.names = sorted(names)
+        rng.shuffle(self.names)
+        self.name_weights = list(itertools.accumulate(1 / rank**1.05 for rank in range(1, NAME_FORMS + 1)))
+
+    def window(self, rng: random.Random, count: int) -> list[str]:
+        start = rng.randrange(len(self.words) - count)
+        return self.words[start : start + count]
+
+    def name(self, rng: random.Random) -> str:
+        return self.names[bisect.bisect(self.name_weights, rng.random() * self.name_weights[-1])]
+
+    def paragraph(self, rng: random.Random, low: int = 20, high: int = 60) -> str:
+        words = self.window(rng, rng.randint(low, high))
+        for _ in range(int(len(words) * NAME_SHARE * 2 * rng.random() + 0.5)):
+            words[rng.randrange(len(words))] = self.name(rng)
+        text = " ".join(words)
+        return text if text[-1] in '.!?"”' else text + "."
+
+    def headline(self, rng: random.Random) -> str:
+        words = self.window(rng, rng.randint(8, 14))
+        words[rng.randrange(len(words))] = self.name(rng)
+        return " ".join(words).strip(".,;:").capitalize()
+
+
+@dataclass
+class Stats:
+    words_added: int = 0
+    words_removed: int = 0
+    paragraphs_added: int = 0
+    paragraphs_removed: int = 0
+    paragraphs_changed: int = 0
+    title_changed: bool = False
+
+
+def words_in(paragraph: str) -> int:
+    return count_words(tokens(paragraph))
+
+
+def edit(vocabulary: Vocabulary, rng: random.Random, title: str, body: list[str], kind: str) -> tuple:
+    """The next version's headline and paragraphs from this one's, and the statistics of that edit.
+
+    Paragraphs are edited at distinct positions, so each counts once, as diff_body would count it."""
+    body, stats = list(body), Stats()
+    untouched = list(range(len(body)))  # positions of paragraphs this edit has not yet touched
+    rng.shuffle(untouched)
+
+    def change(at: int, new: str, added: int = 0, removed: int = 0) -> None:
+        stats.words_added += added
+        stats.words_removed += removed
+        stats.paragraphs_changed += 1
+        body[at] = new
+
+    if kind == "minor":  # punctuation only
+        at = untouched.pop()
+        text = body[at]
+        change(at, text[:-1] + ("!" if text[-1] == "." else ".") if text[-1] in ".!" else text + ".")
+    elif kind == "parser":  # the new reader keeps or drops a trailing box
+        if rng.random() < 0.5 and len(body) > 3:
+            stats.words_removed += words_in(body.pop())
+            stats.paragraphs_removed += 1
+        else:
+            body.append("Read more: " + vocabulary.headline(rng) + ".")
+            stats.words_added += words_in(body[-1])
+            stats.paragraphs_added += 1
+    else:
+        if rng.random() < 0.2:
+            title, stats.title_changed = vocabulary.headline(rng), True
+        operations = 0 if stats.title_changed and rng.random() < 0.3 else rng.choice((1, 1, 1, 1, 1, 2, 2, 3))
+        inserts: list[tuple[int, str]] = []
+        removes: list[int] = []
+        for _ in range(operations):
+            if len(untouched) < 3:
+                break
+            roll = rng.random()
+            if roll < 0.6:  # a few words changed
+                at = untouched.pop()
+                words = body[at].split(" ")
+                added = removed = 0
+                for position in rng.sample(range(len(words)), min(len(words), rng.randint(1, 4))):
+                    replacement = rng.choice([*vocabulary.window(rng, 1), vocabulary.name(rng)])
+                    # Word by word: the whole paragraph's diff costs ~0.5 ms, 25 minutes over the load.
+                    word_diff = diff_words(words[position], replacement)
+                    added, removed = added + word_diff.words_added, removed + word_diff.words_removed
+                    words[position] = replacement
+                change(at, " ".join(words), added, removed)
+            elif roll < 0.7:  # a sentence added at the end
+                at = untouched.pop()
+                sentence = vocabulary.paragraph(rng, 8, 20)
+                change(at, body[at] + " " + sentence, added=words_in(sentence))
+            elif roll < 0.9:
+                inserts.append((untouched.pop(), vocabulary.paragraph(rng)))
+            else:
+                removes.append(untouched.pop())
+        for at in sorted(removes, reverse=True):
+            stats.words_removed += words_in(body[at])
+            stats.paragraphs_removed += 1
+            body[at] = ""
+        for at, text in inserts:
+            body[at] = body[at] + "\0" + text  # inserted after ``at``: positions stay valid meanwhile
+            stats.words_added += words_in(text)
+            stats.paragraphs_added += 1
+        body = [p for joined in body for p in joined.split("\0") if p]
+    return title, body, stats
+
+
+def version_times(rng: random.Random, first: datetime, count: int, now: datetime) -> list[datetime]:
+    """Edits come fast while a story is fresh, then further apart (minutes, hours, days)."""
+    times = [first]
+    for n in range(1, count):
+        gap = timedelta(minutes=rng.expovariate(1 / min(20 * 2.2**n, 2 * 1440)) + 1)
+        if times[-1] + gap > now:
+            break
+        times.append(times[-1] + gap)
+    return times
+
+
+def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: datetime, now: datetime,
+                 source: int, slug: str) -> tuple[tuple, list[tuple]]:  # fmt: skip
+    count = 1
+    while count < MAX_VERSIONS and rng.random() < VERSIONS_MEAN_DECAY:
+        count += 1
+    times = version_times(rng, first, count, now)
+    title = vocabulary.headline(rng)
+    byline = f"By {vocabulary.name(rng)} {vocabulary.name(rng)}"
+    body = [vocabulary.paragraph(rng) for _ in range(rng.randint(10, 25))]
+    extractor_version, kind, stats = 1, "edit", Stats()
+    versions, last_changed, digest = [], first, ""
+    for number, fetched_at in enumerate(times):
+        if number:
+            roll = rng.random()
+            kind = "minor" if roll < 0.08 else "parser" if roll < 0.12 else "edit"
+            extractor_version += kind == "parser"
+            title, body, stats = edit(vocabulary, rng, title, body, kind)
+            if kind != "parser":
+                last_changed = fetched_at
+        paragraphs = json.dumps(body, ensure_ascii=False)
+        digest = hashlib.sha256(f"{title}\n{byline}\n{paragraphs}".encode()).hexdigest()
+        versions.append((
+            pk, number, fetched_at, title, byline, paragraphs, digest, "generic", f"1.{extractor_version}",
+            kind, stats.words_added, stats.words_removed, stats.paragraphs_added, stats.paragraphs_removed,
+            stats.paragraphs_changed, "t" if stats.title_changed else "f",
+        ))  # fmt: skip
+    status, failures, error, next_check, checked = (
+        "active",
+        0,
+        "",
+        None,
+        now - timedelta(minutes=rng.random() * 60),
+    )
+    clock = last_changed
+    roll = rng.random()
+    if roll < 0.0005:
+        status = "removed"
+    elif roll < 0.015:
+        status, failures, error = "gone", 3, "HTTP 404"
+    elif roll < 0.025:
+        status, failures, error = "failing", 10, "timed out after 20 s"
+    elif scheduling.should_stop(clock, now):
+        status, checked = "stopped", clock + timedelta(days=40, minutes=rng.random() * 1440)
+    else:
+        next_check = scheduling.next_check_after_success(clock, checked, rng.random)
+    url = f"https://www.{slug}.example/{first:%Y/%m/%d}/{'-'.join(title.lower().split()[:6])}-{pk}"
+    url = "".join(c for c in url if c.isalnum() or c in ":/.-")
+    article = (
+        pk, url, source, title, first, last_changed, checked, next_check, status, failures, error, "", "",
+        hashlib.sha256(url.encode()).hexdigest(), "", f"generic/1.{extractor_version}", len(versions), digest,
+        0, None, None,
+    )  # fmt: skip
+    return article, versions
+
+
+def source_slugs() -> list[str]:
+    return [name.lower().replace(" ", "-") for name in SOURCES]
+
+
+def copy_text(rows: list[tuple]) -> str:
+    def value(v: Any) -> str:
+        if v is None:
+            return "\\N"
+        return str(v).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+
+    return "".join("\t".join(map(value, row)) + "\n" for row in rows)
+
+
+def deferred_structures(cursor: Any) -> list[str]:
+    """Secondary indexes and foreign keys of the two big tables: their definitions, to restore after."""
+    cursor.execute(
+        """
+        SELECT i.indexdef, format('DROP INDEX %%I', i.indexname)
+        FROM pg_indexes i
+        WHERE i.tablename = ANY(%s) AND i.indexname NOT IN (SELECT conname FROM pg_constraint)
+        UNION ALL
+        SELECT format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', c.conrelid::regclass, c.conname,
+                      pg_get_constraintdef(c.oid)),
+               format('ALTER TABLE %%s DROP CONSTRAINT %%I', c.conrelid::regclass, c.conname)
+        FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s)
+        """,
+        [list(TABLES), list(TABLES)],
+    )
+    rows = cursor.fetchall()
+    for _, drop in rows:
+        cursor.execute(drop)
+    return [create for create, _ in rows]
+
+
+def generate(articles: int, seed: int, now: datetime) -> Iterator[tuple[list[tuple], list[tuple]]]:
+    rng = random.Random(seed)
+    vocabulary = Vocabulary(random.Random(seed + 1))
+    weights = list(itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(SOURCES))))
+    slugs = source_slugs()
+    span = timedelta(days=365 * YEARS).total_seconds()
+    start = now - timedelta(days=365 * YEARS)
+    for first_pk in range(1, articles + 1, CHUNK):
+        articles_chunk, versions_chunk = [], []
+        for pk in range(first_pk, min(first_pk + CHUNK, articles + 1)):
+            # pk order is first-seen order, as when articles are discovered over time.
+            first = start + timedelta(seconds=span * (pk - rng.random()) / articles)
+            source = bisect.bisect(weights, rng.random() * weights[-1])
+            article, versions = article_rows(vocabulary, rng, pk, first, now, source + 1, slugs[source])
+            articles_chunk.append(article)
+            versions_chunk += versions
+        yield articles_chunk, versions_chunk
+
+
+def load(
+    database_url: str, articles: int, seed: int = 7, progress: bool = True, writers: int = 2
+) -> dict[str, Any]:
+    """Recreate ``database_url``'s database, migrate it and fill it; what was loaded and how long it took."""
+    began = time.perf_counter()
+    admin_url, name = database_url.rsplit("/", 1)
+    recreate(admin_url, name)
+    manage(database_url, "migrate", "-v0")
+    now = datetime.now(UTC).replace(microsecond=0)
+    timings: dict[str, float] = {}
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    cursor = connection.cursor()
+    cursor.execute("SET synchronous_commit = off")
+    cursor.execute("SET maintenance_work_mem = '1GB'")
+    rows = [
+        (pk, name, slug, f"https://www.{slug}.example/", "t", now - timedelta(days=800), "[]", "[]", "", "",
+         now, None, "")
+        for pk, (name, slug) in enumerate(zip(SOURCES, source_slugs(), strict=True), start=1)
+    ]  # fmt: skip
+    cursor.copy_expert(
+        "COPY articles_source (id, name, slug, homepage, active, created_at, feed_urls, section_urls, "
+        "link_pattern, deny_pattern, next_discovery_at, last_discovered_at, last_discovery_error) FROM STDIN",
+        io.StringIO(copy_text(rows)),
+    )
+    deferred = deferred_structures(cursor)
+
+    # COPY runs in other threads, each with its own connection, so that Postgres computes the trigger's
+    # tsvectors (85 % of the COPY time, measured by ``trigger_cost``) on several cores while the next chunk
+    # is made.
+    chunks: queue.Queue = queue.Queue(maxsize=writers)
+    copy_seconds = [0.0]
+    lock = threading.Lock()
+
+    def copier() -> None:
+        writer = psycopg2.connect(database_url)
+        with writer.cursor() as c:
+            c.execute("SET synchronous_commit = off")
+            while (item := chunks.get()) is not None:
+                started = time.perf_counter()
+                for table, columns, text in item:
+                    c.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))
+                writer.commit()
+                with lock:
+                    copy_seconds[0] += time.perf_counter() - started
+        writer.close()
+
+    threads = [threading.Thread(target=copier) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    started = time.perf_counter()
+    versions = 0
+    with tqdm(total=articles, unit=" articles", disable=not progress, smoothing=0.05) as bar:
+        for article_chunk, version_chunk in generate(articles, seed, now):
+            chunks.put((
+                ("articles_article", ARTICLE_COLUMNS, copy_text(article_chunk)),
+                ("articles_version", VERSION_COLUMNS, copy_text(version_chunk)),
+            ))  # fmt: skip
+            versions += len(version_chunk)
+            bar.update(len(article_chunk))
+            bar.set_postfix(versions=versions)
+    for _ in threads:
+        chunks.put(None)
+    for thread in threads:
+        thread.join()
+    timings["copy_wall_seconds"] = time.perf_counter() - started
+    timings["copy_busy_seconds_per_writer"] = copy_seconds[0] / writers
+    started = time.perf_counter()
+    for statement in tqdm(deferred, desc="indexes and keys", disable=not progress):
+        cursor.execute(statement)
+    cursor.execute("SELECT setval('articles_article_id_seq', %s)", [articles])
+    cursor.execute("SELECT setval('articles_version_id_seq', (SELECT max(id) FROM articles_version))")
+    cursor.execute("SELECT setval('articles_source_id_seq', %s)", [len(SOURCES)])
+    timings["index_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    # What autovacuum would have done on a live site: statistics, and the visibility map for index-only scans.
+    cursor.execute("VACUUM (ANALYZE)")
+    timings["vacuum_analyze_seconds"] = time.perf_counter() - started
+    cursor.execute("SELECT pg_database_size(current_database())")
+    size = cursor.fetchone()[0]
+    connection.close()
+    return {
+        "articles": articles,
+        "versions": versions,
+        "seed": seed,
+        "database_gib": round(size / 2**30, 2),
+        **{k: round(v, 1) for k, v in timings.items()},
+        "total_seconds": round(time.perf_counter() - began, 1),
+    }
+
+
+def trigger_cost(database_url: str, articles: int = 3000, seed: int = 7) -> dict[str, float]:
+    """Seconds to COPY the same versions with the search-document trigger on and off (into a scratch
+    copy of the table): how much of the load the trigger's tsvector accounts for."""
+    now = datetime.now(UTC)
+    _, versions = next(generate(articles, seed, now))
+    text = copy_text(versions)
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    result = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        for trigger in ("on", "off"):
+            cursor.execute("DROP TABLE IF EXISTS bench_trigger_cost")
+            cursor.execute(
+                "CREATE TABLE bench_trigger_cost "
+                "(LIKE articles_version INCLUDING DEFAULTS INCLUDING IDENTITY)"
+            )
+            if trigger == "on":
+                cursor.execute(
+                    "CREATE TRIGGER t BEFORE INSERT ON bench_trigger_cost FOR EACH ROW "
+                    "EXECUTE FUNCTION articles_version_search_document()"
+                )
+            started = time.perf_counter()
+            cursor.copy_expert(
+                f"COPY bench_trigger_cost ({', '.join(VERSION_COLUMNS)}) FROM STDIN", io.StringIO(text)
+            )
+            result[f"copy_ms_per_1000_versions_trigger_{trigger}"] = round(
+                (time.perf_counter() - started) / len(versions) * 1e6, 1
+            )
+        cursor.execute("DROP TABLE bench_trigger_cost")
+    connection.close()
+    started = time.perf_counter()
+    for _ in generate(articles, seed, now):
+        pass
+    result["generate_ms_per_1000_versions"] = round((time.perf_counter() - started) / len(versions) * 1e6, 1)
+    return result
+
+
+def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[str, Any]:
+    """Stored change statistics against diffing.change_stats on random consecutive pairs of versions."""
+    connection = psycopg2.connect(database_url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM articles_article")
+        top = cursor.fetchone()[0]
+        ids = random.Random(seed).sample(range(1, top + 1), min(sample, top))
+        cursor.execute(
+            "SELECT article_id, number, title, byline, paragraphs, words_added, words_removed, "
+            "paragraphs_added, paragraphs_removed, paragraphs_changed, title_changed "
+            "FROM articles_version WHERE article_id = ANY(%s) ORDER BY article_id, number",
+            [ids],
+        )
+        rows = cursor.fetchall()
+    connection.close()
+    pairs = agree = 0
+    previous = None
+    for row in rows:
+        text = ArticleText(row[2], row[3], tuple(row[4]))
+        if previous is not None and previous[0] == row[0]:
+            pairs += 1
+            agree += tuple(vars(change_stats(previous[1], text)).values()) == tuple(row[5:])
+        previous = (row[0], text)
+    return {"pairs": pairs, "agree": agree, "share": round(agree / pairs, 4) if pairs else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("database_url")
+    parser.add_argument("--articles", type=int, default=1_280_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--writers", type=int, default=2, help="parallel COPY connections")
+    args = parser.parse_args()
+    print(json.dumps(load(args.database_url, args.articles, args.seed, writers=args.writers)))
+    print(json.dumps({"stats_check": check_stats(args.database_url)}))
+
+
+if __name__ == "__main__":
+    main()
