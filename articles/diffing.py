@@ -1,35 +1,48 @@
 """What changed between two versions: paragraphs aligned, then a word-level diff inside changed paragraphs.
 
 difflib's SequenceMatcher (autojunk off, so common words are never treated as noise) aligns the paragraph
-lists, then pairs similar paragraphs inside a changed block and diffs their word, punctuation and space
-tokens. Very long inputs fall back to whole-paragraph operations so a hostile page cannot hold a worker or a
-request for long. HTML is rendered from escaped tokens only.
+lists, then pairs similar paragraphs inside a changed block and diffs their words and punctuation marks, each
+carrying the spaces before it. Both levels first set aside what the two sides start and end with, and mark a
+middle that would cost difflib too much (repetitive text: its work grows with the pairs of equal items) as
+changed as a whole; word-level work on one diff has a time budget, after which paragraphs are compared
+whole. So a hostile page cannot hold a worker or a request for long, and the diff still rebuilds both texts.
+HTML is rendered from escaped text only.
 """
 
+import html
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.normalising import ArticleText
 
 TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
 WORD = re.compile(r"\w")
+WORD_RUN = re.compile(r"\w+")
+# What the word diff matches: a word or punctuation mark with the spaces before it. Bare space tokens would
+# be half of all items and, all equal, most of difflib's work (it visits every pair of equal items).
+UNIT = re.compile(r"\s*(?:\w+|[^\w\s])|\s+")
 # Above this many tokens on either side, compare whole paragraphs only.
 MAX_WORD_DIFF_TOKENS = 100_000
 # Two paragraphs at least this similar (token ratio) are one paragraph edited, not one removed, one added.
 SIMILAR = 0.5
 # In a changed block larger than this (old × new paragraphs), pair paragraphs in order without look-ahead.
 MAX_PAIRING_WORK = 400
-# Word-level work on one diff stops after this long, and never runs on paragraphs longer than this.
-DIFF_BUDGET_SECONDS = 1.0
-MAX_PAIR_TOKENS = 2_000
-MAX_PARAGRAPHS = 2_000
+# Word-level work on one diff stops after this long, leaving the rest of a 1 s page for rendering.
+DIFF_BUDGET_SECONDS = 0.3
+# A paragraph longer than this is not prose: it is never paired with another for a word-level diff.
+MAX_PAIR_TOKENS = 20_000
+# difflib's matcher visits every pair of equal items of the two sides it compares: its cost is the sum over
+# items of (count on the old side × count on the new side), after the common start and end are set aside.
+# Above this (about 50 ms of difflib), the differing middle is marked changed as a whole instead. Real
+# edits stay far below it; repeated tokens ("a a a …", "! ! !", identical lines) are what reach it.
+MAX_MATCH_WORK = 300_000
 
 Kind = Literal["equal", "delete", "insert"]
 Op = Literal["equal", "insert", "delete", "replace"]
@@ -48,6 +61,8 @@ class WordDiff:
     inline: tuple[Segment, ...]  # deletions and insertions interleaved, for one-column views and feeds
     words_removed: int
     words_added: int
+    # Part of the text was marked changed as a whole: matching it word by word would cost too much.
+    coarse: bool = False
 
     @property
     def changed(self) -> bool:
@@ -124,11 +139,62 @@ def count_words(pieces: Sequence[str]) -> int:
     return sum(1 for piece in pieces if WORD.match(piece))
 
 
-def _merged_opcodes(old: list[str], new: list[str]) -> Iterator[tuple[str, int, int, int, int]]:
-    """difflib's opcodes, with a lone space between two changes folded into them, so that two changed
-    words side by side read as one highlight, not two."""
-    opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    pending: tuple[str, int, int, int, int] | None = None
+Opcode = tuple[str, int, int, int, int]
+
+
+def units(text: str) -> list[str]:
+    return UNIT.findall(text)
+
+
+def _count_words(pieces: Sequence[str]) -> int:
+    return sum(1 for piece in pieces if WORD.search(piece))
+
+
+def _match_work(old: Sequence[Hashable], new: Sequence[Hashable]) -> int:
+    """How many pairs of equal items difflib would visit to find the longest match of ``old`` in ``new``."""
+    counts = Counter(new)
+    return sum(counts[item] for item in old)
+
+
+def _opcodes(old: Sequence[Hashable], new: Sequence[Hashable]) -> tuple[list[Opcode], bool]:
+    """difflib's opcodes, and whether they are coarse.
+
+    The common start and end are set aside first: an edit touches a few words or paragraphs, so most of
+    the work goes. When matching the differing middle would still cost more than MAX_MATCH_WORK, it is one
+    replacement (coarse).
+    """
+    n, m = len(old), len(new)
+    lo, limit = 0, min(n, m)
+    while lo < limit and old[lo] == new[lo]:
+        lo += 1
+    hi = 0
+    while hi < limit - lo and old[n - 1 - hi] == new[m - 1 - hi]:
+        hi += 1
+    ops: list[Opcode] = [("equal", 0, lo, 0, lo)] if lo else []
+    old_middle, new_middle = old[lo : n - hi], new[lo : m - hi]
+    coarse = False
+    if old_middle and new_middle:
+        if _match_work(old_middle, new_middle) > MAX_MATCH_WORK:
+            ops.append(("replace", lo, n - hi, lo, m - hi))
+            coarse = True
+        else:
+            matcher = SequenceMatcher(None, old_middle, new_middle, autojunk=False)
+            ops.extend(
+                (tag, i1 + lo, i2 + lo, j1 + lo, j2 + lo) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+            )
+    elif old_middle:
+        ops.append(("delete", lo, n - hi, lo, lo))
+    elif new_middle:
+        ops.append(("insert", lo, lo, lo, m - hi))
+    if hi:
+        ops.append(("equal", n - hi, n, m - hi, m))
+    return ops, coarse
+
+
+def _merged(opcodes: list[Opcode], old: list[str]) -> Iterator[Opcode]:
+    """Opcodes with a lone space between two changes folded into them, so that two changed words side by
+    side read as one highlight, not two."""
+    pending: Opcode | None = None
     for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         between_changes = 0 < index < len(opcodes) - 1
         if tag == "equal" and between_changes and all(t.isspace() for t in old[i1:i2]):
@@ -157,37 +223,73 @@ def _changed(kind: Kind, text: str) -> list[Segment]:
     return [segment for segment in edges if segment.text]
 
 
-def diff_words(old: str, new: str) -> WordDiff:
-    old_tokens, new_tokens = tokens(old), tokens(new)
+def _append_equal(side: list[Segment], text: str) -> None:
+    if side and side[-1].kind == "equal":
+        side[-1] = Segment("equal", side[-1].text + text)
+    else:
+        side.append(Segment("equal", text))
+
+
+def _word_diff(old_units: list[str], new_units: list[str], opcodes: list[Opcode], coarse: bool) -> WordDiff:
     old_side: list[Segment] = []
     new_side: list[Segment] = []
     inline: list[Segment] = []
     removed = added = 0
-    for tag, i1, i2, j1, j2 in _merged_opcodes(old_tokens, new_tokens):
-        old_text, new_text = "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2])
+    for tag, i1, i2, j1, j2 in _merged(opcodes, old_units):
+        old_text, new_text = "".join(old_units[i1:i2]), "".join(new_units[j1:j2])
         if tag == "equal":
             old_side.append(Segment("equal", old_text))
             new_side.append(Segment("equal", new_text))
             inline.append(Segment("equal", new_text))
             continue
+        # Units carry the spaces before them: spaces both sides start with are no change, and belong to the
+        # text before (so that inline, the deleted and inserted words sit apart from it, not from each other).
+        shared = len(old_text) - len(old_text.lstrip())
+        shared = min(shared, len(new_text) - len(new_text.lstrip()))
+        if shared and old_text[:shared] == new_text[:shared]:
+            space, old_text, new_text = old_text[:shared], old_text[shared:], new_text[shared:]
+            for side in (old_side, new_side, inline):
+                _append_equal(side, space)
         for side, kind, text in ((old_side, "delete", old_text), (new_side, "insert", new_text)):
             for segment in _changed(kind, text):
                 side.append(segment)
                 if segment.kind != "equal" or kind == "insert":
                     inline.append(segment)
-        removed += count_words(old_tokens[i1:i2])
-        added += count_words(new_tokens[j1:j2])
-    return WordDiff(tuple(old_side), tuple(new_side), tuple(inline), removed, added)
+        removed += _count_words(old_units[i1:i2])
+        added += _count_words(new_units[j1:j2])
+    return WordDiff(tuple(old_side), tuple(new_side), tuple(inline), removed, added, coarse)
+
+
+def diff_words(old: str, new: str) -> WordDiff:
+    old_units, new_units = units(old), units(new)
+    return _word_diff(old_units, new_units, *_opcodes(old_units, new_units))
 
 
 def _whole(kind: Kind, text: str) -> WordDiff:
     segment = (Segment(kind, text),)
-    words = count_words(tokens(text))
     if kind == "delete":
-        return WordDiff(segment, (), segment, words, 0)
+        return WordDiff(segment, (), segment, len(WORD_RUN.findall(text)), 0)
     if kind == "insert":
-        return WordDiff((), segment, segment, 0, words)
+        return WordDiff((), segment, segment, 0, len(WORD_RUN.findall(text)))
     return WordDiff(segment, segment, segment, 0, 0)
+
+
+class _Paragraphs:
+    """Units and unit counts of the paragraphs of one diff, each computed once and only when needed."""
+
+    def __init__(self) -> None:
+        self._units: dict[str, list[str]] = {}
+        self._counts: dict[str, Counter[str]] = {}
+
+    def units(self, text: str) -> list[str]:
+        if text not in self._units:
+            self._units[text] = units(text)
+        return self._units[text]
+
+    def counts(self, text: str) -> Counter[str]:
+        if text not in self._counts:
+            self._counts[text] = Counter(self.units(text))
+        return self._counts[text]
 
 
 class _Budget:
@@ -196,40 +298,56 @@ class _Budget:
     def __init__(self, seconds: float) -> None:
         self.deadline = time.monotonic() + seconds
         self.spent = False
+        # Some pair could not be matched word by word (too repetitive): its verdict "not similar" is a guess.
+        self.guessed = False
 
-    def allows(self, a: str, b: str) -> bool:
-        if len(tokens(a)) > MAX_PAIR_TOKENS or len(tokens(b)) > MAX_PAIR_TOKENS:
-            self.spent = True  # a "paragraph" this long is not prose: never worth a quadratic comparison
-            return False
-        if time.monotonic() > self.deadline:
+    def allows(self) -> bool:
+        if not self.spent and time.monotonic() > self.deadline:
             self.spent = True
         return not self.spent
 
 
-def _similar(a: str, b: str) -> bool:
-    matcher = SequenceMatcher(None, tokens(a), tokens(b), autojunk=False)
-    return (
-        matcher.real_quick_ratio() >= SIMILAR
-        and matcher.quick_ratio() >= SIMILAR
-        and matcher.ratio() >= SIMILAR
-    )
+def _edited(a: str, b: str, paragraphs: _Paragraphs, budget: _Budget) -> WordDiff | None:
+    """The word diff of ``a`` into ``b`` if they are one paragraph edited (similar enough), else None.
+
+    difflib's ratio, reached through its two cheap upper bounds (lengths, then token counts) as difflib
+    does, and computed from the same opcodes that make the word diff."""
+    if not budget.allows():
+        return None
+    a_units, b_units = paragraphs.units(a), paragraphs.units(b)
+    total = len(a_units) + len(b_units)
+    if not total or max(len(a_units), len(b_units)) > MAX_PAIR_TOKENS:
+        return None
+    if 2 * min(len(a_units), len(b_units)) < SIMILAR * total:
+        return None
+    if 2 * (paragraphs.counts(a) & paragraphs.counts(b)).total() < SIMILAR * total:
+        return None
+    opcodes, coarse = _opcodes(a_units, b_units)
+    matched = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
+    if 2 * matched < SIMILAR * total:
+        budget.guessed = budget.guessed or coarse
+        return None
+    return _word_diff(a_units, b_units, opcodes, coarse)
 
 
 def _changed_block(
-    old: Sequence[str], new: Sequence[str], i1: int, i2: int, j1: int, j2: int, budget: _Budget
+    old: Sequence[str],
+    new: Sequence[str],
+    i1: int,
+    i2: int,
+    j1: int,
+    j2: int,
+    paragraphs: _Paragraphs,
+    budget: _Budget,
 ) -> Iterator[ParagraphOp]:
     """Pair the similar paragraphs of a changed block in order; the rest were removed or added."""
     look_ahead = (i2 - i1) * (j2 - j1) <= MAX_PAIRING_WORK
     i, j = i1, j1
     while i < i2 and j < j2:
-        if budget.allows(old[i], new[j]) and _similar(old[i], new[j]):
-            yield ParagraphOp("replace", i, j, diff_words(old[i], new[j]))
+        if (words := _edited(old[i], new[j], paragraphs, budget)) is not None:
+            yield ParagraphOp("replace", i, j, words)
             i, j = i + 1, j + 1
-        elif (
-            look_ahead
-            and not budget.spent
-            and any(budget.allows(old[i], new[k]) and _similar(old[i], new[k]) for k in range(j + 1, j2))
-        ):
+        elif look_ahead and any(_edited(old[i], new[k], paragraphs, budget) for k in range(j + 1, j2)):
             yield ParagraphOp("insert", None, j, _whole("insert", new[j]))
             j += 1
         else:
@@ -241,23 +359,31 @@ def _changed_block(
         yield ParagraphOp("insert", None, k, _whole("insert", new[k]))
 
 
+def _too_long(paragraphs: Sequence[str]) -> bool:
+    # A token is at least one character: only a text this long in characters needs its tokens counted.
+    if sum(len(p) for p in paragraphs) <= MAX_WORD_DIFF_TOKENS:
+        return False
+    return sum(len(TOKEN.findall(p)) for p in paragraphs) > MAX_WORD_DIFF_TOKENS
+
+
 def diff_body(
     old: Sequence[str], new: Sequence[str], budget_seconds: float = DIFF_BUDGET_SECONDS
 ) -> BodyDiff:
     budget = _Budget(budget_seconds)
-    if max(sum(len(tokens(p)) for p in old), sum(len(tokens(p)) for p in new)) > MAX_WORD_DIFF_TOKENS:
+    if _too_long(old) or _too_long(new):
         budget.spent = True
-    # Thousands of paragraphs are not an article; letting difflib drop very common ones keeps this linear-ish.
-    many = max(len(old), len(new)) > MAX_PARAGRAPHS
+    paragraphs = _Paragraphs()
+    opcodes, coarse = _opcodes(old, new)
     ops: list[ParagraphOp] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=many).get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             ops.extend(
                 ParagraphOp("equal", i1 + k, j1 + k, _whole("equal", old[i1 + k])) for k in range(i2 - i1)
             )
         else:
-            ops.extend(_changed_block(old, new, i1, i2, j1, j2, budget))
-    return BodyDiff(tuple(ops), coarse=budget.spent or many)
+            ops.extend(_changed_block(old, new, i1, i2, j1, j2, paragraphs, budget))
+    coarse = coarse or budget.spent or budget.guessed or any(op.words.coarse for op in ops)
+    return BodyDiff(tuple(ops), coarse=coarse)
 
 
 @dataclass(frozen=True)
@@ -302,7 +428,7 @@ def render_segments(segments: Sequence[Segment], *, inline_styles: bool = False)
     stylesheets, so feeds ask for inline styles."""
     parts = []
     for segment in segments:
-        text = escape(segment.text)
+        text = html.escape(segment.text)  # what django's escape does, without its lazy-string wrapper
         if segment.kind == "equal":
             parts.append(text)
             continue

@@ -7,6 +7,7 @@ from articles.diffing import (
     MAX_WORD_DIFF_TOKENS,
     ChangeStats,
     Segment,
+    WordDiff,
     change_stats,
     diff_body,
     diff_words,
@@ -193,3 +194,89 @@ def test_merged_paragraphs_keep_their_words() -> None:
     assert [op.op for op in body.ops] == ["replace", "delete"]
     assert texts(body.ops[0].words.new, "insert") == ["It approved the plan after a long debate."]
     assert (body.paragraphs_removed, body.paragraphs_changed) == (1, 1)
+
+
+def rebuilds(old: str, new: str, diff: WordDiff) -> bool:
+    inline_new = "".join(s.text for s in diff.inline if s.kind != "delete")
+    return ("".join(s.text for s in diff.old), "".join(s.text for s in diff.new), inline_new) == (
+        old,
+        new,
+        new,
+    )
+
+
+def test_one_changed_word_in_a_megabyte_headline_is_found_quickly() -> None:
+    old = "word " * 100_000 + "Tuesday " + "word " * 100_000
+    new = old.replace("Tuesday", "Monday")
+    start = time.monotonic()
+    diff = diff_words(old, new)
+    assert time.monotonic() - start < 2
+    assert not diff.coarse
+    assert (texts(diff.old, "delete"), texts(diff.new, "insert")) == (["Tuesday"], ["Monday"])
+
+
+# Each makes difflib visit every pair of equal tokens: quadratic, minutes at a megabyte. The bench holds
+# them to 1 s on the whole page; here, a bound loose enough for a busy machine still catches quadratic work.
+REPETITIVE = {
+    "repeated word": ("a " * 300_000, "a " * 150_000 + "b " + "a " * 150_000),
+    "repeated punctuation": ("! " * 300_000, "! " * 299_000 + "?"),
+    "alternating words": ("a b " * 150_000, "b a " * 150_000),
+    "distinct words, all changed": (
+        " ".join(str(i) for i in range(100_000)),
+        " ".join(str(i + 1) for i in range(100_000)),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REPETITIVE))
+def test_repetitive_text_is_diffed_coarsely_but_correctly_in_bounded_time(name: str) -> None:
+    old, new = REPETITIVE[name]
+    start = time.monotonic()
+    diff = diff_words(old, new)
+    body = diff_body([old], [new])
+    assert time.monotonic() - start < 2
+    assert rebuilds(old, new, diff)
+    assert (
+        sum(op.old_index is not None for op in body.ops)
+        == sum(op.new_index is not None for op in body.ops)
+        == 1
+    )
+
+
+def test_work_beyond_the_limit_marks_the_middle_changed_as_a_whole() -> None:
+    old, new = "x " + "a b " * 400 + "end", "x " + "b a " * 400 + "end"
+    diff = diff_words(old, new)
+    assert diff.coarse
+    assert rebuilds(old, new, diff)
+    assert texts(diff.old, "delete") == [("a b " * 400).strip()]  # the common start and end stay unmarked
+    assert diff_body([old], [new], budget_seconds=10).coarse
+
+
+def test_shifted_identical_paragraphs_are_one_insertion() -> None:
+    old = ["Same line."] * 50_000
+    start = time.monotonic()
+    body = diff_body(old, ["New.", *old])
+    assert time.monotonic() - start < 2
+    assert [(op.op, op.new_index) for op in body.ops[:2]] == [("insert", 0), ("equal", 1)]
+    assert (body.paragraphs_added, body.paragraphs_removed) == (1, 0)
+
+
+def test_thousands_of_edited_paragraphs_stay_within_the_budget() -> None:
+    old = [f"Item {i} costs {i * 3}." for i in range(10_000)]
+    new = [f"Item {i} costs {i * 3 + 1}." for i in range(10_000)]
+    start = time.monotonic()
+    body = diff_body(old, new, budget_seconds=0.2)
+    assert time.monotonic() - start < 2
+    assert [op.old_index for op in body.ops if op.old_index is not None] == list(range(10_000))
+    assert [op.new_index for op in body.ops if op.new_index is not None] == list(range(10_000))
+
+
+def test_a_word_without_spaces_and_scripts_without_spaces_diff_correctly() -> None:
+    han = "".join(chr(0x4E00 + (i * 7919) % 20_000) for i in range(300_000))
+    for old, new in (
+        ("x" * 1_000_000, "x" * 500_000 + "y" + "x" * 499_999),
+        (han, han[:1000] + "新" + han[1001:]),
+    ):
+        diff = diff_words(old, new)
+        assert rebuilds(old, new, diff)
+        assert (diff.words_removed, diff.words_added) == (1, 1)
