@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-export bench-diffing bench-scale screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-export bench-diffing bench-storage bench-scale screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -72,8 +72,11 @@ bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions under chrome
 bench-throughput: $(VENV)/.installed-dev ## Checks/s of real workers + beat + Redis + Postgres against the newsroom, 3 cases
 	$(BIN)/python bench/throughput.py
 
-bench-diffing: $(VENV)/.installed-dev ## difflib vs diff-match-patch on the corpus's article text
+bench-diffing: $(VENV)/.installed-dev ## Diff page time: p50/p99 on realistic version pairs, hostile 1 MB inputs < 1 s
 	$(BIN)/python bench/diffing.py
+
+bench-storage: $(VENV)/.installed-dev ## Postgres bytes per version vs raw text, app table and other layouts (20k articles)
+	$(BIN)/python bench/storage.py
 
 bench-export: $(VENV)/.installed-dev ## Export/import speed and memory on Postgres at 20k and 100k articles
 	$(BIN)/python bench/export.py

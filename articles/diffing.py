@@ -300,10 +300,13 @@ class _Budget:
         self.spent = False
         # Some pair could not be matched word by word (too repetitive): its verdict "not similar" is a guess.
         self.guessed = False
+        self.refused = False
 
     def allows(self) -> bool:
         if not self.spent and time.monotonic() > self.deadline:
             self.spent = True
+        # A spent budget makes the diff coarse only if some pair then went unexamined.
+        self.refused = self.refused or self.spent
         return not self.spent
 
 
@@ -382,7 +385,7 @@ def diff_body(
             )
         else:
             ops.extend(_changed_block(old, new, i1, i2, j1, j2, paragraphs, budget))
-    coarse = coarse or budget.spent or budget.guessed or any(op.words.coarse for op in ops)
+    coarse = coarse or budget.refused or budget.guessed or any(op.words.coarse for op in ops)
     return BodyDiff(tuple(ops), coarse=coarse)
 
 

@@ -280,3 +280,8 @@ def test_a_word_without_spaces_and_scripts_without_spaces_diff_correctly() -> No
         diff = diff_words(old, new)
         assert rebuilds(old, new, diff)
         assert (diff.words_removed, diff.words_added) == (1, 1)
+
+
+def test_a_long_text_is_not_called_coarse_when_nothing_needed_comparing_word_by_word() -> None:
+    old = ["Same line."] * 50_000
+    assert not diff_body(old, ["New.", *old]).coarse
