@@ -31,8 +31,10 @@ import ipaddress
 import re
 import socket
 import ssl
+import threading
 import time
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -246,6 +248,38 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+# Direct requests reuse connections (keep-alive) through one client per host name: a client is pinned to
+# one name, so a TLS connection verified for one site never carries a request for another that happens to
+# share its address. Requests go to the address the guard checked, which is part of the pool's key, so a
+# host that moves gets new connections. httpx clients are safe to share between threads.
+_clients: OrderedDict[str, httpx.Client] = OrderedDict()
+_clients_lock = threading.Lock()
+MAX_CLIENTS = 256
+
+
+def _direct_client(hostname: str) -> httpx.Client:
+    with _clients_lock:
+        client = _clients.get(hostname)
+        if client is None:
+            client = _clients[hostname] = httpx.Client(
+                follow_redirects=False,
+                trust_env=False,
+                verify=_tls_context(),
+                limits=httpx.Limits(max_connections=16, max_keepalive_connections=4, keepalive_expiry=5),
+            )
+            if len(_clients) > MAX_CLIENTS:
+                _clients.popitem(last=False)[1].close()
+        _clients.move_to_end(hostname)
+        return client
+
+
+def close_clients() -> None:
+    """Close every pooled connection (tests between cases; a process that is done fetching)."""
+    with _clients_lock:
+        while _clients:
+            _clients.popitem()[1].close()
+
+
 class _Session:
     """The clients of one fetch (direct, or one per proxy) and the guard every hop goes through."""
 
@@ -262,7 +296,9 @@ class _Session:
     def __exit__(self, *exc_info: object) -> None:
         self._stack.close()
 
-    def client(self, proxy: str | None) -> httpx.Client:
+    def client(self, proxy: str | None, hostname: str) -> httpx.Client:
+        if proxy is None:
+            return _direct_client(hostname)
         if proxy not in self._clients:
             # trust_env=False: proxies are chosen in _proxy_for, after the guard, never by httpx alone.
             client = httpx.Client(follow_redirects=False, trust_env=False, proxy=proxy, verify=_tls_context())
@@ -272,7 +308,7 @@ class _Session:
     def decodable(self, response: httpx.Response) -> bool:
         """False when the body is compressed in a way this httpx cannot undo (br without brotli…): httpx
         would pass such bytes through as they are, and they would be stored as if they were the page."""
-        offered = self.client(None).headers.get("accept-encoding", "")
+        offered = response.request.headers.get("accept-encoding", "")
         known = {"identity", *(e.strip().lower() for e in offered.split(","))}
         used = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
         return all(e in known for e in used if e)
@@ -286,7 +322,7 @@ class _Session:
             url, extensions = _url_to(parts, parts.hostname or ""), {}
         else:
             url, extensions = _url_to(parts, address), {"sni_hostname": parts.hostname or ""}
-        client = self.client(proxy)
+        client = self.client(proxy, parts.hostname or "")
         request = client.build_request(
             "GET",
             url,

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -101,11 +102,28 @@ def rules_from_response(status: int, body: bytes, token: str) -> RobotsRules:
     raise RobotsUnavailable(f"HTTP {status}")
 
 
+# Every fetch asks for its site's rules: the last ones read stay in the process this long, in front of
+# the shared cache (a network round trip and an unpickling each time otherwise).
+LOCAL_SECONDS = 300.0
+_local: dict[str, tuple[float, RobotsRules]] = {}
+
+
 def cached_rules(origin: str, token: str, load: Callable[[], RobotsRules], seconds: int) -> RobotsRules:
     """The rules for ``origin`` (scheme://host:port), loaded once per ``seconds``. Failures are not cached,
     so a site whose robots.txt was down is asked again at the next fetch."""
     # Hashed: a host name can be longer than the 250 characters some cache backends allow in a key.
     key = "robots:" + hashlib.sha256(f"{token} {origin}".encode()).hexdigest()
+    now = time.monotonic()
+    if (held := _local.get(key)) and held[0] > now:
+        return held[1]
+    rules = _shared_rules(key, origin, load, seconds)
+    if len(_local) > 10_000:  # a bound on memory, not an eviction policy: all come back within minutes
+        _local.clear()
+    _local[key] = (now + min(LOCAL_SECONDS, seconds), rules)
+    return rules
+
+
+def _shared_rules(key: str, origin: str, load: Callable[[], RobotsRules], seconds: int) -> RobotsRules:
     try:
         rules = cache.get(key)
     except Exception:  # the cache (Redis) is down: read robots.txt afresh rather than fail the check

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from articles import fetching, robots
 from articles.tests.support import LocalSite
 
 
@@ -69,6 +70,14 @@ def _fresh_cache(settings) -> None:  # type: ignore[no-untyped-def]
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
     }
+    robots._local.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_kept_between_tests() -> Iterator[None]:
+    """Each test's sites are its own: no kept-alive connection outlives the test that opened it."""
+    yield
+    fetching.close_clients()
 
 
 @pytest.fixture(autouse=True)

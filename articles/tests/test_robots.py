@@ -278,5 +278,16 @@ def test_a_cache_that_is_down_costs_a_re_read_not_the_check(monkeypatch: pytest.
         return robots.ALLOW_ALL
 
     assert robots.cached_rules("http://127.0.0.1:1", "newsdiffs", load, 60) is robots.ALLOW_ALL
+    robots._local.clear()  # another process, or minutes later
     assert robots.cached_rules("http://127.0.0.1:1", "newsdiffs", load, 60) is robots.ALLOW_ALL
     assert len(loads) == 2
+
+
+def test_rules_read_lately_are_held_in_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = []
+    shared = robots._shared_rules
+    monkeypatch.setattr(robots, "_shared_rules", lambda *args: asked.append(args) or shared(*args))
+    rules = [robots.ALLOW_ALL]
+    for _ in range(3):
+        assert robots.cached_rules("http://127.0.0.1:2", "newsdiffs", rules.pop, 60) is robots.ALLOW_ALL
+    assert len(asked) == 1  # the shared cache once; the process's own copy after that
