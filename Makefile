@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-export bench-diffing bench-storage bench-scale screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions under chrome
 
 bench-throughput: $(VENV)/.installed-dev ## Checks/s of real workers + beat + Redis + Postgres against the newsroom, 3 cases
 	$(BIN)/python bench/throughput.py
+
+bench-scheduler: $(VENV)/.installed-dev ## Sweep cost at 100k vs 1M articles, and lateness of due checks under steady load
+	$(BIN)/python bench/scheduler.py
 
 bench-diffing: $(VENV)/.installed-dev ## Diff page time: p50/p99 on realistic version pairs, hostile 1 MB inputs < 1 s
 	$(BIN)/python bench/diffing.py
