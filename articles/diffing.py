@@ -25,8 +25,10 @@ from articles.normalising import ArticleText
 TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
 WORD = re.compile(r"\w")
 WORD_RUN = re.compile(r"\w+")
-# What the word diff matches: a word or punctuation mark with the spaces before it. Bare space tokens would
-# be half of all items and, all equal, most of difflib's work (it visits every pair of equal items).
+# What the word diff matches: a word or punctuation mark with the spaces before it, compared without them
+# (so a paragraph's first word still matches the same word after a sentence inserted before it). Bare space
+# tokens would be half of all items and, all equal, most of difflib's work (it visits every pair of equal
+# items).
 UNIT = re.compile(r"\s*(?:\w+|[^\w\s])|\s+")
 # Above this many tokens on either side, compare whole paragraphs only.
 MAX_WORD_DIFF_TOKENS = 100_000
@@ -146,6 +148,10 @@ def units(text: str) -> list[str]:
     return UNIT.findall(text)
 
 
+def _keys(pieces: list[str]) -> list[str]:
+    return [piece.lstrip() for piece in pieces]
+
+
 def _count_words(pieces: Sequence[str]) -> int:
     return sum(1 for piece in pieces if WORD.search(piece))
 
@@ -262,7 +268,7 @@ def _word_diff(old_units: list[str], new_units: list[str], opcodes: list[Opcode]
 
 def diff_words(old: str, new: str) -> WordDiff:
     old_units, new_units = units(old), units(new)
-    return _word_diff(old_units, new_units, *_opcodes(old_units, new_units))
+    return _word_diff(old_units, new_units, *_opcodes(_keys(old_units), _keys(new_units)))
 
 
 def _whole(kind: Kind, text: str) -> WordDiff:
@@ -275,20 +281,22 @@ def _whole(kind: Kind, text: str) -> WordDiff:
 
 
 class _Paragraphs:
-    """Units and unit counts of the paragraphs of one diff, each computed once and only when needed."""
+    """Units, their keys and key counts of the paragraphs of one diff, each computed once and only when
+    needed."""
 
     def __init__(self) -> None:
-        self._units: dict[str, list[str]] = {}
+        self._units: dict[str, tuple[list[str], list[str]]] = {}
         self._counts: dict[str, Counter[str]] = {}
 
-    def units(self, text: str) -> list[str]:
+    def units(self, text: str) -> tuple[list[str], list[str]]:
         if text not in self._units:
-            self._units[text] = units(text)
+            pieces = units(text)
+            self._units[text] = (pieces, _keys(pieces))
         return self._units[text]
 
     def counts(self, text: str) -> Counter[str]:
         if text not in self._counts:
-            self._counts[text] = Counter(self.units(text))
+            self._counts[text] = Counter(self.units(text)[1])
         return self._counts[text]
 
 
@@ -317,7 +325,7 @@ def _edited(a: str, b: str, paragraphs: _Paragraphs, budget: _Budget) -> WordDif
     does, and computed from the same opcodes that make the word diff."""
     if not budget.allows():
         return None
-    a_units, b_units = paragraphs.units(a), paragraphs.units(b)
+    (a_units, a_keys), (b_units, b_keys) = paragraphs.units(a), paragraphs.units(b)
     total = len(a_units) + len(b_units)
     if not total or max(len(a_units), len(b_units)) > MAX_PAIR_TOKENS:
         return None
@@ -325,7 +333,7 @@ def _edited(a: str, b: str, paragraphs: _Paragraphs, budget: _Budget) -> WordDif
         return None
     if 2 * (paragraphs.counts(a) & paragraphs.counts(b)).total() < SIMILAR * total:
         return None
-    opcodes, coarse = _opcodes(a_units, b_units)
+    opcodes, coarse = _opcodes(a_keys, b_keys)
     matched = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
     if 2 * matched < SIMILAR * total:
         budget.guessed = budget.guessed or coarse

@@ -285,3 +285,12 @@ def test_a_word_without_spaces_and_scripts_without_spaces_diff_correctly() -> No
 def test_a_long_text_is_not_called_coarse_when_nothing_needed_comparing_word_by_word() -> None:
     old = ["Same line."] * 50_000
     assert not diff_body(old, ["New.", *old]).coarse
+
+
+def test_a_sentence_added_before_the_first_word_leaves_that_word_unmarked() -> None:
+    old = "Wanting to help, she called the council."
+    new = "A spokesperson later said the figures had been revised. Wanting to help, she called the council."
+    diff = diff_words(old, new)
+    assert texts(diff.old, "delete") == []
+    assert texts(diff.new, "insert") == ["A spokesperson later said the figures had been revised."]
+    assert rebuilds(old, new, diff)
