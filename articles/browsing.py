@@ -84,16 +84,22 @@ def source_health(source: Source) -> dict[str, Any]:
     return cache.get_or_set(f"source-health:{source.pk}", compute, TOTALS_SECONDS)
 
 
+FOLD_ABOVE_PARAGRAPHS = 2000
+
+
 def diff_html(old: Version, new: Version, view: str, changes_only: bool) -> SafeString:
     """The diff's HTML, cached: versions never change, so neither does their diff."""
     key = f"diff:{old.content_hash}:{new.content_hash}:{view}:{int(changes_only)}"
     html = cache.get(key)
     if html is None:
         diff = diff_texts(old.text, new.text)
+        # A page of tens of thousands of rows takes longer to render than the diff takes to compute, and
+        # nobody reads it: past this many paragraphs, unchanged ones are folded whatever was asked.
+        folded = not changes_only and len(diff.body.ops) > FOLD_ABOVE_PARAGRAPHS
         rows: list[Any] = []
         unchanged: list[Any] = []
         for op in diff.body.ops:
-            if changes_only and op.op == "equal":
+            if (changes_only or folded) and op.op == "equal":
                 unchanged.append(op)
                 continue
             if unchanged:
@@ -118,6 +124,7 @@ def diff_html(old: Version, new: Version, view: str, changes_only: bool) -> Safe
                 "byline": diff.byline,
                 "body": diff.body,
                 "rows": rows,
+                "folded": folded,
             },
         )
         cache.set(key, html, DIFF_CACHE_SECONDS)

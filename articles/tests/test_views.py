@@ -6,6 +6,7 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test import Client, override_settings
 
+from articles import browsing
 from articles.models import Article, Source
 from articles.tests.support import T0, add_version
 
@@ -403,3 +404,14 @@ def test_big_tables_are_counted_by_estimate(monkeypatch: pytest.MonkeyPatch) -> 
     Article.objects.create(url="http://127.0.0.1/two")  # after ANALYZE: only COUNT(*) would see it
     monkeypatch.setattr(browsing, "EXACT_COUNT_LIMIT", -2)  # treat any table as big: the estimate answers
     assert browsing.row_count(Article) == 1
+
+
+def test_a_very_long_diff_folds_its_unchanged_paragraphs() -> None:
+    article = Article.objects.create(url="https://example.com/long")
+    paragraphs = [f"Paragraph number {n} of a very long text." for n in range(2500)]
+    old = add_version(article, 0, "Long", paragraphs)
+    new = add_version(article, 1, "Long", ["A new first paragraph.", *paragraphs])
+    html = browsing.diff_html(old, new, "side", changes_only=False)
+    assert "unchanged paragraphs are folded" in html
+    assert "2500 unchanged paragraphs" in html
+    assert html.count('class="row insert"') == 1
