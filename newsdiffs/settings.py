@@ -239,6 +239,10 @@ TRACK_SWEEP_INTERVAL = envint("TRACK_SWEEP_INTERVAL", 10)
 # 2,000 per 10 s sweep is 200 dispatches a second, well above the ~15 checks a second the schedule asks
 # for a million NewsEdits-like articles; a claim reads only the due rows it takes (bench/scheduler.py).
 TRACK_SWEEP_BATCH = envint("TRACK_SWEEP_BATCH", 2000)
+# Checks per task: a task's own cost is shared by the batch; a batch takes at most TRACK_BATCH_SECONDS and
+# hands what is left to a new task (well within the task time limit and the claim lease).
+TRACK_CHECK_BATCH = envint("TRACK_CHECK_BATCH", 10)
+TRACK_BATCH_SECONDS = envint("TRACK_BATCH_SECONDS", 60)
 # A claimed article is not swept again for this long; if its task is lost it comes back after it.
 TRACK_CLAIM_SECONDS = envint("TRACK_CLAIM_SECONDS", 10 * 60)
 # Errors back off exponentially from TRACK_BACKOFF_MIN up to this cap.

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from articles import tasks
@@ -114,3 +115,26 @@ def test_concurrent_sweeps_claim_disjoint_articles() -> None:
     assert len(first) == 6
     assert len(second) == 4
     assert set(first).isdisjoint(second)
+
+
+@pytest.mark.django_db
+@override_settings(TRACK_BATCH_SECONDS=0)
+def test_a_batch_past_its_time_hands_the_rest_to_a_new_task(
+    local_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed_on: list[list[int]] = []
+    monkeypatch.setattr(tasks.check_articles, "delay", handed_on.append)
+    local_site.serve("/a", article_html("A", ["Story A."]))
+    local_site.serve("/b", article_html("B", ["Story B."]))
+    ids = [Article.objects.track(local_site.url(p))[0].pk for p in ("/a", "/b")]
+    assert tasks.check_articles([*ids, 424242]) == "1 new_version, 2 handed on"  # one check at least
+    assert handed_on == [[ids[1], 424242]]
+    assert tasks.check_articles(handed_on[0]) == "1 new_version, 1 handed on"
+
+
+@pytest.mark.django_db
+def test_a_batch_checks_each_of_its_articles(local_site: LocalSite) -> None:
+    local_site.serve("/a", article_html("A", ["Story A."]))
+    ids = [Article.objects.track(local_site.url("/a"))[0].pk, 424242]
+    assert tasks.check_articles(ids) == "1 new_version, 1 deleted"
+    assert tasks.check_articles(ids) == "1 unchanged, 1 deleted"

@@ -22,9 +22,11 @@ def make(n: int, *, due_in: timedelta, status: str = Article.Status.ACTIVE) -> l
 
 @pytest.fixture
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """What would have gone to the broker: the sweep's own logic is under test here, not Celery's."""
+    """What would have gone to the broker, article by article, in order: the sweep's own logic is under
+    test here, not Celery's."""
     sent: list[int] = []
     monkeypatch.setattr("articles.tasks.check_article.delay", sent.append)
+    monkeypatch.setattr("articles.tasks.check_articles.delay", sent.extend)
     return sent
 
 
@@ -62,7 +64,7 @@ def test_nothing_is_enqueued_until_the_claim_commits(
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=False) as callbacks:
         sweep_due_articles()
     assert enqueued == []
-    assert len(callbacks) == 2
+    assert len(callbacks) == 1  # one task checks both
 
 
 @override_settings(TRACK_CLAIM_SECONDS=600)
@@ -93,3 +95,16 @@ def test_stopped_and_removed_articles_are_not_claimed_for_a_check(enqueued: list
         article = Article.objects.create(url=f"http://127.0.0.1/{status}", status=status, next_check_at=NOW)
         assert check_soon(article) is False
     assert enqueued == []
+
+
+@override_settings(TRACK_CHECK_BATCH=3)
+def test_a_sweep_sends_its_checks_a_few_to_a_task(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    tasks_sent: list[list[int]] = []
+    monkeypatch.setattr("articles.tasks.check_articles.delay", tasks_sent.append)
+    due = make(7, due_in=-timedelta(minutes=5))
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert sweep_due_articles() == 7
+    assert [len(batch) for batch in tasks_sent] == [3, 3, 1]
+    assert sorted(pk for batch in tasks_sent for pk in batch) == sorted(a.pk for a in due)
