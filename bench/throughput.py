@@ -120,6 +120,28 @@ def track_all(stack: Stack) -> int:
     return len(Article.objects.bulk_create(articles, batch_size=2000))
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the newsroom, the Celery workers and beat, Postgres and Redis."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"newsroom": 0.0, "celery": 0.0, "postgres": 0.0, "redis": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if "manage.py newsroom" in cmdline:
+            totals["newsroom"] += used
+        elif "celery" in cmdline and "newsdiffs" in cmdline:
+            totals["celery"] += used
+        elif cmdline.startswith("postgres"):
+            totals["postgres"] += used
+        elif cmdline.startswith("redis-server"):
+            totals["redis"] += used
+    return totals
+
+
 def run_round(connection, stack: Stack, name: str, timeout: float) -> dict[str, object]:  # type: ignore[no-untyped-def]
     with connection, connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM articles_version")
@@ -128,6 +150,7 @@ def run_round(connection, stack: Stack, name: str, timeout: float) -> dict[str, 
         start_db = cursor.fetchone()[0]
         cursor.execute("UPDATE articles_article SET next_check_at = now() WHERE status = 'active'")
         due = cursor.rowcount
+    cpu_before = cpu_seconds()
     start = time.monotonic()
     checked = 0
     while checked < due and time.monotonic() - start < timeout:
@@ -136,6 +159,7 @@ def run_round(connection, stack: Stack, name: str, timeout: float) -> dict[str, 
             cursor.execute("SELECT count(*) FROM articles_article WHERE last_checked_at >= %s", [start_db])
             checked = cursor.fetchone()[0]
     elapsed = time.monotonic() - start
+    cpu_after = cpu_seconds()
     with connection, connection.cursor() as cursor:
         cursor.execute(
             "SELECT min(last_checked_at), max(last_checked_at),"
@@ -158,11 +182,15 @@ def run_round(connection, stack: Stack, name: str, timeout: float) -> dict[str, 
         # From the first check's start to the last one's: the workers' pace without beat's first tick.
         "checks_per_second_steady": round(checked / span, 1) if span else None,
         "versions_per_second": round(new_versions / elapsed, 1),
+        # Where the two cores went, in CPU milliseconds per check.
+        "cpu_ms_per_check": {
+            k: round((cpu_after[k] - cpu_before[k]) * 1000 / max(checked, 1), 2) for k in cpu_after
+        },
     }
     print(
         f"  {name:16} {checked}/{due} checked in {elapsed:6.1f} s:"
         f" {result['checks_per_second']:7.1f} checks/s, {result['versions_per_second']:6.1f} versions/s,"
-        f" {failed} failed"
+        f" {failed} failed; CPU ms/check {result['cpu_ms_per_check']}"
     )
     return result
 
