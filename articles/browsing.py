@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import TruncDate
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -53,26 +53,41 @@ def row_count(model: Any) -> int:
     return model.objects.count()
 
 
-def weekly_by_source() -> dict[int | None, tuple[int, int]]:
-    """Per source over the last week: versions stored and articles changed. A range on the fetched_at
-    index, never a count of all articles; at most once a minute."""
+def weekly_activity() -> dict[int | None, dict[str, Any]]:
+    """Per source over the last week: versions stored each day and articles changed, for every source at once
+    and at most once a minute, shared by the sources page and each source's page.
 
-    def compute() -> dict[int | None, tuple[int, int]]:
+    One range on the fetched_at index, each version's source found by primary key (a subquery per row). Joined
+    the usual way, Postgres read every article of the source, or all articles, to hash or merge them: 0.2 to
+    0.3 s at 1.28 M articles (bench/scale.py)."""
+
+    def compute() -> dict[int | None, dict[str, Any]]:
         recent = Version.objects.filter(fetched_at__gte=timezone.now() - timedelta(days=7))
-        grouped = recent.values_list("article__source").order_by()
-        rows = grouped.annotate(versions=Count("pk"), articles=Count("article", distinct=True))
-        return {source: (versions, articles) for source, versions, articles in rows}
+        source = Subquery(Article.objects.filter(pk=OuterRef("article_id")).values("source_id"))
+        grouped = recent.annotate(day=TruncDate("fetched_at")).values_list("article_id", "day")
+        weeks: dict[int | None, dict[str, Any]] = {}
+        for article, day, count, source_id in grouped.annotate(n=Count("pk"), source=source).order_by():
+            week = weeks.setdefault(source_id, {"per_day": {}, "versions": 0, "articles": set()})
+            week["per_day"][day] = week["per_day"].get(day, 0) + count
+            week["versions"] += count
+            week["articles"].add(article)
+        for week in weeks.values():
+            week["articles"] = len(week["articles"])
+        return weeks
 
     return cache.get_or_set("source-week", compute, TOTALS_SECONDS)
+
+
+def weekly_by_source() -> dict[int | None, tuple[int, int]]:
+    """Per source over the last week: versions stored and articles changed."""
+    return {source: (week["versions"], week["articles"]) for source, week in weekly_activity().items()}
 
 
 def source_health(source: Source) -> dict[str, Any]:
     def compute() -> dict[str, Any]:
         now = timezone.now()
         days = [(now - timedelta(days=n)).date() for n in range(6, -1, -1)]
-        recent = Version.objects.filter(article__source=source, fetched_at__gte=now - timedelta(days=7))
-        counted = recent.annotate(day=TruncDate("fetched_at")).values_list("day").annotate(n=Count("pk"))
-        per_day = dict(counted.order_by())
+        per_day = weekly_activity().get(source.pk, {"per_day": {}})["per_day"]
         tracked = source.articles.filter(status=Article.Status.ACTIVE)
         active, failing = tracked.count(), tracked.filter(consecutive_failures__gt=0).count()
         return {

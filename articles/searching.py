@@ -6,9 +6,12 @@ substring match. The tsvector is stored, not an index expression, because Postgr
 against it: recomputing it per row made common words take 20 s on 360,000 versions (measured).
 """
 
+import json
+from typing import Any
+
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import F, Lookup, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from articles.canonical import InvalidURL, url_variants
@@ -17,7 +20,13 @@ from articles.models import Article, Version
 TEXT_SEARCH_INDEX = "version_search_document_idx"
 TEXT_SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
-SEARCH_PROBE = 10_000
+# Up to this many matching versions are listed from the GIN index. A word in 1 % of 4.5 M versions (45,000)
+# still is: walking the newest articles for it tested 6,000 of them, reading each version's document (0.17 s).
+SEARCH_PROBE = 100_000
+# A word Postgres estimates to be in more than this share of the versions is searched by walking the newest
+# articles straight away. Twice the 0.5 % that Postgres assumes at most for words missing from its statistics,
+# so a rare word is never walked for: a walk for a word in no article reads every article (60 s here).
+COMMON_SHARE = 0.01
 
 
 def looks_like_url(text: str) -> bool:
@@ -40,16 +49,48 @@ def matching_articles(query: str) -> QuerySet[Article]:
     """Articles any version of which matches ``query``; not yet ordered."""
     if connection.vendor == "postgresql":
         search = SearchQuery(query, config=TEXT_SEARCH_CONFIG, search_type="websearch")
-        versions = Version.objects.filter(search_document=search)
+        # Unordered: with Version's default ordering (article, number) Postgres walked the article index and
+        # read every version's document to test it instead of asking the GIN index: 0.2 s for a common word
+        # at 4.5 M versions (bench/scale.py).
+        versions = Version.objects.filter(search_document=search).order_by()
         # Rare words: the GIN index finds every match at once, so list them. Common words: the matches are
         # dense, so walking the newest articles and testing each finds a page quickly. Left to itself the
         # planner sometimes walked all articles for a rare word: 3.4 s at a million articles (measured).
-        probe = list(versions.values_list("article_id", flat=True)[:SEARCH_PROBE])
-        if len(probe) < SEARCH_PROBE:
-            return Article.objects.filter(pk__in=set(probe)).exclude(status=Article.Status.REMOVED)
+        # A word the statistics know to be common is not probed at all: for it Postgres reads the table in
+        # order, testing each version's document, and took 0.26 s to find the probe's 10,000.
+        if not is_common(versions):
+            probe = list(versions.values_list("article_id", flat=True)[:SEARCH_PROBE])
+            if len(probe) < SEARCH_PROBE:
+                found = IdIn(F("pk"), sorted(set(probe)))
+                return Article.objects.filter(found).exclude(status=Article.Status.REMOVED)
     else:
         words = Q()
         for word in query.split()[:10]:
             words &= Q(title__icontains=word) | Q(text__icontains=word)
         versions = Version.objects.annotate(text=Cast("paragraphs", output_field=TextField())).filter(words)
     return Article.objects.filter(pk__in=versions.values("article_id")).exclude(status=Article.Status.REMOVED)
+
+
+class IdIn(Lookup):
+    """``pk = ANY(%s)`` with the ids as one array parameter: an IN list of 18,000 placeholders took Django
+    and Postgres 0.1 s to build and parse (bench/scale.py), the array 2 ms."""
+
+    lookup_name = "id_in"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
+
+
+def is_common(versions: QuerySet[Version]) -> bool:
+    """Whether Postgres's statistics say that the word is in more than COMMON_SHARE of the versions.
+
+    Only words among the most common ones ANALYZE samples get a real estimate; any other gets at most 0.5 %,
+    so a wrong answer only ever means probing first, as for every word before."""
+    return estimated_rows(versions) > COMMON_SHARE * estimated_rows(Version.objects.order_by())
+
+
+def estimated_rows(queryset: QuerySet[Any]) -> float:
+    plan = queryset.explain(format="json")
+    return float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])

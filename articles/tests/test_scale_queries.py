@@ -1,0 +1,101 @@
+"""The queries behind the pages stay the ones that scale (found by bench/scale.py at 1.28 M articles)."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from articles import browsing
+from articles.models import Article, Source
+from articles.tests.support import T0, add_version
+
+pytestmark = pytest.mark.django_db
+NOW = T0 + timedelta(hours=5)
+
+
+@pytest.fixture
+def sources() -> list[Source]:
+    return [Source.objects.create(name=name, slug=name.lower()) for name in ("Daily", "Weekly", "Quiet")]
+
+
+@pytest.fixture
+def articles(sources: list[Source]) -> list[Article]:
+    daily, weekly, _ = sources
+    stories = []
+    for n, source in enumerate((daily, daily, weekly, None)):
+        article = Article.objects.create(url=f"http://127.0.0.1/{n}", source=source)
+        add_version(article, 0, f"Bridge story {n}", ["It opened on Tuesday."])
+        add_version(article, 1, f"Bridge story {n}", ["It opened on Monday."])
+        stories.append(article)
+    return stories
+
+
+def search_queries(client: Client, query: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/search/", {"q": query}).status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_the_search_probe_asks_the_text_index_in_no_order(client: Client, articles: list[Article]) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text search is Postgres's")
+    probe = next(sql for sql in search_queries(client, "bridge") if "@@" in sql and "LIMIT" in sql)
+    # In Version's default order (article, number) Postgres tested every version's document in turn.
+    assert "ORDER BY" not in probe
+
+
+def test_a_word_known_to_be_common_is_walked_without_a_probe(
+    client: Client, articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text search is Postgres's")
+    probed = search_queries(client, "bridge")
+    monkeypatch.setattr("articles.searching.COMMON_SHARE", -1)
+    walked = search_queries(client, "bridge")
+    assert len(walked) == len(probed) - 1
+    found = Client().get("/search/", {"q": "bridge"}).content.decode()
+    assert all(f"Bridge story {n}" in found for n in range(4))
+
+
+def test_a_week_of_activity_is_counted_per_source_and_day(
+    sources: list[Source], articles: list[Article]
+) -> None:
+    daily, weekly, quiet = sources
+    with time_machine.travel(NOW, tick=False):
+        activity = browsing.weekly_activity()
+    day = T0.date()
+    assert activity[daily.pk] == {"per_day": {day: 4}, "versions": 4, "articles": 2}
+    assert activity[weekly.pk] == {"per_day": {day: 2}, "versions": 2, "articles": 1}
+    assert activity[None]["articles"] == 1
+    assert quiet.pk not in activity
+    assert browsing.weekly_by_source()[daily.pk] == (4, 2)
+
+
+def test_the_sources_page_and_each_source_page_share_one_count_of_the_week(
+    client: Client, sources: list[Source], articles: list[Article]
+) -> None:
+    with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as captured:
+        for path in ("/sources/", "/sources/daily/", "/sources/weekly/", "/sources/quiet/"):
+            assert client.get(path).status_code == 200
+    week = [q for q in captured.captured_queries if "articles_version" in q["sql"]]
+    assert len(week) == 1
+
+
+@pytest.mark.parametrize("removed", [0, 1, 2])  # of the two best ranked; with two, the joined ranking answers
+def test_the_biggest_changes_are_ranked_first_without_their_articles(
+    client: Client, monkeypatch: pytest.MonkeyPatch, removed: int
+) -> None:
+    monkeypatch.setattr("articles.views.PAGE_SIZE", 1)
+    for n, words in enumerate((30, 20, 10)):
+        article = Article.objects.create(url=f"http://127.0.0.1/{n}")
+        add_version(article, 0, f"Story {n}", ["Short."])
+        add_version(article, 1, f"Story {n}", ["Short.", " ".join(["word"] * words)])
+        if n < removed:
+            Article.objects.filter(pk=article.pk).update(status=Article.Status.REMOVED)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/?view=biggest&period=day").content.decode()
+    assert f"Story {removed}</a>" in page
+    assert all(f"Story {n}</a>" not in page for n in range(3) if n != removed)
