@@ -189,8 +189,16 @@ class Workload:
                 "WHERE length(word) > 3 AND word ~ '^[a-z]+$'"
             )
             shares = cursor.fetchall()
-        common = sorted(word for word, share in shares if share > 0.2)
-        medium = sorted(word for word, share in shares if 0.002 < share < 0.01)
+            # Words as people type them, bucketed by how many versions hold their stem.
+            share_of = dict(shares)
+            cursor.execute(
+                "SELECT w, array_to_string(tsvector_to_array(to_tsvector('english', w)), ' ') "
+                "FROM unnest(%s::text[]) w",
+                [self.corpus_words()],
+            )
+            stems = cursor.fetchall()
+        common = sorted(word for word, stem in stems if share_of.get(stem, 0) > 0.2)
+        medium = sorted(word for word, stem in stems if 0.002 < share_of.get(stem, 0) < 0.01)
         rare = self.rare_words()
         n, rng = self.requests, self.rng
         urls = list(Article.objects.filter(pk__in=[pk for pk, _ in self.article_ids(n)]).values_list("url"))
@@ -204,6 +212,13 @@ class Workload:
                 for (url,) in urls
             ],
         }
+
+    def corpus_words(self) -> list[str]:
+        from bench.loader import CORPUS, is_english
+
+        bodies = json.loads(CORPUS.read_text()).values()
+        text = " ".join(body["articleBody"] for body in bodies if is_english(body["articleBody"]))
+        return sorted({word for word in text.lower().split() if word.isalpha() and len(word) > 3})
 
     def rare_words(self) -> list[str]:
         """Names far down the loader's Zipf tail: each is in a few dozen versions at full size."""
@@ -249,7 +264,7 @@ def explain(sql: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def run(requests: int, seed: int, explain_to: Path) -> dict[str, Any]:
+def run(requests: int, seed: int, explain_to: Path, only: str = "") -> dict[str, Any]:
     from django.core.cache import caches
     from django.test import Client, override_settings
 
@@ -263,6 +278,8 @@ def run(requests: int, seed: int, explain_to: Path) -> dict[str, Any]:
     results: dict[str, Any] = {}
     explained: list[str] = []
     for page, urls in pages.items():
+        if only and not any(part in page for part in only.split(",")):
+            continue
         goal = SEARCH_GOAL_MS if is_search(page) else PAGE_GOAL_MS
         with override_settings(CACHES=dummy):
             client.get(urls[0])  # the first request of a page imports and compiles its code
@@ -309,6 +326,9 @@ def main() -> None:
     parser.add_argument("--database", default="newsdiffs_bench_scale")
     parser.add_argument("--reload", action="store_true", help="rebuild the database even if it is there")
     parser.add_argument("--results", default=str(RESULTS / "scale.json"))
+    parser.add_argument(
+        "--pages", default="", help="only the pages whose name contains one of these (comma-separated)"
+    )
     args = parser.parse_args()
     configure(f"{args.postgres}/{args.database}")
     sys.path.insert(0, str(BASE_DIR))
@@ -321,7 +341,7 @@ def main() -> None:
 
     results_path = Path(args.results)
     explain_to = results_path.with_name(results_path.stem + "-explain.txt")
-    pages = run(args.requests, args.seed, explain_to)
+    pages = run(args.requests, args.seed, explain_to, args.pages)
     over = [page for page, row in pages.items() if row["cold"]["p95"] > row["goal_ms"]]
     print(f"over goal (cold p95): {', '.join(over) or 'none'}")
     results_path.write_text(
