@@ -150,6 +150,8 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["next_check_at"], name="article_due_idx", condition=Q(status="active")),
             models.Index(fields=["-last_changed_at"], name="article_last_changed_idx"),
+            # The week's activity per source reads article → source from this index alone (bench/scale.py).
+            models.Index(fields=["id", "source"], name="article_source_lookup_idx"),
         ]
 
     def __str__(self) -> str:
@@ -429,6 +431,11 @@ class Version(models.Model):
             # Headline rewrites are a minority of changes: their feed must not walk all the others.
             models.Index(
                 fields=["-fetched_at"], name="version_headline_idx", condition=Q(title_changed=True)
+            ),
+            # Recent changes and the biggest of them, ranked without visiting the rows (bench/scale.py).
+            models.Index(
+                fields=["-fetched_at", "-id", "article", "number", "kind", "words_added", "words_removed"],
+                name="version_recent_idx",
             ),
         ]
 

@@ -85,3 +85,10 @@ def test_database_and_broker_follow_their_urls(tmp_path: Path) -> None:
     assert result.stdout.split() == ["django.db.backends.postgresql", "redis://cache:6379/0"]
     result = manage(tmp_path, "shell", "--no-imports", "-c", code)
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost//"]
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree() -> None:
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
