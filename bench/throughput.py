@@ -222,7 +222,7 @@ def correctness(connection, stack: Stack) -> dict[str, int]:  # type: ignore[no-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--pool", default="prefork")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
