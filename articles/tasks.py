@@ -10,15 +10,18 @@ from django.utils import timezone
 from articles import checking, discovery
 from articles.models import Article, Source
 
+# Checks survive a worker's death (acknowledged after they ran) and a database blip (bounded retries).
+CHECK_TASK_OPTIONS = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "max_retries": 5,
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+}
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=5,
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-)
+
+@shared_task(**CHECK_TASK_OPTIONS)
 def check_article(article_id: int) -> str:
     """Check one article. Safe to run twice or concurrently: the store step locks the article row."""
     article = Article.objects.filter(pk=article_id).first()
@@ -27,14 +30,7 @@ def check_article(article_id: int) -> str:
     return str(checking.check_article(article))
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=5,
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-)
+@shared_task(**CHECK_TASK_OPTIONS)
 def check_articles(article_ids: list[int]) -> str:
     """Check a few articles in turn: a task's own cost (broker round trips, acknowledgement) is shared by
     TRACK_CHECK_BATCH checks instead of paid by each. Past TRACK_BATCH_SECONDS the rest go to a new task,

@@ -55,7 +55,11 @@ import bench.setup  # noqa: E402,F401  (Django configured: the schedule and the 
 from articles import scheduling  # noqa: E402
 from articles.diffing import change_stats, count_words, diff_words, tokens  # noqa: E402
 from articles.normalising import ArticleText  # noqa: E402
-from bench.export import manage, recreate  # noqa: E402
+from bench.export import (  # noqa: E402
+    VERSION_COLUMNS,
+    manage,
+    recreate,
+)
 
 CORPUS = BASE_DIR.parent / "shared" / "corpus" / "extraction" / "ground-truth.json"
 SOURCES = (
@@ -75,11 +79,6 @@ ARTICLE_COLUMNS = (
     "id", "url", "source_id", "title", "first_seen_at", "last_changed_at", "last_checked_at", "next_check_at",
     "status", "consecutive_failures", "last_error", "etag", "last_modified", "body_hash", "final_url",
     "body_parsed_by", "version_count", "current_hash", "variant_flips", "last_flip_at", "resumed_at",
-)  # fmt: skip
-VERSION_COLUMNS = (
-    "article_id", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",
-    "extractor_version", "kind", "words_added", "words_removed", "paragraphs_added", "paragraphs_removed",
-    "paragraphs_changed", "title_changed",
 )  # fmt: skip
 TABLES = ("articles_article", "articles_version")
 
