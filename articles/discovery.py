@@ -109,13 +109,12 @@ def candidate_urls(source: Source, pages: Iterable[tuple[str, FetchResult]]) -> 
 
 
 def track_new(source: Source, urls: list[str], limit: int) -> list[str]:
-    """Track the URLs no article has under any variant yet; at most ``limit`` of them."""
+    """Track the URLs no article has under any variant yet (``track`` looks the variants up); at most
+    ``limit`` of them."""
     new = []
     for url in urls:
         if len(new) >= limit:
             break
-        if Article.objects.filter(url__in=url_variants(url)).exists():
-            continue
         try:
             with transaction.atomic():
                 _article, created = Article.objects.track(url, source=source)
