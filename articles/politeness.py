@@ -7,6 +7,7 @@ expires on its own, so a worker killed mid-fetch cannot block a host for ever. W
 embedded default: one worker process with threads) a lock-protected table in the process does the same.
 """
 
+import contextlib
 import threading
 import time
 import uuid
@@ -20,6 +21,9 @@ from django.conf import settings
 
 # A slot not released after this long (a killed worker) frees itself; longer than any fetch may take.
 LEASE_SECONDS = 120
+# While Redis is unreachable nobody can tell how busy a host is: checks are put back this long rather than
+# fetched unthrottled by every worker at once (and are not counted as the article's failures).
+UNAVAILABLE_WAIT = 60.0
 
 
 class Gate(Protocol):
@@ -54,8 +58,10 @@ class RedisGate:
     def __init__(self, url: str) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        # Short timeouts: a Redis that stopped answering must defer a check in seconds, not hang a worker.
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self.acquire_script = self.client.register_script(ACQUIRE)
+        self.unavailable = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
     @staticmethod
     def _keys(host: str) -> list[str]:
@@ -63,11 +69,15 @@ class RedisGate:
 
     def try_acquire(self, host: str, token: str) -> float:
         limit, delay = settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY
-        wait = self.acquire_script(keys=self._keys(host), args=[limit, delay, LEASE_SECONDS, token])
+        try:
+            wait = self.acquire_script(keys=self._keys(host), args=[limit, delay, LEASE_SECONDS, token])
+        except self.unavailable as error:
+            raise GateUnavailable(host, UNAVAILABLE_WAIT) from error
         return float(wait)
 
     def release(self, host: str, token: str) -> None:
-        self.client.zrem(self._keys(host)[0], token)
+        with contextlib.suppress(*self.unavailable):  # the lease expires on its own
+            self.client.zrem(self._keys(host)[0], token)
 
 
 @dataclass
@@ -108,6 +118,14 @@ class HostBusy(Exception):
 
     def __init__(self, host: str, wait: float) -> None:
         super().__init__(f"{host} is busy; retry in {wait:.1f} s")
+        self.wait = wait
+
+
+class GateUnavailable(HostBusy):
+    """The shared politeness state (Redis) cannot be reached: wait as for a busy host."""
+
+    def __init__(self, host: str, wait: float) -> None:
+        Exception.__init__(self, f"politeness state unavailable (Redis down?); retry {host} in {wait:.0f} s")
         self.wait = wait
 
 

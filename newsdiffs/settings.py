@@ -142,7 +142,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Pages, feeds and the API keep working while Redis is down (newsdiffs/cache.py): short timeouts so an
+    # unreachable Redis costs a page milliseconds, not seconds.
+    CACHES = {
+        "default": {
+            "BACKEND": "newsdiffs.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
 else:
     CACHES = {
         "default": {
