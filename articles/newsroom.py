@@ -306,6 +306,11 @@ class Newsroom:
         # Benchmarks: every request serves a new edit on top of the clock's text ("rewrite"), and the text
         # keys served to each story are logged, to check a tracker stored each one once and nothing else.
         self.rewrite = False
+        # Fault runs (bench/faults.py): "edition" k > 0 makes every story serve one fixed text per edition,
+        # however often it is fetched, so each edition must be stored exactly once; "delay" holds every
+        # article response that many seconds, so that a worker killed mid-round dies mid-check.
+        self.edition = 0
+        self.delay = 0.0
         self.served: dict[int, list[str]] = {}
         self.lock = threading.Lock()
 
@@ -339,7 +344,10 @@ class Newsroom:
         more for this request in rewrite mode."""
         variants = story.variants_at(age)
         text = variants[request % len(variants)]
-        if self.rewrite:
+        if self.edition:  # one more paragraph per edition: each edition's text differs from all others
+            update = f"Update {self.edition}: this story has been revised since it was first published."
+            text = Text(variants[0].title, (*variants[0].paragraphs, update))
+        elif self.rewrite:
             kind = REWRITE_KINDS[request % len(REWRITE_KINDS)]
             title, paragraphs = apply_edit(
                 Edit(0, kind, hash((story.id, request))), text.title, list(text.paragraphs), story
@@ -657,7 +665,15 @@ class Handler(BaseHTTPRequestHandler):
             room = self.server.room
             room.churn = query.get("churn", ["1" if room.churn else "0"])[0] == "1"
             room.rewrite = query.get("rewrite", ["1" if room.rewrite else "0"])[0] == "1"
-            self._send(200, json.dumps({"churn": room.churn, "rewrite": room.rewrite}), "application/json")
+            room.edition = int(query.get("edition", [room.edition])[0])
+            room.delay = float(query.get("delay", [room.delay])[0])
+            mode = {
+                "churn": room.churn,
+                "rewrite": room.rewrite,
+                "edition": room.edition,
+                "delay": room.delay,
+            }
+            self._send(200, json.dumps(mode), "application/json")
             return
         self._send(404, "not found", "text/plain")
 
@@ -738,6 +754,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if faulty and story.fault == "slow":
             time.sleep(1.5)
+        if room.delay:
+            time.sleep(room.delay)
         text = room.text_for(story, age, request)
         room.log_served(story.id, text)
         page = render(room, story, text, Chrome.for_request(room, story, request, age), age)

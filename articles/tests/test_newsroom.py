@@ -1,6 +1,7 @@
 """The simulated newsroom: deterministic, realistic pages with churn and faults, and a truth to check a
 tracker against — and the tracker itself checked against it, end to end."""
 
+import time
 from collections.abc import Iterator
 
 import feedparser
@@ -183,3 +184,21 @@ def test_rewrite_mode_serves_a_new_text_each_time_and_logs_what_it_served(site: 
         keys.append(text_key(extract(page, "").title, extract(page, "").paragraphs))
     assert len(set(keys)) == 4
     assert site.get("/_newsroom/served.json").json()[str(entry["id"])] == keys
+
+
+def test_edition_mode_serves_one_text_per_edition_and_delay_holds_responses(site: Site) -> None:
+    entry = site.truth()["articles"][5]
+
+    def key_now() -> str:
+        page = site.get(entry["path"]).text
+        return text_key(extract(page, "").title, extract(page, "").paragraphs)
+
+    site.client.post("/_newsroom/mode", params={"edition": "1"})
+    first = {key_now() for _ in range(3)}
+    site.client.post("/_newsroom/mode", params={"edition": "2", "delay": "0.3"})
+    started = time.monotonic()
+    second = {key_now() for _ in range(2)}
+    assert time.monotonic() - started >= 0.6
+    assert len(first) == 1
+    assert len(second) == 1
+    assert first != second
