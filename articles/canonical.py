@@ -28,6 +28,9 @@ def canonical_url(raw: str) -> str:
         raise InvalidURL(f"URL is longer than {MAX_URL_LENGTH} characters.")
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in text):
         raise InvalidURL("URL contains spaces or control characters.")
+    # Lone surrogates (a command-line argument that was not UTF-8) cannot be stored or sent as UTF-8.
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise InvalidURL("URL contains characters that are not valid text.")
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -53,7 +56,11 @@ def canonical_url(raw: str) -> str:
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    url = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    # Encoding the query and the host can lengthen the text: the limit holds for what is stored.
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidURL(f"URL is longer than {MAX_URL_LENGTH} characters.")
+    return url
 
 
 MOBILE_PREFIXES = ("m.", "mobile.", "amp.")
