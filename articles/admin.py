@@ -6,8 +6,10 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
-from articles.canonical import InvalidURL, canonical_url, url_variants
+from articles.canonical import InvalidURL, canonical_url
 from articles.models import Article, Source, Version
 from articles.tasks import check_soon, discover_source
 
@@ -72,17 +74,24 @@ class SourceAdmin(admin.ModelAdmin):
 class ArticleAddForm(forms.ModelForm):
     """Staff paste a URL; it is stored in canonical form so its variants are one article."""
 
+    # Declared without max_length, so that an over-long URL gets the same message as everywhere else
+    # (canonical.MAX_URL_LENGTH, the column's length) rather than the model field's generic one.
+    url = forms.CharField(error_messages={"required": "Enter a URL."})
+
     class Meta:
         model = Article
         fields = ("url", "source")
 
     def clean_url(self) -> str:
         try:
-            url = canonical_url(self.cleaned_data["url"])
+            url, existing = Article.objects.trackable(self.cleaned_data["url"])
         except InvalidURL as exc:
             raise forms.ValidationError(str(exc)) from None
-        if Article.objects.filter(url__in=url_variants(url)).exists():
-            raise forms.ValidationError("This article is already tracked.")
+        if existing is not None:
+            change = reverse("admin:articles_article_change", args=[existing.pk])
+            raise forms.ValidationError(
+                format_html('This article is already tracked as <a href="{}">{}</a>.', change, existing.url)
+            )
         return url
 
 

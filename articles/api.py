@@ -1,20 +1,26 @@
-"""The read-only JSON API under /api/v1/ (Django REST framework; OpenAPI 3 schema by drf-spectacular)."""
+"""The JSON API under /api/v1/ (Django REST framework; OpenAPI 3 schema by drf-spectacular).
+
+Anyone may read. The one write, tracking an article, is for staff, who authenticate with a token
+(``manage.py drf_create_token USERNAME``); the API takes no session cookie, so no other site can make a
+signed-in browser write through it."""
 
 from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, permissions, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from articles import tasks
 from articles.canonical import InvalidURL, canonical_url
 from articles.diffing import diff_texts
 from articles.models import Article, Source, Version
@@ -22,6 +28,7 @@ from articles.serializers import (
     ArticleSerializer,
     DiffSerializer,
     SourceSerializer,
+    TrackSerializer,
     VersionSerializer,
     VersionTextSerializer,
     diff_data,
@@ -46,6 +53,15 @@ class ByNumber(NewestFirst):
 
 class BySlug(NewestFirst):
     ordering = "slug"
+
+
+class StaffMayWrite(permissions.BasePermission):
+    """Reads are open to everyone; writes are for staff only (a tracked article costs checks for weeks)."""
+
+    message = "Only staff may track articles."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in permissions.SAFE_METHODS or bool(request.user and request.user.is_staff)
 
 
 def _truthy(value: str | None) -> bool:
@@ -87,6 +103,35 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ArticleSerializer
     pagination_class = NewestFirst
     lookup_value_regex = r"\d+"
+    # StaffMayWrite decides (no token: 401; a non-staff token: 403); IsAuthenticatedOrReadOnly is what
+    # tells drf-spectacular that reads need no token.
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, StaffMayWrite]
+
+    @extend_schema(
+        summary="Track an article (staff)",
+        description=(
+            "Start tracking a URL and queue its first check. Needs a staff member's token: "
+            "`Authorization: Token …`. A URL already tracked in any variant (http/https, `www.`, mobile "
+            "host, tracking parameters) is not added again: the answer is 200 with that article."
+        ),
+        request=TrackSerializer,
+        responses={
+            201: OpenApiResponse(ArticleSerializer, description="Now tracked; its first check is queued."),
+            200: OpenApiResponse(
+                ArticleSerializer, description="Already tracked: the article under any variant."
+            ),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        track = TrackSerializer(data=request.data)
+        track.is_valid(raise_exception=True)
+        try:
+            article, created = tasks.track(track.validated_data["url"], track.validated_data.get("source"))
+        except InvalidURL as exc:  # removed by an admin since the URL was checked
+            raise exceptions.ValidationError({"url": str(exc)}) from None
+        data = ArticleSerializer(article, context=self.get_serializer_context()).data
+        location = request.build_absolute_uri(reverse("api-article-detail", args=[article.pk]))
+        return Response(data, status=201 if created else 200, headers={"Location": location})
 
     def get_queryset(self) -> Any:
         articles = PUBLISHED.select_related("source")
@@ -153,9 +198,12 @@ class DiffView(APIView):
 
 ERROR_CODES = {
     400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    415: "unsupported_media_type",
     429: "throttled",
 }
 

@@ -120,6 +120,8 @@ def track_new(source: Source, urls: list[str], limit: int) -> list[str]:
                 _article, created = Article.objects.track(url, source=source)
         except IntegrityError:  # tracked a moment ago by another discovery run
             continue
+        except InvalidURL:  # a link to a private address, or to an article an administrator removed
+            continue
         if created:
             new.append(url)
     return new

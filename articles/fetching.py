@@ -142,6 +142,13 @@ def _literal_address(host: str) -> IPAddress | None:
     return None
 
 
+def refused_literal(host: str, allowed: Sequence[str]) -> IPAddress | None:
+    """The address ``host`` spells if it is an IP literal the guard would refuse, else None: an article on
+    such a host is refused when it is tracked, not only at each check."""
+    literal = _literal_address(host)
+    return literal if literal is not None and not is_allowed_address(literal, allowed) else None
+
+
 def checked_address(host: str, port: int, resolver: Resolver, allowed: Sequence[str]) -> str:
     """Resolve ``host`` once and return the address to connect to; refuse if any answer is not public."""
     literal = _literal_address(host)

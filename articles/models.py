@@ -1,5 +1,7 @@
 import dataclasses
+import re
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -9,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from articles import scheduling
-from articles.canonical import canonical_url, url_variants
+from articles import fetching, scheduling
+from articles.canonical import InvalidURL, canonical_url, url_variants
 from articles.diffing import ChangeStats, change_stats
 from articles.extraction import Extraction
 from articles.fetching import FetchError, FetchResult
@@ -73,6 +75,29 @@ class Source(models.Model):
         return (self.slug,)
 
 
+# A host name as DNS can look it up once IDNA-encoded: labels of letters, digits, hyphens (not at either end)
+# and underscores (some CDNs use them), at most 63 characters each and 253 in all.
+HOST_NAME = re.compile(r"(?=.{1,253}$)(?!-)[a-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9_-]{1,63}(?<!-))*")
+
+
+def trackable_url(raw: str) -> str:
+    """``raw`` in canonical form if an article may be tracked there; raises InvalidURL otherwise.
+
+    A host written as an IP address is judged now, as the fetcher will judge it (FETCH_ALLOWED_NETWORKS):
+    an article on a private, loopback or link-local address would only ever fail its checks. Host names
+    are judged at each check, since what they resolve to can change."""
+    url = canonical_url(raw)
+    host = urlsplit(url).hostname or ""
+    if (address := fetching.refused_literal(host, settings.FETCH_ALLOWED_NETWORKS)) is not None:
+        # An odd spelling (2130706433, 0x7f.1, ::ffff:a00:1) is shown with the address it stands for.
+        plain = getattr(address, "ipv4_mapped", None) or address
+        shown = host if host == str(plain) else f"{host} ({plain})"
+        raise InvalidURL(f"{shown} is a private or reserved address: only public sites can be tracked.")
+    if ":" not in host and not HOST_NAME.fullmatch(host):
+        raise InvalidURL("URL has an invalid host name.")
+    return url
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def due(self, now: datetime) -> "ArticleQuerySet":
         return self.filter(status=Article.Status.ACTIVE, next_check_at__lte=now)
@@ -94,14 +119,25 @@ class ArticleQuerySet(models.QuerySet["Article"]):
                 self.filter(pk__in=ids).update(next_check_at=scheduling.claim_until(now))
         return ids
 
+    def trackable(self, url: str) -> tuple[str, "Article | None"]:
+        """``url`` in canonical form and the article already tracked under any variant of it (http/https,
+        ``www.``, mobile host), if one is; raises InvalidURL with a reason for people.
+
+        The one check behind every way of tracking (admin, the track page, the API, ``manage.py track``,
+        discovery), so that each refuses the same URLs with the same words."""
+        canonical = trackable_url(url)
+        existing = self.filter(url__in=url_variants(canonical)).first()
+        if existing is not None and existing.status == Article.Status.REMOVED:
+            raise InvalidURL("An administrator removed this article from newsdiffs; it is not tracked again.")
+        return canonical, existing
+
     def track(self, url: str, source: Source | None = None) -> tuple["Article", bool]:
-        """Start tracking ``url``, or return the article already tracked under any variant of it
-        (http/https, ``www.``, mobile host); raises InvalidURL with a reason for people."""
-        if existing := self.filter(url__in=url_variants(url)).first():
+        """Start tracking ``url``, or return the article already tracked under any variant of it;
+        raises InvalidURL (see ``trackable``)."""
+        canonical, existing = self.trackable(url)
+        if existing is not None:
             return existing, False
-        return self.get_or_create(
-            url=canonical_url(url), defaults={"source": source, "next_check_at": timezone.now()}
-        )
+        return self.get_or_create(url=canonical, defaults={"source": source, "next_check_at": timezone.now()})
 
 
 class Article(models.Model):

@@ -1,4 +1,4 @@
-"""JSON shapes of the read-only API (``articles.api``).
+"""JSON shapes of the API (``articles.api``).
 
 Field names are the API's contract: add fields, never rename them.
 """
@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from articles.canonical import InvalidURL
 from articles.diffing import TextDiff
 from articles.models import Article, Source, Version
 
@@ -48,6 +49,39 @@ class ArticleSerializer(serializers.ModelSerializer):
 
     def get_versions(self, article: Article) -> str:
         return self.context["request"].build_absolute_uri(reverse("api-version-list", args=[article.pk]))
+
+
+class SourceSlugField(serializers.SlugRelatedField):
+    """A source named by its slug, which must be a string: a list or an object would reach the database's
+    comparison (an error on Postgres, not a 400)."""
+
+    def to_internal_value(self, data: Any) -> Source:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TrackSerializer(serializers.Serializer):
+    """What staff send to track an article: checked as the track page checks it, with the same words."""
+
+    url = serializers.CharField(
+        help_text="The article's address (http or https); any variant of a tracked one finds that one.",
+        error_messages={"required": "Enter a URL.", "blank": "Enter a URL.", "null": "Enter a URL."},
+    )
+    source = SourceSlugField(
+        slug_field="slug",
+        queryset=Source.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Slug of the source it belongs to, if any.",
+    )
+
+    def validate_url(self, value: str) -> str:
+        try:
+            url, _existing = Article.objects.trackable(value)
+        except InvalidURL as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return url
 
 
 class ChangeStatsSerializer(serializers.Serializer):

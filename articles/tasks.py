@@ -72,6 +72,16 @@ def check_soon(article: Article) -> bool:
     return claimed
 
 
+def track(url: str, source: Source | None = None) -> tuple[Article, bool]:
+    """Start tracking ``url`` as staff asked (the track page, the API) and queue a new article's first
+    check; an article already tracked under a variant keeps its schedule. Raises InvalidURL."""
+    with transaction.atomic():
+        article, created = Article.objects.track(url, source=source)
+        if created:
+            check_soon(article)
+    return article, created
+
+
 @shared_task(acks_late=True)
 def discover_sources() -> int:
     """Enqueue discovery for the sources whose turn has come (claimed, so two beats never double it)."""

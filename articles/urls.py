@@ -7,6 +7,7 @@ urlpatterns = [
     path("sources/", views.sources, name="sources"),
     path("sources/<slug:slug>/", views.source, name="source"),
     path("search/", views.search, name="search"),
+    path("track/", views.track, name="track"),
     path("articles/<int:pk>/", views.article, name="article"),
     path("articles/<int:pk>/compare/", views.compare, name="compare"),
     path("articles/<int:pk>/check/", views.check_now, name="check-now"),

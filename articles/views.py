@@ -1,18 +1,25 @@
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from articles import browsing, scheduling, tasks
+from articles.canonical import InvalidURL
+from articles.forms import TrackForm
 from articles.middleware import Gone
 from articles.models import Article, Source, Version
 from articles.paging import keyset_page
@@ -125,6 +132,41 @@ def check_now(request: HttpRequest, pk: int) -> HttpResponse:
         article.resume()
         messages.info(request, "Tracking resumed; the first check is due now.")
     return redirect(article)
+
+
+def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous visitors are sent to the admin's login and back; signed-in non-staff get 403, since
+    logging in again would not help them (staff_member_required would send them to the login)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_only
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            article, created = tasks.track(form.cleaned_data["url"], form.cleaned_data["source"])
+        except InvalidURL as exc:  # removed by an admin since the form was checked
+            form.add_error("url", str(exc))
+        else:
+            if created:
+                messages.success(request, f"Now tracking {article.url}; its first check is queued.")
+            else:
+                messages.info(
+                    request, f"Already tracked (as {article.url}): this is its page; nothing was added."
+                )
+            return redirect(article)
+    return render(request, "articles/track.html", {"form": form})
 
 
 def compare(request: HttpRequest, pk: int) -> HttpResponse:

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "articles",
@@ -202,22 +203,32 @@ LOGGING = {
 }
 
 # --- API ----------------------------------------------------------------------------------------------
-# Read-only and anonymous: no sessions or CSRF in play; every client is throttled by address.
+# Anyone reads anonymously; staff scripts write (track articles) with a token. Tokens only, never the
+# session cookie, so no CSRF is in play. Anonymous clients are throttled by address, token holders by user.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "120/minute"),
+        # Per token holder (an anonymous client is also counted here by address, well under this).
+        "user": os.environ.get("API_USER_RATE", "600/minute"),
+    },
     "EXCEPTION_HANDLER": "articles.api.exception_handler",
     "NUM_PROXIES": envint("NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "newsdiffs API",
-    "DESCRIPTION": "Read-only access to tracked news articles, their versions, and the diffs between them.",
+    "DESCRIPTION": (
+        "Tracked news articles, their versions, and the diffs between them; staff can also track articles."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from rest_framework.authtoken.models import Token
 from rest_framework.throttling import AnonRateThrottle
 
 from articles.models import Article, Source
@@ -28,6 +29,16 @@ class Api:
 
     def get(self, path: str, expect: int = 200, **params: Any) -> Any:
         response = self.client.get(path, params)
+        assert response.status_code == expect, response.content
+        assert response["Content-Type"] == "application/json"
+        self.spec.validate_response(
+            DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response)
+        )
+        return response.json()
+
+    def post(self, path: str, body: Any, expect: int, token: str = "") -> Any:
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        response = self.client.post(path, body, content_type="application/json", headers=headers)
         assert response.status_code == expect, response.content
         assert response["Content-Type"] == "application/json"
         self.spec.validate_response(
@@ -164,7 +175,7 @@ def test_errors_have_one_shape(api: Api, client: Client) -> None:
     unknown = client.get("/api/v1/no/such/thing")
     assert unknown.status_code == 404
     assert unknown.json() == {"error": {"status": 404, "code": "not_found", "message": "No such endpoint."}}
-    post = client.post("/api/v1/articles/", {}, content_type="application/json")
+    post = client.post("/api/v1/sources/", {}, content_type="application/json")
     assert post.status_code == 405
     assert post.json()["error"]["code"] == "method_not_allowed"
 
@@ -196,3 +207,33 @@ def test_removed_articles_are_not_served(api: Api, article: Article) -> None:
     assert api.get("/api/v1/articles/")["results"] == []
     for path in ("", "versions/", "versions/0/", "diff/0/1/"):
         assert api.get(f"/api/v1/articles/{article.pk}/{path}", expect=404)["error"]["code"] == "not_found"
+
+
+def test_staff_track_an_article_with_a_token(
+    api: Api, django_user_model: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    staff = django_user_model.objects.create_user("editor", is_staff=True)
+    token = Token.objects.create(user=staff).key
+    Source.objects.create(name="The Daily Test", slug="daily")
+    with django_capture_on_commit_callbacks() as queued:
+        created = api.post(
+            "/api/v1/articles/", {"url": "HTTPS://Example.com/a?utm_source=x", "source": "daily"}, 201, token
+        )
+    assert (created["url"], created["source"], created["status"]) == (
+        "https://example.com/a",
+        "daily",
+        "active",
+    )
+    assert len(queued) == 1  # its first check
+    again = api.post("/api/v1/articles/", {"url": "http://www.example.com/a"}, 200, token)
+    assert again["id"] == created["id"]
+    error = api.post("/api/v1/articles/", {"url": "ftp://example.com/a"}, 400, token)["error"]
+    assert error["fields"] == {"url": "Unsupported scheme 'ftp': only http and https URLs can be tracked."}
+    assert api.post("/api/v1/articles/", {"url": "https://example.com/b"}, 401)["error"]["code"] == (
+        "not_authenticated"
+    )
+    reader = Token.objects.create(user=django_user_model.objects.create_user("reader")).key
+    assert api.post("/api/v1/articles/", {"url": "https://example.com/b"}, 403, reader)["error"] == {
+        "status": 403, "code": "permission_denied", "message": "Only staff may track articles.",
+    }  # fmt: skip
+    assert Article.objects.count() == 1
