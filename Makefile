@@ -44,6 +44,12 @@ test-sqlite: $(VENV)/.installed-dev ## The suite on SQLite (Celery still on real
 	DATABASE_URL= REDIS_URL=$(TEST_REDIS_URL) NEWSDIFFS_VAR_DIR=$(CURDIR)/var/test-sqlite \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
+FUZZ_EXAMPLES ?= 20000
+.PHONY: fuzz
+fuzz: $(VENV)/.installed-dev ## Long hypothesis run of the URL and diff property tests (FUZZ_EXAMPLES per property)
+	DATABASE_URL= REDIS_URL= NEWSDIFFS_VAR_DIR=$(CURDIR)/var/fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(BIN)/pytest -p no:cacheprovider --hypothesis-show-statistics articles/tests/test_fuzz_*.py
+
 lint: $(VENV)/.installed-dev ## ruff: lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
