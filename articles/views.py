@@ -152,7 +152,8 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_only
 def track(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.POST if request.method == "POST" else None)
+    # A link may prefill the URL (the search page's, for a URL not tracked yet); only a POST tracks it.
+    form = TrackForm(request.POST) if request.method == "POST" else TrackForm(initial=request.GET.dict())
     if form.is_valid():
         try:
             article, created = tasks.track(form.cleaned_data["url"], form.cleaned_data["source"])

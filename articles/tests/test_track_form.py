@@ -430,3 +430,15 @@ def test_no_answer_is_a_server_error(staff_client: Client, api: Api, token: str)
             "/api/v1/articles/", {"url": url}, content_type="application/json",
             headers={"Authorization": f"Token {token}"},
         ).status_code in (200, 201, 400), url  # fmt: skip
+
+
+def test_a_url_searched_for_and_not_tracked_links_staff_to_the_form(
+    client: Client, staff_client: Client
+) -> None:
+    url = 'https://example.com/new?a=1&b="2"'
+    assert not lxml_html.fromstring(client.get("/search/", {"q": url}).content).xpath('//a[@href="/track/"]')
+    page = lxml_html.fromstring(staff_client.get("/search/", {"q": url}).content)
+    (link,) = page.xpath('//main//a[starts-with(@href, "/track/")]/@href')
+    form = lxml_html.fromstring(staff_client.get(link).content)
+    assert form.xpath('//input[@name="url"]/@value') == [url]  # prefilled, not tracked until posted
+    assert Article.objects.count() == 0
