@@ -15,7 +15,8 @@ import time
 from collections import Counter
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+from difflib import Match, SequenceMatcher
+from itertools import accumulate
 from typing import Literal
 
 from django.utils.safestring import SafeString, mark_safe
@@ -40,10 +41,12 @@ MAX_PAIRING_WORK = 400
 DIFF_BUDGET_SECONDS = 0.3
 # A paragraph longer than this is not prose: it is never paired with another for a word-level diff.
 MAX_PAIR_TOKENS = 20_000
-# difflib's matcher visits every pair of equal items of the two sides it compares: its cost is the sum over
-# items of (count on the old side × count on the new side), after the common start and end are set aside.
-# Above this (about 50 ms of difflib), the differing middle is marked changed as a whole instead. Real
-# edits stay far below it; repeated tokens ("a a a …", "! ! !", identical lines) are what reach it.
+# difflib's matcher finds matching blocks one at a time, each search scanning the old items of the range
+# left and, for each, its positions on the new side: its work is the sum of those over its searches, after
+# the common start and end are set aside. Once it would pass this (about 50 ms of difflib), the differing
+# middle is marked changed as a whole instead. Real edits stay far below it; repeated tokens ("a a a …",
+# "! ! !", identical lines) and many small matches in order ("x 1 y 2 z 3 …"), each search rescanning
+# what is left, are what reach it.
 MAX_MATCH_WORK = 300_000
 
 Kind = Literal["equal", "delete", "insert"]
@@ -156,10 +159,28 @@ def _count_words(pieces: Sequence[str]) -> int:
     return sum(1 for piece in pieces if WORD.search(piece))
 
 
-def _match_work(old: Sequence[Hashable], new: Sequence[Hashable]) -> int:
-    """How many pairs of equal items difflib would visit to find the longest match of ``old`` in ``new``."""
-    counts = Counter(new)
-    return sum(counts[item] for item in old)
+class _TooCostly(Exception):
+    """Matching would take difflib past MAX_MATCH_WORK."""
+
+
+class _BoundedMatcher(SequenceMatcher):
+    """difflib's matcher (autojunk off), which refuses a search that would take its total work past
+    ``limit``. A search's cost is known before it starts, from running sums of each old item's positions on
+    the new side: the refusal comes before the work, not after."""
+
+    def __init__(self, old: Sequence[Hashable], new: Sequence[Hashable], limit: int) -> None:
+        super().__init__(None, old, new, autojunk=False)
+        self._visits = list(accumulate((len(self.b2j.get(item, ())) for item in old), initial=0))
+        self._left = limit
+
+    def find_longest_match(
+        self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None
+    ) -> Match:
+        ahi = len(self.a) if ahi is None else ahi
+        self._left -= (ahi - alo) + self._visits[ahi] - self._visits[alo]
+        if self._left < 0:
+            raise _TooCostly
+        return super().find_longest_match(alo, ahi, blo, bhi)
 
 
 def _opcodes(old: Sequence[Hashable], new: Sequence[Hashable]) -> tuple[list[Opcode], bool]:
@@ -180,14 +201,13 @@ def _opcodes(old: Sequence[Hashable], new: Sequence[Hashable]) -> tuple[list[Opc
     old_middle, new_middle = old[lo : n - hi], new[lo : m - hi]
     coarse = False
     if old_middle and new_middle:
-        if _match_work(old_middle, new_middle) > MAX_MATCH_WORK:
+        try:
+            middle = _BoundedMatcher(old_middle, new_middle, MAX_MATCH_WORK).get_opcodes()
+        except _TooCostly:
             ops.append(("replace", lo, n - hi, lo, m - hi))
             coarse = True
         else:
-            matcher = SequenceMatcher(None, old_middle, new_middle, autojunk=False)
-            ops.extend(
-                (tag, i1 + lo, i2 + lo, j1 + lo, j2 + lo) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-            )
+            ops.extend((tag, i1 + lo, i2 + lo, j1 + lo, j2 + lo) for tag, i1, i2, j1, j2 in middle)
     elif old_middle:
         ops.append(("delete", lo, n - hi, lo, lo))
     elif new_middle:

@@ -1,0 +1,327 @@
+"""Property-based fuzzing of the diff engine: for any two texts it answers in bounded time, its segments
+rebuild both texts, its counts agree with its segments, and its HTML is its own tags around escaped text.
+
+CI runs a small fixed set of examples (derandomized, no example database); ``FUZZ_EXAMPLES=20000 make fuzz``
+runs a long random search.
+"""
+
+import json
+import os
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from articles.diffing import (
+    INLINE_STYLES,
+    TOKEN,
+    WORD_RUN,
+    BodyDiff,
+    Segment,
+    WordDiff,
+    diff_body,
+    diff_texts,
+    diff_words,
+    render_segments,
+)
+from articles.normalising import ArticleText
+from articles.serializers import diff_data
+
+LONG_RUN = int(os.environ.get("FUZZ_EXAMPLES", "0"))
+FUZZ = settings(
+    max_examples=LONG_RUN or 60,
+    derandomize=not LONG_RUN,
+    database=None,
+    # The engine promises an answer well within a page's second whatever the input (its word-level budget
+    # is 0.3 s); twice that second leaves room for a busy test machine.
+    deadline=timedelta(seconds=2),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+ANY_CHARACTER = st.characters(exclude_categories=())
+# Words that recur (so that edits leave text in common), markup and entities that must come out escaped,
+# and the characters that trip up word splitting: combining marks, bidi marks, joiners, NUL.
+PIECES = [
+    "the", "mayor", "said", "bridge", "on", "Tuesday", "Monday", "7", "2,5", "_", "naïve", "nai\u0308ve",
+    "<script>alert(1)</script>", "</p>", "<b>", "&amp;", "&", "&lt;", "&#x27;", '"', "'", "`", "]]>", "<!--",
+    "\u200f", "\u202e", "\u200d", "שלום", "مرحبا", "中文", "—", ".", ",", "!", "?", "…", "\x00", "\r",
+    "\ufeff",
+]  # fmt: skip
+SPACE = st.sampled_from([" ", " ", " ", " ", "", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2028", "\u3000"])
+PIECE = st.one_of(*[st.sampled_from(PIECES)] * 3, st.text(ANY_CHARACTER, min_size=1, max_size=4))
+PROSE = st.lists(st.tuples(SPACE, PIECE).map("".join), min_size=1, max_size=30).map("".join)
+PARAGRAPH = st.one_of(*[PROSE] * 4, st.text(ANY_CHARACTER, max_size=40), st.sampled_from(["", " ", "\n\n"]))
+# What makes difflib slow: long runs of one token, one line repeated, one long word.
+REPETITION = st.builds(
+    lambda unit, count: unit * count,
+    st.sampled_from(["a ", "! ", "the cat ", "x", "<b>", "&amp; ", "\u0301", " "]),
+    st.integers(0, 30_000),
+)
+
+
+def _interleaved(groups: int, size: int) -> tuple[str, str]:
+    """Many small matches in order, each followed by a word that differs: difflib finds them one search at a
+    time, each search rescanning the rest of the text."""
+    shared = [" ".join(f"w{k}x{i}" for i in range(size)) for k in range(groups)]
+    old, new = (
+        side + " " + " ".join(f"{words} {side}{k}" for k, words in enumerate(shared)) for side in "uv"
+    )
+    return old, new
+
+
+INTERLEAVED = st.builds(_interleaved, st.integers(0, 5000), st.integers(1, 3))
+
+
+def _tokens(paragraph: str) -> list[str]:
+    return TOKEN.findall(paragraph)
+
+
+@st.composite
+def edited(draw: st.DrawFn, paragraph: str) -> str:
+    """The paragraph with a few tokens changed, inserted or removed, as an editor would."""
+    pieces = _tokens(paragraph)
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(pieces)))
+        action = draw(st.sampled_from(["insert", "delete", "replace"]))
+        if action != "delete":
+            pieces.insert(at, draw(st.tuples(SPACE, PIECE).map("".join)))
+        if action != "insert" and at < len(pieces) - (action == "replace"):
+            del pieces[at + (action == "replace")]
+    return "".join(pieces)
+
+
+@st.composite
+def edited_body(draw: st.DrawFn, paragraphs: list[str]) -> list[str]:
+    """The paragraphs with some edited, inserted, removed or moved."""
+    new = list(paragraphs)
+    for _ in range(draw(st.integers(0, 6))):
+        at = draw(st.integers(0, len(new)))
+        action = draw(st.sampled_from(["edit", "edit", "edit", "insert", "delete", "move", "repeat"]))
+        if action == "insert":
+            new.insert(at, draw(st.one_of(PARAGRAPH, REPETITION)))
+        elif at == len(new):
+            continue
+        elif action == "edit":
+            new[at] = draw(edited(new[at]))
+        elif action == "delete":
+            del new[at]
+        elif action == "move":
+            new.insert(draw(st.integers(0, len(new) - 1)), new.pop(at))
+        else:
+            new[at:at] = [new[at]] * draw(st.sampled_from([1, 2, 50]))
+    return new
+
+
+PARAGRAPH_PAIR = st.one_of(
+    PARAGRAPH.flatmap(lambda old: st.tuples(st.just(old), edited(old))),
+    st.tuples(PARAGRAPH, PARAGRAPH),
+    REPETITION.flatmap(lambda old: st.tuples(st.just(old), st.one_of(edited(old), REPETITION))),
+    INTERLEAVED,
+)
+BODY = st.lists(st.one_of(PARAGRAPH, PARAGRAPH, PARAGRAPH, REPETITION), max_size=12)
+BODY_PAIR = st.one_of(
+    *[BODY.flatmap(lambda old: st.tuples(st.just(old), edited_body(old)))] * 3,
+    st.tuples(BODY, BODY),
+    INTERLEAVED.map(lambda pair: ([pair[0]], [pair[1]])),
+)
+
+
+def _text(segments: tuple[Segment, ...]) -> str:
+    return "".join(segment.text for segment in segments)
+
+
+def _words(segments: tuple[Segment, ...], kind: str) -> int:
+    return sum(len(WORD_RUN.findall(segment.text)) for segment in segments if segment.kind == kind)
+
+
+def _non_space_tokens(text: str) -> list[str]:
+    return [token for token in TOKEN.findall(text) if not token.isspace()]
+
+
+def _check_word_diff(words: WordDiff, old: str, new: str) -> None:
+    """What every word diff, inside a paragraph or of a title, must satisfy."""
+    assert _text(words.old) == old
+    assert _text(words.new) == new
+    assert {segment.kind for segment in words.old} <= {"equal", "delete"}
+    assert {segment.kind for segment in words.new} <= {"equal", "insert"}
+    # The one-column view reads as the new text with the deletions shown where they were.
+    assert _text(tuple(s for s in words.inline if s.kind != "delete")) == new
+    assert [s for s in words.inline if s.kind == "delete"] == [s for s in words.old if s.kind == "delete"]
+    assert [s for s in words.inline if s.kind == "insert"] == [s for s in words.new if s.kind == "insert"]
+    assert words.words_removed == _words(words.old, "delete")
+    assert words.words_added == _words(words.new, "insert")
+
+
+def _check_paragraph_word_diff(words: WordDiff, old: str, new: str) -> None:
+    _check_word_diff(words, old, new)
+    for segment in (*words.old, *words.new):
+        assert segment.text
+        if segment.kind != "equal":
+            # A highlighted space is noise: changed spans start and end with what changed.
+            assert segment.text.strip() == segment.text
+    if not words.coarse:
+        # Only a difference in spacing goes unmarked.
+        assert words.changed == (_non_space_tokens(old) != _non_space_tokens(new))
+
+
+def _check_body(body: BodyDiff, old: list[str], new: list[str]) -> None:
+    assert [op.old_index for op in body.ops if op.old_index is not None] == list(range(len(old)))
+    assert [op.new_index for op in body.ops if op.new_index is not None] == list(range(len(new)))
+    for op in body.ops:
+        assert (op.old_index is None) == (op.op == "insert")
+        assert (op.new_index is None) == (op.op == "delete")
+        old_text = old[op.old_index] if op.old_index is not None else ""
+        new_text = new[op.new_index] if op.new_index is not None else ""
+        _check_word_diff(op.words, old_text, new_text)
+        if op.op == "equal":
+            assert old_text == new_text
+            assert not op.words.changed
+        elif op.op == "delete":
+            assert op.words.words_removed == len(WORD_RUN.findall(old_text))
+        elif op.op == "insert":
+            assert op.words.words_added == len(WORD_RUN.findall(new_text))
+    assert body.words_added == sum(op.words.words_added for op in body.ops)
+    assert body.words_removed == sum(op.words.words_removed for op in body.ops)
+    unchanged = sum(op.op == "equal" for op in body.ops)
+    assert body.paragraphs_added + body.paragraphs_changed + unchanged == len(new)
+    assert body.paragraphs_removed + body.paragraphs_changed + unchanged == len(old)
+    assert all(op.op == "equal" for op in body.ops) == (old == new)
+
+
+class _Markup(HTMLParser):
+    """The tags and the text of a rendered diff, entities decoded; anything else (a comment, a declaration, a
+    nested or unclosed tag) would mean that text was read as markup."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.spans: list[tuple[str, str]] = []  # (tag, text); "" is text outside our tags
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.open: str | None = None
+        self.other: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.open is not None:
+            self.other.append(f"<{tag}> in <{self.open}>")
+        self.open = tag
+        self.tags.append((tag, attrs))
+        self.spans.append((tag, ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag != self.open:
+            self.other.append(f"</{tag}>")
+        self.open = None
+        self.spans.append(("", ""))
+
+    def handle_data(self, data: str) -> None:
+        tag, text = self.spans.pop() if self.spans else ("", "")
+        self.spans.append((tag, text + data))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.other.append(f"<{tag}/>")
+
+    def handle_comment(self, data: str) -> None:
+        self.other.append(f"<!--{data}-->")
+
+    def handle_decl(self, decl: str) -> None:
+        self.other.append(decl)
+
+    def handle_pi(self, data: str) -> None:
+        self.other.append(data)
+
+    def unknown_decl(self, data: str) -> None:
+        self.other.append(data)
+
+
+def _merged_spans(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Adjacent texts outside tags read as one, and an empty one leaves no trace."""
+    merged: list[tuple[str, str]] = []
+    for tag, text in spans:
+        if not tag and merged and not merged[-1][0]:
+            merged[-1] = ("", merged[-1][1] + text)
+        elif tag or text:
+            merged.append((tag, text))
+    return [(tag, text) for tag, text in merged if tag or text]
+
+
+def _check_html(segments: tuple[Segment, ...]) -> None:
+    tags = {"delete": "del", "insert": "ins", "equal": ""}
+    for inline_styles in (False, True):
+        rendered = render_segments(segments, inline_styles=inline_styles)
+        # Every "<" opens or closes one of the engine's own tags: the text's are escaped.
+        assert not re.search(r"<(?!/?(del|ins)[ >])", rendered)
+        markup = _Markup()
+        markup.feed(rendered)
+        markup.close()
+        assert markup.other == []
+        assert markup.open is None
+        assert _merged_spans(markup.spans) == _merged_spans([(tags[s.kind], s.text) for s in segments])
+        for tag, attrs in markup.tags:
+            style = INLINE_STYLES["delete" if tag == "del" else "insert"]
+            assert attrs == ([("style", style)] if inline_styles else [])
+
+
+@FUZZ
+@given(PARAGRAPH_PAIR)
+@example(("The mayor opened the bridge.", "The mayor opened the <script>alert(1)</script> bridge."))
+@example(_interleaved(5000, 1))  # took 7 s: difflib's searches were quadratic, under MAX_MATCH_WORK pairs
+def test_a_word_diff_rebuilds_both_texts(pair: tuple[str, str]) -> None:
+    old, new = pair
+    words = diff_words(old, new)
+    _check_paragraph_word_diff(words, old, new)
+    _check_html(words.old)
+    _check_html(words.new)
+    _check_html(words.inline)
+
+
+@FUZZ
+@given(PARAGRAPH)
+def test_a_text_compared_with_itself_has_no_change(text: str) -> None:
+    words = diff_words(text, text)
+    assert not words.changed
+    assert (words.words_added, words.words_removed) == (0, 0)
+    body = diff_body([text, text], [text, text])
+    assert [op.op for op in body.ops] == ["equal", "equal"]
+    assert not body.coarse
+
+
+@FUZZ
+@given(BODY_PAIR)
+@example(tuple([side] for side in _interleaved(2500, 3)))  # took 4.4 s, word-level work past its 0.3 s budget
+def test_a_body_diff_rebuilds_both_texts(pair: tuple[list[str], list[str]]) -> None:
+    old, new = pair
+    body = diff_body(old, new)
+    _check_body(body, old, new)
+    for op in body.ops:
+        if op.op == "replace":
+            _check_paragraph_word_diff(op.words, old[op.old_index or 0], new[op.new_index or 0])
+        for segments in (op.words.old, op.words.new, op.words.inline):
+            _check_html(segments)
+
+
+@FUZZ
+@given(PARAGRAPH_PAIR, PARAGRAPH_PAIR, BODY_PAIR)
+def test_the_api_diff_rebuilds_both_versions(
+    title: tuple[str, str], byline: tuple[str, str], body: tuple[list[str], list[str]]
+) -> None:
+    """What API clients get (JSON): old and new text of every part, rebuilt from the segments alone."""
+    old = ArticleText(title[0], byline[0], tuple(body[0]))
+    new = ArticleText(title[1], byline[1], tuple(body[1]))
+    data = json.loads(json.dumps(diff_data(1, 1, 2, diff_texts(old, new))))
+
+    def joined(segments: list[dict[str, str]]) -> str:
+        return "".join(segment["text"] for segment in segments)
+
+    for part, (old_text, new_text) in (("title", title), ("byline", byline)):
+        assert joined(data[part]["old"]) == old_text
+        assert joined(data[part]["new"]) == new_text
+    rebuilt_old = [joined(op["old"]) for op in data["paragraphs"] if op["old_index"] is not None]
+    rebuilt_new = [joined(op["new"]) for op in data["paragraphs"] if op["new_index"] is not None]
+    assert (rebuilt_old, rebuilt_new) == body
+    assert data["words_added"] == sum(
+        len(WORD_RUN.findall(s["text"]))
+        for op in data["paragraphs"]
+        for s in op["new"]
+        if s["kind"] == "insert"
+    )
