@@ -1,0 +1,481 @@
+"""Text from the web is shown as text everywhere: headlines, bylines, paragraphs, URLs and source names that
+carry markup, script, attribute breakouts, entities, template syntax or bidi controls come out literally on
+every page, feed, API answer and admin page, and never as an element, an attribute or a link of their own.
+
+Each page is parsed (lxml), not searched for substrings: no element may be one a payload would make, no
+attribute an event handler or a javascript: URL, no attribute or comment may carry a payload's script
+except where text belongs (a form field's value, a link to the article's own URL); and the payload must be
+in the page's text exactly as stored, which is what shows it was escaped once and only once.
+"""
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+import pytest
+import time_machine
+from django.contrib.auth.models import AbstractUser
+from django.http import HttpResponse
+from django.test import Client
+from lxml import etree
+from lxml import html as lxml_html
+
+from articles.checking import check_article
+from articles.models import Article, Source, Version
+from articles.normalising import normalise_text
+from articles.tests.support import T0, LocalSite, add_version, article_html
+
+pytestmark = pytest.mark.django_db
+
+NOW = T0 + timedelta(hours=5)
+# What every payload runs if it ever runs: the browser test looks for both.
+JS = "window.__xss=1,alert(1)"
+MARK = "__xss"
+PAYLOADS = {
+    "script": f"<script>{JS}</script>",
+    "img-onerror": f"<img src=x onerror={JS}>",
+    "attr-breakout-double": f'" onmouseover="{JS}" data-x="',
+    "attr-breakout-single": f"' onfocus='{JS}' autofocus x='",
+    "javascript-url": f"javascript:{JS}",
+    "link": f'<a href="javascript:{JS}">click</a>',
+    "entities": f"&lt;script&gt;{JS}&lt;/script&gt; &#60;img src=x onerror={JS}&#62;",
+    "textarea-close": f"</textarea><script>{JS}</script>",
+    "title-close": f"</title><svg onload={JS}>",
+    "svg": f"<svg><script>{JS}</script></svg>",
+    "iframe": f'<iframe srcdoc="<script>{JS}</script>"></iframe>',
+    "math": f"<math><mtext></p><script>{JS}</script>",
+    "comment": f"<!--<script>{JS}//-->",
+    "style": f"<style>*{{background:url(javascript:{JS})}}</style>",
+    "cdata": f"]]><script>{JS}</script><![CDATA[",
+    "template-syntax": "{{ request.user }}{% csrf_token %}{{ 7|add:7 }}{% if 1 %}" + MARK + "{% endif %}",
+    "bidi": f"\u202e<b onclick={JS}>gpj.exe\u202c \u2066\u2067\u200f{MARK}\u2069",
+}
+# Elements a payload would make if it were read as markup; none of the site's pages has any of them.
+PAYLOAD_TAGS = {
+    "script",
+    "img",
+    "svg",
+    "iframe",
+    "math",
+    "mtext",
+    "style",
+    "b",
+    "textarea",
+    "object",
+    "embed",
+}
+# Attributes whose value is text (or the article's own URL, checked for its scheme): where payload text may
+# stand in an attribute, e.g. what was typed in a field, a feed link's title, the admin's checkbox labels.
+TEXT_ATTRIBUTES = {"value", "title", "aria-label", "alt", "placeholder", "href"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcdoc", "data", "xlink:href"}
+
+
+def inert(page: Any, *, admin: bool = False) -> Any:
+    """Assert that no element, attribute or comment of ``page`` (bytes, or a parsed tree) came from a
+    payload; return the tree. The admin's own scripts and icons are the only elements of those kinds."""
+    if isinstance(page, HttpResponse):
+        page = page.content.decode(page.charset)  # the admin declares its charset in the header only
+    tree = lxml_html.fromstring(page) if isinstance(page, bytes | str) else page
+    for node in tree.iter():
+        if not isinstance(node.tag, str):  # a comment or processing instruction
+            assert MARK not in (node.text or ""), etree.tostring(node)
+            continue
+        tag = node.tag.lower()
+        if tag in PAYLOAD_TAGS:
+            # The site's pages have none at all; the admin has its own scripts (from this site, no inline
+            # code), icons and SVG, in none of which a payload may appear.
+            assert admin, etree.tostring(node)[:200]
+            assert MARK not in etree.tostring(node, encoding="unicode"), etree.tostring(node)[:200]
+            src = node.get("src", "/")
+            assert src.startswith("/"), src
+            assert not src.startswith("//"), src
+            if tag == "script":
+                assert not (node.text or "").strip(), etree.tostring(node)[:200]
+        for name, value in node.attrib.items():
+            name = name.lower()
+            assert not name.startswith("on"), (tag, name, value)
+            assert name not in ("srcdoc", "autofocus", "data-x", "x"), (tag, name)
+            if name in URL_ATTRIBUTES:
+                assert scheme_of(value) not in ("javascript", "data", "vbscript"), (tag, name, value)
+            if MARK in value:
+                assert name in TEXT_ATTRIBUTES, (tag, name, value)
+    return tree
+
+
+def scheme_of(url: str) -> str:
+    """The scheme a browser reads in ``url``: after leading spaces and controls, with tabs and newlines
+    dropped anywhere (so " java\tscript:" is javascript)."""
+    cleaned = re.sub(r"[\t\n\r]", "", url).lstrip("".join(map(chr, range(0x21))))
+    found = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", cleaned)
+    return found.group(1).lower() if found else ""
+
+
+def text_of(tree: Any) -> str:
+    return tree.text_content()
+
+
+# --- data -------------------------------------------------------------------------------------------------
+
+
+def store_payload_article(payload: str) -> Article:
+    """An article of a payload-named source whose URL, headline, byline and paragraphs carry ``payload``:
+    v0 ordinary, v1 the headline and byline rewritten, a paragraph edited and one added."""
+    source = Source.objects.create(
+        name=source_name(payload), slug="hostile", homepage="https://news.example/"
+    )
+    article = Article.objects.create(
+        url=f"https://news.example/story?q={payload}", source=source, first_seen_at=T0
+    )
+    add_version(article, 0, "Ordinary zebra headline", ["First stays.", "Second zebra."], byline="By Jane")
+    add_version(
+        article,
+        1,
+        headline(payload),
+        ["First stays.", f"Second zebra {payload}.", payload],
+        byline=byline(payload),
+    )
+    article.refresh_from_db()
+    return article
+
+
+def source_name(payload: str) -> str:
+    return f"Source {payload}"[:200]  # the column's length
+
+
+def headline(payload: str) -> str:
+    return f"zebra {payload} headline"
+
+
+def byline(payload: str) -> str:
+    return f"By {payload}"
+
+
+@pytest.fixture
+def staff_client(django_user_model: type[AbstractUser]) -> Client:
+    client = Client()
+    client.force_login(django_user_model.objects.create_user("editor", is_staff=True, is_superuser=True))
+    return client
+
+
+# --- every surface, for every payload ---------------------------------------------------------------------
+
+
+def html_pages(article: Article, payload: str) -> Iterator[tuple[str, list[str]]]:
+    """(path, texts the page must show literally) for each HTML page a reader can reach."""
+    pk, title = article.pk, headline(payload)
+    yield "/", [title, source_name(payload)]
+    yield "/?view=biggest", [title]
+    yield "/?view=biggest&period=week&source=hostile", [title]
+    yield "/sources/", [source_name(payload)]
+    yield "/sources/hostile/", [title, source_name(payload)]
+    yield f"/articles/{pk}/", [title, article.url]
+    yield f"/articles/{pk}/?all=1", [title]
+    yield f"/articles/{pk}/versions/1/", [title, byline(payload), f"Second zebra {payload}.", payload]
+    yield f"/articles/{pk}/versions/0/", ["Ordinary zebra headline"]
+    yield f"/articles/{pk}/diff/0/1/", [title, byline(payload), payload]
+    yield f"/articles/{pk}/diff/0/1/?view=inline", [payload]
+    yield f"/articles/{pk}/diff/0/1/?show=changes", [title, payload]
+    yield "/search/?q=zebra", [title]
+    yield f"/search/?q={quote(payload)}", [payload[:200].strip()]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_pages_show_payloads_as_text(client: Client, payload: str) -> None:
+    article = store_payload_article(payload)
+    for path, texts in html_pages(article, payload):
+        with time_machine.travel(NOW, tick=False):
+            response = client.get(path)
+        assert response.status_code == 200, path
+        page = inert(response.content)
+        for text in texts:
+            assert text in text_of(page), (path, text)
+    article_page = inert(client.get(f"/articles/{article.pk}/").content)
+    assert article_page.findtext(".//h1") == headline(payload)
+    assert article_page.findtext(".//title") == f"{headline(payload)} · newsdiffs"
+    (original,) = article_page.xpath('//dt[.="Original"]/following-sibling::dd[1]/a')
+    assert (original.get("href"), original.text) == (article.url, article.url)
+    version = inert(client.get(f"/articles/{article.pk}/versions/1/").content)
+    assert [p.text_content() for p in version.xpath('//div[@class="body"]/p')] == Version.objects.get(
+        article=article, number=1
+    ).paragraphs
+    diff = inert(client.get(f"/articles/{article.pk}/diff/0/1/?view=side").content)
+    assert diff.xpath('string(//div[@class="row title"]/div[contains(@class, "new")])') == headline(payload)
+    assert payload in [
+        cell.text_content() for cell in diff.xpath('//div[@role="row"]/div[contains(@class, "new")]')
+    ]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_compare_and_error_pages_keep_payloads_out(client: Client, payload: str) -> None:
+    article = store_payload_article(payload)
+    pk = article.pk
+    # compare redirects within the site only, whatever the parameters carry
+    redirects = {
+        f"a={quote(payload)}&b=1": f"/articles/{pk}/",
+        "a=0&b=1": f"/articles/{pk}/diff/0/1/",
+        "a=1&b=1": f"/articles/{pk}/versions/1/",
+    }
+    for query, target in redirects.items():
+        response = client.get(f"/articles/{pk}/compare/?{query}")
+        assert (response.status_code, response["Location"]) == (302, target)
+    for path in (
+        f"/articles/{pk}/versions/9/",
+        f"/articles/{pk}/diff/1/0/",
+        f"/{quote(payload)}/",
+        "/sources/x/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert MARK not in text_of(inert(response.content))
+    Article.objects.filter(pk=pk).update(status=Article.Status.REMOVED)
+    for path in (f"/articles/{pk}/", f"/articles/{pk}/versions/1/", f"/articles/{pk}/diff/0/1/"):
+        response = client.get(path)
+        assert response.status_code == 410
+        assert MARK not in text_of(inert(response.content))
+
+
+FEEDS = ("/articles/{pk}/feed", "/sources/hostile/feed", "/feeds/changes", "/feeds/headlines", "/search/feed")
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def feed_entries(xml: bytes) -> tuple[str, list[dict[str, str]]]:
+    """The feed's title and, per entry, its title, link and HTML content, parsed from the XML as a reader
+    would."""
+    root = etree.fromstring(xml)
+    if root.tag == "rss":
+        channel = root.find("channel")
+        items = channel.findall("item")
+        content = "{http://purl.org/rss/1.0/modules/content/}encoded"
+        entries = [
+            {"title": i.findtext("title"), "link": i.findtext("link"), "summary": i.findtext("description"),
+             "content": i.findtext(content)}
+            for i in items
+        ]  # fmt: skip
+        return channel.findtext("title"), entries
+    entries = [
+        {"title": e.findtext(f"{ATOM}title"), "link": e.find(f"{ATOM}link").get("href"),
+         "summary": e.findtext(f"{ATOM}summary"), "content": e.findtext(f"{ATOM}content")}
+        for e in root.findall(f"{ATOM}entry")
+    ]  # fmt: skip
+    return root.findtext(f"{ATOM}title"), entries
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_feeds_carry_payloads_as_text(client: Client, payload: str) -> None:
+    article = store_payload_article(payload)
+    for route in FEEDS:
+        for kind in ("rss", "atom"):
+            path = route.format(pk=article.pk) + f".{kind}" + ("?q=zebra" if "search" in route else "")
+            response = client.get(path)
+            assert response.status_code == 200, path
+            title, entries = feed_entries(response.content)
+            if "articles" in route:
+                assert title == f"Changes to “{headline(payload)}”"
+            if "sources" in route:
+                assert title == f"Changes at {source_name(payload)}"
+            (entry,) = entries
+            assert entry["title"] == f"v1: {headline(payload)}", path  # the XML's text is the headline itself
+            assert urlsplit(entry["link"]).path == f"/articles/{article.pk}/diff/0/1/"
+            assert MARK not in entry["summary"]
+            content = inert(lxml_html.fragment_fromstring(entry["content"], create_parent="div"))
+            texts = [p.text_content() for p in content.iter("p")]
+            assert payload in texts, (path, texts)  # the added paragraph, whole, as text
+    searched = client.get(f"/search/feed.atom?q={quote(payload[:200])}")
+    assert searched.status_code == 200
+    title, _entries = feed_entries(searched.content)
+    assert title == f"Changes to articles matching “{payload[:200].strip()}”"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_the_api_returns_payloads_verbatim(client: Client, payload: str) -> None:
+    article = store_payload_article(payload)
+    data = client.get(f"/api/v1/articles/{article.pk}/").json()
+    assert (data["title"], data["url"], data["source"]) == (headline(payload), article.url, "hostile")
+    version = client.get(f"/api/v1/articles/{article.pk}/versions/1/").json()
+    assert (version["title"], version["byline"]) == (headline(payload), byline(payload))
+    assert version["paragraphs"] == ["First stays.", f"Second zebra {payload}.", payload]
+    diff = client.get(f"/api/v1/articles/{article.pk}/diff/0/1/").json()
+    assert "".join(s["text"] for s in diff["title"]["new"]) == headline(payload)
+    inserted = [op for op in diff["paragraphs"] if op["op"] == "insert"]
+    assert payload in ["".join(s["text"] for s in op["new"]) for op in inserted]
+    assert client.get("/api/v1/sources/hostile/").json()["name"] == source_name(payload)
+    listed = client.get("/api/v1/articles/", {"source": "hostile"})
+    assert listed["Content-Type"] == "application/json"
+    assert json.loads(listed.content)["results"] == [data]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_admin_pages_show_payloads_as_text(staff_client: Client, payload: str) -> None:
+    article = store_payload_article(payload)
+    version = article.versions.get(number=1)
+    for path, texts in (
+        ("/admin/articles/article/", [headline(payload)]),
+        (f"/admin/articles/article/?q={quote(payload)}", [payload]),
+        (f"/admin/articles/article/{article.pk}/change/", [headline(payload), article.url]),
+        ("/admin/articles/version/", [headline(payload)]),
+        (f"/admin/articles/version/{version.pk}/change/", [headline(payload), byline(payload)]),
+        ("/admin/articles/source/", [source_name(payload)]),
+    ):
+        response = staff_client.get(path)
+        assert response.status_code == 200, path
+        page = inert(response, admin=True)
+        for text in texts:
+            assert text in text_of(page), (path, text)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_the_track_form_gives_back_what_was_typed_as_text(staff_client: Client, payload: str) -> None:
+    prefilled = inert(staff_client.get(f"/track/?url={quote(payload)}").content)
+    assert prefilled.xpath('//input[@name="url"]/@value') == [payload]
+    refused = inert(staff_client.post("/track/", {"url": payload}).content)
+    assert refused.xpath('//input[@name="url"]/@value') == [payload]
+    assert refused.xpath('//ul[@id="id_url_error"]/li')
+    assert Article.objects.count() == 0
+
+
+def test_a_tracked_url_with_markup_in_its_query_is_shown_as_text(staff_client: Client) -> None:
+    url = f'https://news.example/x?q="><script>{JS.replace(",", ";")}</script>'
+    response = staff_client.post("/track/", {"url": url}, follow=True)
+    article = Article.objects.get()
+    page = inert(response.content)
+    assert page.xpath('//ul[@class="messages"]/li/text()') == [
+        f"Now tracking {article.url}; its first check is queued."
+    ]
+    assert "<script>" in article.url
+    assert page.findtext(".//h1") == article.url  # no headline yet: the URL stands in, as text
+
+
+def test_a_stored_javascript_url_is_never_a_link(client: Client) -> None:
+    """Only http and https URLs can be tracked, but rows written some other way (an old import, a shell)
+    must not turn into script links: the pages show such a URL as text only."""
+    urls = (f" JavaScript:{JS}//https://news.example/", f"java\tscript:{JS}", f"data:text/html,{JS}")
+    for n, url in enumerate(urls):
+        source = Source.objects.create(name="S", slug=f"s{n}", homepage=url)
+        article = Article.objects.create(url=url, source=source)
+        add_version(article, 0, "Headline", ["Text."])
+        for path in (f"/articles/{article.pk}/", f"/sources/s{n}/"):
+            page = inert(client.get(path).content)
+            assert MARK in text_of(page), path  # shown, as text
+
+
+# --- the real check path: a page served on 127.0.0.1 ------------------------------------------------------
+
+
+def hostile_page(payloads: list[str], edit: str = "") -> str:
+    """An article page whose text, once parsed, is the payloads themselves (they are escaped in its HTML);
+    it also carries live script and handlers of its own, which extraction must not keep."""
+    escaped = [payload_html(p) for p in payloads]
+    page = article_html(
+        f"zebra {escaped[0]}", [*escaped, f"Closing zebra line{edit}."], byline=f"By {escaped[1]}"
+    )
+    return page.replace(
+        "<article>", f'<article onmouseover="{JS}"><script>{JS}</script><img src=x onerror="{JS}">'
+    )
+
+
+def payload_html(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=True)
+
+
+def test_payloads_fetched_from_a_page_are_shown_as_text(
+    client: Client, local_site: LocalSite, staff_client: Client
+) -> None:
+    payloads = list(PAYLOADS.values())
+    path = f'/x?q="><script>{JS.replace(",", ";")}</script>&lang=en'
+    article, _ = Article.objects.track(local_site.url(path))
+    assert urlsplit(article.url).query == urlsplit(path).query  # stored as typed
+    requested = httpx.URL(article.url).raw_path.decode()  # what goes on the wire: " < > percent-encoded
+    local_site.serve(requested, hostile_page(payloads))
+    assert str(check_article(article)) == "new version 0", [r[0] for r in local_site.requests]
+    local_site.serve(requested, hostile_page(payloads, edit=" now edited"))
+    assert str(check_article(article)) == "new version 1"
+    v1 = Version.objects.get(article=article, number=1)
+    assert v1.title.startswith("zebra <script>")  # what the page said, not its markup
+    stored = [normalise_text(p) for p in payloads]  # as every text is stored: NFC, no invisible characters
+    assert v1.paragraphs[: len(stored)] == stored
+    assert not any(MARK in p for p in v1.paragraphs[len(stored) :])  # the page's own script was dropped
+    article.refresh_from_db()
+    pk = article.pk
+    for path in (f"/articles/{pk}/", f"/articles/{pk}/versions/1/", f"/articles/{pk}/diff/0/1/",
+                 f"/articles/{pk}/diff/0/1/?view=inline", "/search/?q=zebra", "/"):  # fmt: skip
+        page = inert(client.get(path).content)
+        assert v1.title in text_of(page), path
+    version = inert(client.get(f"/articles/{pk}/versions/1/").content)
+    assert [p.text_content() for p in version.xpath('//div[@class="body"]/p')] == v1.paragraphs
+    assert version.findtext(".//h1") == v1.title
+    for kind in ("rss", "atom"):
+        _title, (entry,) = feed_entries(client.get(f"/articles/{pk}/feed.{kind}").content)
+        assert entry["title"] == f"v1: {v1.title}"
+        inert(lxml_html.fragment_fromstring(entry["content"], create_parent="div"))
+    data = client.get(f"/api/v1/articles/{pk}/versions/1/").json()
+    assert (data["title"], data["byline"], data["paragraphs"]) == (v1.title, v1.byline, v1.paragraphs)
+    assert client.get(f"/api/v1/articles/{pk}/").json()["url"] == article.url
+    inert(staff_client.get(f"/admin/articles/article/{pk}/change/"), admin=True)
+
+
+# --- a real browser: nothing runs -------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser_article(transactional_db: None) -> Article:
+    combined = " ".join(PAYLOADS.values())
+    return store_payload_article(combined)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is needed")
+def test_no_payload_runs_in_a_browser(live_server: Any, browser_article: Article) -> None:  # type: ignore[no-untyped-def]
+    """Chromium, with the Content-Security-Policy ignored (bypass_csp): escaping alone must keep every payload
+    inert, whatever header the site sends."""
+    from playwright.sync_api import sync_playwright
+
+    from articles.tests.test_browser import CHROMIUM_ARGS
+
+    pk = browser_article.pk
+    title = browser_article.title
+    paths = [
+        f"/articles/{pk}/", f"/articles/{pk}/versions/1/", f"/articles/{pk}/diff/0/1/",
+        f"/articles/{pk}/diff/0/1/?view=inline", "/search/?q=zebra", f"/search/?q={quote(title[:200])}",
+    ]  # fmt: skip
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+        page = context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            page.mouse.move(200, 200)
+            for _ in range(5):  # focus whatever takes focus, for handlers that would need it
+                page.keyboard.press("Tab")
+            found = page.evaluate(
+                """() => ({
+                    ran: window.__xss !== undefined,
+                    payloadElements: document.querySelectorAll(
+                        'script, img, svg, iframe, math, style, b, object, embed, textarea').length,
+                    handlers: [...document.querySelectorAll('*')].flatMap(
+                        e => [...e.attributes].filter(a => a.name.startsWith('on')).map(a => a.name)),
+                    links: [...document.querySelectorAll('[href], [src]')].map(e => e.href || e.src),
+                    h1: (document.querySelector('h1') || {}).textContent,
+                    text: document.body ? document.body.innerText : document.documentElement.textContent,
+                })"""
+            )
+            assert not found["ran"], path
+            assert found["payloadElements"] == 0, path
+            assert found["handlers"] == [], path
+            assert not [link for link in found["links"] if scheme_of(link) not in ("http", "https")], path
+            if "/search/" not in path:
+                assert found["h1"] == title or found["h1"].startswith("Changes from"), (path, found["h1"])
+            assert MARK in found["text"], path
+        assert dialogs == []
+        context.close()
+        browser.close()
