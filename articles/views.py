@@ -5,7 +5,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -121,19 +120,6 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "articles/article.html", context)
 
 
-@require_POST
-@staff_member_required
-def check_now(request: HttpRequest, pk: int) -> HttpResponse:
-    article = visible_article(pk)
-    if article.status == Article.Status.ACTIVE:
-        queued = tasks.check_soon(article)
-        messages.info(request, "Check queued." if queued else "A check is already under way.")
-    else:
-        article.resume()
-        messages.info(request, "Tracking resumed; the first check is due now.")
-    return redirect(article)
-
-
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Anonymous visitors are sent to the admin's login and back; signed-in non-staff get 403, since
     logging in again would not help them (staff_member_required would send them to the login)."""
@@ -147,6 +133,19 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+@require_POST
+@staff_only
+def check_now(request: HttpRequest, pk: int) -> HttpResponse:
+    article = visible_article(pk)
+    if article.status == Article.Status.ACTIVE:
+        queued = tasks.check_soon(article)
+        messages.info(request, "Check queued." if queued else "A check is already under way.")
+    else:
+        article.resume()
+        messages.info(request, "Tracking resumed; the first check is due now.")
+    return redirect(article)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
