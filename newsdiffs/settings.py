@@ -104,7 +104,12 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "newsdiffs.urls"
 WSGI_APPLICATION = "newsdiffs.wsgi.application"
-ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/")
+# One path segment or more, ending in "/" as Django's routes do: "office" and "/office/" both mean /office/.
+# Empty means the default, never the site's root, where the admin would take over /login/ and the like and
+# its looser Content-Security-Policy (CSP_PATH_UPDATES) would cover every page.
+ADMIN_PATH = (os.environ.get("ADMIN_PATH") or "admin").strip("/") + "/"
+if ADMIN_PATH == "/":
+    raise ImproperlyConfigured("ADMIN_PATH must name a path, like office/, not the site's root.")
 
 TEMPLATES = [
     {

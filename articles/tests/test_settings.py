@@ -92,3 +92,25 @@ def test_models_and_migrations_agree() -> None:
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.parametrize(
+    ("value", "admin_index"),
+    [("", "/admin/"), ("office-7f3a/", "/office-7f3a/"), ("office-7f3a", "/office-7f3a/"),
+     ("/staff/office/", "/staff/office/")],
+)  # fmt: skip
+def test_admin_path_is_one_prefix_ending_in_a_slash(tmp_path: Path, value: str, admin_index: str) -> None:
+    """An empty ADMIN_PATH would otherwise put the admin (and its scripts' policy) at the site's root."""
+    code = (
+        "from django.conf import settings as s; from django.urls import reverse; "
+        "print(reverse('admin:index'), list(s.CSP_PATH_UPDATES)[0])"
+    )
+    result = manage(tmp_path, "shell", "--no-imports", "-c", code, ADMIN_PATH=value)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [admin_index, admin_index]
+
+
+def test_admin_path_cannot_be_the_root(tmp_path: Path) -> None:
+    result = manage(tmp_path, "check", ADMIN_PATH="/")
+    assert result.returncode != 0
+    assert "ADMIN_PATH must name a path" in result.stderr
