@@ -6,6 +6,7 @@ paragraphs as HTML built from escaped text, with inline styles because feed read
 """
 
 import dataclasses
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
@@ -34,7 +35,29 @@ FEED_LENGTH = 50
 FEED_MAX_AGE = 300
 
 
-class ContentRssFeed(Rss201rev2Feed):
+# What XML 1.0 cannot carry at all, escaped or not: C0 controls but tab, newline and carriage return, lone
+# surrogates, U+FFFE and U+FFFF. A page's stray control character reaches headlines and paragraphs, and a
+# search carries whatever is typed; Django's feed writer raises on them, which took down every feed with
+# that change in it (the site-wide ones too) or any search feed asked for "?q=%1B".
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: Any) -> Any:
+    """``value`` with what XML cannot carry replaced by U+FFFD (a string), or ``value`` as it is."""
+    return NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+class XmlTextFeed(SyndicationFeed):
+    """Every string a feed is given, for itself or for an entry, made writable as XML (``xml_text``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*map(xml_text, args), **{k: xml_text(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*map(xml_text, args), **{k: xml_text(v) for k, v in kwargs.items()})
+
+
+class ContentRssFeed(XmlTextFeed, Rss201rev2Feed):
     """RSS 2.0 with the diff in content:encoded, beside the summary in description."""
 
     def rss_attributes(self) -> dict[str, str]:
@@ -45,7 +68,7 @@ class ContentRssFeed(Rss201rev2Feed):
         handler.addQuickElement("content:encoded", item["content"])
 
 
-class ContentAtomFeed(Atom1Feed):
+class ContentAtomFeed(XmlTextFeed, Atom1Feed):
     """Atom with the diff as the entry's content and the statistics as its summary."""
 
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
