@@ -1,16 +1,24 @@
 """Redis down: pages, feeds and the API keep serving; checks are put back, not failed; all resumes by
 itself. Runs a private redis-server that the tests stop and start (the shared one stays untouched)."""
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import redis
+from celery import Celery
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -147,3 +155,93 @@ def test_a_check_while_redis_is_down_is_put_back_not_failed(
 
     private_redis.start()
     assert check_article(article).kind == "new_version"
+
+
+class SlowSite:
+    """Answers every GET with a story after ``delay`` seconds, so a check is surely under way when needed."""
+
+    def __init__(self, delay: float) -> None:
+        self.requests = threading.Event()
+
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.requests.set()
+                time.sleep(delay)
+                body = article_html(f"Story at {self.path}", ["The council met on Tuesday."]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the worker process shares the Postgres test database"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_survives_redis_dying_mid_check_and_resumes(
+    private_redis: PrivateRedis, tmp_path: Path
+) -> None:
+    site = SlowSite(delay=3)
+    first = Article.objects.create(url=site.url("/first"))
+    second = Article.objects.create(url=site.url("/second"))
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "REDIS_URL": private_redis.url,
+        "NEWSDIFFS_VAR_DIR": str(tmp_path),
+        "FETCH_ALLOWED_NETWORKS": "127.0.0.1/32",
+        "POLITE_HOST_DELAY": "0",
+        "LOG_LEVEL": "INFO",
+    }
+    log = tmp_path / "worker.log"
+    celery = str(Path(sys.executable).with_name("celery"))
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [celery, "-A", "newsdiffs", "worker", "--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
+        )  # fmt: skip
+    sender = Celery(broker=private_redis.url, set_as_current=False)
+    try:
+        wait_until(lambda: b"ready." in log.read_bytes(), "the worker to start", log)
+        sender.send_task("articles.tasks.check_article", args=[first.pk])
+        assert site.requests.wait(timeout=30), log.read_text()
+        private_redis.stop()  # the check of ``first`` is under way, unacknowledged (acks_late)
+
+        time.sleep(5)
+        assert worker.poll() is None, log.read_text()[-3000:]  # kombu's close-time fault killed it before
+        wait_until(lambda: Article.objects.get(pk=first.pk).version_count == 1, "the check under way", log)
+
+        private_redis.start()
+        sender.send_task("articles.tasks.check_article", args=[second.pk])
+        wait_until(
+            lambda: Article.objects.get(pk=second.pk).version_count == 1, "a check after Redis is back", log
+        )
+        assert worker.poll() is None
+    finally:
+        sender.close()
+        worker.terminate()
+        worker.wait(timeout=30)
+        site.server.shutdown()
+        site.server.server_close()
+
+
+def wait_until(condition: Callable[[], bool], what: str, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{log.read_text()[-3000:]}"
+        time.sleep(0.1)
