@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale bench-faults screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ bench-export: $(VENV)/.installed-dev ## Export/import speed and memory on Postgr
 
 bench-scale: $(VENV)/.installed-dev ## Page/search p50-p95-p99 at 1.28M articles, 4.6M versions (Postgres; SCALE_ARGS)
 	$(BIN)/python bench/scale.py $(SCALE_ARGS)
+
+bench-faults: $(VENV)/.installed-dev ## Fault injection on real processes (own Postgres + Redis): versions expected/stored/duplicated/lost
+	$(BIN)/python bench/faults.py
 
 clean: ## Remove the virtualenv and var/ (the local database and broker)
 	rm -rf $(VENV) var
