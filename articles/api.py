@@ -33,6 +33,7 @@ from articles.serializers import (
     VersionTextSerializer,
     diff_data,
 )
+from articles.views import text_param
 
 # What the API shows: everything but what an admin removed.
 PUBLISHED = Article.objects.exclude(status=Article.Status.REMOVED)
@@ -138,7 +139,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             return articles
         params = self.request.query_params
-        if source := params.get("source"):
+        if source := text_param(self.request, "source"):
             articles = articles.filter(source__slug=source)
         if status := params.get("status"):
             if status not in Article.Status.values:

@@ -29,7 +29,7 @@ from articles.browsing import DIFF_CACHE_SECONDS
 from articles.diffing import Segment, diff_texts, render_segments
 from articles.models import Article, Source, Version
 from articles.searching import MAX_QUERY_LENGTH, matching_articles
-from articles.views import visible_article
+from articles.views import text_param, visible_article
 
 FEED_LENGTH = 50
 FEED_MAX_AGE = 300
@@ -228,7 +228,7 @@ class HeadlineChangesFeed(ChangesFeed):
 
 class SearchFeed(ChangesFeed):
     def scope(self, request: HttpRequest) -> Scope:  # type: ignore[override]
-        query = request.GET.get("q", "").strip()
+        query = text_param(request, "q").strip()
         if not query:
             raise BadRequest("Add a search with ?q=")
         if len(query) > MAX_QUERY_LENGTH:

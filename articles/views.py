@@ -29,6 +29,12 @@ DIFF_VIEWS = ("side", "inline")
 DIFF_VIEW_COOKIE = "diffview"
 
 
+def text_param(request: HttpRequest, name: str) -> str:
+    """A query parameter as text the database can compare: Postgres text holds no NUL, and one sent to it
+    is an error (a 500 for "?q=%00"), so it stands as U+FFFD, which no stored text contains either."""
+    return request.GET.get(name, "").replace("\x00", "\ufffd")
+
+
 def visible_article(pk: int, queryset: Any = None) -> Article:
     article = get_object_or_404(queryset if queryset is not None else Article.objects, pk=pk)
     if article.status == Article.Status.REMOVED:
@@ -43,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .defer("paragraphs", "search_document")
     )
     changes = changes.exclude(article__status=Article.Status.REMOVED)
-    source = request.GET.get("source", "")
+    source = text_param(request, "source")
     if source:
         changes = changes.filter(article__source__slug=source)
     view = "biggest" if request.GET.get("view") == "biggest" else "recent"
@@ -212,7 +218,7 @@ def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = text_param(request, "q").strip()[:MAX_QUERY_LENGTH]
     context: dict[str, Any] = {"query": query}
     if query and looks_like_url(query):
         found = article_for_url(query)

@@ -490,3 +490,18 @@ def test_no_payload_runs_in_a_browser(live_server: Any, browser_article: Article
         assert dialogs == []
         context.close()
         browser.close()
+
+
+@pytest.mark.parametrize("text", ["\x00", "zebra\x00", "\x1b[0m", "%00", "'", "\\", ":*|!&(", "\ufffd"])
+def test_odd_text_in_parameters_gets_an_answer(client: Client, text: str) -> None:
+    """What is typed into a search or a filter reaches the database as text it can hold (Postgres text has
+    no NUL): an answer, never a 500, and the text shown back is inert."""
+    store_payload_article(PAYLOADS["script"])
+    for path in ("/search/", "/"):
+        for name in ("q", "source"):
+            response = client.get(path, {name: text})
+            assert response.status_code == 200, (path, name)
+            inert(response.content)
+    for kind in ("rss", "atom"):
+        assert etree.fromstring(client.get(f"/search/feed.{kind}", {"q": text}).content) is not None
+    assert client.get("/api/v1/articles/", {"source": text}).json()["results"] == []
