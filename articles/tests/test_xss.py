@@ -505,3 +505,27 @@ def test_odd_text_in_parameters_gets_an_answer(client: Client, text: str) -> Non
     for kind in ("rss", "atom"):
         assert etree.fromstring(client.get(f"/search/feed.{kind}", {"q": text}).content) is not None
     assert client.get("/api/v1/articles/", {"source": text}).json()["results"] == []
+
+
+def test_bidi_controls_are_isolated_from_the_page_around_them(client: Client) -> None:
+    """An unclosed right-to-left override in a headline would reverse what follows it on the same line (the
+    source, the time, "v1"): where a headline or source name runs on inline, it is isolated in <bdi>."""
+    payload = PAYLOADS["bidi"]
+    article = store_payload_article(payload)
+    spots = {
+        "/": ['//a[@class="headline"]', '//li/span[@class="meta"]'],
+        "/search/?q=zebra": ['//ol[@class="results"]/li/a', '//ol[@class="results"]/li/span[@class="meta"]'],
+        f"/articles/{article.pk}/diff/0/1/": ['//p[@class="crumbs"]/a'],
+        f"/articles/{article.pk}/": ['//table[@class="versions"]//td[strong]'],
+    }
+    for path, containers in spots.items():
+        with time_machine.travel(NOW, tick=False):
+            page = inert(client.get(path).content)
+        for container in containers:
+            (element,) = page.xpath(container)
+            isolated = [bdi.text_content() for bdi in element.iter("bdi")]
+            assert any("\u202e" in text for text in isolated), (path, container)
+            outside = element.text_content()
+            for text in isolated:
+                outside = outside.replace(text, "")
+            assert "\u202e" not in outside, (path, container)
