@@ -184,6 +184,9 @@ def html_pages(article: Article, payload: str) -> Iterator[tuple[str, list[str]]
     yield f"/articles/{pk}/diff/0/1/?view=inline", [payload]
     yield f"/articles/{pk}/diff/0/1/?show=changes", [title, payload]
     yield "/search/?q=zebra", [title]
+    # Parameters of any name are carried into the page's own links (view toggles, pagers), encoded.
+    yield f"/articles/{pk}/diff/0/1/?view=side&x={quote(payload)}&{quote(payload)}=1", [title]
+    yield f"/?after={quote(payload)}&{quote(payload)}=1", [title]
     yield f"/search/?q={quote(payload)}", [payload[:200].strip()]
 
 
@@ -329,6 +332,7 @@ def test_admin_pages_show_payloads_as_text(staff_client: Client, payload: str) -
         ("/admin/articles/version/", [headline(payload)]),
         (f"/admin/articles/version/{version.pk}/change/", [headline(payload), byline(payload)]),
         ("/admin/articles/source/", [source_name(payload)]),
+        (f"/admin/articles/source/{article.source_id}/change/", [source_name(payload)]),
     ):
         response = staff_client.get(path)
         assert response.status_code == 200, path
