@@ -211,8 +211,8 @@ def test_a_worker_survives_redis_dying_mid_check_and_resumes(
     celery = str(Path(sys.executable).with_name("celery"))
     with log.open("wb") as out:
         worker = subprocess.Popen(
-            [celery, "-A", "newsdiffs", "worker", "--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            [celery, "-A", "newsdiffs", "worker", "--pool", "prefork", "--concurrency", "1",
+             "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             env=env, stdout=out, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
         )  # fmt: skip
     sender = Celery(broker=private_redis.url, set_as_current=False)
@@ -245,3 +245,22 @@ def wait_until(condition: Callable[[], bool], what: str, log: Path, timeout: flo
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{log.read_text()[-3000:]}"
         time.sleep(0.1)
+
+
+def test_a_broker_channel_on_a_closed_connection_raises_the_error_the_worker_expects(
+    private_redis: PrivateRedis,
+) -> None:
+    """kombu tears the transport down, then a channel's close still wants a Redis client to put back the
+    worker's unacknowledged messages: stock kombu raises AttributeError there, which kills the worker;
+    ours raises a connection error, which the worker's close ignores and its reconnect loop handles."""
+    from kombu import Connection
+
+    with Connection(private_redis.url, transport="newsdiffs.broker:Transport") as broker:
+        queue = broker.SimpleQueue("newsdiffs-test")
+        queue.put({"check": 1})
+        queue.get(timeout=5)  # delivered and not acknowledged, as a check under way with acks_late
+        errors = broker.connection_errors
+        broker.transport.client = None  # what kombu's connection close leaves behind
+        queue.channel._pool = None
+        with pytest.raises(errors):
+            queue.channel.close()
