@@ -104,13 +104,14 @@ MOBILE_PREFIXES = ("m.", "mobile.", "amp.")
 def bare_host(host: str) -> str:
     """The site's host without ``www.`` or a mobile prefix: one name for all the hosts of one site.
 
-    Prefixes go as long as one is left (``www.m.``), so that the bare name of a bare name is itself, and
-    never down to a top-level domain: ``mobile.de`` and ``amp.dev`` are sites of their own."""
+    Prefixes go as long as one is left (``www.m.``), so that the bare name of a bare name is itself, but
+    never down to a top-level domain (``mobile.de`` and ``amp.dev`` are sites of their own) or to an IP
+    address (``www.10.0.0.1`` is a name, not that address)."""
     bare = host.lower()
     while True:
         for prefix in ("www.", *MOBILE_PREFIXES):
             rest = bare.removeprefix(prefix)
-            if rest != bare and "." in rest:
+            if rest != bare and "." in rest and not _is_ip_address(rest):
                 bare = rest
                 break
         else:
@@ -129,8 +130,9 @@ def url_variants(raw: str) -> list[str]:
     """The addresses under which one article may have been tracked: http or https, with or without
     ``www.``, and the desktop host for a mobile one (``m.``, ``mobile.``, ``amp.``). Canonical form first.
 
-    Each variant is itself canonical (the port a scheme implies is left out), since stored URLs are. The
-    query is also tried as earlier versions stored it, decoded and re-encoded as a form."""
+    Each variant is itself canonical (the port a scheme implies is left out, none is over the length
+    limit), since stored URLs are. The query is also tried as earlier versions stored it, decoded and
+    re-encoded as a form."""
     url = canonical_url(raw)
     parts = urlsplit(url)
     port = parts.port
@@ -139,13 +141,10 @@ def url_variants(raw: str) -> list[str]:
         hosts = [host]  # "www." before an address is no address
     else:
         bare = bare_host(host)
-        hosts = list(dict.fromkeys([host, bare, f"www.{bare}"]))
-    queries = [parts.query]
-    legacy = urlencode(parse_qsl(parts.query, keep_blank_values=True))
-    if legacy != parts.query and len(url) - len(parts.query) + len(legacy) <= MAX_URL_LENGTH:
-        queries.append(legacy)
-    variants = []
+        hosts = list(dict.fromkeys([host, bare, bare if bare.startswith("www.") else f"www.{bare}"]))
+    queries = list(dict.fromkeys([parts.query, urlencode(parse_qsl(parts.query, keep_blank_values=True))]))
+    variants = [url]
     for scheme in dict.fromkeys([parts.scheme, "https", "http"]):
         suffix = "" if port in (None, DEFAULT_PORTS[scheme]) else f":{port}"
         variants += [urlunsplit((scheme, h + suffix, parts.path, q, "")) for h in hosts for q in queries]
-    return list(dict.fromkeys(variants))
+    return [variant for variant in dict.fromkeys(variants) if len(variant) <= MAX_URL_LENGTH]

@@ -126,13 +126,12 @@ URL_LIKE = url_like()
 
 # URLs that should be valid, for the equivalences: ASCII host names, real ports, plain paths and queries.
 VALID_URL = st.builds(
-    lambda scheme, host, port, path, query: f"{scheme}://{host}{port}{path}{query}",
+    lambda scheme, prefix, labels, port, path, query: (
+        f"{scheme}://{prefix}{'.'.join(labels)}{port}{path}{query}"
+    ),
     st.sampled_from(["http", "https"]),
-    st.builds(
-        lambda prefix, labels: prefix + ".".join(labels),
-        st.sampled_from(["", "www.", "m.", "mobile.", "amp."]),
-        st.lists(_label(st.sampled_from("abcdez0189-")), min_size=2, max_size=4),
-    ).filter(lambda h: all(not label.startswith("-") and not label.endswith("-") for label in h.split("."))),
+    st.sampled_from(["", "www.", "m.", "mobile.", "amp."]),
+    st.lists(st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True), min_size=2, max_size=4),
     st.one_of(st.just(""), st.integers(1, 65_535).map(lambda p: f":{p}")),
     st.lists(st.sampled_from(["a", "news", "2024", "story-1", "%C3%A9", "é", "x.html"]), max_size=4).map(
         lambda segments: "".join("/" + s for s in segments)
@@ -210,7 +209,8 @@ def _check_variants(raw: str, url: str) -> None:
         )
         assert other.port in (parts.port, None, DEFAULT_PORTS[parts.scheme])
     swapped = ("https" if parts.scheme == "http" else "http") + url[len(parts.scheme) :]
-    assert canonical_url(swapped) in variants
+    if len(swapped) <= MAX_URL_LENGTH:  # "https" is one character longer
+        assert canonical_url(swapped) in variants
 
 
 @FUZZ
@@ -240,6 +240,7 @@ def test_any_text_after_a_scheme_is_a_canonical_url_or_invalid(raw: str) -> None
 @example("http://[::]")  # had the variant "http://www.[::]/"
 @example("http://[v1.fe]/")  # lost its brackets: became the host name "v1.fe"
 @example("http://example.com:443/story")  # had the non-canonical variant "https://example.com:443/story"
+@example("http://example.com/" + "a" * 2029)  # 2,048 characters: its https variant (2,049) was too long
 @example("https://example.com/?q=" + "é" * 700)  # was canonical at 4,223 characters, over the limit
 def test_url_like_text_is_a_canonical_url_or_invalid(raw: str) -> None:
     if (url := _canonical_or_invalid(raw)) is not None:
@@ -292,14 +293,17 @@ def test_what_does_not_name_the_article_is_dropped(
 
 @FUZZ
 @given(VALID_URL)
+@example("http://www.0.0.0.0/")  # "0.0.0.0" was its bare host, whose variants have no "www."
 def test_desktop_variants_find_one_another(url: str) -> None:
     """With or without www., on http or https: each of these addresses finds all the others."""
     variants = url_variants(url)
     canonical = urlsplit(variants[0])
     host = canonical.hostname or ""
-    hosts = (bare_host(host), f"www.{bare_host(host)}")
+    hosts = {bare_host(host), f"www.{bare_host(host)}"}
     desktop = [v for v in variants if urlsplit(v).hostname in hosts and urlsplit(v).query == canonical.query]
-    assert len(desktop) == (2 if _is_ip(host) else 4)
+    # Both schemes of the canonical host at least, and with and without "www." unless the host is an address
+    # or a name that keeps its "www." ("www.com" is not the site "com").
+    assert len(desktop) == (2 if _is_ip(host) or bare_host(host).startswith("www.") else 4)
     for variant in desktop:
         assert set(desktop) <= set(url_variants(variant))
 
