@@ -59,6 +59,13 @@ ROBOTS_TOTAL_TIMEOUT = 10.0
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits and reach it through a gateway or the
 # host's own stack: IPv4-compatible (::a.b.c.d) and the NAT64 well-known prefix.
 _EMBEDDING_IPV4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/96"))
+# Special-purpose blocks that are not globally reachable (IANA registries) but that some Python releases'
+# ipaddress counts as global (3.11.7 does for 192.0.0.8, for instance): refused whatever Python runs us.
+_NOT_GLOBAL = tuple(
+    ipaddress.ip_network(net)
+    for net in ("0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "240.0.0.0/4", "2001::/23",
+                "2001:db8::/32", "3fff::/20", "5f00::/16")
+)  # fmt: skip
 # WHATWG Encoding: these labels mean windows-1252 in every browser, so smart quotes decode as quotes.
 _WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "ascii", "us-ascii"})
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
@@ -120,7 +127,7 @@ def is_allowed_address(address: IPAddress, allowed: Sequence[str]) -> bool:
         address = address.ipv4_mapped
     if any(address in ipaddress.ip_network(net, strict=False) for net in allowed):
         return True
-    if not address.is_global or address.is_multicast:
+    if not address.is_global or address.is_multicast or any(address in net for net in _NOT_GLOBAL):
         return False
     # 6to4, NAT64 and IPv4-compatible addresses count as public IPv6 but lead to their IPv4 address.
     embedded = _embedded_ipv4(address)
