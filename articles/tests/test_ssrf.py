@@ -24,7 +24,7 @@ NON_PUBLIC = [
     "100.64.0.1",  # carrier-grade NAT
     "169.254.169.254", "169.254.0.1",  # link-local, cloud metadata
     "127.0.0.53", "0.0.0.0", "0.1.2.3",  # loopback, "this network"
-    "198.18.0.1", "192.0.0.8", "192.0.2.1",  # benchmarking, IPv4 dummy (global to Python 3.11.7), documentation
+    "198.18.0.1", "192.0.0.8", "192.0.2.1",  # benchmarking, IPv4 dummy (Python 3.11.7: global), docs
     "224.0.0.1", "240.0.0.1", "255.255.255.255",  # multicast, reserved, broadcast
     "::1", "fe80::1", "fc00::1", "fd00:ec2::254", "::ffff:192.168.1.1", "64:ff9b::a9fe:a9fe", "2001:db8::1",
     "2001::a9fe:a9fe",  # Teredo, which carries an IPv4 address
