@@ -194,7 +194,7 @@ class SlowSite:
 def test_a_worker_survives_redis_dying_mid_check_and_resumes(
     private_redis: PrivateRedis, tmp_path: Path
 ) -> None:
-    site = SlowSite(delay=3)
+    site = SlowSite(delay=2)
     first = Article.objects.create(url=site.url("/first"))
     second = Article.objects.create(url=site.url("/second"))
     database = connection.settings_dict
@@ -222,7 +222,7 @@ def test_a_worker_survives_redis_dying_mid_check_and_resumes(
         assert site.requests.wait(timeout=30), log.read_text()
         private_redis.stop()  # the check of ``first`` is under way, unacknowledged (acks_late)
 
-        time.sleep(5)
+        time.sleep(3)
         assert worker.poll() is None, log.read_text()[-3000:]  # kombu's close-time fault killed it before
         wait_until(lambda: Article.objects.get(pk=first.pk).version_count == 1, "the check under way", log)
 
