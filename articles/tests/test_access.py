@@ -1,0 +1,491 @@
+"""Who may do what. Anyone reads; only staff change anything, and only by a POST that carries its CSRF token
+(or, for the API, a staff member's token); a GET never changes anything. Also: production's cookies and
+deploy check, the admin's address, the API's throttle, and no secret in the repository.
+
+test_admin.py, test_track_form.py and test_api.py test each feature's own rules one by one; this file runs
+every state-changing endpoint through the same refusals, each with a positive control (staff with a token
+do change the state) so that no refusal passes merely because the request was malformed.
+"""
+
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import User
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.throttling import AnonRateThrottle
+
+from articles.models import Article, Source, Version
+from articles.tests.support import add_version
+from articles.tests.test_csp import PAGES
+from articles.tests.test_settings import BASE_DIR, PRODUCTION, manage
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-password-for-tests-0123"
+NEW_PASSWORD = "an0ther-long-passw0rd"
+
+
+@pytest.fixture
+def site() -> dict[str, int]:
+    source = Source.objects.create(name="The Daily Test", slug="daily", homepage="https://news.example/")
+    article = Article.objects.create(url="http://127.0.0.1/story", source=source)
+    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came."])
+    add_version(article, 1, "Mayor closes bridge", ["It opened on Monday.", "Crowds came."])
+    stopped = Article.objects.create(url="http://127.0.0.1/stopped", status=Article.Status.STOPPED)
+    removed = Article.objects.create(url="http://127.0.0.1/removed", status=Article.Status.REMOVED)
+    staff = User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
+    User.objects.create_user("reader", "reader@example.org", PASSWORD)
+    version = Version.objects.get(article=article, number=1)
+    return {
+        "article": article.pk, "stopped": stopped.pk, "removed": removed.pk, "source": source.pk,
+        "version": version.pk, "staff": staff.pk,
+    }  # fmt: skip
+
+
+def state() -> tuple[Any, ...]:
+    """Everything a request could change: articles, sources, versions, users and their passwords, API
+    tokens, the admin's log."""
+    return (
+        list(Article.objects.order_by("pk").values()),
+        list(Source.objects.order_by("pk").values()),
+        list(Version.objects.order_by("pk").values_list("pk", "article_id", "number", "title", "kind")),
+        list(
+            User.objects.order_by("pk").values_list("pk", "username", "password", "is_staff", "is_superuser")
+        ),
+        list(Token.objects.order_by("pk").values_list("key", "user_id")),
+        LogEntry.objects.count(),
+    )
+
+
+def changed(capture: Callable[..., Any], request: Callable[[], Any]) -> tuple[Any, bool]:
+    """``request``'s response, and whether it changed the state or queued a task (a check, a discovery)."""
+    before = state()
+    with capture() as queued:
+        response = request()
+    return response, state() != before or bool(queued)
+
+
+def source_form(name: str) -> dict[str, str]:
+    return {
+        "name": name, "slug": "daily", "homepage": "https://news.example/", "active": "on",
+        "feed_urls": "[]", "section_urls": "[]", "link_pattern": "", "deny_pattern": "",
+        "next_discovery_at_0": "2026-11-26", "next_discovery_at_1": "12:00:00",
+    }  # fmt: skip
+
+
+# Every state-changing endpoint a session reaches: (id, URL, form data, the page its form is on).
+# Ids are in {}; the API, which takes tokens and never the session, is tested on its own below.
+WRITES: list[tuple[str, str, dict[str, Any], str]] = [
+    ("admin-add-article", "/admin/articles/article/add/", {"url": "https://example.com/new"},
+     "/admin/articles/article/add/"),
+    ("admin-change-source", "/admin/articles/source/{source}/change/", source_form("Renamed"),
+     "/admin/articles/source/{source}/change/"),
+    ("admin-add-source", "/admin/articles/source/add/", {**source_form("Other"), "slug": "other"},
+     "/admin/articles/source/add/"),
+    ("admin-delete-article", "/admin/articles/article/{article}/delete/", {"post": "yes"},
+     "/admin/articles/article/{article}/delete/"),
+    ("admin-delete-source", "/admin/articles/source/{source}/delete/", {"post": "yes"},
+     "/admin/articles/source/{source}/delete/"),
+    ("admin-action-resume", "/admin/articles/article/", {"action": "resume", "_selected_action": "{stopped}"},
+     "/admin/articles/article/"),
+    ("admin-action-check-now", "/admin/articles/article/",
+     {"action": "check_now", "_selected_action": "{article}"}, "/admin/articles/article/"),
+    ("admin-action-delete-versions", "/admin/articles/version/",
+     {"action": "delete_selected", "_selected_action": "{version}", "post": "yes"},
+     "/admin/articles/version/"),
+    ("admin-action-discover", "/admin/articles/source/",
+     {"action": "discover_now", "_selected_action": "{source}"}, "/admin/articles/source/"),
+    ("admin-add-user", "/admin/auth/user/add/",
+     {"username": "intruder", "password1": PASSWORD, "password2": PASSWORD, "usable_password": "true"},
+     "/admin/auth/user/add/"),
+    ("admin-change-user", "/admin/auth/user/{staff}/change/", {}, "/admin/auth/user/{staff}/change/"),
+    ("admin-add-token", "/admin/authtoken/tokenproxy/add/", {"user": "{staff}"},
+     "/admin/authtoken/tokenproxy/add/"),
+    ("admin-password-change", "/admin/password_change/",
+     {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+     "/admin/password_change/"),
+    ("page-resume", "/articles/{stopped}/check/", {}, "/articles/{stopped}/"),
+    ("page-check-now", "/articles/{article}/check/", {}, "/articles/{article}/"),
+    ("page-track", "/track/", {"url": "https://example.com/tracked"}, "/track/"),
+]  # fmt: skip
+WRITE_IDS = [w[0] for w in WRITES]
+
+
+def filled(value: Any, site: dict[str, int]) -> Any:
+    return value.format(**site) if isinstance(value, str) else value
+
+
+def form_data(write: tuple[str, str, dict[str, Any], str], site: dict[str, int]) -> dict[str, Any]:
+    name, _url, data, _page = write
+    data = {key: filled(value, site) for key, value in data.items()}
+    if name == "admin-change-user":  # the user form as it is, with a new name: every field is required
+        user = User.objects.get(pk=site["staff"])
+        data = {
+            "username": "renamed", "email": user.email, "is_active": "on", "is_staff": "on",
+            "is_superuser": "on", "date_joined_0": "2026-11-26", "date_joined_1": "12:00:00",
+        }  # fmt: skip
+    return data
+
+
+def token_on(client: Client, page: str) -> str:
+    """The CSRF token of the form on ``page``, as a browser would send it."""
+    response = client.get(page)
+    assert response.status_code == 200, page
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1).decode()
+
+
+def signed_in(username: str, csrf_checks: bool = False) -> Client:
+    client = Client(enforce_csrf_checks=csrf_checks)
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+Write = tuple[str, str, dict[str, Any], str]
+
+
+@pytest.mark.parametrize("write", WRITES, ids=WRITE_IDS)
+def test_staff_with_the_csrf_token_can_write(
+    write: Write, site: dict[str, int], django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """The positive control: each request below, made as staff with the form's token, does change the state
+    or queue a task, so that its refusals mean something."""
+    name, url, _data, page = write
+    client = signed_in("editor", csrf_checks=True)
+    data = {**form_data(write, site), "csrfmiddlewaretoken": token_on(client, page.format(**site))}
+    response, did = changed(django_capture_on_commit_callbacks, lambda: client.post(url.format(**site), data))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert did, name
+
+
+@pytest.mark.parametrize("write", WRITES, ids=WRITE_IDS)
+def test_anonymous_visitors_are_sent_to_log_in(
+    write: Write, site: dict[str, int], django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    url, data = write[1].format(**site), form_data(write, site)
+    response, did = changed(django_capture_on_commit_callbacks, lambda: Client().post(url, data))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/?next=")
+    assert not did
+
+
+@pytest.mark.parametrize("write", WRITES, ids=WRITE_IDS)
+def test_signed_in_readers_who_are_not_staff_are_refused(
+    write: Write, site: dict[str, int], django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    name, url, data = write[0], write[1].format(**site), form_data(write, site)
+    client = signed_in("reader")
+    response, did = changed(django_capture_on_commit_callbacks, lambda: client.post(url, data))
+    if name.startswith("admin-"):
+        # The admin answers anyone not staff with its login page (Django's way), asking for another account.
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/?next=")
+    else:
+        assert response.status_code == 403  # signing in again would not help
+    assert not did
+
+
+@pytest.mark.parametrize(
+    "write", [w for w in WRITES if w[0].startswith("admin-") and w[0] != "admin-password-change"],
+    ids=[w for w in WRITE_IDS if w.startswith("admin-") and w != "admin-password-change"],
+)  # fmt: skip
+def test_staff_without_the_model_permission_are_refused_by_the_admin(
+    write: Write, site: dict[str, int], django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """The admin also asks for each model's permission (any staff member may change their own password)."""
+    User.objects.create_user("intern", is_staff=True)
+    url, data = write[1].format(**site), form_data(write, site)
+    client = signed_in("intern")
+    response, did = changed(django_capture_on_commit_callbacks, lambda: client.post(url, data))
+    assert response.status_code == 403
+    assert not did
+
+
+@pytest.mark.parametrize("token", ["", "forged-token-" * 4], ids=["no-token", "forged-token"])
+@pytest.mark.parametrize("write", WRITES, ids=WRITE_IDS)
+def test_staff_without_the_csrf_token_are_refused(
+    write: Write, token: str, site: dict[str, int], django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """What another site could make a signed-in editor's browser send: the session cookie, no valid token."""
+    url, page = write[1].format(**site), write[3].format(**site)
+    client = signed_in("editor", csrf_checks=True)
+    token_on(client, page)  # the CSRF cookie is set, as after any visit
+    data = form_data(write, site)
+    if token:
+        data["csrfmiddlewaretoken"] = token
+    response, did = changed(django_capture_on_commit_callbacks, lambda: client.post(url, data))
+    assert response.status_code == 403
+    assert "This form was not accepted" in response.content.decode()
+    assert not did
+
+
+def test_the_csrf_token_must_come_from_this_site(site: dict[str, int]) -> None:
+    """Django also checks where a form was sent from: a valid token is not enough from another origin."""
+    client = signed_in("editor", csrf_checks=True)
+    url = f"/articles/{site['stopped']}/check/"
+    token = token_on(client, f"/articles/{site['stopped']}/")
+    before = state()
+    refused = client.post(url, {"csrfmiddlewaretoken": token}, headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403
+    assert state() == before
+    accepted = client.post(url, {"csrfmiddlewaretoken": token}, headers={"Origin": "http://testserver"})
+    assert accepted.status_code == 302
+    assert state() != before
+
+
+# --- the API --------------------------------------------------------------------------------------------
+
+API_READS = [
+    "/api/v1/sources/", "/api/v1/sources/daily/", "/api/v1/articles/", "/api/v1/articles/{article}/",
+    "/api/v1/articles/{article}/versions/", "/api/v1/articles/{article}/versions/1/",
+    "/api/v1/articles/{article}/diff/0/1/", "/api/v1/schema",
+]  # fmt: skip
+
+
+# Tracking (POST /api/v1/articles/, test_track_form.py) is the one write.
+API_OTHER_WRITES = [
+    (url, method)
+    for url in API_READS
+    for method in ("put", "patch", "delete", "post")
+    if (url, method) != ("/api/v1/articles/", "post")
+]
+
+
+@pytest.mark.parametrize(("url", "method"), API_OTHER_WRITES)
+def test_the_api_has_no_other_write_even_for_staff(site: dict[str, int], url: str, method: str) -> None:
+    """Nothing else in the API changes or deletes anything, whoever asks."""
+    key = Token.objects.create(user_id=site["staff"]).key
+    before = state()
+    response = getattr(Client(), method)(
+        url.format(**site),
+        json.dumps({"url": "https://example.com/x", "status": "removed", "name": "Renamed"}),
+        content_type="application/json",
+        headers={"Authorization": f"Token {key}"},
+    )
+    assert response.status_code == 405, response.content
+    assert Token.objects.filter(key=key).exists()
+    assert state()[:3] == before[:3]
+
+
+# --- GET never changes anything -------------------------------------------------------------------------
+
+# The writes' addresses asked with GET, their form data in the query string, and the admin's logout.
+GETS_OF_WRITES = [
+    "/admin/articles/article/add/?url=https://example.com/new",
+    "/admin/articles/source/{source}/delete/?post=yes",
+    "/admin/articles/article/{article}/delete/?post=yes",
+    "/admin/articles/article/?action=resume&_selected_action={stopped}",
+    "/admin/articles/article/?action=delete_selected&_selected_action={article}&post=yes",
+    "/admin/articles/version/?action=delete_selected&_selected_action={version}&post=yes",
+    "/admin/auth/user/add/?username=intruder&password1=x&password2=x",
+    "/articles/{stopped}/check/",
+    "/articles/{article}/check/",
+    "/track/?url=https://example.com/tracked",
+    "/api/v1/articles/?url=https://example.com/tracked",
+    "/admin/logout/",
+]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "staff"])
+def test_a_get_never_changes_anything(
+    site: dict[str, int], who: str, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    client = Client() if who == "anonymous" else signed_in("editor")
+    urls = [url for url, *_ in PAGES if url != "/boom/"] + GETS_OF_WRITES
+    before = state()
+    with django_capture_on_commit_callbacks() as queued:
+        for url in urls:
+            assert client.get(url.format(**site)).status_code < 500, url
+            assert client.head(url.format(**site)).status_code < 500, url
+    assert state() == before
+    assert queued == []  # no check or discovery was queued
+    if who == "staff":  # a GET to the logout did not log out (Django 5 takes only a POST there)
+        assert client.get("/admin/").status_code == 200
+
+
+# --- production -----------------------------------------------------------------------------------------
+
+# Run in production settings (DEBUG=0), on a fresh SQLite database: the cookies a login and a form page set.
+COOKIES = """
+import json
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.contrib.auth.models import User
+
+call_command("migrate", verbosity=0)
+User.objects.create_superuser("editor", "editor@example.org", "a-long-password-for-tests-0123")
+# The static manifest is collectstatic's, which this check does not run; the pages only need names.
+with override_settings(
+    STORAGES={{"staticfiles": {{"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}}}
+):
+    client = Client(HTTP_HOST="news.example.org")
+    login_page = client.get("/{admin}login/", secure=True)
+    csrf = login_page.cookies["csrftoken"]
+    logged_in = client.post(
+        "/{admin}login/",
+        {{"username": "editor", "password": "a-long-password-for-tests-0123",
+          "csrfmiddlewaretoken": csrf.value}},
+        secure=True,
+        headers={{"Referer": "https://news.example.org/{admin}login/"}},
+    )
+    session = logged_in.cookies["sessionid"]
+    plain = Client(HTTP_HOST="news.example.org").get("/{admin}login/")
+    old_admin = client.get("/admin/", secure=True)
+print(json.dumps({{
+    "login_status": login_page.status_code, "logged_in_status": logged_in.status_code,
+    "cookies": {{name: {{"secure": c["secure"], "httponly": c["httponly"], "samesite": c["samesite"]}}
+                 for name, c in (("csrftoken", csrf), ("sessionid", session))}},
+    "hsts": logged_in.headers.get("Strict-Transport-Security"),
+    "login_policy": login_page.headers["Content-Security-Policy"],
+    "plain_http": [plain.status_code, plain.headers.get("Location")],
+    "old_admin": [old_admin.status_code, old_admin.headers["Content-Security-Policy"]],
+}}))
+"""
+
+
+def production_run(tmp_path: Any, admin: str = "admin/", **env: str) -> dict[str, Any]:
+    result = manage(tmp_path, "shell", "--no-imports", "-c", COOKIES.format(admin=admin), **PRODUCTION, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_cookies_are_secure_httponly_and_lax(tmp_path: Any) -> None:
+    run = production_run(tmp_path)
+    assert (run["login_status"], run["logged_in_status"]) == (200, 302)
+    for name in ("csrftoken", "sessionid"):
+        assert run["cookies"][name] == {"secure": True, "httponly": True, "samesite": "Lax"}, name
+    assert run["hsts"] == "max-age=31536000; includeSubDomains; preload"
+    assert run["plain_http"] == [301, "https://news.example.org/admin/login/"]
+
+
+def test_the_admin_moves_to_admin_path_and_its_old_address_is_gone(tmp_path: Any) -> None:
+    run = production_run(tmp_path, admin="office-7f3a/", ADMIN_PATH="office-7f3a/")
+    assert (run["login_status"], run["logged_in_status"]) == (200, 302)
+    assert "script-src 'self'" in run["login_policy"]  # the admin's scripts follow it
+    status, policy = run["old_admin"]
+    assert status == 404
+    assert "script-src" not in policy  # /admin/ is now an ordinary missing page
+
+
+def test_the_deploy_check_has_nothing_to_say(tmp_path: Any) -> None:
+    """test_settings.py runs the check at WARNING; here it must not print a single line of any level."""
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "DEBUG", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert result.stderr == ""
+
+
+# --- the API's throttle (test_api.py has the 429 itself) ----------------------------------------------
+
+
+@pytest.fixture
+def three_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(AnonRateThrottle, "rate", "3/minute", raising=False)
+
+
+def test_the_throttle_counts_every_endpoint_and_error_together(
+    site: dict[str, int], three_a_minute: None
+) -> None:
+    client = Client()
+    assert client.get("/api/v1/sources/").status_code == 200
+    assert client.get("/api/v1/articles/999999/").status_code == 404
+    assert client.get("/api/v1/docs/").status_code == 200
+    for url in ("/api/v1/articles/", "/api/v1/schema", "/api/v1/docs/?script", "/api/v1/sources/nope/"):
+        response = client.get(url)
+        assert response.status_code == 429, url
+        assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_the_throttle_is_per_address_and_a_forged_forwarded_for_does_not_reset_it(
+    site: dict[str, int], three_a_minute: None
+) -> None:
+    for _ in range(3):
+        Client(REMOTE_ADDR="198.51.100.7").get("/api/v1/sources/")
+    spoofed = Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="203.0.113.99")
+    assert spoofed.get("/api/v1/sources/").status_code == 429
+    assert Client(REMOTE_ADDR="198.51.100.8").get("/api/v1/sources/").status_code == 200
+
+
+def test_behind_a_proxy_the_throttle_reads_the_address_the_proxy_saw(
+    site: dict[str, int], three_a_minute: None, settings: Any
+) -> None:
+    """NUM_PROXIES=1: the proxy appends the client's address; what the client put before it is ignored."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = "10.0.0.2"
+    for n in range(3):
+        Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 198.51.100.7").get("/api/v1/sources/")
+    forged = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.50, 198.51.100.7")
+    assert forged.get("/api/v1/sources/").status_code == 429
+    other = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert other.get("/api/v1/sources/").status_code == 200
+
+
+# --- no secret in the repository ----------------------------------------------------------------------
+
+SECRET_SHAPES = {
+    "a private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "an AWS access key": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    "a GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
+    "a Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    "Django's generated key": re.compile(r"django-insecure-"),
+    # A secret written into code or configuration; tests' made-up values are allowed.
+    "a literal secret": re.compile(
+        r"""(?i)\b\w*(secret_key|password|passwd|api_key|auth_token)\w*["']?\s*[:=]\s*["'][^"'\s$]{8,}["']"""
+    ),
+    "a password in a URL": re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@\"'$]+:(?!\$\{)[^@\s/\"']+@"),
+}
+# Documentation, tests and benchmarks hold made-up keys and URLs with passwords on purpose (examples of what
+# is refused, settings for a throwaway process).
+CODE_ONLY = {"a literal secret", "a password in a URL"}
+
+
+def secrets_in(path: str, text: str) -> list[str]:
+    is_test = path.startswith(("articles/tests/", "bench/")) or path.endswith(".md")
+    return [
+        f"{path}: {kind}"
+        for kind, shape in SECRET_SHAPES.items()
+        if not (is_test and kind in CODE_ONLY) and shape.search(text)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "found"),
+    [
+        ("newsdiffs/settings.py", 'SECRET_KEY = "k3y-0f-pr0duct10n-abcdefgh"', True),
+        ("docker-compose.yml", "DATABASE_URL: postgres://newsdiffs:hunter22@postgres/db", True),
+        ("deploy/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----", True),
+        ("newsdiffs/settings.py", "aws = 'AKIAIOSFODNN7EXAMPLE'", True),
+        ("newsdiffs/settings.py", 'SECRET_KEY = os.environ.get("SECRET_KEY", "")', False),
+        ("docker-compose.yml", "SECRET_KEY: ${SECRET_KEY:?set SECRET_KEY}", False),
+        ("docker-compose.yml", "DATABASE_URL: postgres://newsdiffs:${POSTGRES_PASSWORD}@postgres/db", False),
+        ("articles/tests/test_canonical.py", "'https://user:hunter22@example.com/'", False),
+    ],
+)
+def test_the_secret_scan_finds_what_it_should(path: str, text: str, found: bool) -> None:
+    assert bool(secrets_in(path, text)) is found
+
+
+def test_no_secret_is_tracked_in_git() -> None:
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=BASE_DIR, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    found = []
+    for path in filter(None, files):
+        try:
+            text = (BASE_DIR / path).read_text()
+        except (UnicodeDecodeError, FileNotFoundError):  # binary, or deleted in the working tree
+            continue
+        found += secrets_in(path, text)
+    assert found == []
+    # The key a local install generates, its database and its broker stay out of git.
+    ignored = subprocess.run(
+        ["git", "check-ignore", "var/secret_key", "var/newsdiffs.sqlite3", ".venv/"],
+        cwd=BASE_DIR, capture_output=True, text=True,
+    )  # fmt: skip
+    assert ignored.stdout.split() == ["var/secret_key", "var/newsdiffs.sqlite3", ".venv/"]
