@@ -354,7 +354,8 @@ FETCH_ROBOTS_CACHE_SECONDS = envint("FETCH_ROBOTS_CACHE_SECONDS", 24 * 3600)
 # --- Celery -------------------------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # kombu's Redis transport with a fix that keeps workers alive through a Redis outage (newsdiffs/broker.py).
+    # kombu's Redis transport with a fix that keeps workers alive through a Redis outage
+    # (newsdiffs/broker.py).
     CELERY_BROKER_TRANSPORT = "newsdiffs.broker:Transport"
     # With acks_late an unacknowledged task comes back after this; longer than any task may run.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60}
