@@ -1,5 +1,6 @@
 """One check of one article: fetch → extract → normalise + hash → store a version if the text changed."""
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ from django.utils import timezone
 from articles import scheduling
 from articles.canonical import InvalidURL, bare_host, canonical_url, url_variants
 from articles.extraction import Extraction, extract, release_for
-from articles.fetching import FetchError, fetch
+from articles.fetching import FetchError, FetchResult, fetch
 from articles.models import Article
 from articles.normalising import ArticleText
 from articles.politeness import HostBusy, host_slot
@@ -54,6 +55,7 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
         logger.info("check of article %s failed: %s", article.pk, error.reason)
         return CheckOutcome("error", reason=error.reason)
 
+    fetched = _storable_validators(fetched)
     if fetched.not_modified:
         article.record_unchanged(fetched, now)
         return CheckOutcome("unchanged", reason="not modified")
@@ -71,6 +73,11 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
         error = FetchError(
             f"could not parse the page ({type(exc).__name__})", transient=True, status=fetched.status
         )
+        article.record_failure(error, now)
+        return CheckOutcome("error", reason=error.reason)
+    if extraction.unreadable:
+        # Only the start of the page was read: it may hold part of the story, which is not the story.
+        error = FetchError(extraction.unreadable, transient=True, status=fetched.status)
         article.record_failure(error, now)
         return CheckOutcome("error", reason=error.reason)
     if article.version_count == 0 and (duplicate := _adopt_canonical(article, extraction)):
@@ -91,6 +98,20 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
         return CheckOutcome("unchanged")
     logger.info("article %s: new version %s (%s)", article.pk, version.number, version.kind)
     return CheckOutcome("new_version", version_number=version.number)
+
+
+def _storable_validators(fetched: FetchResult) -> FetchResult:
+    """Without an ETag or Last-Modified longer than the article keeps (Postgres would refuse the row): such
+    a value is no use to send back anyway, and a server's odd header must not fail the check."""
+    etag_max = Article._meta.get_field("etag").max_length or 0
+    modified_max = Article._meta.get_field("last_modified").max_length or 0
+    if len(fetched.etag) <= etag_max and len(fetched.last_modified) <= modified_max:
+        return fetched
+    return dataclasses.replace(
+        fetched,
+        etag=fetched.etag if len(fetched.etag) <= etag_max else "",
+        last_modified=fetched.last_modified if len(fetched.last_modified) <= modified_max else "",
+    )
 
 
 def _same_site(url: str, other: str) -> bool:

@@ -79,8 +79,10 @@ ARTICLE_TYPES = frozenset(
     )
 )  # fmt: skip
 CONTROL_CHARACTERS = dict.fromkeys((*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F, 0xFFFD))
-# A page bigger than this is not an article someone wrote; reading only its start bounds the work.
-MAX_HTML_CHARS = 5_000_000
+# A page bigger than this is not an article someone wrote, and is not read (reading only its start could
+# cut the story). As big as the fetcher's default size cap (FETCH_MAX_BYTES): no page it accepts by default
+# is refused here.
+MAX_HTML_CHARS = 5 * 1024 * 1024
 
 _PARSERS = threading.local()
 
@@ -93,6 +95,14 @@ class Extraction:
     extractor: str = EXTRACTOR_NAME
     extractor_version: str = EXTRACTOR_VERSION
     canonical: str = ""
+    # Why the page could not be read whole, if it could not (see ``PartialPage``); then nothing else is set.
+    unreadable: str = ""
+
+
+class PartialPage(ValueError):
+    """libxml2 gave up part way through the page (elements nested more than 255 deep, a text or attribute
+    over 10 MB) and dropped the rest of it without a word: what it read is the start of the page, which
+    must not be taken for the whole story."""
 
 
 @dataclass(frozen=True)
@@ -119,16 +129,28 @@ def _parser() -> lxml.html.HTMLParser:
 
 
 def parse(html: str) -> lxml.html.HtmlElement | None:
-    """The page's tree, or None when there is nothing to read. libxml2 stops nesting at 256 levels, so a
-    hostile page cannot make any later walk deep."""
+    """The page's tree, or None when there is nothing to read. libxml2 stops reading at 256 levels of
+    nesting, so a hostile page cannot make any later walk deep; a page it stopped reading raises
+    PartialPage."""
     if not html or not html.strip():
         return None
+    if len(html) > MAX_HTML_CHARS:
+        # Only reachable with FETCH_MAX_BYTES raised past it: cutting the page could cut the story.
+        raise PartialPage(f"the page is longer than {MAX_HTML_CHARS:,} characters and cannot be read whole")
     # Bytes with a declared encoding: a str with an XML encoding declaration is refused by lxml.
-    data = html[:MAX_HTML_CHARS].encode("utf-8", "replace")
+    data = html.encode("utf-8", "replace")
+    parser = _parser()
     try:
-        return lxml.html.document_fromstring(data, parser=_parser())
+        document = lxml.html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError):
         return None
+    # The HTML parser recovers from everything but its resource limits; those errors are fatal.
+    for error in parser.error_log:
+        if error.level_name == "FATAL":
+            if "depth" in error.message.lower():
+                raise PartialPage("the page nests its elements more than 255 deep and cannot be read whole")
+            raise PartialPage("the page has a text or attribute over 10 MB and cannot be read whole")
+    return document
 
 
 def _clean(text: str | None) -> str:
@@ -630,7 +652,10 @@ def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule) -> E
 
 def extract(html: str, url: str, *, site_rules: bool = True) -> Extraction:
     """The article in ``html`` fetched from ``url``; without ``site_rules``, by the generic reader."""
-    document = parse(html)
+    try:
+        document = parse(html)
+    except PartialPage as partial:
+        return Extraction(title="", byline="", paragraphs=[], unreadable=str(partial))
     if document is None:
         return Extraction(title="", byline="", paragraphs=[])
     meta = read_metadata(document, url)
