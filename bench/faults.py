@@ -529,6 +529,7 @@ def main() -> None:
             f" claims {CLAIM_SECONDS} s"
         )
         results.append(rounds.run("first versions (no fault)"))
+        results.append(rounds.run("an edit of every story (no fault)"))  # every story has a diff to show
         wanted = set(filter(None, args.only.split(",")))
 
         def scenario(key: str) -> bool:
@@ -638,6 +639,7 @@ def main() -> None:
         f" {totals['lost']:>5}"
         f" {totals['spurious']:>6}"
     )
+    print(f"\nprocess logs: {stack.var_dir}")
     out = {
         "articles": args.articles,
         "claim_seconds": CLAIM_SECONDS,
