@@ -34,7 +34,7 @@ def test_app_services_run_the_project_image_in_production_mode(compose: dict, na
     assert env["DEBUG"] == "0"
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # compose refuses to start without one
     assert re.fullmatch(
-        r"postgres://newsdiffs:\$\{POSTGRES_PASSWORD:-\w+\}@postgres:5432/newsdiffs", env["DATABASE_URL"]
+        r"postgres://newsdiffs:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432/newsdiffs", env["DATABASE_URL"]
     )
     assert env["REDIS_URL"] == "redis://redis:6379/0"
     for dependency in ("postgres", "redis"):
@@ -71,6 +71,8 @@ def test_data_lives_in_volumes(compose: dict) -> None:
     assert "redis-data:/data" in services["redis"]["volumes"]
     assert {"postgres-data", "redis-data", "beat-schedule"} <= set(compose["volumes"])
     assert services["postgres"]["environment"]["POSTGRES_DB"] == "newsdiffs"
+    # No default password: compose refuses to start without one, as without SECRET_KEY.
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
 
 
 def test_the_image_and_its_entry_points_exist() -> None:
