@@ -57,12 +57,16 @@ class BySlug(NewestFirst):
 
 
 class StaffMayWrite(permissions.BasePermission):
-    """Reads are open to everyone; writes are for staff only (a tracked article costs checks for weeks)."""
+    """Reads are open to everyone; writes are for staff allowed to add articles, as in the admin (a
+    tracked article costs checks for weeks)."""
 
     message = "Only staff may track articles."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return request.method in permissions.SAFE_METHODS or bool(request.user and request.user.is_staff)
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        user = request.user
+        return bool(user and user.is_staff and user.has_perm("articles.add_article"))
 
 
 def _truthy(value: str | None) -> bool:

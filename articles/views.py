@@ -126,23 +126,27 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "articles/article.html", context)
 
 
-def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous visitors are sent to the admin's login and back; signed-in non-staff get 403, since
-    logging in again would not help them (staff_member_required would send them to the login)."""
+def staff_only(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """For staff who also hold ``permission``, as the admin asks of them for the same change. Anonymous
+    visitors are sent to the admin's login and back; anyone else signed in gets 403, since logging in
+    again would not help them (staff_member_required would send them to the login)."""
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not (request.user.is_staff and request.user.has_perm(permission)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
 @require_POST
-@staff_only
+@staff_only("articles.change_article")
 def check_now(request: HttpRequest, pk: int) -> HttpResponse:
     article = visible_article(pk)
     if article.status == Article.Status.ACTIVE:
@@ -155,7 +159,7 @@ def check_now(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@staff_only
+@staff_only("articles.add_article")
 def track(request: HttpRequest) -> HttpResponse:
     # A link may prefill the URL (the search page's, for a URL not tracked yet); only a POST tracks it.
     form = TrackForm(request.POST) if request.method == "POST" else TrackForm(initial=request.GET.dict())

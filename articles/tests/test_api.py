@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
@@ -213,6 +214,7 @@ def test_staff_track_an_article_with_a_token(
     api: Api, django_user_model: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     staff = django_user_model.objects.create_user("editor", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="add_article"))
     token = Token.objects.create(user=staff).key
     Source.objects.create(name="The Daily Test", slug="daily")
     with django_capture_on_commit_callbacks() as queued:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Permission
 from django.core.management import CommandError, call_command
 from django.test import Client
 from lxml import html as lxml_html
@@ -86,7 +86,9 @@ VARIANTS = [
 
 @pytest.fixture
 def staff(django_user_model: type[AbstractUser]) -> AbstractUser:
-    return django_user_model.objects.create_user("editor", is_staff=True)
+    staff = django_user_model.objects.create_user("editor", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="add_article"))
+    return staff
 
 
 @pytest.fixture
