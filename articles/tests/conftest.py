@@ -1,11 +1,11 @@
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from articles import fetching, robots
-from articles.tests.support import LocalSite
+from articles.tests.support import Behaviour, LocalSite, RawServer
 
 
 def _serving(site: LocalSite) -> Iterator[LocalSite]:
@@ -24,6 +24,20 @@ def local_site() -> Iterator[LocalSite]:
 def other_site() -> Iterator[LocalSite]:
     """A second local site on 127.0.0.2, which tests keep out of FETCH_ALLOWED_NETWORKS (127.0.0.1/32)."""
     yield from _serving(LocalSite("127.0.0.2"))
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[Behaviour], RawServer]]:
+    """Raw TCP servers on 127.0.0.1 for what an HTTP server will not do (stall, trickle, lie)."""
+    servers: list[RawServer] = []
+
+    def start(behaviour: Behaviour) -> RawServer:
+        servers.append(RawServer(behaviour))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
 
 
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")

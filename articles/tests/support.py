@@ -1,8 +1,11 @@
-"""Test support: a local web site on 127.0.0.1 whose pages a test can rewrite between checks."""
+"""Test support: a local web site on 127.0.0.1 whose pages a test can rewrite between checks, and a raw
+TCP server for what an HTTP server will not do."""
 
+import contextlib
 import dataclasses
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,3 +118,52 @@ def add_version(
         title=title, version_count=number + 1, last_changed_at=version.fetched_at
     )
     return version
+
+
+Behaviour = Callable[[socket.socket, threading.Event], None]
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 that reads one request per connection and then does ``behaviour``."""
+
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
+        self.stop = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/story"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            with contextlib.suppress(OSError):  # the fetcher hung up, as it should
+                self.behaviour(conn, self.stop)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+class RecordingResolver:
+    """Answers from a table and remembers every name it was asked for; asking for any other name fails."""
+
+    def __init__(self, answers: dict[str, list[str]]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        if host not in self.answers:
+            raise OSError("Name or service not known")
+        return self.answers[host]

@@ -5,21 +5,7 @@ import ipaddress
 import pytest
 
 from articles.fetching import FetchError, fetch, is_allowed_address
-from articles.tests.support import LocalSite
-
-
-class RecordingResolver:
-    """Answers from a table and remembers every name it was asked for; asking for any other name fails."""
-
-    def __init__(self, answers: dict[str, list[str]]) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-
-    def __call__(self, host: str, port: int) -> list[str]:
-        self.asked.append(host)
-        if host not in self.answers:
-            raise OSError("Name or service not known")
-        return self.answers[host]
+from articles.tests.support import LocalSite, RecordingResolver
 
 
 def test_a_redirect_to_another_loopback_address_is_refused(

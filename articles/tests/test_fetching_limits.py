@@ -1,61 +1,14 @@
 """Time and size limits: a server that is slow, never finishes, or never stops cannot hold a worker."""
 
-import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from articles.fetching import FetchError, fetch
-
-Behaviour = Callable[[socket.socket, threading.Event], None]
-
-
-class RawServer:
-    """A TCP server on 127.0.0.1 that reads one request per connection and then does ``behaviour``."""
-
-    def __init__(self, behaviour: Behaviour) -> None:
-        self.behaviour = behaviour
-        self.stop = threading.Event()
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/story"
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn: socket.socket) -> None:
-        with conn:
-            conn.recv(65536)
-            with contextlib.suppress(OSError):  # the fetcher hung up, as it should
-                self.behaviour(conn, self.stop)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=2)
-        self.sock.close()
-
-
-@pytest.fixture
-def raw_server() -> Iterator[Callable[[Behaviour], RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(behaviour: Behaviour) -> RawServer:
-        servers.append(RawServer(behaviour))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
+from articles.tests.support import Behaviour, RawServer
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,8 +29,7 @@ from django.conf import settings
 from articles.checking import CheckOutcome, check_article
 from articles.models import Article
 from articles.scheduling import backoff_delay
-from articles.tests.support import LocalSite, article_html
-from articles.tests.test_fetching_limits import Behaviour, RawServer
+from articles.tests.support import Behaviour, LocalSite, RawServer, article_html
 
 pytestmark = pytest.mark.django_db
 
@@ -56,19 +55,6 @@ def _hostile_limits(settings) -> None:  # type: ignore[no-untyped-def]
     settings.TRACK_BACKOFF_MAX = 86400
     settings.TRACK_FAILING_AFTER = 2
     settings.TRACK_MAX_FAILURES = 3
-
-
-@pytest.fixture
-def raw_server() -> Iterator[Callable[[Behaviour], RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(behaviour: Behaviour) -> RawServer:
-        servers.append(RawServer(behaviour))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 @dataclass

@@ -15,7 +15,7 @@ from articles import checking
 from articles.checking import check_article
 from articles.fetching import FetchError, fetch
 from articles.models import Article
-from articles.tests.support import LocalSite, article_html
+from articles.tests.support import LocalSite, RecordingResolver, article_html
 
 pytestmark = pytest.mark.django_db
 
@@ -31,23 +31,9 @@ NON_PUBLIC = [
 ]  # fmt: skip
 
 
-class StubResolver:
-    """Answers from a table, remembers what it was asked, and knows the local sites by their numbers."""
-
-    def __init__(self, answers: dict[str, list[str]]) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-
-    def __call__(self, host: str, port: int) -> list[str]:
-        self.asked.append(host)
-        if host not in self.answers:
-            raise OSError("Name or service not known")
-        return self.answers[host]
-
-
 @pytest.mark.parametrize("address", NON_PUBLIC)
 def test_a_name_resolving_to_any_non_public_address_is_refused(address: str) -> None:
-    resolver = StubResolver({"inside.example": [address]})
+    resolver = RecordingResolver({"inside.example": [address]})
     with pytest.raises(FetchError, match=r"^refused: inside\.example resolves to non-public") as caught:
         fetch("http://inside.example/story", resolver=resolver)
     assert caught.value.permanent
@@ -56,7 +42,7 @@ def test_a_name_resolving_to_any_non_public_address_is_refused(address: str) -> 
 
 def test_one_private_answer_among_public_ones_is_enough_to_refuse() -> None:
     """A name may answer several addresses; the connection could go to any, so all must be public."""
-    resolver = StubResolver({"mixed.example": ["93.184.216.34", "10.0.0.7"]})
+    resolver = RecordingResolver({"mixed.example": ["93.184.216.34", "10.0.0.7"]})
     with pytest.raises(FetchError, match=r"non-public address 10\.0\.0\.7"):
         fetch("http://mixed.example/", resolver=resolver)
 
@@ -65,7 +51,7 @@ def test_a_chain_of_redirects_ending_inside_is_refused_at_the_last_hop(local_sit
     local_site.serve("/a", "", status=301, headers={"Location": "/b"})
     local_site.serve("/b", "", status=302, headers={"Location": local_site.url("/c")})
     local_site.serve("/c", "", status=307, headers={"Location": "http://intranet.example:8080/admin"})
-    resolver = StubResolver({"intranet.example": ["192.168.0.10"]})
+    resolver = RecordingResolver({"intranet.example": ["192.168.0.10"]})
     with pytest.raises(FetchError, match=r"intranet\.example resolves to non-public address 192\.168\.0\.10"):
         fetch(local_site.url("/a"), resolver=resolver)
     assert [path for path, _ in local_site.requests if path != "/robots.txt"] == ["/a", "/b", "/c"]
@@ -76,7 +62,7 @@ def test_a_name_for_another_local_site_reaches_it_only_when_allow_listed(
     local_site: LocalSite, other_site: LocalSite
 ) -> None:
     other_site.serve("/story", article_html("Inside", ["Only for the allow-listed."]))
-    resolver = StubResolver({"inside.example": ["127.0.0.2"]})
+    resolver = RecordingResolver({"inside.example": ["127.0.0.2"]})
     url = f"http://inside.example:{other_site.port}/story"
     with pytest.raises(FetchError, match=r"non-public address 127\.0\.0\.2"):
         fetch(url, resolver=resolver)
@@ -95,7 +81,7 @@ def test_a_name_for_another_local_site_reaches_it_only_when_allow_listed(
 def test_a_tracked_page_that_redirects_to_the_metadata_service_fails_with_its_reason(
     local_site: LocalSite, monkeypatch: pytest.MonkeyPatch, location: str
 ) -> None:
-    resolver = StubResolver({"metadata.google.internal": ["169.254.169.254"]})
+    resolver = RecordingResolver({"metadata.google.internal": ["169.254.169.254"]})
     monkeypatch.setattr(checking, "fetch", partial(fetch, resolver=resolver))
     local_site.serve("/story", "", status=302, headers={"Location": location})
     article = Article.objects.create(url=local_site.url("/story"), next_check_at=timezone.now())
