@@ -9,6 +9,7 @@ public API.
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -25,71 +26,42 @@ WARN_EVERY = 30.0
 class ResilientRedisCache(RedisCache):
     _last_warning = 0.0
 
-    def _unavailable(self, error: Exception) -> None:
-        now = time.monotonic()
-        if now - ResilientRedisCache._last_warning > WARN_EVERY:
-            ResilientRedisCache._last_warning = now
-            logger.warning("cache unavailable, serving without it: %s", error)
-
-    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+    def _or(self, default: Any, call: Callable[..., Any], *args: Any) -> Any:
+        """``call(*args)``, or ``default`` while Redis cannot be reached."""
         try:
-            return super().add(key, value, timeout, version)
+            return call(*args)
         except UNAVAILABLE as error:
-            self._unavailable(error)
-            return False
-
-    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        try:
-            return super().get(key, default, version)
-        except UNAVAILABLE as error:
-            self._unavailable(error)
+            now = time.monotonic()
+            if now - ResilientRedisCache._last_warning > WARN_EVERY:
+                ResilientRedisCache._last_warning = now
+                logger.warning("cache unavailable, serving without it: %s", error)
             return default
 
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return self._or(False, super().add, key, value, timeout, version)
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        return self._or(default, super().get, key, default, version)
+
     def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
-        try:
-            super().set(key, value, timeout, version)
-        except UNAVAILABLE as error:
-            self._unavailable(error)
+        self._or(None, super().set, key, value, timeout, version)
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        try:
-            return super().touch(key, timeout, version)
-        except UNAVAILABLE as error:
-            self._unavailable(error)
-            return False
+        return self._or(False, super().touch, key, timeout, version)
 
     def delete(self, key: Any, version: int | None = None) -> bool:
-        try:
-            return super().delete(key, version)
-        except UNAVAILABLE as error:
-            self._unavailable(error)
-            return False
+        return self._or(False, super().delete, key, version)
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
-        try:
-            return super().get_many(keys, version)
-        except UNAVAILABLE as error:
-            self._unavailable(error)
-            return {}
+        return self._or({}, super().get_many, keys, version)
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
-        try:
-            return super().has_key(key, version)
-        except UNAVAILABLE as error:
-            self._unavailable(error)
-            return False
+        return self._or(False, super().has_key, key, version)
 
     def set_many(
         self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[Any]:
-        try:
-            return super().set_many(data, timeout, version)
-        except UNAVAILABLE as error:
-            self._unavailable(error)
-            return list(data)
+        return self._or(list(data), super().set_many, data, timeout, version)
 
     def delete_many(self, keys: Any, version: int | None = None) -> None:
-        try:
-            super().delete_many(keys, version)
-        except UNAVAILABLE as error:
-            self._unavailable(error)
+        self._or(None, super().delete_many, keys, version)
