@@ -374,6 +374,18 @@ class Rounds:
             keys.setdefault(stories[article_id], []).append(self.text_key(title, paragraphs))
         return keys
 
+    def stored_this_round(self) -> int:
+        """How many stories have their text of this round's edition stored."""
+        return self.db.query(
+            "SELECT count(DISTINCT article_id) FROM articles_version WHERE paragraphs->>-1 LIKE %s",
+            [f"Update {self.edition}:%"],
+        )[0][0]
+
+    def mid_round(self) -> None:
+        """Wait until a tenth of the stories are stored: checks are then surely under way."""
+        while self.stored_this_round() < len(self.story_of()) // 10:
+            time.sleep(0.05)
+
     def run(
         self,
         name: str,
@@ -382,9 +394,11 @@ class Rounds:
         timeout: float = 300,
         settle: float = 5,
         make_due: str = "now()",
+        delay: float = 0,
     ) -> Result:
+        """One round; ``delay`` holds each newsroom response that long, so that a fault lands mid-check."""
         self.edition += 1
-        self.stack.mode(edition=str(self.edition))
+        self.stack.mode(edition=str(self.edition), delay=str(delay))
         before = self.stored_keys()
         served_before = {k: len(v) for k, v in self.stack.served().items()}
         self.db.query(f"UPDATE articles_article SET next_check_at = {make_due} WHERE status = 'active'")
@@ -395,12 +409,7 @@ class Rounds:
         n = len(self.story_of())
         done_at = None
         while time.monotonic() - start < timeout:
-            marker = f"Update {self.edition}:%"
-            done = self.db.query(
-                "SELECT count(DISTINCT article_id) FROM articles_version WHERE paragraphs->>-1 LIKE %s",
-                [marker],
-            )[0][0]
-            if done >= n and not thread.is_alive():
+            if self.stored_this_round() >= n and not thread.is_alive():
                 done_at = time.monotonic()
                 break
             time.sleep(0.5)
@@ -552,52 +561,48 @@ def main() -> None:
         if scenario("kill-child"):
 
             def kill_children() -> str:
-                time.sleep(3)
+                rounds.mid_round()
                 main_pid = stack.processes["worker-a"].pid
                 victims = pool_children(main_pid)[:2]
                 for pid in victims:
                     os.kill(pid, signal.SIGKILL)
                 return f"SIGKILL {len(victims)} pool children of worker-a mid-check (responses delayed 0.3 s)"
 
-            stack.mode(delay="0.3")
-            results.append(rounds.run("worker child SIGKILL mid-check", kill_children))
-            stack.mode(delay="0")
+            results.append(rounds.run("worker child SIGKILL mid-check", kill_children, delay=0.3))
 
         if scenario("kill-worker"):
 
             def kill_worker() -> str:
-                time.sleep(3)
+                rounds.mid_round()
                 stack.kill("worker-a")
                 time.sleep(5)
                 stack.start_worker("worker-a")
                 return "SIGKILL worker-a (main + children) mid-check, restarted 5 s later"
 
-            stack.mode(delay="0.3")
-            results.append(rounds.run("whole worker SIGKILL mid-check", kill_worker))
-            stack.mode(delay="0")
+            results.append(rounds.run("whole worker SIGKILL mid-check", kill_worker, delay=0.3))
 
         if scenario("redis-down"):
             prober = Prober(stack, probe_paths)
 
             def redis_down() -> str:
-                time.sleep(2)
+                rounds.mid_round()
                 with prober:
                     redis_server.kill()
                     time.sleep(args.outage)
                     redis_server.start()
                 return f"Redis killed for {args.outage:.0f} s, restarted empty; {prober.summary()}"
 
-            stack.mode(delay="0.1")
             results.append(
-                rounds.run(f"Redis down {args.outage:.0f} s", redis_down, timeout=args.outage + 300)
+                rounds.run(
+                    f"Redis down {args.outage:.0f} s", redis_down, timeout=args.outage + 300, delay=0.1
+                )
             )
-            stack.mode(delay="0")
 
         if scenario("postgres-restart"):
             prober = Prober(stack, probe_paths)
 
             def postgres_restart() -> str:
-                time.sleep(3)
+                rounds.mid_round()
                 with prober:
                     started = time.monotonic()
                     postgres.restart()
@@ -605,9 +610,7 @@ def main() -> None:
                     time.sleep(10)
                 return f"Postgres restarted (-m fast, {took:.1f} s); {prober.summary()}"
 
-            stack.mode(delay="0.1")
-            results.append(rounds.run("Postgres restart", postgres_restart))
-            stack.mode(delay="0")
+            results.append(rounds.run("Postgres restart", postgres_restart, delay=0.1))
 
         if scenario("two-beats"):
             stack.start_beat("beat-2")
