@@ -5,6 +5,7 @@ import contextlib
 import dataclasses
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ class Page:
     body: bytes | str
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+    delay: float = 0.0  # seconds before the answer: keeps a check under way while a test strikes
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -49,6 +51,7 @@ class LocalSite:
                 if site.barrier is not None:
                     site.barrier.wait(timeout=10)
                 page = site.pages.get(self.path) or Page("not found", status=404)
+                time.sleep(page.delay)
                 body = page.body.encode("utf-8") if isinstance(page.body, str) else page.body
                 self.send_response(page.status)
                 for name, value in page.headers.items():
