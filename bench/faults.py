@@ -25,7 +25,6 @@ import contextlib
 import itertools
 import json
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -64,59 +63,33 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str) -> float:
 
 
 class PrivatePostgres:
-    """A throwaway Postgres cluster on a free port (initdb runs as the postgres user when we are root)."""
+    """A throwaway Postgres cluster on a free port (its tools run as the postgres user when we are root)."""
 
     def __init__(self) -> None:
         self.bin = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1])
         self.dir = Path(tempfile.mkdtemp(prefix="nd-faults-pg-"))
         self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/newsdiffs"
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres", "postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        elif pwd.getpwuid(os.geteuid()).pw_name != "postgres":
-            self.as_user = []
-
-    def _pg_ctl(self, *args: str) -> None:
-        subprocess.run(
-            [
-                *self.as_user,
-                str(self.bin / "pg_ctl"),
-                "-D",
-                str(self.dir / "data"),
-                "-l",
-                str(self.dir / "log"),
-                "-w",
-                "-t",
-                "60",
-                *args,
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-
-    def init(self) -> None:
-        subprocess.run(
-            [
-                *self.as_user,
-                str(self.bin / "initdb"),
-                "-D",
-                str(self.dir / "data"),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        options = (
+        self.options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir}"
             " -c fsync=off -c max_connections=200 -c shared_buffers=256MB"
         )
-        self.options = options
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # Postgres refuses to run as root
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, tool: str, *args: str) -> None:
+        data = str(self.dir / "data")
+        subprocess.run(
+            [*self.as_user, str(self.bin / tool), "-D", data, *args], check=True, stdout=subprocess.DEVNULL
+        )
+
+    def _pg_ctl(self, *args: str) -> None:
+        self._run("pg_ctl", "-l", str(self.dir / "log"), "-w", "-t", "60", *args)
+
+    def init(self) -> None:
+        self._run("initdb", "-U", "postgres", "--auth=trust", "-E", "UTF8")
         self.start()
         connection = psycopg2.connect(f"postgres://postgres@127.0.0.1:{self.port}/postgres")
         connection.autocommit = True
