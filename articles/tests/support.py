@@ -3,6 +3,7 @@ TCP server for what an HTTP server will not do."""
 
 import contextlib
 import dataclasses
+import os
 import socket
 import threading
 import time
@@ -13,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import hypothesis
+
     from articles.models import Article, Version
 
 
@@ -170,3 +173,15 @@ class RecordingResolver:
         if host not in self.answers:
             raise OSError("Name or service not known")
         return self.answers[host]
+
+
+def fuzz_settings(ci_examples: int, **options: object) -> "hypothesis.settings":
+    """Hypothesis settings for the property tests: in CI a fixed, derandomized ``ci_examples`` with no
+    example database, so a run is quick and repeatable; ``FUZZ_EXAMPLES=N`` (``make fuzz``) makes it a
+    long random search of N examples per property instead."""
+    import hypothesis
+
+    long_run = int(os.environ.get("FUZZ_EXAMPLES", "0"))
+    return hypothesis.settings(
+        max_examples=long_run or ci_examples, derandomize=not long_run, database=None, **options
+    )

@@ -6,12 +6,11 @@ runs a long random search.
 """
 
 import ipaddress
-import os
 import re
 import unicodedata
 from urllib.parse import parse_qsl, unquote_plus, unquote_to_bytes, urlsplit
 
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, assume, example, given
 from hypothesis import strategies as st
 
 from articles.canonical import (
@@ -24,12 +23,10 @@ from articles.canonical import (
     canonical_url,
     url_variants,
 )
+from articles.tests.support import fuzz_settings
 
-LONG_RUN = int(os.environ.get("FUZZ_EXAMPLES", "0"))
-FUZZ = settings(
-    max_examples=LONG_RUN or 200,
-    derandomize=not LONG_RUN,
-    database=None,
+FUZZ = fuzz_settings(
+    200,
     deadline=1000,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -7,7 +7,6 @@ runs a long random search.
 
 import gc
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from itertools import accumulate
 from typing import TypeVar
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given
 from hypothesis import strategies as st
 
 from articles.diffing import (
@@ -34,12 +33,10 @@ from articles.diffing import (
 )
 from articles.normalising import ArticleText
 from articles.serializers import diff_data
+from articles.tests.support import fuzz_settings
 
-LONG_RUN = int(os.environ.get("FUZZ_EXAMPLES", "0"))
-FUZZ = settings(
-    max_examples=LONG_RUN or 60,
-    derandomize=not LONG_RUN,
-    database=None,
+FUZZ = fuzz_settings(
+    60,
     # A backstop in wall-clock time, generous because test machines are shared; the engine's own bound is
     # checked in CPU time (ENGINE_SECONDS), which other processes do not inflate.
     deadline=timedelta(seconds=5),
