@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.setup import BASE_DIR, DEFAULT_CORPUS  # noqa: I001  (sets Django up first)
+from bench.setup import BASE_DIR, DEFAULT_CORPUS, corpus_folder  # noqa: I001  (sets Django up first)
 
 import lxml.html
 from lxml import etree
@@ -122,7 +122,7 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     loads = int(sys.argv[sys.argv.index("--loads") + 1]) if "--loads" in sys.argv else 20
     args = [a for a in args if a != str(loads)]
-    corpus = Path(args[0]) if args else DEFAULT_CORPUS
+    corpus = corpus_folder(Path(args[0]) if args else DEFAULT_CORPUS)
     start = time.perf_counter()
     checked = spurious = edits = missed = skipped = 0
     spurious_pages: list[str] = []

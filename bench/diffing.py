@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/diffing.py [--corpus DIR] [--pairs 4000] [--runs 3]
 
-Realistic pairs: the 61 hand-checked article bodies of the shared extraction corpus (headline and byline read
+Realistic pairs: the 61 hand-checked article bodies of the extraction corpus (headline and byline read
 from their pages by our extractor) revised in NewsEdits-like steps (a few words changed, a sentence or a
 paragraph added or removed, paragraphs moved, the headline rewritten, a correction appended, larger
 rewrites), compared version to next version and, for a share of pairs, first to last. Each pair goes through
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.setup import BASE_DIR, DEFAULT_CORPUS  # noqa: I001  (configures Django first)
+from bench.setup import BASE_DIR, DEFAULT_CORPUS, corpus_folder  # noqa: I001  (configures Django first)
 
 from django.test.utils import override_settings
 
@@ -291,7 +291,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with override_settings(CACHES=NO_CACHE):
-        texts = load_corpus(args.corpus)
+        texts = load_corpus(corpus_folder(args.corpus))
         pairs = realistic_pairs(texts, args.pairs)
         bad = [i for i, (old, new) in enumerate(pairs) if diff_problems(old, new, diff_texts(old, new))]
         runs = [percentiles([page_seconds(old, new) for old, new in pairs]) for _ in range(args.runs)]

@@ -1,4 +1,5 @@
-"""Score and time article extractors on the shared extraction corpus, with its metric (see its README).
+"""Score and time article extractors on the extraction corpus (articles/tests/data/extraction), with its
+metric (see its README).
 
     .venv/bin/python bench/extraction.py [CORPUS_DIR]
 
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import lxml.html
 
 from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, extract
-from bench.setup import BASE_DIR, DEFAULT_CORPUS
+from bench.setup import BASE_DIR, DEFAULT_CORPUS, corpus_folder
 
 TOKEN = re.compile(r"\w+")
 # trafilatura's best F1 on this corpus among its documented switches (default, favor_precision,
@@ -155,7 +156,7 @@ def main() -> None:
     # readability logs every page it finds hard at INFO: noise in a benchmark's output.
     logging.getLogger("readability").setLevel(logging.WARNING)
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
+    corpus = corpus_folder(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS)
     pages = load(corpus)
 
     summary, rows = score(corpus)
@@ -202,7 +203,7 @@ def main() -> None:
 
     out = BASE_DIR / "bench" / "results" / "extraction.json"
     results = {
-        "corpus": "shared/corpus/extraction (scrapinghub article-extraction-benchmark subset)",
+        "corpus": "articles/tests/data/extraction (scrapinghub article-extraction-benchmark subset)",
         "pages": len(pages),
         "trafilatura_settings": TRAFILATURA_SETTINGS,
         "timing_passes": TIMING_PASSES,

@@ -60,8 +60,9 @@ from bench.export import (  # noqa: E402
     manage,
     recreate,
 )
+from bench.setup import DEFAULT_CORPUS  # noqa: E402
 
-CORPUS = BASE_DIR.parent / "shared" / "corpus" / "extraction" / "ground-truth.json"
+CORPUS = DEFAULT_CORPUS / "ground-truth.json"
 SOURCES = (
     "The Daily Ledger", "Morning Courier", "Evening Standard Post", "City Herald", "National Tribune",
     "Coastal Gazette", "Valley Examiner", "Capital Dispatch", "Northern Echo Times", "Harbour Chronicle",

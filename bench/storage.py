@@ -3,7 +3,7 @@
     .venv/bin/python bench/storage.py [--articles 20000] [--postgres postgres://postgres@127.0.0.1:5432]
 
 Builds NewsEdits-like revision chains (1 to 6 versions, ~3.6 on average) from the 61 real article texts of
-the shared extraction corpus, each article made distinct by swapping a quarter of its words for other corpus
+the extraction corpus, each article made distinct by swapping a quarter of its words for other corpus
 words (so that no layout gains from the same text recurring across articles), then:
 
 - app: creates the database newsdiffs_bench_storage, migrates it with the real migrations and loads the

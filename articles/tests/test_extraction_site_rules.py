@@ -1,5 +1,6 @@
-"""Site rules: on real pages of the shared corpus (BBC, CNN, NYT, AP) and on pages written from the
-observed structure of the sources the corpus lacks (Guardian, Washington Post, Reuters, Al Jazeera)."""
+"""Site rules: on real pages of the test corpus in data/extraction (BBC, CNN, NYT, AP) and on pages
+written from the observed structure of the sources the corpus lacks (Guardian, Washington Post, Reuters,
+Al Jazeera)."""
 
 import gzip
 import json
@@ -9,9 +10,9 @@ import pytest
 
 from articles.extraction import EXTRACTOR_VERSION, Extraction, extract, release_for, rule_for
 from articles.site_rules import SITE_RULES, compile_selector
+from articles.tests.support import EXTRACTION_CORPUS as CORPUS
 from bench.extraction import page_scores
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "extraction"
 PAGES = Path(__file__).resolve().parent / "pages"
 
 
