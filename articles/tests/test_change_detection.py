@@ -146,9 +146,9 @@ def test_a_new_extractor_re_baselines_instead_of_showing_an_edit(
 
 @override_settings(TRACK_STOP_AFTER_DAYS=40)
 def test_an_article_unchanged_for_forty_days_stops_and_staff_can_resume_it(local_site: LocalSite) -> None:
-    article = tracked(local_site)
     local_site.serve("/story", churned_page(1))
     with time_machine.travel(NOW, tick=False):
+        article = tracked(local_site)
         check_article(article)
     intervals = []
     day = NOW

@@ -66,12 +66,13 @@ def test_a_week_of_activity_is_counted_per_source_and_day(
     daily, weekly, quiet = sources
     with time_machine.travel(NOW, tick=False):
         activity = browsing.weekly_activity()
+        by_source = browsing.weekly_by_source()
     day = T0.date()
     assert activity[daily.pk] == {"per_day": {day: 4}, "versions": 4, "articles": 2}
     assert activity[weekly.pk] == {"per_day": {day: 2}, "versions": 2, "articles": 1}
     assert activity[None]["articles"] == 1
     assert quiet.pk not in activity
-    assert browsing.weekly_by_source()[daily.pk] == (4, 2)
+    assert by_source[daily.pk] == (4, 2)
 
 
 def test_the_sources_page_and_each_source_page_share_one_count_of_the_week(
