@@ -11,10 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 if TYPE_CHECKING:
     import hypothesis
+    from playwright.sync_api import Browser, Playwright
 
     from articles.models import Article, Version
 
@@ -91,11 +95,47 @@ def article_html(headline: str, paragraphs: list[str], byline: str = "By Jane Ro
 <footer>© The Daily Test {churn}</footer></body></html>"""
 
 
+# --- programs the tests start but do not test ---------------------------------------------------------
+
+# Under a faked clock (Debian's faketime, which the suite is run under to prove it keeps to its own clock)
+# redis-server crashes and Chromium crawls; they are tools here, not the subject, so they keep the real one.
+FAKED_CLOCK_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "DONT_FAKE_MONOTONIC")
+
+
+def real_clock_environment(**extra: str) -> dict[str, str]:
+    """The environment for a helper program: this one's, less the faked clock."""
+    env = {k: v for k, v in os.environ.items() if k not in FAKED_CLOCK_VARIABLES}
+    return {**env, **extra}
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+    # Pages link to the outside (the original article, the Wayback Machine): no name but the test
+    # server's may even be looked up, so not one packet leaves 127.0.0.0/8.
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+]  # fmt: skip
+# In CI a missing Chromium is a failure (.ci/run installs it); elsewhere the browser tests are skipped.
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (.ci/run installs it)",
+)
+
+
+def launch_chromium(playwright: "Playwright", args: list[str] = CHROMIUM_ARGS) -> "Browser":
+    """Debian's Chromium (never a browser download of Playwright's own), headless, on the real clock."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, env=real_clock_environment())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
+
+# The 61 real pages with hand-checked bodies (MIT, see its README): inside the repo, so a clone tests alone.
+EXTRACTION_CORPUS = Path(__file__).resolve().parent / "data" / "extraction"
 
 T0 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -127,6 +167,19 @@ def add_version(
 
 
 Behaviour = Callable[[socket.socket, threading.Event], None]
+
+
+def pause(stop: threading.Event, seconds: float) -> bool:
+    """A server's pause: ``seconds``, or until ``stop`` is set (then True). In short sleeps rather than a
+    timed ``stop.wait``, which never wakes under libfaketime (``make test-clock`` runs the suite on a moved
+    clock with it)."""
+    end = time.monotonic() + seconds
+    while not stop.is_set():
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, 0.01))
+    return True
 
 
 class RawServer:

@@ -1,26 +1,14 @@
 """What a reader sees, in a real browser (Debian's Chromium driven by Playwright): a diff whose changes are
 marked by more than colour, and pages that render without errors."""
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from articles.models import Article
-from articles.tests.support import add_version
+from articles.tests.support import add_version, launch_chromium, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-    # Pages link to the outside (the original article, the Wayback Machine): no name but the test
-    # server's may even be looked up, so not one packet leaves 127.0.0.0/8.
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
-]  # fmt: skip
-
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+pytestmark = [needs_chromium, pytest.mark.once]
 
 
 def cell_boxes(page) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
@@ -35,7 +23,7 @@ def browser(article: Article) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 

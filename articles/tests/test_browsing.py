@@ -11,10 +11,9 @@ import pytest
 from django.core.management import call_command
 
 from articles.models import Article
-from articles.tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from articles.tests.support import launch_chromium, needs_chromium
 
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+pytestmark = [needs_chromium, pytest.mark.once]
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def page(longest: tuple[int, str, int], tmp_path: Path) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))

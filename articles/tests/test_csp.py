@@ -7,7 +7,6 @@ error pages (404, 410, 500) and static files.
 """
 
 import contextlib
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, path
 from rest_framework.throttling import AnonRateThrottle
 
 from articles.models import Article, Source
-from articles.tests.support import add_version
+from articles.tests.support import CHROMIUM_ARGS, add_version, launch_chromium, needs_chromium
 from newsdiffs import urls as project_urls
 
 
@@ -227,10 +226,6 @@ def test_no_template_has_inline_style_or_script() -> None:
 
 # In a real browser -----------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is not installed"
-)
 # Every violation the page reports to itself, recorded before any of its own scripts run.
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -307,8 +302,6 @@ def browser(browser_site: dict[str, int], site_url: str) -> Iterator[Any]:
     # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
     from playwright.sync_api import sync_playwright
 
-    from articles.tests.test_browser import CHROMIUM_ARGS
-
     # The site is opened as news.example (on 127.0.0.1) and trusted as if on HTTPS, as in production:
     # Chromium treats localhost specially (Swagger UI too), and applies Cross-Origin-Opener-Policy only on
     # a trustworthy origin, warning on the console otherwise. Every other name still goes nowhere.
@@ -316,12 +309,13 @@ def browser(browser_site: dict[str, int], site_url: str) -> Iterator[Any]:
     rules = f"MAP {HOST} 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
     args += [f"--host-resolver-rules={rules}", f"--unsafely-treat-insecure-origin-as-secure={site_url}"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        browser = launch_chromium(playwright, args)
         yield browser
         browser.close()
 
 
 @needs_chromium
+@pytest.mark.once
 def test_site_pages_work_without_a_violation(
     browser: Any, site_url: str, browser_site: dict[str, int]
 ) -> None:
@@ -362,6 +356,7 @@ def test_site_pages_work_without_a_violation(
 
 
 @needs_chromium
+@pytest.mark.once
 def test_error_page_renders_styled(browser: Any, site_url: str) -> None:
     tab = Watched(browser, site_url)
     # The failing view logs its error; the browser logs the 500 as a failed resource load.
@@ -372,6 +367,7 @@ def test_error_page_renders_styled(browser: Any, site_url: str) -> None:
 
 
 @needs_chromium
+@pytest.mark.once
 def test_feeds_and_api_open_without_a_violation(
     browser: Any, site_url: str, browser_site: dict[str, int]
 ) -> None:
@@ -381,6 +377,7 @@ def test_feeds_and_api_open_without_a_violation(
 
 
 @needs_chromium
+@pytest.mark.once
 def test_api_docs_load_and_try_a_request(browser: Any, site_url: str, browser_site: dict[str, int]) -> None:
     tab = Watched(browser, site_url)
     tab.goto("/api/v1/docs/")
@@ -399,6 +396,7 @@ def test_api_docs_load_and_try_a_request(browser: Any, site_url: str, browser_si
 
 
 @needs_chromium
+@pytest.mark.once
 def test_admin_works_without_a_violation(browser: Any, site_url: str, browser_site: dict[str, int]) -> None:
     pk = browser_site["article"]
     tab = Watched(browser, site_url)

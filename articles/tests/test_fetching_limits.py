@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from articles.fetching import FetchError, fetch
-from articles.tests.support import Behaviour, RawServer
+from articles.tests.support import Behaviour, RawServer, pause
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def timed(url: str, **kwargs: object) -> tuple[FetchError, float]:
 
 @pytest.mark.usefixtures("short_timeouts")
 def test_a_server_that_never_answers_times_out(raw_server: Callable[[Behaviour], RawServer]) -> None:
-    server = raw_server(lambda conn, stop: stop.wait(5))
+    server = raw_server(lambda conn, stop: pause(stop, 5))
     error, elapsed = timed(server.url)
     assert error.reason == "timed out waiting for a response"
     assert error.transient
@@ -43,7 +43,7 @@ def test_an_endless_trickle_is_cut_by_the_total_timeout(raw_server: Callable[[Be
 
     def trickle(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(CHUNKED_HEADERS)
-        while not stop.wait(0.02):
+        while not pause(stop, 0.02):
             conn.sendall(b"3\r\n<p>\r\n")
 
     error, elapsed = timed(raw_server(trickle).url)
@@ -57,7 +57,7 @@ def test_an_endless_trickle_is_cut_by_the_total_timeout(raw_server: Callable[[Be
 def test_a_body_that_stops_midway_times_out(raw_server: Callable[[Behaviour], RawServer]) -> None:
     def stall(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<p>half")
-        stop.wait(5)
+        pause(stop, 5)
 
     error, elapsed = timed(raw_server(stall).url)
     assert error.reason == "timed out reading the page"
@@ -98,7 +98,7 @@ def test_the_total_timeout_spans_redirects(raw_server: Callable[[Behaviour], Raw
     """Each hop is quick, but together they may not exceed FETCH_TOTAL_TIMEOUT."""
 
     def slow_redirect(conn: socket.socket, stop: threading.Event) -> None:
-        stop.wait(0.25)
+        pause(stop, 0.25)
         conn.sendall(
             b"HTTP/1.1 302 Found\r\nLocation: /story\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
@@ -113,7 +113,7 @@ def test_the_total_timeout_spans_redirects(raw_server: Callable[[Behaviour], Raw
 def test_a_robots_txt_that_never_answers_is_unavailable_quickly(
     raw_server: Callable[[Behaviour], RawServer],
 ) -> None:
-    server = raw_server(lambda conn, stop: stop.wait(5))
+    server = raw_server(lambda conn, stop: pause(stop, 5))
     started = time.monotonic()
     with pytest.raises(FetchError, match=r"^robots\.txt unavailable \(timed out waiting for a response\)$"):
         fetch(server.url)

@@ -29,7 +29,7 @@ from django.conf import settings
 from articles.checking import CheckOutcome, check_article
 from articles.models import Article
 from articles.scheduling import backoff_delay
-from articles.tests.support import Behaviour, LocalSite, RawServer, article_html
+from articles.tests.support import Behaviour, LocalSite, RawServer, article_html, pause
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +193,7 @@ def trickle(head: bytes, body: bytes, every: float) -> Behaviour:
     def behaviour(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(head)
         for byte in body:
-            if stop.wait(every):
+            if pause(stop, every):
                 return
             conn.sendall(bytes([byte]))
 
@@ -236,7 +236,7 @@ def test_one_byte_a_second_is_cut_by_the_total_deadline(
 def stall(head: bytes) -> Behaviour:
     def behaviour(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(head)
-        stop.wait(10)
+        pause(stop, 10)
 
     return behaviour
 
@@ -266,7 +266,7 @@ def test_a_slow_redirect_chain_is_bounded_in_total(raw_server: Callable[[Behavio
     hops = iter(range(1, 100))
 
     def slow_redirect(conn: socket.socket, stop: threading.Event) -> None:
-        stop.wait(0.4)
+        pause(stop, 0.4)
         location = f"/hop{next(hops)}".encode()
         conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
 

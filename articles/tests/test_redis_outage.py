@@ -23,9 +23,10 @@ from django.utils import timezone
 from articles import politeness
 from articles.checking import check_article
 from articles.models import Article, Source
-from articles.tests.support import LocalSite, add_version, article_html
+from articles.tests.support import LocalSite, add_version, article_html, real_clock_environment
 
 pytestmark = [
+    pytest.mark.once,
     pytest.mark.django_db,
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
 ]
@@ -45,6 +46,7 @@ class PrivateRedis:
         self.process = subprocess.Popen(
             ("redis-server --bind 127.0.0.1 --save '' --appendonly no --port " + str(self.port)).split(),
             stdout=subprocess.DEVNULL,
+            env=real_clock_environment(),
         )
         deadline = time.monotonic() + 10
         while True:

@@ -9,11 +9,9 @@ in the page's text exactly as stored, which is what shows it was escaped once an
 """
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -29,7 +27,7 @@ from lxml import html as lxml_html
 from articles.checking import check_article
 from articles.models import Article, Source, Version
 from articles.normalising import normalise_text
-from articles.tests.support import T0, LocalSite, add_version, article_html
+from articles.tests.support import T0, LocalSite, add_version, article_html, launch_chromium, needs_chromium
 
 pytestmark = pytest.mark.django_db
 
@@ -438,8 +436,6 @@ def test_payloads_fetched_from_a_page_are_shown_as_text(
 
 # --- a real browser: nothing runs -------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 
 @pytest.fixture
 def browser_article(transactional_db: None) -> Article:
@@ -447,13 +443,12 @@ def browser_article(transactional_db: None) -> Article:
     return store_payload_article(combined)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is needed")
+@needs_chromium
+@pytest.mark.once
 def test_no_payload_runs_in_a_browser(live_server: Any, browser_article: Article) -> None:  # type: ignore[no-untyped-def]
     """Chromium, with the Content-Security-Policy ignored (bypass_csp): escaping alone must keep every payload
     inert, whatever header the site sends."""
     from playwright.sync_api import sync_playwright
-
-    from articles.tests.test_browser import CHROMIUM_ARGS
 
     pk = browser_article.pk
     title = browser_article.title
@@ -462,7 +457,7 @@ def test_no_payload_runs_in_a_browser(live_server: Any, browser_article: Article
         f"/articles/{pk}/diff/0/1/?view=inline", "/search/?q=zebra", f"/search/?q={quote(title[:200])}",
     ]  # fmt: skip
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         context = browser.new_context(bypass_csp=True, java_script_enabled=True)
         page = context.new_page()
         dialogs: list[str] = []
