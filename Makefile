@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite lint format migrate bench-extraction bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale bench-faults screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite test-clock lint format migrate bench-extraction bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale bench-faults screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -33,16 +33,38 @@ migrate: $(VENV)/.installed ## Create or update the database
 run: migrate ## Install, migrate and run web (127.0.0.1:8000) + worker + beat in the foreground; Ctrl-C stops all
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m newsdiffs.localrun
 
-test: $(VENV)/.installed-dev ## Install test requirements and run the whole suite on Postgres, then on SQLite
-	$(MAKE) --no-print-directory test-postgres test-sqlite
+test: $(VENV)/.installed-dev ## Install test requirements; the suite on Postgres, then its database tests again on SQLite
+	@mkdir -p var; status=0; \
+	$(MAKE) --no-print-directory test-postgres 2>&1 | tee var/test-postgres.log; \
+	[ "$${PIPESTATUS[0]}" = 0 ] || status=1; \
+	$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="--database-pass $(PYTEST_ARGS)" 2>&1 | tee var/test-sqlite.log; \
+	[ "$${PIPESTATUS[0]}" = 0 ] || status=1; \
+	$(BIN)/python -m articles.tests.report postgres=var/test-postgres.log sqlite=var/test-sqlite.log; \
+	exit $$status
 
-test-postgres: $(VENV)/.installed-dev ## The suite on Postgres (TEST_DATABASE_URL) and Redis (TEST_REDIS_URL)
+# Test processes: pytest-xdist, each with a database (and a Redis database) of its own.
+TEST_PROCESSES ?= 2
+
+test-postgres: $(VENV)/.installed-dev ## The whole suite on Postgres (TEST_DATABASE_URL) and Redis (TEST_REDIS_URL)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) NEWSDIFFS_VAR_DIR=$(CURDIR)/var/test-postgres \
-		$(BIN)/pytest $(PYTEST_ARGS)
+		$(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
-test-sqlite: $(VENV)/.installed-dev ## The suite on SQLite (Celery still on real Redis)
+test-sqlite: $(VENV)/.installed-dev ## The whole suite on SQLite (Celery still on real Redis)
 	DATABASE_URL= REDIS_URL=$(TEST_REDIS_URL) NEWSDIFFS_VAR_DIR=$(CURDIR)/var/test-sqlite \
-		$(BIN)/pytest $(PYTEST_ARGS)
+		$(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+
+# Debian's faketime moves the clock of every process the suite starts (its own helpers, redis-server and
+# Chromium, keep the real one). Monotonic time is faked too: libfaketime 0.9.10 breaks Python's sleep when
+# it is not (FAKETIME_DONT_FAKE_MONOTONIC=1).
+CLOCK_SHIFTS ?= +400d -400d
+test-clock: $(VENV)/.installed-dev ## The whole suite on SQLite with the system clock moved (faketime), once per CLOCK_SHIFTS
+	@command -v faketime >/dev/null || { echo "test-clock needs Debian's faketime: apt-get install faketime"; exit 1; }
+	@status=0; for shift in $(CLOCK_SHIFTS); do \
+		echo "--- the clock moved $$shift: $$(faketime -f "$$shift" date -u '+%F %T UTC')"; \
+		faketime -f "$$shift" $(MAKE) --no-print-directory test-sqlite \
+			2>&1 | tee var/test-clock$$shift.log; [ "$${PIPESTATUS[0]}" = 0 ] || status=1; \
+	done; \
+	$(BIN)/python -m articles.tests.report $(foreach s,$(CLOCK_SHIFTS),clock$(s)=var/test-clock$(s).log); exit $$status
 
 FUZZ_EXAMPLES ?= 20000
 .PHONY: fuzz
@@ -69,7 +91,7 @@ demo: migrate ## Offline demo: make run plus a simulated newsroom on 127.0.0.1:8
 demo-data: migrate ## Fill an empty local database with made-up articles and edits (nothing is fetched)
 	$(BIN)/python manage.py demo
 
-bench-extraction: $(VENV)/.installed-dev ## Score the extractor on ../shared/corpus/extraction (bench/results/)
+bench-extraction: $(VENV)/.installed-dev ## Score the extractor on the 61 pages of articles/tests/data/extraction (bench/results/)
 	$(BIN)/python bench/extraction.py
 
 bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions under chrome churn and one-word edits on real pages

@@ -1,11 +1,60 @@
+import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.conf import settings as django_settings
 
 from articles import fetching, robots
 from articles.tests.support import Behaviour, LocalSite, RawServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-pass",
+        action="store_true",
+        help="run only the tests whose subject is the database (make test's second database): those that "
+        "use it and are not marked once",
+    )
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "_django_db_helper", "live_server"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the second database, leave out what would only repeat the first: tests that never touch the
+    database, and those marked ``once`` (browser, real workers and outages, fuzzing, the newsroom)."""
+    if not config.getoption("--database-pass"):
+        return
+    kept, left = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(item.fixturenames)
+        (kept if uses_database and not item.get_closest_marker("once") else left).append(item)
+    config.hook.pytest_deselected(items=left)
+    items[:] = kept
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _a_redis_database_per_test_process() -> None:
+    """Under pytest-xdist each test process gets a Redis database of its own (15, 14, …), as pytest-django
+    gives each a database of its own: a task that one process's test leaves in the broker must never reach
+    another's worker, which would run it against the wrong database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not django_settings.REDIS_URL or not worker.startswith("gw"):
+        return
+    from newsdiffs.celery import app
+
+    base, _, number = django_settings.REDIS_URL.rpartition("/")
+    own = f"{base}/{(int(number or 0) - int(worker[2:])) % 16}"
+    django_settings.REDIS_URL = django_settings.CELERY_BROKER_URL = own
+    app.conf.broker_url = own
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    """A million PBKDF2 rounds cost half a second a user; the tests are not about the hash's strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _serving(site: LocalSite) -> Iterator[LocalSite]:

@@ -19,6 +19,8 @@ from articles.tasks import discover_sources, sweep_due_articles
 from articles.tests.support import LocalSite, article_html
 from newsdiffs.celery import app
 
+# The subject is the worker on the broker, not the database: the Postgres pass runs it.
+pytestmark = pytest.mark.once
 PARAGRAPHS = ["The council approved the plan on Tuesday after a long debate.", "Work starts next spring."]
 
 

@@ -52,9 +52,10 @@ ENGINE_SECONDS = 1.0
 MAX_SIDE_CHARS = 1_000_000
 # A failing example of a megabyte makes hypothesis warn that its repr is large, and warnings are errors:
 # the warning would hide the failure.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
-)
+pytestmark = [
+    pytest.mark.once,
+    pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"),
+]
 ANY_CHARACTER = st.characters(exclude_categories=())
 # Words that recur (so that edits leave text in common), markup and entities that must come out escaped,
 # and the characters that trip up word splitting: combining marks, bidi marks, joiners, NUL.

@@ -15,6 +15,9 @@ from articles.management.commands.newsroom import register
 from articles.models import Article
 from articles.newsroom import TEMPLATES, Newsroom, NewsroomServer, score, serve, text_key
 
+# The tracker's storage is tested on both databases elsewhere; this file's subject is the newsroom.
+pytestmark = pytest.mark.once
+
 
 class Site:
     def __init__(self, room: Newsroom) -> None:

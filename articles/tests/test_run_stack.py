@@ -18,7 +18,7 @@ from articles.tests.support import LocalSite, article_html, free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.once]
 
 
 class Stack:
