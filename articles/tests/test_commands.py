@@ -1,3 +1,6 @@
+import logging
+from io import StringIO
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -7,11 +10,9 @@ from articles.tests.support import LocalSite, article_html
 pytestmark = pytest.mark.django_db
 
 
-def run(*args: str) -> str:
-    from io import StringIO
-
+def run(*args: str, stderr: StringIO | None = None) -> str:
     out = StringIO()
-    call_command(*args, stdout=out)
+    call_command(*args, stdout=out, stderr=stderr or StringIO())
     return out.getvalue()
 
 
@@ -63,8 +64,21 @@ def test_fetch_prints_each_outcome(local_site: LocalSite) -> None:
     local_site.serve("/story", article_html("H", ["Two."]))
     assert run("fetch", url + "?utm_source=x") == f"article {article.pk}: new version 1\n"
     local_site.serve("/story", "gone", status=410)
-    with pytest.raises(CommandError, match="HTTP 410"):
+    errors = StringIO()
+    with pytest.raises(SystemExit) as exited:
+        assert run("fetch", url, stderr=errors) == ""
+    assert exited.value.code == 2
+    assert errors.getvalue() == f"article {article.pk}: error: HTTP 410\n"
+
+
+def test_fetch_says_its_error_once(local_site: LocalSite, caplog: pytest.LogCaptureFixture) -> None:
+    """At a terminal the outcome line is all: the check's log line for workers does not repeat it."""
+    url = local_site.serve("/story", "gone", status=410)
+    run("track", url)
+    with caplog.at_level(logging.INFO), pytest.raises(SystemExit):
         run("fetch", url)
+    assert [r.getMessage() for r in caplog.records if "410" in r.getMessage()] == []
+    assert logging.getLogger("articles.checking").level == logging.NOTSET  # as it was
 
 
 def test_fetch_of_an_untracked_article_says_how_to_track_it() -> None:

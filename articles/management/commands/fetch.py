@@ -1,3 +1,6 @@
+import logging
+import sys
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.canonical import InvalidURL, canonical_url
@@ -13,10 +16,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, article: str, **options: object) -> None:
         found = self._find(article)
-        outcome = check_article(found)
-        self.stdout.write(f"article {found.pk}: {outcome}")
+        # The check logs its outcome for a worker's log; at a terminal the one line below says it all.
+        checking_log = logging.getLogger("articles.checking")
+        level = checking_log.level
+        checking_log.setLevel(logging.WARNING)
+        try:
+            outcome = check_article(found)
+        finally:
+            checking_log.setLevel(level)
+        line = f"article {found.pk}: {outcome}"
         if outcome.kind == "error":
-            raise CommandError(outcome.reason, returncode=2)
+            # Said once, on stderr, with a failing exit status (a CommandError would say it a second time).
+            self.stderr.write(line)
+            sys.exit(2)
+        self.stdout.write(line)
 
     def _find(self, ref: str) -> Article:
         if ref.isdigit():
