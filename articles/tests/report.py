@@ -10,8 +10,8 @@ import re
 import sys
 from pathlib import Path
 
-# pytest's last line: "==== 2 failed, 1151 passed, 9 skipped, 3 deselected in 287.85s (0:04:47) ===="
-SUMMARY = re.compile(r"^=+ (?P<counts>.*?) in [0-9.]+s\b.*=+$")
+# pytest's last line: "==== 2 failed, 1151 passed, 9 skipped in 287.85s (0:04:47) ====" (no "=" with -q)
+SUMMARY = re.compile(r"^(?:=+ )?(?P<counts>\d+ \w+(?:, \d+ \w+)*) in [0-9.]+s\b[^=]*(?: =+)?$")
 COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected|xfailed|xpassed)")
 SHOWN = ("passed", "failed", "skipped")
 
