@@ -23,15 +23,17 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from articles.normalising import normalise_text
+from articles.normalising import is_date_line, normalise_text
 from articles.site_rules import SITE_RULES, Selector, SiteRule, compile_selector
 
 EXTRACTOR_NAME = "generic"
 # Raise it whenever the text read from the same bytes may change, decoding in fetching.py included: the
 # next check of every article then re-reads its page and files a difference as kind "parser", not as an
 # edit by the publisher. 3: charsets detected among web charsets only and the same way on every load,
-# stray NUL and control bytes dropped, pages libxml2 would read only in part refused.
-EXTRACTOR_VERSION = "3"
+# stray NUL and control bytes dropped, pages libxml2 would read only in part refused. 4: the story's own
+# <h1> is the headline when the metadata lags behind it, and never a body paragraph; datelines, ages,
+# counters and byline lines are never body text; control characters XML refuses no longer fail a page.
+EXTRACTOR_VERSION = "4"
 
 # Never part of the story wherever they appear: code, embedded media, widgets and controls.
 STRIPPED_TAGS = (
@@ -75,6 +77,26 @@ BOILERPLATE = re.compile(
     r"sign up|subscribe|click here|loading\W*|skip advert(?:isement)?|you might also like|recommended)\W*$",
     re.IGNORECASE,
 )
+# Lines that count or time the page, not the story: "5 min read", "1,024 views", "12 comments".
+COUNTERS = re.compile(
+    r"^(?:\d+\s*(?:min(?:ute)?s?|hours?|hrs?)\.?\s+(?:read|listen|watch)|"
+    r"[\d.,]+\s*[km]?\s+(?:comments?|views?|shares?|likes?|reads?|reactions?|replies))$",
+    re.IGNORECASE,
+)
+# What separates the pieces of a line like "By Jane Roe · Updated 9 minutes ago · 5 min read".
+PIECES = re.compile(r"\s*[|·•–—]\s*|\s+[-/]\s+")
+# "By Jane Roe", "By Ann Bee and Carl Dee": a credit written out beside a date.
+BYLINE_PIECE = re.compile(r"^By\s+[\w.'’-]+(?:(?:\s+|,\s*)[\w.'’-]+){0,6}$")
+# Longer than this, a line says more than when and how much.
+FURNITURE_MAX = 200
+LETTERS = re.compile(r"[^\W\d_]")
+# A time or a date in digits alone: "14:02", "9.30 pm", "2026-11-25", "25/11/2026". Other bare numbers
+# (a table's cells) are text.
+NUMERIC_TIME = re.compile(
+    r"^(?:\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?|\d{4}-\d{2}-\d{2}(?:[t ][\d:.+z-]+)?|"
+    r"\d{1,2}[./]\d{1,2}[./]\d{2,4})$",
+    re.IGNORECASE,
+)
 ARTICLE_TYPES = frozenset(
     (
         "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
@@ -83,6 +105,9 @@ ARTICLE_TYPES = frozenset(
     )
 )  # fmt: skip
 CONTROL_CHARACTERS = dict.fromkeys((*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F, 0xFFFD))
+# C0 controls XML does not allow: lxml parses them into the tree, then refuses to store a text that holds
+# one (a stray BEL after a <br> made reading fail). Dropped before parsing; form feed is HTML white space.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # A page bigger than this is not an article someone wrote, and is not read (reading only its start could
 # cut the story). As big as the fetcher's default size cap (FETCH_MAX_BYTES): no page it accepts by default
 # is refused here.
@@ -142,7 +167,7 @@ def parse(html: str) -> lxml.html.HtmlElement | None:
         # Only reachable with FETCH_MAX_BYTES raised past it: cutting the page could cut the story.
         raise PartialPage(f"the page is longer than {MAX_HTML_CHARS:,} characters and cannot be read whole")
     # Bytes with a declared encoding: a str with an XML encoding declaration is refused by lxml.
-    data = html.encode("utf-8", "replace")
+    data = NOT_XML.sub(lambda control: " " if control[0] == "\x0c" else "", html).encode("utf-8", "replace")
     parser = _parser()
     try:
         document = lxml.html.document_fromstring(data, parser=parser)
@@ -315,8 +340,87 @@ def _without_site_name(title: str, meta: Metadata, url: str) -> str:
     return title
 
 
-def choose_title(document: etree._Element, meta: Metadata, url: str) -> str:
-    """The visible headline when one agrees with what the page calls itself; else the metadata's."""
+# How far up from the story's container its own <h1> may sit (article > header > h1, beside the body).
+HEADING_LEVELS = 4
+STORY_ROOTS = frozenset(("article", "main", "body"))
+
+
+def _site_words(meta: Metadata, url: str) -> set[str]:
+    """Words that name the site: og:site_name, the host, and what <title> adds to the page's own name."""
+    host = {w for w in re.split(r"[.\-]", host_of(url)) if len(w) > 2} - {"www", "com", "org", "net"}
+    title = meta.document_title
+    page = _without_site_name(title, meta, url)
+    return _words(meta.site_name) | host | (_words(title) - _words(page) if page != title else set())
+
+
+def _is_headline(element: etree._Element, site: set[str]) -> str:
+    """The text of an <h1> that can be a story's headline: not the site's name (a logo), not in a box the
+    template labels as chrome (navigation, a sidebar, a teaser list), not a paragraph's worth of text."""
+    text = text_of(element)
+    words = _words(text)
+    if not text or len(text) > 300 or len(words) < 2 or words <= site:
+        return ""
+    for box in (element, *element.iterancestors()):
+        if box.tag in STORY_ROOTS:
+            break
+        # A <header> heads whatever holds it: the story's own, inside its <article>, is no chrome.
+        if box.tag != "header" and _is_chrome(box):
+            return ""
+    return text
+
+
+def _content_words(text: str, site: set[str]) -> set[str]:
+    return {word for word in _words(text) if (len(word) > 3 or word.isdigit()) and word not in site}
+
+
+def story_heading(container: etree._Element | None, meta: Metadata, url: str, claims: list[str]) -> str:
+    """The headline a reader sees above the story, when it still speaks of what the page's metadata names
+    (a word in common): the nearest <h1> before the story's container within the story's own part of the
+    page (its <article> or <main>, a few levels up at most), or one inside the container before its text.
+    Sites rewrite that heading and leave <title> and og:title behind."""
+    if container is None:
+        return ""
+    site = _site_words(meta, url)
+    about = set().union(*(_content_words(claim, site) for claim in claims))
+
+    def fits(h1: etree._Element) -> str:
+        text = _is_headline(h1, site)
+        return text if text and (not about or _content_words(text, site) & about) else ""
+
+    node = container
+    for _ in range(HEADING_LEVELS):
+        for sibling in node.itersiblings(preceding=True):
+            if not isinstance(sibling.tag, str):
+                continue
+            if found := [text for h1 in sibling.iter("h1") if (text := fits(h1))]:
+                return found[-1]
+        parent = node.getparent()
+        if parent is None or node.tag in STORY_ROOTS or parent.tag == "body":
+            break
+        node = parent
+    for h1 in _leading_headings(container):
+        if text := fits(h1):
+            return text
+    return ""
+
+
+def _leading_headings(container: etree._Element) -> list[etree._Element]:
+    """The <h1>s of the container before its first paragraph: the page's heading, never body text (an
+    <h1> after the story's first paragraph heads a section of it)."""
+    found = []
+    for element in container.iter("h1", "p"):
+        if element.tag == "p" and element.text_content().strip():
+            break
+        if element.tag == "h1":
+            found.append(element)
+    return found
+
+
+def choose_title(
+    document: etree._Element, meta: Metadata, url: str, container: etree._Element | None = None
+) -> str:
+    """The visible headline that agrees with what the page calls itself; else the story's own heading
+    (``story_heading``), which sites rewrite without touching <title> or og:title; else the metadata's."""
     claims = [meta.headline, meta.og_title, _without_site_name(meta.document_title, meta, url)]
     claims = [claim for claim in claims if claim]
     # A logo in an <h1> is no headline.
@@ -324,6 +428,8 @@ def choose_title(document: etree._Element, meta: Metadata, url: str) -> str:
     for heading in headings:
         if not claims or any(_similar(heading, claim) for claim in claims):
             return heading
+    if heading := story_heading(container, meta, url, claims):
+        return heading
     if meta.headline:
         return meta.headline
     if meta.og_title:
@@ -484,7 +590,20 @@ def _may_wrap_the_story(element: etree._Element, container_text: int) -> bool:
     return has_paragraphs and len(element.text_content()) * 2 > container_text
 
 
+def _drop_dates(container: etree._Element) -> None:
+    """<time> elements that stand alone (a dateline, "9 minutes ago"), not a date inside a sentence; a
+    line that pairs one with a byline or a counter is left whole for ``is_furniture`` to judge."""
+    for element in list(container.iter("time")):
+        text = text_of(element)
+        parent = element.getparent()
+        if parent is None or not (is_date_line(text) or is_furniture(text) or not text):
+            continue
+        if not _words(text_of(parent).replace(text, "", 1)):
+            _drop(element)
+
+
 def _strip_chrome(container: etree._Element) -> None:
+    _drop_dates(container)
     total = len(container.text_content())
     doomed: list[etree._Element] = []
     for element in container.iterdescendants():
@@ -545,9 +664,29 @@ def _segments(container: etree._Element) -> Iterator[tuple[str, int]]:
             parts.append(child.tail or "")
 
 
+def is_furniture(text: str, byline: str = "") -> bool:
+    """A line of dates, ages, counters and a byline only ("By Jane Roe · Updated 9 minutes ago", "5 min
+    read", "12 comments"): it tells who, when and how much, never what the story says, and an age changes
+    on every load. A byline alone is furniture only when it is the byline the page was found to have."""
+    if len(text) > FURNITURE_MAX:
+        return False
+    # Pieces are set apart by separators, or glued where inline boxes touch ("12 commentsUpdated 2h ago").
+    pieces = [piece for piece in PIECES.split(CAMEL_HUMP.sub(" | ", text)) if piece]
+    timing = [
+        (is_date_line(piece) if LETTERS.search(piece) else bool(NUMERIC_TIME.match(piece)))
+        or bool(COUNTERS.match(piece))
+        for piece in pieces
+    ]
+    named = [bool(byline) and piece in (byline, f"By {byline}") for piece in pieces]
+    by = [bool(BYLINE_PIECE.match(piece)) for piece in pieces]
+    return bool(pieces) and all(map(any, zip(timing, named, by, strict=True))) and (any(timing) or all(named))
+
+
 def _is_boilerplate(text: str, link_chars: int) -> bool:
     # A paragraph that is mostly a link points to another page ("Read more: ..."): not story text.
-    return bool(BOILERPLATE.match(text)) or (link_chars > 0 and link_chars >= 0.6 * len(text))
+    if BOILERPLATE.match(text) or is_furniture(text):
+        return True
+    return link_chars > 0 and link_chars >= 0.6 * len(text)
 
 
 def _paragraphs(container: etree._Element) -> list[str]:
@@ -558,18 +697,22 @@ def _generic(document: etree._Element, meta: Metadata, url: str) -> Extraction:
     byline = choose_byline(document, meta)
     _strip_code_and_widgets(document)
     container = _container(document)
-    title = choose_title(document, meta, url)
+    title = choose_title(document, meta, url, container)
     paragraphs: list[str] = []
     if container is not None:
+        for heading in _leading_headings(container):
+            _drop(heading)
         _strip_chrome(container)
         paragraphs = _paragraphs(container)
     return Extraction(title, byline, _without_heading(paragraphs, title, byline), canonical=meta.canonical)
 
 
 def _without_heading(paragraphs: list[str], title: str, byline: str) -> list[str]:
+    """The body without the headline and byline lines (which are read on their own) and lines that only
+    pair the byline with a date."""
     while paragraphs and paragraphs[0] in (title, byline):
         paragraphs = paragraphs[1:]
-    return paragraphs
+    return [p for p in paragraphs if not (byline and is_furniture(p, byline))]
 
 
 # --- site rules ---------------------------------------------------------------------------------------

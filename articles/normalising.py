@@ -42,7 +42,8 @@ DATE_WORDS = frozenset(
     september october november december mon tue tues wed thu thur thurs fri sat sun monday tuesday
     wednesday thursday friday saturday sunday am pm a m p gmt utc bst est edt cst cdt mst mdt pst pdt et
     ct mt pt cet cest ist jst aest ago just now second seconds minute minutes min mins hour hours hr hrs
-    day days week weeks month months year years today yesterday st nd rd th
+    day days week weeks month months year years today yesterday st nd rd th a an few several moments
+    about over less than
     """.strip(),
     )
 )

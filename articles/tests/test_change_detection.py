@@ -48,6 +48,74 @@ def test_chrome_churn_never_makes_a_version(local_site: LocalSite) -> None:
     assert article.versions.count() == 1
 
 
+def article_with_a_dateline(age: str, headline: str = "Bridge to close") -> str:
+    """A page whose story opens with a line that ages on every load, as many sites write it."""
+    page = article_html(headline, STORY)
+    return page.replace(
+        "<p>" + STORY[0], f'<p class="info">By Jane Roe · <time>{age}</time></p><p>{STORY[0]}', 1
+    )
+
+
+def test_relative_time_churn_makes_no_version_at_all(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    ages = [
+        "just now",
+        "9 minutes ago",
+        "an hour ago",
+        "Updated 2 hours ago",
+        "Updated 14:02 GMT, 6 Dec 2026",
+    ]
+    outcomes = []
+    for age in ages:
+        local_site.serve("/story", article_with_a_dateline(age))
+        outcomes.append(check_article(article).kind)
+    assert outcomes == ["new_version", *["unchanged"] * (len(ages) - 1)]
+    assert article.versions.count() == 1  # not even a hidden minor one
+    assert article.versions.get().paragraphs == STORY
+
+
+def test_a_rewritten_h1_is_a_headline_change_not_a_body_edit(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    local_site.serve("/story", article_html("Bridge to close", STORY))
+    check_article(article)
+    # Only the visible heading is rewritten: <title> still carries the first headline.
+    rewritten = article_html("Bridge to close", STORY).replace(
+        "<h1>Bridge to close</h1>", "<h1>Bridge closure delayed after council finds more cracks</h1>"
+    )
+    local_site.serve("/story", rewritten)
+    assert str(check_article(article)) == "new version 1"
+    version = article.versions.get(number=1)
+    assert version.title == "Bridge closure delayed after council finds more cracks"
+    assert version.title_changed
+    assert version.paragraphs == STORY
+    assert (version.words_added, version.words_removed, version.paragraphs_added) == (0, 0, 0)
+
+
+def test_a_history_read_by_the_previous_extractor_is_re_baselined(
+    local_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Release 3 read a dateline as the story's first paragraph; the next check with this release reads
+    the same bytes without it and files that as a parser change, hidden, not as the publisher's edit."""
+    article = tracked(local_site)
+    local_site.serve("/story", article_with_a_dateline("Updated 14:02 GMT, 6 Dec 2026"))
+
+    def release_3(html: str, url: str):  # type: ignore[no-untyped-def]
+        read = extract(html, url)
+        dateline = "By Jane Roe · Updated 14:02 GMT, 6 Dec 2026"
+        return dataclasses.replace(read, paragraphs=[dateline, *read.paragraphs], extractor_version="3")
+
+    with monkeypatch.context() as patched, time_machine.travel(NOW, tick=False):
+        patched.setattr(checking, "extract", release_3)
+        patched.setattr(checking, "release_for", lambda url: "generic/3")
+        assert str(check_article(article)) == "new version 0"
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert str(check_article(article)) == "new version 1"
+    version = article.versions.get(number=1)
+    assert (version.kind, version.extractor_version, version.paragraphs) == (Version.Kind.PARSER, "4", STORY)
+    assert article.last_changed_at == NOW
+    assert list(article.versions.changes()) == []
+
+
 def test_typographic_flips_make_no_version(local_site: LocalSite) -> None:
     article = tracked(local_site)
     local_site.serve("/story", article_html("Mayor’s “plan” – explained", ["It’s done…"]))

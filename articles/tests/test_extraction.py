@@ -3,6 +3,8 @@ files (test_extraction_site_rules.py, test_extraction_churn.py)."""
 
 import time
 
+import pytest
+
 from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, Extraction, extract
 from articles.tests.support import EXTRACTION_CORPUS, article_html
 
@@ -106,6 +108,86 @@ def test_a_logo_in_an_h1_is_not_the_headline() -> None:
     assert extract(html, "http://x/").title == "Real headline here"
 
 
+STORY = [
+    "The council voted on Tuesday to close the old bridge over the river for a year of repairs.",
+    "Engineers found cracks in two of its piers during an inspection last month, officials said.",
+]
+
+
+def news_page(
+    h1: str,
+    *,
+    title: str = "Council to close bridge",
+    og: str = "Council to close bridge",
+    header: str = "",
+    first: str = "",
+) -> str:
+    """A news page as CMSs write it: <title>, og:title and JSON-LD say one headline, the page's <h1>
+    another when only the visible heading was rewritten."""
+    body = "".join(f"<p>{p}</p>" for p in STORY)
+    return f"""<html><head><title>{title} | The Daily Test</title>
+    <meta property="og:site_name" content="The Daily Test"><meta property="og:title" content="{og}">
+    </head><body><header class="site"><a href="/"><h1>The Daily Test</h1></a></header>
+    <main><article><div class="article-top"><h1>{h1}</h1>{header}</div>
+    <div class="article-body">{first}{body}</div></article></main>
+    <aside class="related"><h1>Most read</h1><p>Another story entirely, with its own long teaser.</p></aside>
+    </body></html>"""  # fmt: skip
+
+
+def test_the_headline_readers_see_wins_when_only_the_h1_was_rewritten() -> None:
+    before = extract(news_page("Council to close bridge"), "http://127.0.0.1/story")
+    after = extract(
+        news_page("Bridge repairs delayed as council finds more cracks"), "http://127.0.0.1/story"
+    )
+    assert before.title == "Council to close bridge"
+    assert after.title == "Bridge repairs delayed as council finds more cracks"
+    assert before.paragraphs == after.paragraphs == STORY  # the heading is never a body paragraph
+
+
+def test_an_h1_about_something_else_is_not_the_headline() -> None:
+    # A section label in the story's header shares no word with what the page calls itself.
+    result = extract(news_page("Latest articles"), "http://127.0.0.1/story")
+    assert result.title == "Council to close bridge"
+    assert result.paragraphs == STORY
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        '<time datetime="2026-12-06T09:51:00Z">9 minutes ago</time>',
+        '<time datetime="2026-12-06T09:51:00Z">an hour ago</time>',
+        '<p class="info">By Jane Roe · <time>Updated 14:02 GMT, 6 December 2026</time></p>',
+        "<div>By Jane Roe | 5 min read | 1,024 views</div>",
+        "<p>Published 6 Dec 2026 · Updated 9 minutes ago</p>",
+        "<span>12 comments</span><span>Updated 2 hours ago</span>",
+    ],
+)
+def test_datelines_ages_and_counters_are_never_body_text(header: str) -> None:
+    for where in ("header", "first"):
+        html = news_page("Council to close bridge", **{where: header})
+        result = extract(html, "http://127.0.0.1/story")
+        assert result.paragraphs == STORY, where
+
+
+def test_a_date_inside_a_sentence_stays() -> None:
+    sentence = 'Work will start on <time datetime="2027-01-04">4 January 2027</time> and take a year.'
+    html = news_page("Council to close bridge", first=f"<p>{sentence}</p>")
+    assert (
+        extract(html, "http://127.0.0.1/story").paragraphs[0]
+        == "Work will start on 4 January 2027 and take a year."
+    )
+
+
+def test_a_table_of_numbers_is_text() -> None:
+    rows = "".join(
+        f"<tr><td>{name}</td><td>{a}</td><td>{b}</td></tr>"
+        for name, a, b in [("Bridge", 5040, 17), ("Tunnel", 5035, 7)]
+    )
+    table = f"<table>{rows}</table>"
+    html = news_page("Council to close bridge", first=table)
+    assert "5040" in extract(html, "http://127.0.0.1/story").paragraphs
+
+
 def test_the_byline_leaves_out_its_timestamp() -> None:
     html = """<html><body><article><h1>H</h1><div class="byline">By Ann Bee <time>2 hours ago</time>
     Updated 10:42 AM</div><p>Text of the story, long enough to be read as a paragraph.</p></article>"""
@@ -160,6 +242,13 @@ def test_binary_garbage_gives_no_control_characters() -> None:
     result = extract(garbage, "http://x/")
     text = result.title + result.byline + "".join(result.paragraphs)
     assert all(ch >= " " for ch in text)
+
+
+def test_control_characters_xml_refuses_are_dropped_not_fatal() -> None:
+    # Seen on a real page: a BEL after a <br>, which lxml parses but will not let a text be rewritten with.
+    story = "The council met on Tuesday and voted to close the old bridge for repairs."
+    html = f"<html><body><article><p>{story}<br>Bell\x07here<br>Form\x0cfeed</p></article></body></html>"
+    assert extract(html, "http://127.0.0.1/story").paragraphs == [f"{story} Bellhere Form feed"]
 
 
 def test_an_xml_declaration_with_an_encoding_is_read() -> None:
