@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.diffing import diff_texts, render_segments
+from articles.diffing import DIFF_RELEASE, ParagraphOp, diff_texts, render_segments
 from articles.models import Article, Source, Version
 
 TOTALS_SECONDS = 60
@@ -102,9 +102,20 @@ def source_health(source: Source) -> dict[str, Any]:
 FOLD_ABOVE_PARAGRAPHS = 2000
 
 
+def move_note(op: ParagraphOp) -> str | None:
+    """Where a moved paragraph went or came from, in words (paragraphs counted from 1)."""
+    if op.moved is None:
+        return None
+    if op.op == "moved_out":
+        return f"Moved: now paragraph {op.moved + 1}"
+    return f"Moved here from paragraph {op.moved + 1}" + (", and edited" if op.words.changed else "")
+
+
 def diff_html(old: Version, new: Version, view: str, changes_only: bool) -> SafeString:
     """The diff's HTML, cached: versions never change, so neither does their diff."""
-    key = f"diff:{old.content_hash}:{new.content_hash}:{view}:{int(changes_only)}"
+    # Named by the versions themselves (never shared with another article's texts, however alike) and by
+    # the diff engine's release, so that a better engine is not hidden behind old HTML.
+    key = f"diff:{DIFF_RELEASE}:{old.pk}:{new.pk}:{view}:{int(changes_only)}"
     html = cache.get(key)
     if html is None:
         diff = diff_texts(old.text, new.text)
@@ -118,7 +129,7 @@ def diff_html(old: Version, new: Version, view: str, changes_only: bool) -> Safe
                 unchanged.append(op)
                 continue
             if unchanged:
-                rows.append(("skipped", len(unchanged), None, None))
+                rows.append(("skipped", len(unchanged), None, None, None))
                 unchanged = []
             words = op.words
             rows.append((
@@ -126,9 +137,10 @@ def diff_html(old: Version, new: Version, view: str, changes_only: bool) -> Safe
                 render_segments(words.old) if op.old_index is not None else None,
                 render_segments(words.new) if op.new_index is not None else None,
                 render_segments(words.inline),
+                move_note(op),
             ))  # fmt: skip
         if unchanged:
-            rows.append(("skipped", len(unchanged), None, None))
+            rows.append(("skipped", len(unchanged), None, None, None))
         html = render_to_string(
             "articles/diff_body.html",
             {

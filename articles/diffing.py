@@ -49,8 +49,13 @@ MAX_PAIR_TOKENS = 20_000
 # what is left, are what reach it.
 MAX_MATCH_WORK = 300_000
 
+# Raise it whenever the same two texts may be compared differently: cached diffs name it. 2: moves.
+DIFF_RELEASE = "2"
+
 Kind = Literal["equal", "delete", "insert"]
-Op = Literal["equal", "insert", "delete", "replace"]
+# "moved_out": a paragraph that left this place for another (``moved`` is where it went, in the new text);
+# "moved_in": one that arrived here (``moved`` is where it was, in the old text), edited or not.
+Op = Literal["equal", "insert", "delete", "replace", "moved_out", "moved_in"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class ParagraphOp:
     old_index: int | None
     new_index: int | None
     words: WordDiff
+    moved: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,10 @@ class BodyDiff:
         return self._count("replace")
 
     @property
+    def paragraphs_moved(self) -> int:
+        return self._count("moved_in")
+
+    @property
     def words_added(self) -> int:
         return sum(item.words.words_added for item in self.ops)
 
@@ -121,6 +131,7 @@ class ChangeStats:
     paragraphs_removed: int = 0
     paragraphs_changed: int = 0
     title_changed: bool = False
+    paragraphs_moved: int = 0
 
     def summary(self) -> str:
         parts = ["headline changed"] if self.title_changed else []
@@ -130,6 +141,7 @@ class ChangeStats:
             (self.paragraphs_added, "added"),
             (self.paragraphs_removed, "removed"),
             (self.paragraphs_changed, "changed"),
+            (self.paragraphs_moved, "moved"),
         ):
             if count:
                 parts.append(f"{count} paragraph{'s' if count != 1 else ''} {what}")
@@ -413,8 +425,52 @@ def diff_body(
             )
         else:
             ops.extend(_changed_block(old, new, i1, i2, j1, j2, paragraphs, budget))
+    ops = _with_moves(ops, old, new, paragraphs, budget)
     coarse = coarse or budget.refused or budget.guessed or any(op.words.coarse for op in ops)
     return BodyDiff(tuple(ops), coarse=coarse)
+
+
+def _with_moves(
+    ops: list[ParagraphOp], old: Sequence[str], new: Sequence[str], paragraphs: _Paragraphs, budget: _Budget
+) -> list[ParagraphOp]:
+    """A paragraph removed in one place and added in another is a move, as MediaWiki shows it: the same
+    text first, then (within the pairing bound) a similar one, which keeps its word diff. A move counts no
+    words added or removed, only the words it was edited by."""
+    removed = [op.old_index for op in ops if op.op == "delete" and op.old_index is not None]
+    added = [op.new_index for op in ops if op.op == "insert" and op.new_index is not None]
+    if not removed or not added:
+        return ops
+    pairs: dict[int, tuple[int, WordDiff]] = {}  # old index → (new index, word diff)
+    waiting: dict[str, list[int]] = {}
+    for j in added:
+        waiting.setdefault(new[j], []).append(j)
+    for i in removed:
+        if waiting.get(old[i]):
+            pairs[i] = (waiting[old[i]].pop(0), _whole("equal", old[i]))
+    taken = {j for j, _ in pairs.values()}
+    left_old = [i for i in removed if i not in pairs]
+    left_new = [j for j in added if j not in taken]
+    if len(left_old) * len(left_new) <= MAX_PAIRING_WORK:
+        for i in left_old:
+            for j in left_new:
+                if j not in taken and (words := _edited(old[i], new[j], paragraphs, budget)) is not None:
+                    pairs[i] = (j, words)
+                    taken.add(j)
+                    break
+    if not pairs:
+        return ops
+    arrivals = {j: (i, words) for i, (j, words) in pairs.items()}
+    moved: list[ParagraphOp] = []
+    for op in ops:
+        if op.op == "delete" and op.old_index in pairs:
+            to, _ = pairs[op.old_index]
+            moved.append(ParagraphOp("moved_out", op.old_index, None, _whole("equal", old[op.old_index]), to))
+        elif op.op == "insert" and op.new_index in arrivals:
+            came_from, words = arrivals[op.new_index]
+            moved.append(ParagraphOp("moved_in", None, op.new_index, words, came_from))
+        else:
+            moved.append(op)
+    return moved
 
 
 @dataclass(frozen=True)
@@ -445,6 +501,7 @@ def change_stats(old: ArticleText | None, new: ArticleText) -> ChangeStats:
         paragraphs_removed=body.paragraphs_removed,
         paragraphs_changed=body.paragraphs_changed,
         title_changed=old.title != new.title,
+        paragraphs_moved=body.paragraphs_moved,
     )
 
 

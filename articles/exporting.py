@@ -98,7 +98,9 @@ def _parse_time(value: Any, what: str) -> datetime:
 def _version(data: dict[str, Any]) -> Version:
     try:
         text = ArticleText(data["title"], data["byline"], tuple(data["paragraphs"]))
-        stats = ChangeStats(**{name: data["stats"][name] for name in STAT_FIELDS})
+        # An export made before a figure existed (paragraphs_moved) carries no value for it: the default.
+        defaults = dataclasses.asdict(ChangeStats())
+        stats = ChangeStats(**{name: data["stats"].get(name, defaults[name]) for name in STAT_FIELDS})
         version = Version(
             number=int(data["number"]),
             fetched_at=_parse_time(data["fetched_at"], f"v{data['number']} fetched_at"),
@@ -111,7 +113,7 @@ def _version(data: dict[str, Any]) -> Version:
             kind=data["kind"],
             **dataclasses.asdict(stats),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InvalidRecord(f"malformed version: {exc}") from None
     if version.kind not in Version.Kind.values:
         raise InvalidRecord(f"v{version.number}: unknown kind {version.kind!r}")

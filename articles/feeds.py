@@ -25,8 +25,8 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
-from articles.browsing import DIFF_CACHE_SECONDS
-from articles.diffing import Segment, diff_texts, render_segments
+from articles.browsing import DIFF_CACHE_SECONDS, move_note
+from articles.diffing import DIFF_RELEASE, Segment, diff_texts, render_segments
 from articles.models import Article, Source, Version
 from articles.searching import MAX_QUERY_LENGTH, matching_articles
 from articles.views import text_param, visible_article
@@ -105,7 +105,7 @@ def change_html(previous: Version | None, version: Version) -> str:
     """The entry's content; cached, as the diff of two stored texts never changes."""
     if previous is None:
         return "<p>The previous version is not available.</p>"
-    key = f"feed-diff:{previous.content_hash}:{version.content_hash}"
+    key = f"feed-diff:{DIFF_RELEASE}:{previous.pk}:{version.pk}"
     return cache.get_or_set(key, lambda: _change_html(previous, version), DIFF_CACHE_SECONDS)
 
 
@@ -116,8 +116,12 @@ def _change_html(previous: Version, version: Version) -> str:
         for label, words in (("Headline", diff.title), ("Byline", diff.byline))
         if words.changed
     ]
-    changed = ((styled(op.words.inline),) for op in diff.body.ops if op.op != "equal")
-    parts.append(format_html_join("\n", "<p>{}</p>", changed))
+    changed = (
+        (move_note(op) + ": " if op.op == "moved_in" else "", styled(op.words.inline))
+        for op in diff.body.ops
+        if op.op not in ("equal", "moved_out")  # a move is told once, where the paragraph now stands
+    )
+    parts.append(format_html_join("\n", "<p>{}{}</p>", changed))
     return "\n".join(part for part in parts if part) or "<p>No change to the text.</p>"
 
 

@@ -452,6 +452,8 @@ class Version(models.Model):
     paragraphs_removed = models.PositiveIntegerField(default=0)
     paragraphs_changed = models.PositiveIntegerField(default=0)
     title_changed = models.BooleanField(default=False)
+    # Moved paragraphs count here, not as words added and removed (edits made while moving them do).
+    paragraphs_moved = models.PositiveIntegerField(default=0, db_default=0)
     # Postgres fills this on insert (a trigger, see migration 0004) for full-text search; unused on SQLite.
     search_document = SearchVectorField(null=True, editable=False)
 

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from articles.canonical import InvalidURL
-from articles.diffing import TextDiff
+from articles.diffing import ParagraphOp, TextDiff
 from articles.models import Article, Source, Version
 
 
@@ -90,6 +90,9 @@ class ChangeStatsSerializer(serializers.Serializer):
     paragraphs_added = serializers.IntegerField(min_value=0)
     paragraphs_removed = serializers.IntegerField(min_value=0)
     paragraphs_changed = serializers.IntegerField(min_value=0)
+    paragraphs_moved = serializers.IntegerField(
+        min_value=0, help_text="Paragraphs that moved; their words count as added or removed only if edited."
+    )
     title_changed = serializers.BooleanField()
     summary = serializers.CharField(source="summary_text")
 
@@ -139,11 +142,25 @@ class WordDiffSerializer(serializers.Serializer):
 
 
 class ParagraphOpSerializer(serializers.Serializer):
-    op = serializers.ChoiceField(choices=["equal", "insert", "delete", "replace"])
+    op = serializers.ChoiceField(
+        choices=["equal", "insert", "delete", "replace", "moved_out", "moved_in"],
+        help_text="moved_out: the paragraph left this place (moved_to says where it went); moved_in: it "
+        "arrived here (moved_from says where it was), its word diff showing any edit made on the way.",
+    )
     old_index = serializers.IntegerField(allow_null=True, min_value=0)
     new_index = serializers.IntegerField(allow_null=True, min_value=0)
+    moved_to = serializers.SerializerMethodField(help_text="For moved_out: its index in the new version.")
+    moved_from = serializers.SerializerMethodField(help_text="For moved_in: its index in the old version.")
     old = SegmentSerializer(many=True, source="words.old")
     new = SegmentSerializer(many=True, source="words.new")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_moved_to(self, op: ParagraphOp) -> int | None:
+        return op.moved if op.op == "moved_out" else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_moved_from(self, op: ParagraphOp) -> int | None:
+        return op.moved if op.op == "moved_in" else None
 
 
 class DiffSerializer(serializers.Serializer):

@@ -67,9 +67,12 @@ def test_paragraphs_are_aligned_before_words_are_compared() -> None:
     assert (body.words_added, body.words_removed) == (7, 5)
 
 
-def test_reordered_paragraphs_are_a_removal_and_an_insertion() -> None:
+def test_reordered_paragraphs_are_a_move() -> None:
     body = diff_body(["First.", "Second."], ["Second.", "First."])
-    assert [op.op for op in body.ops] == ["insert", "equal", "delete"]
+    assert [(op.op, op.old_index, op.new_index, op.moved) for op in body.ops] == [
+        ("moved_in", None, 0, 1), ("equal", 0, 1, None), ("moved_out", 1, None, 0),
+    ]  # fmt: skip
+    assert (body.words_added, body.words_removed, body.paragraphs_moved) == (0, 0, 1)
 
 
 def test_unicode_text_diffs_by_word() -> None:

@@ -211,13 +211,22 @@ def _check_paragraph_word_diff(words: WordDiff, old: str, new: str) -> None:
 def _check_body(body: BodyDiff, old: list[str], new: list[str]) -> None:
     assert [op.old_index for op in body.ops if op.old_index is not None] == list(range(len(old)))
     assert [op.new_index for op in body.ops if op.new_index is not None] == list(range(len(new)))
+    arrivals = {op.new_index: op.moved for op in body.ops if op.op == "moved_in"}
+    departures = {op.old_index: op.moved for op in body.ops if op.op == "moved_out"}
+    # Every move is told at both ends, each naming the other.
+    assert {came_from: to for to, came_from in arrivals.items()} == departures
     for op in body.ops:
-        assert (op.old_index is None) == (op.op == "insert")
-        assert (op.new_index is None) == (op.op == "delete")
+        assert (op.old_index is None) == (op.op in ("insert", "moved_in"))
+        assert (op.new_index is None) == (op.op in ("delete", "moved_out"))
+        assert (op.moved is not None) == op.op.startswith("moved")
         old_text = old[op.old_index] if op.old_index is not None else ""
         new_text = new[op.new_index] if op.new_index is not None else ""
+        if op.op == "moved_in":
+            old_text = old[op.moved]  # type: ignore[index]  # its word diff is the edit made on the way
+        elif op.op == "moved_out":
+            new_text = old_text  # told where it went; its text is not removed
         _check_word_diff(op.words, old_text, new_text)
-        if op.op == "equal":
+        if op.op in ("equal", "moved_out"):
             assert old_text == new_text
             assert not op.words.changed
         elif op.op == "delete":
@@ -227,8 +236,9 @@ def _check_body(body: BodyDiff, old: list[str], new: list[str]) -> None:
     assert body.words_added == sum(op.words.words_added for op in body.ops)
     assert body.words_removed == sum(op.words.words_removed for op in body.ops)
     unchanged = sum(op.op == "equal" for op in body.ops)
-    assert body.paragraphs_added + body.paragraphs_changed + unchanged == len(new)
-    assert body.paragraphs_removed + body.paragraphs_changed + unchanged == len(old)
+    moved = body.paragraphs_moved
+    assert body.paragraphs_added + body.paragraphs_changed + unchanged + moved == len(new)
+    assert body.paragraphs_removed + body.paragraphs_changed + unchanged + moved == len(old)
     assert all(op.op == "equal" for op in body.ops) == (old == new)
 
 
