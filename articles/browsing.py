@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.diffing import DIFF_RELEASE, ParagraphOp, diff_texts, render_segments
+from articles.diffing import DIFF_RELEASE, ParagraphOp, diff_texts, render_segments, social_title_changed
 from articles.models import Article, Source, Version
 
 TOTALS_SECONDS = 60
@@ -148,6 +148,7 @@ def diff_html(old: Version, new: Version, view: str, changes_only: bool) -> Safe
                 "new": new,
                 "view": view,
                 "title": diff.title,
+                "social_title": diff.social_title if social_title_changed(old.text, new.text) else None,
                 "byline": diff.byline,
                 "body": diff.body,
                 "rows": rows,

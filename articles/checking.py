@@ -82,7 +82,9 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
         return CheckOutcome("error", reason=error.reason)
     if article.version_count == 0 and (duplicate := _adopt_canonical(article, extraction)):
         return duplicate
-    text = ArticleText.from_parts(extraction.title, extraction.byline, extraction.paragraphs)
+    text = ArticleText.from_parts(
+        extraction.title, extraction.byline, extraction.paragraphs, extraction.social_title
+    )
     if text.is_empty:
         # Storing an empty version would later read as "the whole article was deleted".
         error = FetchError("no article text found on the page", transient=True, status=fetched.status)

@@ -132,9 +132,12 @@ class ChangeStats:
     paragraphs_changed: int = 0
     title_changed: bool = False
     paragraphs_moved: int = 0
+    social_title_changed: bool = False
 
     def summary(self) -> str:
         parts = ["headline changed"] if self.title_changed else []
+        if self.social_title_changed:
+            parts.append("social headline changed")
         if self.words_added or self.words_removed:
             parts.append(f"+{self.words_added}/−{self.words_removed} words")
         for count, what in (
@@ -480,6 +483,7 @@ class TextDiff:
     title: WordDiff
     byline: WordDiff
     body: BodyDiff
+    social_title: WordDiff
 
 
 def diff_texts(old: ArticleText, new: ArticleText) -> TextDiff:
@@ -487,6 +491,7 @@ def diff_texts(old: ArticleText, new: ArticleText) -> TextDiff:
         title=diff_words(old.title, new.title),
         byline=diff_words(old.byline, new.byline),
         body=diff_body(old.paragraphs, new.paragraphs),
+        social_title=diff_words(old.social_title, new.social_title),
     )
 
 
@@ -502,7 +507,17 @@ def change_stats(old: ArticleText | None, new: ArticleText) -> ChangeStats:
         paragraphs_changed=body.paragraphs_changed,
         title_changed=old.title != new.title,
         paragraphs_moved=body.paragraphs_moved,
+        social_title_changed=social_title_changed(old, new),
     )
+
+
+def social_title_changed(old: ArticleText, new: ArticleText) -> bool:
+    """Whether the social headline changed in a way the page's headline does not already tell: not when
+    both were the same before and after (one rewrite, said once), nor when there was none before (a page
+    read by an extractor that did not read it)."""
+    if not old.social_title or old.social_title == new.social_title:
+        return False
+    return not (old.social_title == old.title and new.social_title == new.title)
 
 
 INLINE_STYLES = {

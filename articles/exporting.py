@@ -34,6 +34,7 @@ def version_record(version: Version) -> dict[str, Any]:
         "number": version.number,
         "fetched_at": _time(version.fetched_at),
         "title": version.title,
+        "social_title": version.social_title,
         "byline": version.byline,
         "paragraphs": version.paragraphs,
         "content_hash": version.content_hash,
@@ -97,7 +98,10 @@ def _parse_time(value: Any, what: str) -> datetime:
 
 def _version(data: dict[str, Any]) -> Version:
     try:
-        text = ArticleText(data["title"], data["byline"], tuple(data["paragraphs"]))
+        # Exports made before the social headline was read carry none.
+        text = ArticleText(
+            data["title"], data["byline"], tuple(data["paragraphs"]), data.get("social_title", "")
+        )
         # An export made before a figure existed (paragraphs_moved) carries no value for it: the default.
         defaults = dataclasses.asdict(ChangeStats())
         stats = ChangeStats(**{name: data["stats"].get(name, defaults[name]) for name in STAT_FIELDS})
@@ -107,6 +111,7 @@ def _version(data: dict[str, Any]) -> Version:
             title=text.title,
             byline=text.byline,
             paragraphs=list(text.paragraphs),
+            social_title=text.social_title,
             content_hash=data["content_hash"],
             extractor=data["extractor"],
             extractor_version=data["extractor_version"],

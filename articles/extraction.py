@@ -124,6 +124,9 @@ class Extraction:
     extractor: str = EXTRACTOR_NAME
     extractor_version: str = EXTRACTOR_VERSION
     canonical: str = ""
+    # The headline the page gives sharing cards and search results (og:title, twitter:title, or <title>
+    # without the site's name): sites test and rewrite it apart from the visible one.
+    social_title: str = ""
     # Why the page could not be read whole, if it could not (see ``PartialPage``); then nothing else is set.
     unreadable: str = ""
 
@@ -141,6 +144,7 @@ class Metadata:
     headline: str = ""
     authors: tuple[str, ...] = ()
     og_title: str = ""
+    twitter_title: str = ""
     site_name: str = ""
     meta_author: str = ""
     document_title: str = ""
@@ -272,6 +276,8 @@ def read_metadata(document: etree._Element, url: str) -> Metadata:
         headline=headline,
         authors=tuple(dict.fromkeys(name for name in authors if name and name != site_name)),
         og_title=_meta_content(document, "property", "og:title"),
+        twitter_title=_meta_content(document, "name", "twitter:title")
+        or _meta_content(document, "property", "twitter:title"),
         site_name=site_name,
         meta_author=_meta_content(document, "name", "author"),
         document_title=text_of(title) if title is not None else "",
@@ -414,6 +420,25 @@ def _leading_headings(container: etree._Element) -> list[etree._Element]:
         if element.tag == "h1":
             found.append(element)
     return found
+
+
+def social_title(meta: Metadata, url: str, headline: str) -> str:
+    """The headline for sharing cards and search results, without the site's name: what names the site
+    (``_without_site_name``), or else a first or last part that shares no word with the page's headline
+    while the rest does ("Council rejects plan | The Daily Test" beside an <h1> "Council approves plan")."""
+    claim = next((c for c in (meta.og_title, meta.twitter_title, meta.document_title) if c), "")
+    text = _without_site_name(claim, meta, url)
+    separators = list(TITLE_SEPARATORS.finditer(text))
+    words = _words(headline)
+    if separators and words:
+        first, last = separators[0], separators[-1]
+        for kept, cut in (
+            (text[: last.start()], text[last.end() :]),
+            (text[first.end() :], text[: first.start()]),
+        ):
+            if not _words(cut) & words and _words(kept) & words:
+                return kept.strip()
+    return text
 
 
 def choose_title(
@@ -704,7 +729,13 @@ def _generic(document: etree._Element, meta: Metadata, url: str) -> Extraction:
             _drop(heading)
         _strip_chrome(container)
         paragraphs = _paragraphs(container)
-    return Extraction(title, byline, _without_heading(paragraphs, title, byline), canonical=meta.canonical)
+    return Extraction(
+        title,
+        byline,
+        _without_heading(paragraphs, title, byline),
+        canonical=meta.canonical,
+        social_title=social_title(meta, url, title),
+    )
 
 
 def _without_heading(paragraphs: list[str], title: str, byline: str) -> list[str]:
@@ -764,7 +795,7 @@ def _outermost(elements: Iterable[etree._Element]) -> list[etree._Element]:
     return chosen
 
 
-def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule) -> Extraction | None:
+def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule, url: str) -> Extraction | None:
     _strip_code_and_widgets(document)
     bodies = _outermost(rule.body_selector(document))
     if not bodies:
@@ -794,6 +825,7 @@ def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule) -> E
         extractor=f"site:{rule.name}",
         extractor_version=rule.version,
         canonical=meta.canonical,
+        social_title=social_title(meta, url, title),
     )
 
 
@@ -808,7 +840,7 @@ def extract(html: str, url: str, *, site_rules: bool = True) -> Extraction:
     meta = read_metadata(document, url)
     rule = rule_for(url) if site_rules else None
     if rule is not None:
-        result = _by_site_rule(document, meta, rule)
+        result = _by_site_rule(document, meta, rule, url)
         if result is not None:
             return result
     return _generic(document, meta, url)

@@ -26,7 +26,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
 from articles.browsing import DIFF_CACHE_SECONDS, move_note
-from articles.diffing import DIFF_RELEASE, Segment, diff_texts, render_segments
+from articles.diffing import DIFF_RELEASE, Segment, diff_texts, render_segments, social_title_changed
 from articles.models import Article, Source, Version
 from articles.searching import MAX_QUERY_LENGTH, matching_articles
 from articles.views import text_param, visible_article
@@ -111,10 +111,11 @@ def change_html(previous: Version | None, version: Version) -> str:
 
 def _change_html(previous: Version, version: Version) -> str:
     diff = diff_texts(previous.text, version.text)
+    social = diff.social_title if social_title_changed(previous.text, version.text) else None
     parts = [
         format_html("<p><strong>{}:</strong> {}</p>", label, styled(words.inline))
-        for label, words in (("Headline", diff.title), ("Byline", diff.byline))
-        if words.changed
+        for label, words in (("Headline", diff.title), ("Social headline", social), ("Byline", diff.byline))
+        if words is not None and words.changed
     ]
     changed = (
         (move_note(op) + ": " if op.op == "moved_in" else "", styled(op.words.inline))
@@ -225,8 +226,8 @@ class HeadlineChangesFeed(ChangesFeed):
         return Scope(
             title="Headline changes",
             link=reverse("home"),
-            description="Changes that rewrote a headline",
-            filter=Q(title_changed=True),
+            description="Changes that rewrote a headline: the page's own, or the one of its sharing cards",
+            filter=Q(title_changed=True) | Q(social_title_changed=True),
         )
 
 

@@ -372,6 +372,7 @@ class Article(models.Model):
             title=text.title,
             byline=text.byline,
             paragraphs=list(text.paragraphs),
+            social_title=text.social_title,
             content_hash=text.content_hash,
             extractor=extraction.extractor,
             extractor_version=extraction.extractor_version,
@@ -441,6 +442,8 @@ class Version(models.Model):
     title = models.TextField()
     byline = models.TextField(blank=True)
     paragraphs = models.JSONField(default=list)
+    # The headline of sharing cards (og:title, twitter:title or <title>); empty where none was read.
+    social_title = models.TextField(blank=True, default="", db_default="")
     content_hash = models.CharField(max_length=64)
     extractor = models.CharField(max_length=50)
     extractor_version = models.CharField(max_length=20)
@@ -454,6 +457,7 @@ class Version(models.Model):
     title_changed = models.BooleanField(default=False)
     # Moved paragraphs count here, not as words added and removed (edits made while moving them do).
     paragraphs_moved = models.PositiveIntegerField(default=0, db_default=0)
+    social_title_changed = models.BooleanField(default=False, db_default=False)
     # Postgres fills this on insert (a trigger, see migration 0004) for full-text search; unused on SQLite.
     search_document = SearchVectorField(null=True, editable=False)
 
@@ -468,7 +472,9 @@ class Version(models.Model):
             models.Index(fields=["-fetched_at"], name="version_fetched_idx"),
             # Headline rewrites are a minority of changes: their feed must not walk all the others.
             models.Index(
-                fields=["-fetched_at"], name="version_headline_idx", condition=Q(title_changed=True)
+                fields=["-fetched_at"],
+                name="version_headlines_idx",
+                condition=Q(title_changed=True) | Q(social_title_changed=True),
             ),
             # Recent changes and the biggest of them, ranked without visiting the rows (bench/scale.py).
             models.Index(
@@ -485,7 +491,7 @@ class Version(models.Model):
 
     @property
     def text(self) -> ArticleText:
-        return ArticleText(self.title, self.byline, tuple(self.paragraphs))
+        return ArticleText(self.title, self.byline, tuple(self.paragraphs), self.social_title)
 
     @property
     def stats(self) -> ChangeStats:

@@ -80,11 +80,20 @@ class ArticleText:
     title: str
     byline: str
     paragraphs: tuple[str, ...]
+    # og:title / twitter:title / <title>: the headline of sharing cards, often tested apart from the page's.
+    social_title: str = ""
 
     @classmethod
-    def from_parts(cls, title: str, byline: str, paragraphs: Iterable[str]) -> "ArticleText":
+    def from_parts(
+        cls, title: str, byline: str, paragraphs: Iterable[str], social_title: str = ""
+    ) -> "ArticleText":
         normalised = (normalise_text(p) for p in paragraphs)
-        return cls(normalise_text(title), normalise_text(byline), tuple(p for p in normalised if p))
+        return cls(
+            normalise_text(title),
+            normalise_text(byline),
+            tuple(p for p in normalised if p),
+            normalise_text(social_title),
+        )
 
     @property
     def is_empty(self) -> bool:
@@ -92,15 +101,18 @@ class ArticleText:
 
     @cached_property
     def content_hash(self) -> str:
-        """SHA-256 over the comparison keys of headline, byline and paragraphs (in order)."""
-        parts = [comparison_key(self.title), comparison_key(self.byline)]
+        """SHA-256 over the comparison keys of headline, byline and paragraphs (in order), then the social
+        headline when there is one (so a text stored without one keeps the hash it always had)."""
+        parts: list[object] = [comparison_key(self.title), comparison_key(self.byline)]
         parts += [key for p in self.paragraphs if (key := comparison_key(p))]
+        if social := comparison_key(self.social_title):
+            parts.append({"social_title": social})
         payload = json.dumps(parts, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     @cached_property
-    def skeleton(self) -> tuple[str, str, str]:
+    def skeleton(self) -> tuple[str, str, str, str]:
         """Letters and digits only, date lines dropped, paragraph breaks ignored: equal skeletons mean a
         minor edit at most."""
         body = "".join(skeleton_of(p) for p in self.paragraphs if not is_date_line(p))
-        return (skeleton_of(self.title), skeleton_of(self.byline), body)
+        return (skeleton_of(self.title), skeleton_of(self.byline), body, skeleton_of(self.social_title))

@@ -93,7 +93,10 @@ class ChangeStatsSerializer(serializers.Serializer):
     paragraphs_moved = serializers.IntegerField(
         min_value=0, help_text="Paragraphs that moved; their words count as added or removed only if edited."
     )
-    title_changed = serializers.BooleanField()
+    title_changed = serializers.BooleanField(help_text="The headline on the page changed.")
+    social_title_changed = serializers.BooleanField(
+        help_text="The social headline (og:title, twitter:title or <title>) changed."
+    )
     summary = serializers.CharField(source="summary_text")
 
 
@@ -106,7 +109,8 @@ class VersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Version
         fields = (
-            "number", "fetched_at", "title", "kind", "content_hash", "extractor", "extractor_version",
+            "number", "fetched_at", "title", "social_title", "kind", "content_hash", "extractor",
+            "extractor_version",
             "stats", "diff",
         )  # fmt: skip
 
@@ -169,6 +173,7 @@ class DiffSerializer(serializers.Serializer):
     new_version = serializers.IntegerField(min_value=0)
     coarse = serializers.BooleanField(help_text="True when the text was too long to compare word by word.")
     title = WordDiffSerializer()
+    social_title = WordDiffSerializer(help_text="The headline of sharing cards (og:title, twitter:title).")
     byline = WordDiffSerializer()
     paragraphs = ParagraphOpSerializer(many=True)
     words_added = serializers.IntegerField(min_value=0)
@@ -183,6 +188,7 @@ def diff_data(article_id: int, old: int, new: int, diff: TextDiff) -> dict:
             "new_version": new,
             "coarse": diff.body.coarse,
             "title": diff.title,
+            "social_title": diff.social_title,
             "byline": diff.byline,
             "paragraphs": diff.body.ops,
             "words_added": diff.body.words_added,

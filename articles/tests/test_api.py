@@ -134,7 +134,7 @@ def test_versions_with_and_without_text(api: Api, article: Article) -> None:
     assert versions[1]["diff"] == f"http://testserver/api/v1/articles/{article.pk}/diff/0/1/"
     assert versions[1]["stats"] == {
         "words_added": 3, "words_removed": 1, "paragraphs_added": 1, "paragraphs_removed": 0,
-        "paragraphs_changed": 1, "paragraphs_moved": 0, "title_changed": True,
+        "paragraphs_changed": 1, "paragraphs_moved": 0, "title_changed": True, "social_title_changed": False,
         "summary": "headline changed · +3/−1 words · 1 paragraph added · 1 paragraph changed",
     }  # fmt: skip
     with_text = api.get(f"/api/v1/articles/{article.pk}/versions/", text="1")["results"]

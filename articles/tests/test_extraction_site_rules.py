@@ -127,6 +127,7 @@ SAVED = {
             extractor="site:guardian",
             extractor_version="1",
             canonical="https://www.theguardian.com/uk-news/2023/nov/02/storm-ciaran-thousands-without-power",
+            social_title="Storm Ciarán: thousands without power as winds hit 100mph",
         ),
     ),
     "washingtonpost": (
@@ -145,6 +146,7 @@ SAVED = {
             extractor="site:washingtonpost",
             extractor_version="1",
             canonical="https://www.washingtonpost.com/politics/2023/11/15/senate-shutdown-vote/",
+            social_title="Senate passes stopgap bill to avert shutdown",
         ),
     ),
     "reuters": (
@@ -162,6 +164,7 @@ SAVED = {
             extractor="site:reuters",
             extractor_version="1",
             canonical="https://www.reuters.com/business/energy/oil-prices-rise-supply-worries-2023-11-20/",
+            social_title="Oil prices rise as supply worries grow",
         ),
     ),
     "aljazeera": (
@@ -183,6 +186,7 @@ SAVED = {
             extractor="site:aljazeera",
             extractor_version="1",
             canonical="https://www.aljazeera.com/news/2023/11/12/floods-displace-thousands-in-somalia",
+            social_title="Floods displace thousands in Somalia",
         ),
     ),
 }
