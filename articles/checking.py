@@ -15,7 +15,7 @@ from articles.canonical import InvalidURL, bare_host, canonical_url, url_variant
 from articles.extraction import Extraction, extract, release_for
 from articles.fetching import FetchError, FetchResult, fetch
 from articles.models import Article
-from articles.normalising import ArticleText
+from articles.normalising import ArticleText, stated_time
 from articles.politeness import HostBusy, host_slot
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,8 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
         return CheckOutcome("error", reason=error.reason)
     if article.version_count == 0 and (duplicate := _adopt_canonical(article, extraction)):
         return duplicate
+    article.page_published_at = stated_time(extraction.published, now)
+    article.page_modified_at = stated_time(extraction.modified, now)
     text = ArticleText.from_parts(
         extraction.title, extraction.byline, extraction.paragraphs, extraction.social_title
     )

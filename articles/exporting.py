@@ -35,6 +35,8 @@ def version_record(version: Version) -> dict[str, Any]:
         "fetched_at": _time(version.fetched_at),
         "title": version.title,
         "social_title": version.social_title,
+        "page_published_at": _time(version.page_published_at),
+        "page_modified_at": _time(version.page_modified_at),
         "byline": version.byline,
         "paragraphs": version.paragraphs,
         "content_hash": version.content_hash,
@@ -96,6 +98,12 @@ def _parse_time(value: Any, what: str) -> datetime:
     return parsed
 
 
+def _stated(data: dict[str, Any], name: str, number: object) -> datetime | None:
+    """A page-stated date of an export, which exports made before they were read do not carry."""
+    value = data.get(name)
+    return _parse_time(value, f"v{number} {name}") if value else None
+
+
 def _version(data: dict[str, Any]) -> Version:
     try:
         # Exports made before the social headline was read carry none.
@@ -112,6 +120,8 @@ def _version(data: dict[str, Any]) -> Version:
             byline=text.byline,
             paragraphs=list(text.paragraphs),
             social_title=text.social_title,
+            page_published_at=_stated(data, "page_published_at", data["number"]),
+            page_modified_at=_stated(data, "page_modified_at", data["number"]),
             content_hash=data["content_hash"],
             extractor=data["extractor"],
             extractor_version=data["extractor_version"],

@@ -127,6 +127,10 @@ class Extraction:
     # The headline the page gives sharing cards and search results (og:title, twitter:title, or <title>
     # without the site's name): sites test and rewrite it apart from the visible one.
     social_title: str = ""
+    # When the page says it was published and last updated, as it writes it (ISO 8601 at best): metadata
+    # shown beside the record, never part of the text compared.
+    published: str = ""
+    modified: str = ""
     # Why the page could not be read whole, if it could not (see ``PartialPage``); then nothing else is set.
     unreadable: str = ""
 
@@ -149,6 +153,8 @@ class Metadata:
     meta_author: str = ""
     document_title: str = ""
     canonical: str = ""
+    published: str = ""
+    modified: str = ""
 
 
 def _parser() -> lxml.html.HTMLParser:
@@ -247,11 +253,46 @@ def _meta_content(document: etree._Element, key: str, value: str) -> str:
     return ""
 
 
+# Where pages state their dates, after JSON-LD: meta tags, then itemprop'd <time>s; for the date of
+# publication, the page's first <time datetime> last.
+PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "date", "dc.date.issued")
+MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "last-modified",
+    "dc.date.modified",
+)
+
+
+def _stated(document: etree._Element, keys: tuple[str, ...], itemprop: str) -> str:
+    for meta in document.iter("meta"):
+        name = (_attr(meta, "property") or _attr(meta, "name") or _attr(meta, "itemprop")).lower()
+        if name in keys and (value := _clean(_attr(meta, "content"))):
+            return value
+    for element in document.iter("time"):
+        if _attr(element, "itemprop") == itemprop and (value := _clean(_attr(element, "datetime"))):
+            return value
+    return ""
+
+
+def _first_time(document: etree._Element) -> str:
+    for element in document.iter("time"):
+        if value := _clean(_attr(element, "datetime")):
+            return value
+    return ""
+
+
 def read_metadata(document: etree._Element, url: str) -> Metadata:
     headline, authors = "", []
+    published = modified = ""
     for item in _json_ld_objects(document):
         if not _is_article(item):
             continue
+        if not published and isinstance(item.get("datePublished"), str):
+            published = _clean(item["datePublished"])
+        if not modified and isinstance(item.get("dateModified"), str):
+            modified = _clean(item["dateModified"])
         if not headline and isinstance(item.get("headline"), str):
             headline = _clean(item["headline"])
         if not authors:
@@ -282,6 +323,8 @@ def read_metadata(document: etree._Element, url: str) -> Metadata:
         meta_author=_meta_content(document, "name", "author"),
         document_title=text_of(title) if title is not None else "",
         canonical=_absolute(canonical, url),
+        published=published or _stated(document, PUBLISHED_META, "datePublished") or _first_time(document),
+        modified=modified or _stated(document, MODIFIED_META, "dateModified"),
     )
 
 
@@ -735,6 +778,8 @@ def _generic(document: etree._Element, meta: Metadata, url: str) -> Extraction:
         _without_heading(paragraphs, title, byline),
         canonical=meta.canonical,
         social_title=social_title(meta, url, title),
+        published=meta.published,
+        modified=meta.modified,
     )
 
 
@@ -826,6 +871,8 @@ def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule, url:
         extractor_version=rule.version,
         canonical=meta.canonical,
         social_title=social_title(meta, url, title),
+        published=meta.published,
+        modified=meta.modified,
     )
 
 

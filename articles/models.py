@@ -155,6 +155,10 @@ class Article(models.Model):
     )
     title = models.TextField(blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
+    # What the page itself last said (JSON-LD, meta tags, <time>): shown as "per the page", never trusted
+    # for scheduling or ordering.
+    page_published_at = models.DateTimeField(null=True, blank=True)
+    page_modified_at = models.DateTimeField(null=True, blank=True)
     last_changed_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True)
@@ -280,7 +284,7 @@ class Article(models.Model):
     # What a check that found no change writes: one UPDATE, the hot path of tracking.
     UNCHANGED_FIELDS = (
         "last_checked_at", "consecutive_failures", "last_error", "etag", "last_modified", "final_url",
-        "status", "next_check_at", "body_hash", "body_parsed_by",
+        "status", "next_check_at", "body_hash", "body_parsed_by", "page_published_at", "page_modified_at",
     )  # fmt: skip
 
     def record_unchanged(self, fetched: FetchResult, now: datetime, parsed_by: str = "") -> None:
@@ -325,6 +329,11 @@ class Article(models.Model):
         key = text.content_hash
         with transaction.atomic():
             article = self._locked()
+            # The dates this check read (set by the check on this instance, not yet stored).
+            article.page_published_at, article.page_modified_at = (
+                self.page_published_at,
+                self.page_modified_at,
+            )
             version = None
             if key != article.current_hash:
                 recent = list(
@@ -373,6 +382,8 @@ class Article(models.Model):
             byline=text.byline,
             paragraphs=list(text.paragraphs),
             social_title=text.social_title,
+            page_published_at=self.page_published_at,
+            page_modified_at=self.page_modified_at,
             content_hash=text.content_hash,
             extractor=extraction.extractor,
             extractor_version=extraction.extractor_version,
@@ -444,6 +455,9 @@ class Version(models.Model):
     paragraphs = models.JSONField(default=list)
     # The headline of sharing cards (og:title, twitter:title or <title>); empty where none was read.
     social_title = models.TextField(blank=True, default="", db_default="")
+    # When the page said, at this version, it was published and last updated.
+    page_published_at = models.DateTimeField(null=True, blank=True)
+    page_modified_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
     extractor = models.CharField(max_length=50)
     extractor_version = models.CharField(max_length=20)

@@ -19,7 +19,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
+
+from django.utils.dateparse import parse_date, parse_datetime
 
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"))
 WHITESPACE = re.compile(r"\s+")
@@ -67,6 +70,29 @@ def is_date_line(text: str) -> bool:
     words = re.findall(r"[^\W\d_]+", text.lower())
     has_time = any(ch.isdigit() for ch in text) or "ago" in words or "now" in words
     return has_time and all(word in DATE_WORDS for word in words)
+
+
+# A page's stated date is believed only between these: before the web, or ahead of the check (a clock
+# or a template gone wrong), it says nothing.
+EARLIEST_STATED = datetime(1990, 1, 1, tzinfo=UTC)
+STATED_AHEAD = timedelta(days=1)
+
+
+def stated_time(value: str, now: datetime) -> datetime | None:
+    """A date the page states (ISO 8601, as JSON-LD and meta tags write it) as an aware datetime, UTC when
+    it names no zone; None when it is not one, or not a believable one."""
+    value = value.strip()[:64]
+    try:
+        moment = parse_datetime(value)
+        if moment is None and (day := parse_date(value)) is not None:
+            moment = datetime.combine(day, time(), tzinfo=UTC)
+    except ValueError:  # well-formed but impossible: "2026-13-45"
+        return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment if EARLIEST_STATED <= moment <= now + STATED_AHEAD else None
 
 
 def skeleton_of(text: str) -> str:

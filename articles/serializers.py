@@ -35,9 +35,13 @@ class ArticleSerializer(serializers.ModelSerializer):
         fields = (
             "id", "url", "source", "title", "status", "first_seen_at", "last_changed_at", "last_checked_at",
             "next_check_at", "version_count", "change_count", "variant_flips", "last_error", "page",
-            "versions",
+            "versions", "page_published_at", "page_modified_at",
         )  # fmt: skip
         extra_kwargs = {
+            "page_published_at": {
+                "help_text": "When the page last said it was published (its own metadata)."
+            },
+            "page_modified_at": {"help_text": "When the page last said it was updated (its own metadata)."},
             "variant_flips": {
                 "help_text": "Times the page switched back to a text already recorded (A/B tests)."
             },
@@ -110,7 +114,7 @@ class VersionSerializer(serializers.ModelSerializer):
         model = Version
         fields = (
             "number", "fetched_at", "title", "social_title", "kind", "content_hash", "extractor",
-            "extractor_version",
+            "extractor_version", "page_published_at", "page_modified_at",
             "stats", "diff",
         )  # fmt: skip
 

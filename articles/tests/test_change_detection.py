@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.test import override_settings
+from bs4 import BeautifulSoup
+from django.test import Client, override_settings
 
 from articles import checking
 from articles.checking import check_article
@@ -244,3 +245,35 @@ def test_an_article_unchanged_for_forty_days_stops_and_staff_can_resume_it(local
         check_article(article)
     assert article.next_check_at == day + timedelta(days=1, minutes=15)
     assert article.versions.count() == 1
+
+
+def test_the_pages_own_dates_are_kept_and_shown_but_never_make_a_version(
+    local_site: LocalSite, client: Client
+) -> None:
+    def dated(modified: str) -> str:
+        stamps = (
+            '<meta property="article:published_time" content="2026-11-26T08:00:00Z">'
+            f'<meta property="article:modified_time" content="{modified}">'
+        )
+        return article_html("Bridge to close", STORY).replace("</head>", stamps + "</head>")
+
+    article = tracked(local_site)
+    local_site.serve("/story", dated("2026-11-26T09:00:00Z"))
+    with time_machine.travel(NOW, tick=False):
+        check_article(article)
+    assert article.versions.get().page_modified_at == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    # The page says it was updated, and nothing in its text changed: no version, the new date kept.
+    local_site.serve("/story", dated("2026-11-26T11:30:00Z"))
+    with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
+        assert check_article(article).kind == "unchanged"
+    article.refresh_from_db()
+    assert article.versions.count() == 1
+    assert (article.page_published_at, article.page_modified_at) == (
+        datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
+        datetime(2026, 11, 26, 11, 30, tzinfo=UTC),
+    )
+    page = client.get(f"/articles/{article.pk}/").content.decode()
+    dates = BeautifulSoup(page, "lxml").find("dt", string="Dates").find_next("dd").get_text()
+    assert dates == "published 26 November 2026, 08:00 UTC, updated 26 November 2026, 11:30 UTC, per the page"
+    api = client.get(f"/api/v1/articles/{article.pk}/").json()
+    assert api["page_modified_at"] == "2026-11-26T11:30:00Z"

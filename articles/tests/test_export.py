@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,13 @@ def history() -> list[Article]:
     one = Article.objects.create(url="http://127.0.0.1/one", source=daily)
     add_version(one, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came."])
     add_version(one, 1, "Mayor opens bridge", ["It opened on Monday.", "Crowds came."])
-    add_version(one, 2, HOSTILE, ["It opened on Monday.", HOSTILE], byline=HOSTILE, kind="minor")
+    v2 = add_version(one, 2, HOSTILE, ["It opened on Monday.", HOSTILE], byline=HOSTILE, kind="minor")
+    # What extractor release 4 also reads: the social headline (part of the hash) and the page's dates.
+    v2.social_title = f"Social {HOSTILE}"
+    v2.content_hash = v2.text.content_hash
+    v2.page_published_at = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    v2.page_modified_at = datetime(2026, 11, 20, 11, 5, tzinfo=timezone(timedelta(hours=2)))
+    v2.save()
     two = Article.objects.create(url="http://127.0.0.1/two", source=weekly, status=Article.Status.GONE)
     add_version(two, 0, "Two", ["Only one version."])
     never = Article.objects.create(url="http://127.0.0.1/never-fetched")
@@ -68,6 +75,11 @@ def database_rows() -> dict[str, list[tuple]]:
                 "paragraphs_removed",
                 "paragraphs_changed",
                 "title_changed",
+                "paragraphs_moved",
+                "social_title",
+                "social_title_changed",
+                "page_published_at",
+                "page_modified_at",
             )
         ),
     }

@@ -296,3 +296,51 @@ def test_body_f1_on_the_real_pages_does_not_regress() -> None:
     # Measured 0.984 (generic/2 with the site rules of this commit); trafilatura scores 0.962 here.
     assert summary["f1"] >= 0.98
     assert min(float(row["precision"]) + float(row["recall"]) for row in rows) > 1.5  # type: ignore[arg-type]
+
+
+# --- dates the page states --------------------------------------------------------------------------------
+
+
+def test_published_and_updated_times_are_read_as_metadata() -> None:
+    json_ld = """<script type="application/ld+json">{"@type": "NewsArticle",
+    "headline": "Council to close bridge", "datePublished": "2026-12-06T09:51:00Z",
+    "dateModified": "2026-12-06T14:02:00+01:00"}</script>"""
+    html = news_page("Council to close bridge").replace("</head>", json_ld + "</head>")
+    read = extract(html, "http://127.0.0.1/story")
+    assert (read.published, read.modified) == ("2026-12-06T09:51:00Z", "2026-12-06T14:02:00+01:00")
+    assert read.paragraphs == STORY
+
+    metas = news_page("Council to close bridge").replace(
+        "</head>",
+        '<meta property="article:published_time" content="2026-12-05T08:00:00Z">'
+        '<meta property="article:modified_time" content="2026-12-05T09:30:00Z"></head>',
+    )
+    read = extract(metas, "http://127.0.0.1/story")
+    assert (read.published, read.modified) == ("2026-12-05T08:00:00Z", "2026-12-05T09:30:00Z")
+
+    only_time = news_page("Council to close bridge", header='<time datetime="2026-12-04">4 Dec</time>')
+    read = extract(only_time, "http://127.0.0.1/story")
+    assert (read.published, read.modified, read.paragraphs) == ("2026-12-04", "", STORY)
+
+
+def test_a_stated_time_is_believed_only_when_it_can_be_one() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from articles.normalising import stated_time
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    assert stated_time("2026-12-06T09:51:00Z", now) == datetime(2026, 12, 6, 9, 51, tzinfo=UTC)
+    assert stated_time("2026-12-06T14:02:00+01:00", now) == datetime(2026, 12, 6, 13, 2, tzinfo=UTC)
+    assert stated_time("2026-12-06T09:51:00", now) == datetime(2026, 12, 6, 9, 51, tzinfo=UTC)  # no zone: UTC
+    assert stated_time("2026-12-04", now) == datetime(2026, 12, 4, tzinfo=UTC)
+    assert stated_time("2026-12-06T09:51:00+05:30", now).utcoffset() == timedelta(hours=5, minutes=30)  # type: ignore[union-attr]
+    for nonsense in (
+        "",
+        "yesterday",
+        "2026-13-45",
+        "2026-12-45T99:00:00Z",
+        "1970-01-01T00:00:00Z",
+        "2031-01-01",
+    ):
+        assert stated_time(nonsense, now) is None, nonsense
+    assert stated_time("2026-12-07T11:00:00Z", now) is not None  # within a day ahead: a zone's slip

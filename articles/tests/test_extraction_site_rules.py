@@ -128,6 +128,7 @@ SAVED = {
             extractor_version="1",
             canonical="https://www.theguardian.com/uk-news/2023/nov/02/storm-ciaran-thousands-without-power",
             social_title="Storm Ciarán: thousands without power as winds hit 100mph",
+            published="2023-11-02T08:15:00.000Z",
         ),
     ),
     "washingtonpost": (
@@ -165,6 +166,7 @@ SAVED = {
             extractor_version="1",
             canonical="https://www.reuters.com/business/energy/oil-prices-rise-supply-worries-2023-11-20/",
             social_title="Oil prices rise as supply worries grow",
+            published="2023-11-20T03:12:00Z",
         ),
     ),
     "aljazeera": (
