@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite test-clock lint format migrate bench-extraction bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale bench-faults screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite test-clock lint format migrate bench-extraction bench-snippets bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale bench-faults screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -94,7 +94,10 @@ demo-data: migrate ## Fill an empty local database with made-up articles and edi
 bench-extraction: $(VENV)/.installed-dev ## Score the extractor on the 61 pages of articles/tests/data/extraction (bench/results/)
 	$(BIN)/python bench/extraction.py
 
-bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions under chrome churn and one-word edits on real pages
+bench-snippets: $(VENV)/.installed-dev ## Extractor P/R/F1 on the 990-page snippet corpus (../shared), development and held-out splits
+	$(BIN)/python bench/snippets.py --others
+
+bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions: 12 kinds of chrome churn and one-word edits on 1,055 real pages
 	$(BIN)/python bench/churn.py
 
 bench-throughput: $(VENV)/.installed-dev ## Checks/s of real workers + beat + Redis + Postgres against the newsroom, 3 cases

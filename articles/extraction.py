@@ -87,9 +87,9 @@ COUNTERS = re.compile(
 PIECES = re.compile(r"\s*[|·•–—]\s*|\s+[-/]\s+")
 # "By Jane Roe", "By Ann Bee and Carl Dee": a credit written out beside a date.
 BYLINE_PIECE = re.compile(r"^By\s+[\w.'’-]+(?:(?:\s+|,\s*)[\w.'’-]+){0,6}$")
-# Every date line, age and counter has a digit, "ago" or "now" (see is_date_line): a quick way to pass
-# over the story's own short lines.
-MAY_BE_FURNITURE = re.compile(r"\d|\bago\b|\bnow\b", re.IGNORECASE)
+# Every date line, age and counter has a digit, "ago" or "now" (see is_date_line), and a credit starts
+# "By ": a quick way to pass over the story's own short lines.
+MAY_BE_FURNITURE = re.compile(r"\d|\bago\b|\bnow\b|^By\s", re.IGNORECASE)
 # Longer than this, a line says more than when and how much.
 FURNITURE_MAX = 200
 LETTERS = re.compile(r"[^\W\d_]")
@@ -664,15 +664,21 @@ def _may_wrap_the_story(element: etree._Element, container_text: int) -> bool:
     return has_paragraphs and len(element.text_content()) * 2 > container_text
 
 
+# Text that a date continues: a sentence's words ("… start on <time>4 January</time> and …").
+IN_A_SENTENCE = re.compile(r"\w[\s,]*$")
+
+
 def _drop_dates(container: etree._Element) -> None:
-    """<time> elements that stand alone (a dateline, "9 minutes ago"), not a date inside a sentence; a
-    line that pairs one with a byline or a counter is left whole for ``is_furniture`` to judge."""
+    """<time> elements that stand alone (a dateline, "9 minutes ago", after a heading or a separator),
+    not a date inside a sentence."""
     for element in list(container.iter("time")):
         text = text_of(element)
         parent = element.getparent()
         if parent is None or not (is_date_line(text) or is_furniture(text) or not text):
             continue
-        if not _words(text_of(parent).replace(text, "", 1)):
+        previous = element.getprevious()
+        before = (previous.tail if previous is not None else parent.text) or ""
+        if not IN_A_SENTENCE.search(before):
             _drop(element)
 
 
@@ -741,7 +747,7 @@ def _segments(container: etree._Element) -> Iterator[tuple[str, int]]:
 def is_furniture(text: str, byline: str = "") -> bool:
     """A line of dates, ages, counters and a byline only ("By Jane Roe · Updated 9 minutes ago", "5 min
     read", "12 comments"): it tells who, when and how much, never what the story says, and an age changes
-    on every load. A byline alone is furniture only when it is the byline the page was found to have."""
+    on every load."""
     if len(text) > FURNITURE_MAX or not (MAY_BE_FURNITURE.search(text) or (byline and byline in text)):
         return False
     # Pieces are set apart by separators, or glued where inline boxes touch ("12 commentsUpdated 2h ago").
@@ -753,7 +759,7 @@ def is_furniture(text: str, byline: str = "") -> bool:
     ]
     named = [bool(byline) and piece in (byline, f"By {byline}") for piece in pieces]
     by = [bool(BYLINE_PIECE.match(piece)) for piece in pieces]
-    return bool(pieces) and all(map(any, zip(timing, named, by, strict=True))) and (any(timing) or all(named))
+    return bool(pieces) and all(map(any, zip(timing, named, by, strict=True)))
 
 
 def _is_boilerplate(text: str, link_chars: int) -> bool:
