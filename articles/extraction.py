@@ -73,7 +73,7 @@ BREAK_TAGS = (
 # Lines a template scatters through a story's text that belong to the page, not to the story.
 BOILERPLATE = re.compile(
     r"^(?:advertisements?|story continues below(?: advertisement)?|continue reading(?: the main story)?|"
-    r"supported by|read more|related|related articles?|related stories|share this( article| story)?|"
+    r"supported by|read more|related|related articles?|related stories|share(?: this(?: article| story)?)?|"
     r"sign up|subscribe|click here|loading\W*|skip advert(?:isement)?|you might also like|recommended)\W*$",
     re.IGNORECASE,
 )

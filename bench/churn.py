@@ -115,10 +115,8 @@ def churned(html: str, seed: int) -> str:
     for paragraph in rng.sample(paragraphs, min(len(paragraphs), 4)):
         paragraph.addnext(chrome(rng, seed))
     heading = next(iter(root.iter("h1")), None)
-    if heading is not None:  # a relative age beside the headline, as article headers show it
-        age = lxml.html.fragment_fromstring(f"<time>{rng.choice(AGES)}</time>")
-        heading.addnext(age)
-        age.tail = "\n" + (age.tail or "")
+    if heading is not None:  # a relative age in a line of its own under the headline, as headers show it
+        heading.addnext(lxml.html.fragment_fromstring(f"<div><time>{rng.choice(AGES)}</time></div>"))
     for element in root.iter():
         if isinstance(element.tag, str) and rng.random() < 0.05:
             rotate_names(element, rng)
@@ -127,13 +125,12 @@ def churned(html: str, seed: int) -> str:
             rng.shuffle(items)
             element.attrib.clear()
             for name, value in items:
-                with contextlib.suppress(
-                    ValueError
-                ):  # a name lxml reads but will not write (real pages have them)
+                # A name lxml reads but will not write again (real pages have them) is left out.
+                with contextlib.suppress(ValueError):
                     element.set(name, value)
-        # Between blocks only: a space after an inline element shows on screen, so it is an edit.
+        # Right after a block's end only: a space before an inline element shows on screen, so it is an edit.
         if rng.random() < 0.1 and element.tag in BLOCKS:
-            element.tail = (element.tail or "") + rng.choice(["\n", "  ", "\n\t"])
+            element.tail = rng.choice(["\n", "  ", "\n\t"]) + (element.tail or "")
     return lxml.html.tostring(root, encoding="unicode")
 
 

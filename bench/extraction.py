@@ -73,15 +73,18 @@ def load(corpus: Path) -> list[Page]:
     ]
 
 
+def f1_score(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
 def summarise(rows: list[dict[str, object]]) -> dict[str, float]:
     precision = statistics.fmean(float(r["precision"]) for r in rows) if rows else 0.0  # type: ignore[arg-type]
     recall = statistics.fmean(float(r["recall"]) for r in rows) if rows else 0.0  # type: ignore[arg-type]
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
         "pages": len(rows),
         "precision": round(precision, 4),
         "recall": round(recall, 4),
-        "f1": round(f1, 4),
+        "f1": round(f1_score(precision, recall), 4),
     }
 
 

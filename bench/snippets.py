@@ -25,7 +25,7 @@ from bench.setup import BASE_DIR, SHARED_CORPORA, corpus_folder  # noqa: I001  (
 
 from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION
 from articles.fetching import decode_html
-from bench.extraction import ours, readability_text, trafilatura_text
+from bench.extraction import f1_score, ours, readability_text, trafilatura_text
 
 SPACES = re.compile(r"\s+")
 Page = tuple[str, str, str, list[str], list[str]]  # id, url, html, with, without
@@ -64,12 +64,11 @@ def run(pages: list[Page], extractor: Callable[[str, str], str]) -> dict[str, ob
         tp, fn, fp = tp + a, fn + b, fp + c
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
         "pages": len(pages),
         "precision": round(precision, 3),
         "recall": round(recall, 3),
-        "f1": round(f1, 3),
+        "f1": round(f1_score(precision, recall), 3),
         "ms_per_page": round(1000 * statistics.fmean(seconds), 1),
     }
 
