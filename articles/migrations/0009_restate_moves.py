@@ -34,12 +34,14 @@ def restate(apps, schema_editor):  # type: ignore[no-untyped-def]
             )
             if previous is None:
                 continue
-            stats = dataclasses.asdict(
+            computed = dataclasses.asdict(
                 change_stats(
                     ArticleText(previous.title, previous.byline, tuple(previous.paragraphs)),
                     ArticleText(version.title, version.byline, tuple(version.paragraphs)),
                 )
             )
+            # Only the figures this migration's model has (later releases add others).
+            stats = {name: computed[name] for name in STATS}
             if any(getattr(version, name) != value for name, value in stats.items()):
                 for name, value in stats.items():
                     setattr(version, name, value)

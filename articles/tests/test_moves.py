@@ -128,11 +128,20 @@ def test_stored_histories_are_restated_by_the_migration() -> None:
     )
     article = OldArticle.objects.create(url="http://127.0.0.1/history")
     common = {"fetched_at": T0, "title": "Bridge to close", "byline": "", "extractor": "generic"}
+    replaced = [*PARAS[:3], "A spokesman for the bus company said extra services would run from Monday."]
     for number, paragraphs, stats in (
         (0, PARAS, {}),
         # As the previous engine counted it: the moved paragraph's words removed and added again.
         (1, MOVED, {"words_added": 16, "words_removed": 16, "paragraphs_added": 1, "paragraphs_removed": 1}),
+        (2, PARAS, {"words_added": 16, "words_removed": 16, "paragraphs_added": 1, "paragraphs_removed": 1}),
+        # A paragraph replaced by another, counted right already: nothing to restate, every figure compared.
+        (3, replaced, change_stats(text(PARAS), text(replaced)).__dict__ | {"paragraphs_moved": None}),
     ):
+        stats = {
+            name: value
+            for name, value in stats.items()
+            if value is not None and name != "social_title_changed"
+        }
         OldVersion.objects.create(
             article=article, number=number, paragraphs=paragraphs, extractor_version="4",
             content_hash=text(paragraphs).content_hash, **common, **stats,
@@ -145,3 +154,5 @@ def test_stored_histories_are_restated_by_the_migration() -> None:
     restated = Version.objects.get(article_id=article.pk, number=1)
     assert (restated.words_added, restated.words_removed, restated.paragraphs_moved) == (0, 0, 1)
     assert (restated.paragraphs_added, restated.paragraphs_removed) == (0, 0)
+    untouched = Version.objects.get(article_id=article.pk, number=3)
+    assert (untouched.words_added, untouched.words_removed, untouched.paragraphs_moved) == (13, 16, 0)
