@@ -471,6 +471,7 @@ class Version(models.Model):
     title_changed = models.BooleanField(default=False)
     # Moved paragraphs count here, not as words added and removed (edits made while moving them do).
     paragraphs_moved = models.PositiveIntegerField(default=0, db_default=0)
+    # The social headline changed in a way the headline's own change does not tell (see diffing).
     social_title_changed = models.BooleanField(default=False, db_default=False)
     # Postgres fills this on insert (a trigger, see migration 0004) for full-text search; unused on SQLite.
     search_document = SearchVectorField(null=True, editable=False)
