@@ -752,14 +752,16 @@ def is_furniture(text: str, byline: str = "") -> bool:
         return False
     # Pieces are set apart by separators, or glued where inline boxes touch ("12 commentsUpdated 2h ago").
     pieces = [piece for piece in PIECES.split(CAMEL_HUMP.sub(" | ", text)) if piece]
-    timing = [
-        (is_date_line(piece) if LETTERS.search(piece) else bool(NUMERIC_TIME.match(piece)))
-        or bool(COUNTERS.match(piece))
-        for piece in pieces
-    ]
-    named = [bool(byline) and piece in (byline, f"By {byline}") for piece in pieces]
-    by = [bool(BYLINE_PIECE.match(piece)) for piece in pieces]
-    return bool(pieces) and all(map(any, zip(timing, named, by, strict=True)))
+    return bool(pieces) and all(_is_furniture_piece(piece, byline) for piece in pieces)
+
+
+def _is_furniture_piece(piece: str, byline: str) -> bool:
+    # Cheapest first: most pieces of a real sentence fail at the last test, once.
+    if byline and piece in (byline, f"By {byline}"):
+        return True
+    if BYLINE_PIECE.match(piece) or COUNTERS.match(piece):
+        return True
+    return is_date_line(piece) if LETTERS.search(piece) else bool(NUMERIC_TIME.match(piece))
 
 
 def _is_boilerplate(text: str, link_chars: int) -> bool:
@@ -800,7 +802,8 @@ def _without_heading(paragraphs: list[str], title: str, byline: str) -> list[str
     pair the byline with a date."""
     while paragraphs and paragraphs[0] in (title, byline):
         paragraphs = paragraphs[1:]
-    return [p for p in paragraphs if not (byline and is_furniture(p, byline))]
+    # Furniture without the byline went with the boilerplate; only a line naming the byline is new here.
+    return [p for p in paragraphs if not (byline and byline in p and is_furniture(p, byline))]
 
 
 # --- site rules ---------------------------------------------------------------------------------------

@@ -263,17 +263,18 @@ def test_ten_thousand_nested_levels_neither_overflow_nor_take_long() -> None:
         "<ul>" + "<li><ul>" * 10_000,
         '<script type="application/ld+json">' + "[" * 100_000 + "</script>",
     ):
-        start = time.perf_counter()
+        # CPU time: what the reading costs, whatever else the machine runs (the suite runs in parallel).
+        start = time.process_time()
         extract(html, "http://x/")
-        assert time.perf_counter() - start < 1.0
+        assert time.process_time() - start < 1.0
 
 
 def test_a_huge_page_is_read_in_bounded_time() -> None:
     paragraphs = [f"Paragraph {i} of a very long page, with a few words in it." for i in range(30_000)]
     html = article_html("Big", paragraphs)  # about 2 MB
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time, as above
     result = extract(html, "http://x/")
-    assert time.perf_counter() - start < 3.0
+    assert time.process_time() - start < 3.0
     assert result.paragraphs == paragraphs
 
 
