@@ -102,10 +102,9 @@ def article_html(headline: str, paragraphs: list[str], byline: str = "By Jane Ro
 FAKED_CLOCK_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "DONT_FAKE_MONOTONIC")
 
 
-def real_clock_environment(**extra: str) -> dict[str, str]:
+def real_clock_environment() -> dict[str, str]:
     """The environment for a helper program: this one's, less the faked clock."""
-    env = {k: v for k, v in os.environ.items() if k not in FAKED_CLOCK_VARIABLES}
-    return {**env, **extra}
+    return {k: v for k, v in os.environ.items() if k not in FAKED_CLOCK_VARIABLES}
 
 
 CHROMIUM = Path("/usr/bin/chromium")
