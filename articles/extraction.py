@@ -33,7 +33,10 @@ EXTRACTOR_NAME = "generic"
 # stray NUL and control bytes dropped, pages libxml2 would read only in part refused. 4: the story's own
 # <h1> is the headline when the metadata lags behind it, and never a body paragraph; datelines, ages,
 # counters and byline lines are never body text; control characters XML refuses no longer fail a page.
-EXTRACTOR_VERSION = "4"
+# 5: the standfirst under the headline is the story's first line; a <header> left unclosed, or a cookie
+# or privacy dialog, no longer hides the story or stands in for it; author boxes and post footers are not
+# story text.
+EXTRACTOR_VERSION = "5"
 
 # Never part of the story wherever they appear: code, embedded media, widgets and controls.
 STRIPPED_TAGS = (
@@ -47,17 +50,24 @@ CHROME_TAGS = frozenset(
 CHROME_ROLES = frozenset(("navigation", "complementary", "banner", "contentinfo", "dialog", "alert"))
 # Class and id words of boxes that are never the story: a paragraph inside one is not story text.
 CHROME_NAMES = re.compile(
-    r"(?:^|[-_ ])(?:related|share|sharing|sharebar|social|newsletter|advert\w*|ads?|ad-?slot|adunit|promo\w*|"
-    r"sponsor\w*|comments?|subscribe|subscription|signup|sign-up|sidebar|breadcrumbs?|cookies?|most-?read|"
+    r"(?:^|[-_ ])(?:related\w*|share|sharing|sharebar|shariff|sharedaddy|social|newsletter|advert\w*|ads?|"
+    r"ad-?slot|adunit|promo\w*|sponsor\w*|comments?|subscribe|subscription|signup|sign-up|sidebar|breadcrumbs?|cookies?|most-?read|"
     r"most-?popular|popular|recommend\w*|outbrain|taboola|read-?more|more-?stories|further-?reading|"
     r"see-?also|also-?read|trending|newsletter-?signup|next-?article|prev-?article|nav|navigation|menu|"
-    r"footer|masthead|cta|inline-?(?:related|promo|ad))(?:$|[-_ ])",
+    r"footer|masthead|cta|(?<!elementor-)widget\w*|inline-?(?:related|promo|ad))(?:$|[-_ ])",
+    re.IGNORECASE,
+)
+# Boxes laid over the page (cookie consent, privacy notices, dialogs): however much text one holds, it is
+# never the story.
+OVERLAY_NAMES = re.compile(
+    r"(?:^|[-_ ])(?:cookies?|consent|gdpr|dsgvo|modal|dialog|popup|pop-up|overlay|mailform)(?:$|[-_ ])",
     re.IGNORECASE,
 )
 # Words of the small pieces inside a story that are not its text. Too common in layout names
 # ("date-and-tags", "photo-story") to rule out a whole box when choosing the story's container.
 DETAIL_NAMES = re.compile(
-    r"(?:^|[-_ ])(?:tags?|tag-?list|author-?bio|author-?info|about-?the-?author|byline|caption|credits?|"
+    r"(?:^|[-_ ])(?:tags?|tag-?list|author-?(?:bio|info|box|description|descript|profile|card)|mini-?bio|"
+    r"bio-?box|about-?the-?author|post-?metadata|entry-?footer|post-?footer|article-?footer\w*|byline|caption|credits?|"
     r"toolbar|print|modal|paywall|embed(?:ded)?|video|gallery|photo|slideshow|disclaimer|pagination|"
     r"timestamp|dateline|updated|published|date|time|meta|hidden|visually-?hidden|sr-only|screen-?reader)"
     r"(?:$|[-_ ])",
@@ -84,9 +94,9 @@ COUNTERS = re.compile(
     re.IGNORECASE,
 )
 # What separates the pieces of a line like "By Jane Roe · Updated 9 minutes ago · 5 min read".
-PIECES = re.compile(r"\s*[|·•–—]\s*|\s+[-/]\s+")
+PIECES = re.compile(r"\s*[|·•–—\uff0f]\s*|\s+[-/]\s+")  # \uff0f: the full-width solidus of CJK pages
 # "By Jane Roe", "By Ann Bee and Carl Dee": a credit written out beside a date.
-BYLINE_PIECE = re.compile(r"^By\s+[\w.'’-]+(?:(?:\s+|,\s*)[\w.'’-]+){0,6}$")
+BYLINE_PIECE = re.compile(r"^(?:By|by(?=\s+[^\W\da-z]))\s+[\w.'’-]+(?:(?:\s+|,\s*)[\w.'’-]+){0,6}$")
 # Every date line, age and counter has a digit, "ago" or "now" (see is_date_line), and a credit starts
 # "By ": a quick way to pass over the story's own short lines.
 MAY_BE_FURNITURE = re.compile(r"\d|\bago\b|\bnow\b|^By\s", re.IGNORECASE)
@@ -97,7 +107,7 @@ LETTERS = re.compile(r"[^\W\d_]")
 # (a table's cells) are text.
 NUMERIC_TIME = re.compile(
     r"^(?:\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?|\d{4}-\d{2}-\d{2}(?:[t ][\d:.+z-]+)?|"
-    r"\d{1,2}[./]\d{1,2}[./]\d{2,4})$",
+    r"\d{4}[./]\d{1,2}[./]\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})$",
     re.IGNORECASE,
 )
 ARTICLE_TYPES = frozenset(
@@ -459,6 +469,54 @@ def story_heading(container: etree._Element | None, meta: Metadata, url: str, cl
     return ""
 
 
+# Class and id words of the standfirst a template sets between the headline and the story's text: the
+# story's own first lines, which sites rewrite like any other.
+LEAD_NAMES = re.compile(
+    r"(?:^|[-_ ])(?:leads?|lead-?in|lede|intro\w*|teaser|abstract|standfirst|summary|chapo|sommario|excerpt|"
+    r"subline|sub-?head(?:line|ing)?|subtitle|dek|deck|einleitung|description)(?:$|[-_ ])",
+    re.IGNORECASE,
+)
+
+
+def _standfirst(container: etree._Element) -> list[str]:
+    """The standfirst above the container: elements named as one (LEAD_NAMES) after the story's <h1> and
+    before the container, a few levels up at most. Without an <h1> to start from there is none: a
+    "teaser" elsewhere on the page is another story's."""
+    found: list[etree._Element] = []
+    node = container
+    for _ in range(HEADING_LEVELS):
+        for sibling in node.itersiblings(preceding=True):
+            if not isinstance(sibling.tag, str) or (sibling.tag != "header" and _is_chrome(sibling)):
+                continue
+            h1s = list(sibling.iter("h1"))
+            after = not h1s
+            leads = []
+            for element in sibling.iter():
+                if h1s and element is h1s[-1]:
+                    after = True
+                elif after and isinstance(element.tag, str) and LEAD_NAMES.search(_class_and_id(element)):
+                    leads.append(element)
+            found[:0] = [lead for lead in _outermost(leads) if not _chrome_between(lead, sibling)]
+            if h1s:
+                for lead in found:
+                    _strip_chrome(lead)
+                return [text for lead in found for text in _paragraphs(lead)]
+        parent = node.getparent()
+        if parent is None or parent.tag == "body":
+            break
+        node = parent
+    return []
+
+
+def _chrome_between(element: etree._Element, top: etree._Element) -> bool:
+    for box in (element, *element.iterancestors()):
+        if box is top:
+            return False
+        if box.tag != "header" and _is_chrome(box, details=True):
+            return True
+    return False
+
+
 def _leading_headings(container: etree._Element) -> list[etree._Element]:
     """The <h1>s of the container before its first paragraph: the page's heading, never body text (an
     <h1> after the story's first paragraph heads a section of it)."""
@@ -571,7 +629,19 @@ def _is_chrome(element: etree._Element, details: bool = False) -> bool:
     names = _class_and_id(element)
     if not names.strip():
         return False
-    return bool(CHROME_NAMES.search(names) or (details and DETAIL_NAMES.search(names)))
+    if CHROME_NAMES.search(names) or (details and DETAIL_NAMES.search(names)):
+        return True
+    return _is_overlay(element)
+
+
+def _is_overlay(element: etree._Element) -> bool:
+    # "cookies-not-set" or "modal-open" on <body>, "dialog-off-canvas-main-canvas" around a whole page
+    # are states of the page, not boxes over it.
+    return (
+        element.tag not in ("body", "html")
+        and bool(OVERLAY_NAMES.search(_class_and_id(element)))
+        and not _swallowed_the_page(element)
+    )
 
 
 def _link_text_length(element: etree._Element) -> int:
@@ -626,7 +696,10 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
         # the story itself: such an element holding most of the page's paragraphs is not chrome.
         if element not in chrome:
             chrome[element] = _is_chrome(element) and not (
-                everywhere[element] * 2 >= total and _may_wrap_the_story(element, 0)
+                not _is_overlay(element)
+                and everywhere[element] * 2 >= total
+                and (element.tag not in CHROME_TAGS or element.tag == "form" or _swallowed_the_page(element))
+                and _may_wrap_the_story(element, 0, any_tag=True)
             )
         return chrome[element]
 
@@ -655,10 +728,15 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
     return chosen
 
 
-def _may_wrap_the_story(element: etree._Element, container_text: int) -> bool:
+def _swallowed_the_page(element: etree._Element) -> bool:
+    # A <header> or <nav> left unclosed holds the rest of the page: its <article>, <main> or <footer>.
+    return next(element.iterdescendants("article", "main", "footer"), None) is not None
+
+
+def _may_wrap_the_story(element: etree._Element, container_text: int, any_tag: bool = False) -> bool:
     """A layout class like "l-sidebar-fixed" or a page-wide <form> can wrap the story itself: an element
     with paragraphs in it that holds most of the container's text is kept, whatever its name."""
-    if element.tag in CHROME_TAGS and element.tag != "form":
+    if element.tag in CHROME_TAGS and element.tag != "form" and not any_tag:
         return False
     has_paragraphs = next(element.iter("p", "br"), None) is not None
     return has_paragraphs and len(element.text_content()) * 2 > container_text
@@ -784,8 +862,10 @@ def _generic(document: etree._Element, meta: Metadata, url: str) -> Extraction:
     if container is not None:
         for heading in _leading_headings(container):
             _drop(heading)
+        lead = _standfirst(container)
         _strip_chrome(container)
         paragraphs = _paragraphs(container)
+        paragraphs = [text for text in lead if text not in paragraphs[:1]] + paragraphs
     return Extraction(
         title,
         byline,

@@ -194,6 +194,54 @@ def test_the_byline_leaves_out_its_timestamp() -> None:
     assert extract(html, "http://x/").byline == "By Ann Bee"
 
 
+def standfirst_page(heading: str) -> str:
+    return f"""<html><body><nav><a href="/">Home</a></nav><article><header>{heading}
+    <p class="article-lead">Cracks found in the pillars leave the council no choice, engineers say.</p>
+    <div class="byline">By Ann Bee</div></header>
+    <div class="article-body"><p>The bridge closes on Monday for at least a year of repairs.</p>
+    <p>Buses will take a longer route through the town centre meanwhile.</p></div></article></body></html>"""
+
+
+def test_the_standfirst_between_headline_and_story_is_the_story_s_first_line() -> None:
+    assert extract(standfirst_page("<h1>Council to close bridge</h1>"), "http://x/").paragraphs == [
+        "Cracks found in the pillars leave the council no choice, engineers say.",
+        "The bridge closes on Monday for at least a year of repairs.",
+        "Buses will take a longer route through the town centre meanwhile.",
+    ]
+
+
+def test_a_teaser_with_no_headline_before_it_is_not_a_standfirst() -> None:
+    # Without the story's <h1> to start from, a "lead" or "teaser" box may be any other story's.
+    assert extract(standfirst_page("<h2>Council to close bridge</h2>"), "http://x/").paragraphs == [
+        "The bridge closes on Monday for at least a year of repairs.",
+        "Buses will take a longer route through the town centre meanwhile.",
+    ]
+
+
+def test_a_header_left_unclosed_does_not_hide_the_story() -> None:
+    # The parser keeps a <header> the template never closed open to the end: the story is inside it.
+    html = """<html><body><header id="page-header"><div class="logo">Example News</div>
+    <main><article><h1>Council to close bridge</h1>
+    <p>The bridge closes on Monday for at least a year of repairs, the council said.</p>
+    <p>Buses will take a longer route through the town centre meanwhile.</p></article></main>
+    <footer>© Example News</footer></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "The bridge closes on Monday for at least a year of repairs, the council said.",
+        "Buses will take a longer route through the town centre meanwhile.",
+    ]
+
+
+def test_a_dialog_over_the_page_is_never_the_story_however_long() -> None:
+    notice = " ".join(["We and our partners store and read cookies on your device for many purposes."] * 8)
+    html = f"""<html><body><article><h1>Council to close bridge</h1>
+    <p>The bridge closes on Monday for at least a year of repairs, the council said.</p></article>
+    <div class="privacy-modal"><div class="modal__body"><p>{notice}</p><p>{notice}</p></div></div>
+    </body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "The bridge closes on Monday for at least a year of repairs, the council said."
+    ]
+
+
 # --- canonical ------------------------------------------------------------------------------------------
 
 
