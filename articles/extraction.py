@@ -577,9 +577,6 @@ BYLINE_SELECTORS = tuple(
         '[itemprop="author"] [itemprop="name"]',
         '[itemprop="author"]',
         '[rel="author"]',
-        ".byline",
-        '[class*="byline"]',
-        '[class*="author-name"]',
     )
 )
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -598,15 +595,145 @@ def clean_byline(element: etree._Element) -> str:
     return BYLINE_NOISE.sub("", text_of(element)).strip(" ,|·•-–—")
 
 
-def choose_byline(document: etree._Element, meta: Metadata) -> str:
-    # The structured names first: visible bylines often share a box with an ever-changing timestamp.
-    if meta.authors:
-        return ", ".join(meta.authors)
+def choose_byline(document: etree._Element, meta: Metadata, container: etree._Element | None = None) -> str:
+    """The names the page credits. The structured names first (visible bylines often share a box with an
+    ever-changing timestamp), but only those a reader sees on the page: a publisher or an agency in the
+    metadata that the page never shows is not the byline. Then the page's byline box, then a line that
+    credits someone ("Von Jane Roe", "Text: Jane Roe"). Call it after scripts are stripped, so that names
+    only in the metadata do not count as shown; with the story's ``container`` known, a box around it is
+    never chrome, whatever its name."""
+    story = {container, *container.iterancestors()} if container is not None else set()
+    if names := [_names_in(name) for name in meta.authors if _is_shown(document, name, None)]:
+        return _without_publisher(", ".join(name for name in names if name), meta)
     for selector in BYLINE_SELECTORS:
         for node in selector(document):
-            if (text := clean_byline(node)) and len(text) < 200:
-                return text
-    return meta.meta_author
+            if (text := _names_in(clean_byline(node))) and len(text) < 200:
+                return _without_publisher(text, meta)
+    credit = _credit_box(document, story) or _credit_line(document, story)
+    if not credit and _is_shown(document, meta.meta_author, story):
+        credit = _names_in(meta.meta_author)
+    return _without_publisher(credit, meta)
+
+
+def _without_publisher(byline: str, meta: Metadata) -> str:
+    # "Jane Roe, CNN" on cnn.com: the site is not one of the authors, unless it is the only one.
+    site = meta.site_name.casefold().strip()
+    names = [name for name in byline.split(", ") if name.casefold() != site]
+    return ", ".join(names) if names else byline
+
+
+TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $name)]")
+
+
+def _is_shown(document: etree._Element, name: str, story: set[etree._Element] | None) -> bool:
+    """Whether ``name`` is written on the page; with the ``story``'s boxes, outside the page's chrome (a
+    publisher named in the footer is shown, but not as a byline)."""
+    if not name.strip():
+        return False
+    for text in TEXT_CONTAINING(document, name=name.strip()):
+        element = text.getparent()
+        if element is not None and text.is_tail:
+            element = element.getparent()
+        if element is not None and (story is None or not _in_chrome(element, story)):
+            return True
+    return False
+
+
+# Class and id words of the box that names the author, and of the boxes about an author that do more.
+NOT_THE_CREDIT = re.compile(r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|card|more", re.I)
+AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE)
+
+
+def _in_chrome(element: etree._Element, story: set[etree._Element]) -> bool:
+    # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
+    # "promoted"), and a <header> is where bylines live.
+    return any(
+        box.tag != "header" and box not in story and _is_chrome(box) and next(box.iter("h1"), None) is None
+        for box in (element, *element.iterancestors())
+    )
+
+
+def _credit_box(document: etree._Element, story: set[etree._Element]) -> str:
+    """The text of the first element the template names as the author's ("author", "autor", "byline"),
+    outside comments and other chrome, short enough to be names."""
+    body = document.find("body")
+    for element in body.iter() if body is not None else ():
+        attributes = f"{element.get('class')} {element.get('id')} {element.get('data-testid')}"
+        if not AUTHOR_NAMES.search(attributes):
+            continue
+        names = _class_and_id(element)
+        if NOT_THE_CREDIT.search(names) or _in_chrome(element, story):
+            continue
+        text = _names_in(clean_byline(element))
+        if text and len(text) <= 80 and LETTERS.search(text):
+            return text
+    return ""
+
+
+# The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ".
+CREDIT_WORDS = re.compile(
+    r"^\s*(?:(?:(?:article|posted|written|geschrieben|verfasst|text|story|words|rezept|recipe|interview)\s+)?"
+    r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in)?|author|text|texto|interview|redaktion|reporter)"
+    r"(?:\s+(?:und|and)\s+\w+)?\s*:)\s*",
+    re.IGNORECASE,
+)
+# A name's words: capitalised, or the particles and joins of names ("Jose de la Cruz", "Ann und Bo Lee").
+NAME_WORD = re.compile(r"^(?:[^\W\d_a-z][\w.'’-]*|de|la|le|von|van|der|den|di|da|del|dos|du|y|und|and|et|&)$")
+# "11.09.2011, 16:20 von jroe": the date and time a credit line may start with.
+LEADING_DATE = re.compile(r"^[\d\s.,:/-]*\d[\d\s.,:/-]*(?:uhr\b\s*)?", re.IGNORECASE)
+CREDIT_LINE_TAGS = ("p", "div", "span", "address", "h4", "h5", "h6", "small", "em", "strong", "b", "i", "li")
+
+
+# What a credit carries besides names: addresses, handles, the next "Label:" of a box of facts, a
+# "for The Mail on Sunday", and the joining words a removed date or time leaves at the end.
+CONTACTS = re.compile(r"\S+@\S+|(?<!\w)@\w+|https?://\S+")
+AUTHOR_FIELD = re.compile(r"(?:^|\s)(?:autor(?:in)?|author|verfasser(?:in)?)\s*:\s*", re.IGNORECASE)
+AFTER_THE_NAMES = re.compile(r"\s+(?:[\w-]+\s*:|(?i:for|für)\s+(?:the\s+)?[A-Z]).*$")
+LEFT_HANGING = re.compile(r"(?:\s+(?:at|on|am|um|le|el|à|in|,))+\s*$", re.IGNORECASE)
+WEEKDAY = re.compile(
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b.*$|\b(?:montag|dienstag|mittwoch|donnerstag|freitag|"
+    r"samstag|sonntag)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def _names_in(credit: str) -> str:
+    """The names of a credit line or box: "Datum: 19.11.2021 Autor: Jane Roe Quelle: X" → "Jane Roe",
+    "Posted by jroe at 12:53" → "jroe", "Autorin: Jane Roe, Projektleiterin der X" → "Jane Roe"."""
+    text = " ".join(CONTACTS.sub(" ", credit).split())
+    if field := AUTHOR_FIELD.search(text):
+        text = text[field.end() :]
+    text = CREDIT_WORDS.sub("", text)
+    text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", WEEKDAY.sub("", text)))
+    text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
+    # Names first, then perhaps a job title: keep the leading comma-separated parts that are names.
+    parts = []
+    for part in text.split(","):
+        words = part.split()
+        if not words or (parts and not all(NAME_WORD.match(word) for word in words)):
+            break
+        parts.append(" ".join(words))
+    return ", ".join(parts)
+
+
+def _credit_line(document: etree._Element, story: set[etree._Element]) -> str:
+    """The names of the first line, outside chrome, that is only a credit: "Von Leonora Holling",
+    "Text und Interview: Harald Willenbrock", "Posted by konstantin 21.10.2019"."""
+    body = document.find("body")
+    if body is None:
+        return ""
+    for element in body.iter(CREDIT_LINE_TAGS):
+        start = LEADING_DATE.sub("", element.text or "")
+        if not (CREDIT_WORDS.match(start) or AUTHOR_FIELD.search(start)):
+            continue
+        line = " ".join(element.text_content().split())
+        if len(line) > 120 or _in_chrome(element, story):
+            continue
+        names = _names_in(LEADING_DATE.sub("", line))
+        words = names.replace(",", " ").split()
+        if 0 < len(words) <= 6 and (len(words) == 1 or all(NAME_WORD.match(word) for word in words)):
+            return names
+    return ""
 
 
 # --- the generic reader -------------------------------------------------------------------------------
@@ -854,9 +981,9 @@ def _paragraphs(container: etree._Element) -> list[str]:
 
 
 def _generic(document: etree._Element, meta: Metadata, url: str) -> Extraction:
-    byline = choose_byline(document, meta)
     _strip_code_and_widgets(document)
     container = _container(document)
+    byline = choose_byline(document, meta, container)
     title = choose_title(document, meta, url, container)
     paragraphs: list[str] = []
     if container is not None:

@@ -25,7 +25,7 @@ def test_first_check_stores_version_zero(local_site: LocalSite) -> None:
         outcome = check_article(article)
     assert str(outcome) == "new version 0"
     version = article.versions.get()
-    assert (version.number, version.title, version.byline) == (0, "Mayor opens bridge", "By Jane Roe")
+    assert (version.number, version.title, version.byline) == (0, "Mayor opens bridge", "Jane Roe")
     assert version.paragraphs == ["It opened.", "Crowds came."]
     assert version.fetched_at == NOW
     assert version.extractor

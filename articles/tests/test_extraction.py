@@ -13,7 +13,7 @@ def test_it_reads_headline_byline_and_paragraphs() -> None:
     html = article_html("Mayor opens bridge", ["First paragraph.", "Second <b>bold</b> paragraph."])
     result = extract(html, "http://127.0.0.1/story")
     assert result.title == "Mayor opens bridge"
-    assert result.byline == "By Jane Roe"
+    assert result.byline == "Jane Roe"
     assert result.paragraphs == ["First paragraph.", "Second bold paragraph."]
     assert (result.extractor, result.extractor_version) == (EXTRACTOR_NAME, EXTRACTOR_VERSION)
 
@@ -97,7 +97,8 @@ def test_the_headline_comes_from_json_ld_when_the_page_has_no_heading() -> None:
                  {"@type": "Organization", "name": "Site"}]}]}</script>
     </head><body><p>Text of the story, long enough to be read as a paragraph.</p></body></html>"""
     result = extract(html, "http://x/")
-    assert (result.title, result.byline) == ("A headline", "Ann Bee")
+    # Ann Bee is named in the metadata only: no reader sees her credited, so there is no byline.
+    assert (result.title, result.byline) == ("A headline", "")
 
 
 def test_a_logo_in_an_h1_is_not_the_headline() -> None:
@@ -191,7 +192,7 @@ def test_a_table_of_numbers_is_text() -> None:
 def test_the_byline_leaves_out_its_timestamp() -> None:
     html = """<html><body><article><h1>H</h1><div class="byline">By Ann Bee <time>2 hours ago</time>
     Updated 10:42 AM</div><p>Text of the story, long enough to be read as a paragraph.</p></article>"""
-    assert extract(html, "http://x/").byline == "By Ann Bee"
+    assert extract(html, "http://x/").byline == "Ann Bee"
 
 
 def standfirst_page(heading: str) -> str:
@@ -240,6 +241,46 @@ def test_a_dialog_over_the_page_is_never_the_story_however_long() -> None:
     assert extract(html, "http://x/").paragraphs == [
         "The bridge closes on Monday for at least a year of repairs, the council said."
     ]
+
+
+BYLINE_STORY = "<p>The bridge closes on Monday for at least a year of repairs, the council said.</p>"
+
+
+@pytest.mark.parametrize(
+    ("credit", "byline"),
+    [
+        ('<p class="byline">By Ann Bee <time>2 hours ago</time></p>', "Ann Bee"),
+        ("<h5><em>Von Leonora Holling</em></h5>", "Leonora Holling"),
+        ('<div class="meta">posted by jroe at 12:53</div>', "jroe"),
+        ("<div>Datum: 19.11.2021 Autor: Fritz Imhof Quelle: Livenet</div>", "Fritz Imhof"),
+        ("<p>Autorin: Uta Staschewski, Projektleiterin der Stiftung in Tunis.</p>", "Uta Staschewski"),
+        ('<div class="author">Por Williams Perdomo @wperdomod</div>', "Williams Perdomo"),
+        ('<span class="by">By</span><span class="author-name">Ann Bee</span> Thursday', "Ann Bee"),
+        ("<p>By Glen Owen And Brendan Carlin For The Mail On Sunday</p>", "Glen Owen And Brendan Carlin"),
+    ],
+)
+def test_the_byline_is_the_credit_a_reader_sees(credit: str, byline: str) -> None:
+    html = f"<html><body><article><h1>Council to close bridge</h1>{credit}{BYLINE_STORY}</article></body>"
+    assert extract(html, "http://x/").byline == byline
+
+
+def test_names_in_the_metadata_are_the_byline_only_where_the_page_shows_them() -> None:
+    def page(shown: str) -> str:
+        person = '{"@type": "Person", "name": "Ann Bee"}'
+        return f"""<html><head><meta name="author" content="Example Media Group"><script
+        type="application/ld+json">{{"@type": "NewsArticle", "author": {person}}}</script></head>
+        <body><article><h1>Council to close bridge</h1>{shown}{BYLINE_STORY}</article>
+        <footer>© Example Media Group</footer></body></html>"""
+
+    assert extract(page("<p>Ann Bee, Berlin</p>"), "http://x/").byline == "Ann Bee"
+    # The publisher in <meta name="author"> is named in the footer only: chrome, not a credit.
+    assert extract(page(""), "http://x/").byline == ""
+
+
+def test_a_comment_s_author_is_not_the_byline() -> None:
+    html = f"""<html><body><article><h1>Council to close bridge</h1>{BYLINE_STORY}</article>
+    <div class="comments"><div class="comment-author">Von Troll Eins</div><p>First!</p></div></body></html>"""
+    assert extract(html, "http://x/").byline == ""
 
 
 # --- canonical ------------------------------------------------------------------------------------------
