@@ -616,9 +616,10 @@ def choose_byline(document: etree._Element, meta: Metadata, container: etree._El
 
 
 def _without_publisher(byline: str, meta: Metadata) -> str:
-    # "Jane Roe, CNN" on cnn.com: the site is not one of the authors, unless it is the only one.
+    # "Jane Roe, CNN" or "Jane Roe, CNN Business" on cnn.com: the site is not one of the authors, unless
+    # it is the only one.
     site = meta.site_name.casefold().strip()
-    names = [name for name in byline.split(", ") if name.casefold() != site]
+    names = [name for name in byline.split(", ") if name.casefold().split()[:1] != [site]]
     return ", ".join(names) if names else byline
 
 
@@ -672,7 +673,8 @@ def _credit_box(document: etree._Element, story: set[etree._Element]) -> str:
 
 # The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ".
 CREDIT_WORDS = re.compile(
-    r"^\s*(?:(?:(?:article|posted|written|geschrieben|verfasst|text|story|words|rezept|recipe|interview)\s+)?"
+    r"^\s*(?:(?:(?:article|posted|written|geschrieben|verfasst|text|story|words|rezept|recipe|interview|"
+    r"analysis|opinion|commentary|review|reporting)\s+)?"
     r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in)?|author|text|texto|interview|redaktion|reporter)"
     r"(?:\s+(?:und|and)\s+\w+)?\s*:)\s*",
     re.IGNORECASE,
@@ -704,6 +706,8 @@ def _names_in(credit: str) -> str:
     if field := AUTHOR_FIELD.search(text):
         text = text[field.end() :]
     text = CREDIT_WORDS.sub("", text)
+    # "Jane Roe · 2016.12.01", "Jane Roe | Politics": the names are the first piece that has letters.
+    text = next((piece for piece in PIECES.split(text) if LETTERS.search(piece)), "")
     text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", WEEKDAY.sub("", text)))
     text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
     # Names first, then perhaps a job title: keep the leading comma-separated parts that are names.
@@ -1084,7 +1088,8 @@ def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule, url:
     byline = ""
     if rule.byline_from_metadata and meta.authors:
         byline = ", ".join(meta.authors)
-    byline = byline or _first_text(document, rule.byline_selectors, clean_byline) or ", ".join(meta.authors)
+    credit = _names_in(_first_text(document, rule.byline_selectors, clean_byline))
+    byline = _without_publisher(byline or credit or ", ".join(meta.authors), meta)
     return Extraction(
         title=title,
         byline=byline,

@@ -1,14 +1,15 @@
-"""How often the byline we read is the one a reader sees: 120 pages of the snippet corpus
-(../shared/corpus/snippets, development split only) whose visible byline the team labelled by hand
-(bench/data/snippet-bylines.json: the credited names, "" where the page credits no one, and where on the
-page the credit is shown).
+"""How often the byline we read is the one a reader sees, on pages whose visible byline the team labelled
+by hand (the credited names, "" where the page credits no one, and where on the page the credit is shown):
+all 61 pages of the extraction corpus (bench/data/extraction-bylines.json) and 120 pages drawn at random
+from the development split of the snippet corpus (bench/data/snippet-bylines.json; its pages are read
+from ../shared/corpus/snippets).
 
-    .venv/bin/python bench/bylines.py [CORPUS_DIR] [--others]
+    .venv/bin/python bench/bylines.py [SNIPPET_CORPUS_DIR] [--others]
 
 A page matches when the set of names is the same after folding case, punctuation, "By"/"Von"/"Par" and the
-joining words ("and", "und", "et", commas). Labelled pages whose id ends in 3 or 7 are held out: scored,
-never read while tuning. ``--others`` also scores trafilatura's author field. Writes
-bench/results/bylines.json.
+joining words ("and", "und", "et", commas). Held out, scored but never read while tuning: snippet pages
+whose id ends in 3 or 7, extraction pages whose id starts with 0-3. ``--others`` also scores trafilatura's
+author field. Writes bench/results/bylines.json.
 """
 
 import json
@@ -20,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.setup import BASE_DIR, SHARED_CORPORA, corpus_folder  # noqa: I001  (sets Django up first)
+from bench.setup import BASE_DIR, DEFAULT_CORPUS, SHARED_CORPORA, corpus_folder  # noqa: I001  (Django first)
 
 from articles.extraction import EXTRACTOR_NAME, EXTRACTOR_VERSION, extract
-from bench.snippets import load
+from bench import extraction, snippets
 
-LABELS = BASE_DIR / "bench" / "data" / "snippet-bylines.json"
+DATA = BASE_DIR / "bench" / "data"
 CREDIT_WORDS = re.compile(
     r"^(?:(?:written\s+)?by|von|par|door|di|por|de|text|texte|autor(?:in)?|author|verfasst\s+von)\b[\s:]*",
     re.IGNORECASE,
@@ -45,7 +46,8 @@ def names(byline: str) -> frozenset[str]:
 
 
 def held_out(page_id: str) -> bool:
-    return page_id[-1] in "37"
+    # Snippet ids are "0000".."0989"; extraction ids are SHA-256 hex digests.
+    return page_id[-1] in "37" if len(page_id) == 4 else page_id[0] in "0123"
 
 
 def ours(html: str, url: str) -> str:
@@ -82,8 +84,11 @@ def score(pages: list[tuple[str, str, str, str]], reader: Callable[[str, str], s
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     corpus = corpus_folder(Path(args[0]) if args else SHARED_CORPORA / "snippets")
-    labels = {k: v["byline"] for k, v in json.loads(LABELS.read_text()).items()}
-    pages = [(p[0], p[1], p[2], labels[p[0]]) for p in load(corpus) if p[0] in labels]
+    labels = {}
+    for name in ("extraction-bylines.json", "snippet-bylines.json"):
+        labels |= {k: v["byline"] for k, v in json.loads((DATA / name).read_text()).items()}
+    pages = [(p[0], p[1], p[2], labels[p[0]]) for p in extraction.load(DEFAULT_CORPUS)]
+    pages += [(p[0], p[1], p[2], labels[p[0]]) for p in snippets.load(corpus) if p[0] in labels]
     splits = {
         "development": [p for p in pages if not held_out(p[0])],
         "held out": [p for p in pages if held_out(p[0])],
