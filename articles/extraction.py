@@ -1169,6 +1169,23 @@ def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule, url:
     )
 
 
+# A build tool's suffix on a class name ("byline-3xHw2", "Component-body-0-2-60", "story_text__a1b2c3"):
+# it changes with every deploy of the site, and the rule's selectors name the part before it.
+BUILD_HASH = re.compile(r"^(.*[^\W\d_].*?)(?:[-_]{1,2}(?=[^\W_]*\d)[^\W_]{5,8}|(?:-\d+){2,})$")
+
+
+def _unhash_classes(document: etree._Element) -> None:
+    """Give every element whose class names carry a build hash the names without it as well."""
+    for element in document.iter(etree.Element):
+        classes = element.get("class")
+        if not classes or not any(char.isdigit() for char in classes):
+            continue
+        words = classes.split()
+        bare = [match[1] for word in words if (match := BUILD_HASH.match(word)) and match[1] not in words]
+        if bare:
+            element.set("class", " ".join([*words, *dict.fromkeys(bare)]))
+
+
 def extract(html: str, url: str, *, site_rules: bool = True) -> Extraction:
     """The article in ``html`` fetched from ``url``; without ``site_rules``, by the generic reader."""
     try:
@@ -1180,6 +1197,7 @@ def extract(html: str, url: str, *, site_rules: bool = True) -> Extraction:
     meta = read_metadata(document, url)
     rule = rule_for(url) if site_rules else None
     if rule is not None:
+        _unhash_classes(document)
         result = _by_site_rule(document, meta, rule, url)
         if result is not None:
             return result

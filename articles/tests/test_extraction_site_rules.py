@@ -103,6 +103,19 @@ def test_site_rules_read_the_corpus_pages(
     assert result.canonical == url.replace("http://", "https://")
 
 
+def test_a_deploy_that_renames_classes_with_build_hashes_reads_the_same() -> None:
+    # Build tools append hashes to class names ("…-0a1b2c", "…-0-2-60", "…__3xHw2") that change with every
+    # deploy; a rule's selectors name the part before them.
+    html, url, _ = corpus_page("d605bdef")  # CNN: .zn-body__paragraph, a byline box, drop selectors
+    before = extract(html, url)
+    hashed = html.replace('class="zn-body__paragraph', 'class="zn-body__paragraph-0a1b2c')
+    hashed = hashed.replace('class="metadata__byline__author"', 'class="metadata__byline__author-0-2-60"')
+    assert hashed != html
+    after = extract(hashed, url)
+    assert (after.extractor, after.title, after.byline) == (before.extractor, before.title, before.byline)
+    assert after.paragraphs == before.paragraphs
+
+
 # --- pages written from the sources' observed structure -------------------------------------------------
 
 
