@@ -1044,6 +1044,42 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
     return link_chars > 0 and link_chars >= 0.6 * len(text)
 
 
+# A line that says the story is over and the page's own matter begins: related stories, tags, sharing,
+# comments, sources. From such a line on, nothing is the story (a heading of that kind in the story's
+# first half is a section of it, and stays).
+END_OF_STORY = re.compile(
+    r"^(?:related(?: articles| posts| stories| content| reading)?|read more|more on this(?: topic| story)?|"
+    r"more (?:from|stories|articles)\b.*|you (?:may|might) also (?:like|be interested in)|"
+    r"recommended(?: for you)?|tags?|tagged|topics?|share(?: this)?(?: article| post| story| page)?|"
+    r"like it\? share it|comments?|"
+    r"\d+ comments?|leave a (?:comment|reply)|about the author|further reading|see also|"
+    r"ähnliche (?:beiträge|artikel|themen|posts)|weitere (?:themen|artikel|beiträge|meldungen|nachrichten)|"
+    r"mehr zum thema\b.*|(?:das|dies) (?:könnte|dürfte) (?:sie|dich) auch interessieren|auch interessant|"
+    r"schlagw(?:orte|örter)|themen|teilen|(?:beitrag|artikel|seite) teilen|kommentare?|lesen sie auch|"
+    r"zum weiterlesen|empfohlene (?:beiträge|artikel)|die (?:neuesten|meistgelesenen) \w+|"
+    r"(?:à )?lire aussi|sur le même sujet|articles? similaires|partager(?: cet article)?|commentaires?|"
+    r"mots-clés|artículos relacionados|te puede interesar|comparte(?: esta noticia)?|comentarios|"
+    r"articoli correlati|leggi anche|czytaj (?:też|także)|przeczytaj (?:też|także)|komentarze|"
+    r"podobne artykuły)\W*$",
+    re.IGNORECASE,
+)
+
+
+STORY_LINE = 300
+
+
+def _until_the_end(paragraphs: list[str]) -> list[str]:
+    for index in range(len(paragraphs) // 2, len(paragraphs)):
+        # A box of links set inside the story ("More on this: …") is followed by more of the story.
+        if (
+            len(paragraphs[index]) <= 60
+            and END_OF_STORY.match(paragraphs[index])
+            and all(len(text) <= STORY_LINE for text in paragraphs[index + 1 :])
+        ):
+            return paragraphs[:index]
+    return paragraphs
+
+
 def _paragraphs(container: etree._Element) -> list[str]:
     return [text for text, links in _segments(container) if not _is_boilerplate(text, links)]
 
@@ -1061,7 +1097,7 @@ def _generic(document: etree._Element, meta: Metadata, url: str) -> Extraction:
             _drop(heading)
         lead = _standfirst(container)
         _strip_chrome(container)
-        paragraphs = _paragraphs(container)
+        paragraphs = _until_the_end(_paragraphs(container))
         paragraphs = [text for text in lead if text not in paragraphs[:1]] + paragraphs
     return Extraction(
         title,

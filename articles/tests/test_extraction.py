@@ -219,6 +219,21 @@ def test_a_teaser_with_no_headline_before_it_is_not_a_standfirst() -> None:
     ]
 
 
+def test_the_story_ends_where_the_page_s_own_matter_begins() -> None:
+    story = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(4)]
+    matter = ["Ähnliche Beiträge", "Another post on this blog", "And one more"]
+    html = article_html("Council to close bridge", [*story, *matter])
+    assert extract(html, "http://x/").paragraphs == story
+
+
+def test_a_box_of_links_inside_the_story_does_not_end_it() -> None:
+    later = "The council meets again on Tuesday, when the engineers will present their full report. " * 4
+    story = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(4)]
+    box = ["More on this topic", "A linked story"]
+    html = article_html("Council to close bridge", [*story, *box, later])
+    assert extract(html, "http://x/").paragraphs == [*story, *box, later.strip()]
+
+
 def test_a_header_left_unclosed_does_not_hide_the_story() -> None:
     # The parser keeps a <header> the template never closed open to the end: the story is inside it.
     html = """<html><body><header id="page-header"><div class="logo">Example News</div>
