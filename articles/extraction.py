@@ -478,26 +478,27 @@ LEAD_NAMES = re.compile(
 )
 
 
-def _standfirst(container: etree._Element) -> list[str]:
-    """The standfirst above the container: elements named as one (LEAD_NAMES) after the story's <h1> and
-    before the container, a few levels up at most. Without an <h1> to start from there is none: a
-    "teaser" elsewhere on the page is another story's."""
+def _standfirst(container: etree._Element, title: str) -> list[str]:
+    """The standfirst above the container: elements named as one (LEAD_NAMES) after the story's headline
+    and before the container, a few levels up at most. Without the headline to start from there is none:
+    a "teaser" elsewhere on the page is another story's. The headline is the <h1>, or whatever element
+    holds the headline's text (an <h2 class="entry-title">, a <div itemprop="headline">)."""
     found: list[etree._Element] = []
     node = container
     for _ in range(HEADING_LEVELS):
         for sibling in node.itersiblings(preceding=True):
             if not isinstance(sibling.tag, str) or (sibling.tag != "header" and _is_chrome(sibling)):
                 continue
-            h1s = list(sibling.iter("h1"))
-            after = not h1s
+            headings = [e for e in sibling.iter(etree.Element) if _is_the_headline(e, title)]
+            after = not headings
             leads = []
-            for element in sibling.iter():
-                if h1s and element is h1s[-1]:
+            for element in sibling.iter(etree.Element):
+                if headings and element is headings[-1]:
                     after = True
-                elif after and isinstance(element.tag, str) and LEAD_NAMES.search(_class_and_id(element)):
+                elif after and LEAD_NAMES.search(_class_and_id(element)):
                     leads.append(element)
             found[:0] = [lead for lead in _outermost(leads) if not _chrome_between(lead, sibling)]
-            if h1s:
+            if headings:
                 for lead in found:
                     _strip_chrome(lead)
                 return [text for lead in found for text in _paragraphs(lead)]
@@ -506,6 +507,20 @@ def _standfirst(container: etree._Element) -> list[str]:
             break
         node = parent
     return []
+
+
+HEADLINE_NAMES = re.compile(r"title|headline|heading|(?:^|[-_ ])h1(?:$|[-_ ])", re.IGNORECASE)
+
+
+def _is_the_headline(element: etree._Element, title: str) -> bool:
+    if element.tag == "h1":
+        return True
+    if element.tag != "h2" and not (
+        _attr(element, "itemprop") == "headline" or HEADLINE_NAMES.search(_class_and_id(element))
+    ):
+        return False
+    text = _clean(element.text_content())
+    return bool(title) and len(text) < 2 * len(title) and _similar(text, title)
 
 
 def _chrome_between(element: etree._Element, top: etree._Element) -> bool:
@@ -1095,7 +1110,7 @@ def _generic(document: etree._Element, meta: Metadata, url: str) -> Extraction:
     if container is not None:
         for heading in _leading_headings(container):
             _drop(heading)
-        lead = _standfirst(container)
+        lead = _standfirst(container, title)
         _strip_chrome(container)
         paragraphs = _until_the_end(_paragraphs(container))
         paragraphs = [text for text in lead if text not in paragraphs[:1]] + paragraphs
