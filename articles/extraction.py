@@ -84,7 +84,10 @@ BREAK_TAGS = (
 BOILERPLATE = re.compile(
     r"^(?:advertisements?|story continues below(?: advertisement)?|continue reading(?: the main story)?|"
     r"supported by|read more|related|related articles?|related stories|share(?: this(?: article| story)?)?|"
-    r"sign up|subscribe|click here|loading\W*|skip advert(?:isement)?|you might also like|recommended)\W*$",
+    r"sign up|subscribe|click here|loading\W*|skip advert(?:isement)?|you might also like|recommended)\W*$"
+    # An image's credit written as a line of its own: "Photo: Jane Roe / AFP", "Titelbild: dpa".
+    r"|^(?:photo(?:graph)?s?|fotos?|bild|titelbild|abbildung|image|crédits? photos?|photo credit)"
+    r"\s*(?:by\b|:)[^.!?]{0,80}$",
     re.IGNORECASE,
 )
 # Lines that count or time the page, not the story: "5 min read", "1,024 views", "12 comments".
@@ -1075,7 +1078,10 @@ END_OF_STORY = re.compile(
     r"(?:à )?lire aussi|sur le même sujet|articles? similaires|partager(?: cet article)?|commentaires?|"
     r"mots-clés|artículos relacionados|te puede interesar|comparte(?: esta noticia)?|comentarios|"
     r"articoli correlati|leggi anche|czytaj (?:też|także)|przeczytaj (?:też|także)|komentarze|"
-    r"podobne artykuły)\W*$",
+    r"podobne artykuły|about the (?:author|series)|filed under\b.*|"
+    r"über (?:den autor|die autorin|diese reihe)|"
+    r"weiterführende (?:links|informationen|literatur)|quellen(?:angaben)?|keine kommentare|schon gelesen|"
+    r"inne artykuły autora|zobacz (?:też|także))\W*$",
     re.IGNORECASE,
 )
 
