@@ -51,7 +51,7 @@ CHROME_ROLES = frozenset(("navigation", "complementary", "banner", "contentinfo"
 # Class and id words of boxes that are never the story: a paragraph inside one is not story text.
 CHROME_NAMES = re.compile(
     r"(?:^|[-_ ])(?:related\w*|share|sharing|sharebar|shariff|sharedaddy|social|newsletter|advert\w*|ads?|"
-    r"ad-?slot|adunit|promo\w*|sponsor\w*|comments?|subscribe|subscription|signup|sign-up|sidebar|breadcrumbs?|cookies?|most-?read|"
+    r"ad-?slot|adunit|promo(?!ted)\w*|sponsor\w*|comments?|subscribe|subscription|signup|sign-up|sidebar|breadcrumbs?|cookies?|most-?read|"
     r"most-?popular|popular|recommend\w*|outbrain|taboola|read-?more|more-?stories|further-?reading|"
     r"see-?also|also-?read|trending|newsletter-?signup|next-?article|prev-?article|nav|navigation|menu|"
     r"footer|masthead|cta|(?<!elementor-)widget\w*|inline-?(?:related|promo|ad))(?:$|[-_ ])",
@@ -60,7 +60,8 @@ CHROME_NAMES = re.compile(
 # Boxes laid over the page (cookie consent, privacy notices, dialogs): however much text one holds, it is
 # never the story.
 OVERLAY_NAMES = re.compile(
-    r"(?:^|[-_ ])(?:cookies?|consent|gdpr|dsgvo|modal|dialog|popup|pop-up|overlay|mailform)(?:$|[-_ ])",
+    r"(?:^|[-_ ])(?:cookies?|consent|gdpr|dsgvo|modal|dialog|popup|pop-up|overlay|mailform)"
+    r"(?!-(?:enabled|open|active|off))(?:$|[-_ ])",
     re.IGNORECASE,
 )
 # Words of the small pieces inside a story that are not its text. Too common in layout names
@@ -766,9 +767,17 @@ def _credit_line(document: etree._Element, story: set[etree._Element]) -> str:
 CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
+# Class names that file a post under a topic ("category-newsletter", "tag-social-media" on a WordPress
+# <article>): they say what the story is about, not what the box is.
+TAXONOMY = re.compile(r"(?:^|\s)(?:category|tag|post_tag|topic|section|rubrik|ressort)-\S+", re.IGNORECASE)
+
+
 def _class_and_id(element: etree._Element) -> str:
     # "InlineImage-imageEmbedCaption" says "caption" as clearly as "inline-image-caption" does.
-    return CAMEL_HUMP.sub("-", f"{_attr(element, 'class')} {_attr(element, 'id')}")
+    names = f"{_attr(element, 'class')} {_attr(element, 'id')}"
+    if "-" in names:
+        names = TAXONOMY.sub(" ", names)
+    return CAMEL_HUMP.sub("-", names)
 
 
 def _is_chrome(element: etree._Element, details: bool = False) -> bool:

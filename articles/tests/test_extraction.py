@@ -247,6 +247,21 @@ def test_a_header_left_unclosed_does_not_hide_the_story() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "names",
+    ["post category-newsletter tag-social-media", "node node--promoted", "box article modal-enabled"],
+)
+def test_a_story_filed_under_a_topic_or_flagged_by_its_cms_is_still_the_story(names: str) -> None:
+    # WordPress files a post under its topics in class names, Drupal flags a promoted node: neither names
+    # a box of chrome.
+    story = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(3)]
+    body = "".join(f"<p>{text}</p>" for text in story)
+    elsewhere = "<p>Other stories, elsewhere on the page, each in a box of its own, and long ones.</p>" * 4
+    html = f"""<html><body><nav><a href="/">Home</a></nav><article class="{names}"><h1>Council to close
+    bridge</h1>{body}</article><aside>{elsewhere}</aside></body></html>"""
+    assert extract(html, "http://x/").paragraphs == story
+
+
 def test_a_dialog_over_the_page_is_never_the_story_however_long() -> None:
     notice = " ".join(["We and our partners store and read cookies on your device for many purposes."] * 8)
     html = f"""<html><body><article><h1>Council to close bridge</h1>
