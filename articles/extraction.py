@@ -838,6 +838,14 @@ COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
 SMALL_BOX = 200
 
 
+def _in_a_small_box(parent: etree._Element, seen: dict[etree._Element, bool]) -> bool:
+    """Whether ``parent`` is a small box of the details a story's reader drops (a paywall prompt, a
+    caption, a timestamp line)."""
+    if parent not in seen:
+        seen[parent] = _is_chrome(parent, details=True) and _text_length(parent) <= SMALL_BOX
+    return seen[parent]
+
+
 def _add_up(totals: dict[etree._Element, int], element: etree._Element, amount: int) -> None:
     for ancestor in element.iterancestors():
         totals[ancestor] = totals.get(ancestor, 0) + amount
@@ -859,10 +867,13 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
     # A page that adds one more of them on this load must not move the container.
     dropped: dict[etree._Element, int] = {}
     parents: dict[etree._Element, None] = {}
+    small_boxes: dict[etree._Element, bool] = {}
     for p in document.iter("p", "pre"):
         parent = p.getparent()
         if parent is None:
             continue
+        if _in_a_small_box(parent, small_boxes):
+            continue  # a paywall prompt's or a caption's line: the box is weighed as a whole, below
         text, links = p.text_content(), _link_text_length(p)
         if _is_boilerplate(folded := " ".join(text.split()), links):
             _add_up(dropped, p, len(folded) + ELEMENT_COST * sum(1 for _ in p.iter()))
@@ -961,14 +972,16 @@ def _strip_chrome(container: etree._Element) -> None:
     everything in the container outside such boxes is the story itself (a layout name), and stays; that
     comparison leaves other boxes out, so one more ad slot in the page cannot tip it."""
     _drop_dates(container)
-    boxes = [(box, _text_length(box)) for box in _chrome_boxes(container)]
-    rest = _text_length(container) - sum(length for _, length in boxes)
-    while boxes:
-        box, length = boxes.pop()
-        if _may_wrap_the_story(box, length > rest):
-            boxes.extend((inner, _text_length(inner)) for inner in _chrome_boxes(box))
-        else:
-            _drop(box)
+    roots = [container]
+    while roots:
+        root = roots.pop()
+        boxes = [(box, _text_length(box)) for box in _chrome_boxes(root)]
+        rest = _text_length(root) - sum(length for _, length in boxes)
+        for box, length in boxes:
+            if _may_wrap_the_story(box, length > rest):
+                roots.append(box)  # the story itself, under a layout name: its own chrome goes
+            else:
+                _drop(box)
 
 
 def _chrome_boxes(root: etree._Element) -> list[etree._Element]:

@@ -111,7 +111,11 @@ def churned(html: str, seed: int) -> str:
         "[not(ancestor::blockquote or ancestor::li or ancestor::td)]"
     )
     for paragraph in rng.sample(paragraphs, min(len(paragraphs), 4)):
-        paragraph.addnext(chrome(rng, seed))
+        # Right after the paragraph's end tag, as a template writes it: text that followed the paragraph
+        # (lxml keeps it as the paragraph's tail) now follows the box.
+        box = chrome(rng, seed)
+        box.tail, paragraph.tail = paragraph.tail, None
+        paragraph.addnext(box)
     heading = next(iter(root.iter("h1")), None)
     if heading is not None:  # a relative age in a line of its own under the headline, as headers show it
         heading.addnext(lxml.html.fragment_fromstring(f"<div><time>{rng.choice(AGES)}</time></div>"))
