@@ -994,17 +994,18 @@ def _drop_dates(container: etree._Element) -> None:
 
 
 def _strip_chrome(container: etree._Element) -> None:
-    """Drop the chrome inside the story's container. A box named as chrome that holds more text than
-    everything in the container outside such boxes is the story itself (a layout name), and stays; that
-    comparison leaves other boxes out, so one more ad slot in the page cannot tip it."""
+    """Drop the chrome inside the story's container. The biggest box named as chrome, when it holds more
+    text than everything in the container outside such boxes, is the story itself (a layout name), and
+    stays; that comparison leaves other boxes out, so one more ad slot in the page cannot tip it."""
     _drop_dates(container)
     roots = [container]
     while roots:
         root = roots.pop()
         boxes = [(box, _text_length(box)) for box in _chrome_boxes(root)]
         rest = _text_length(root) - sum(length for _, length in boxes)
+        biggest = max((length for _, length in boxes), default=0)
         for box, length in boxes:
-            if _may_wrap_the_story(box, length > rest):
+            if _may_wrap_the_story(box, length > rest and length == biggest):
                 roots.append(box)  # the story itself, under a layout name: its own chrome goes
             else:
                 _drop(box)
