@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite test-clock lint format migrate bench-extraction bench-snippets bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale bench-faults screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite test-clock lint format migrate bench-extraction bench-snippets bench-bylines bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale bench-faults screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -96,6 +96,9 @@ bench-extraction: $(VENV)/.installed-dev ## Score the extractor on the 61 pages 
 
 bench-snippets: $(VENV)/.installed-dev ## Extractor P/R/F1 on the 990-page snippet corpus (../shared), development and held-out splits
 	$(BIN)/python bench/snippets.py --others
+
+bench-bylines: $(VENV)/.installed-dev ## Byline match rate on 181 hand-labelled pages (61 + 120 of ../shared's snippet corpus)
+	$(BIN)/python bench/bylines.py --others
 
 bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions: 12 kinds of chrome churn and one-word edits on 1,055 real pages
 	$(BIN)/python bench/churn.py

@@ -805,7 +805,7 @@ def _is_overlay(element: etree._Element) -> bool:
 
 
 def _link_text_length(element: etree._Element) -> int:
-    return sum(_letters(a.text_content()) for a in element.iter("a"))
+    return sum(len(a.text_content()) for a in element.iter("a"))
 
 
 # Elements that hold a run of text directly, with <br>s rather than <p>s between its paragraphs.
@@ -815,14 +815,9 @@ LOOSE_TEXT = etree.XPath(
 )
 
 
-def _letters(text: str) -> int:
-    """The length of ``text`` without its white space: the same however a template spaces its tags."""
-    return len("".join(text.split()))
-
-
 def _weight(text: str, link_chars: int) -> float:
     # Short lines (menu entries, labels) count for little, but do count: a story can be two lines long.
-    length = _letters(text)
+    length = len(text.strip())
     score = max(0.0, length - 2 * link_chars) * (1.0 + min(text.count(","), 5) * 0.05)
     return score if length >= 25 else score * 0.2
 
@@ -933,33 +928,17 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
         return None
     chosen = densest = max(density, key=density.__getitem__)
     best_value = -1e18
-    letters, inner = 0, None
     for element in (densest, *densest.iterancestors()):
         if element.tag == "html":
             break
-        letters += _letters_around(element, inner)
-        inner = element
         good = story_text.get(element, 0.0)
-        # Text without white space, as the paragraphs' own lengths are: a template's line breaks and
-        # indents are not text. Each element of the template counts instead, as a little text of its own.
-        size = letters + ELEMENT_COST * int(COUNT_ELEMENTS(element)) - dropped.get(element, 0)
+        # White space folded, as the paragraphs' own lengths are: a template's line breaks are not text.
+        # Each element of the template counts instead, as a little text of its own.
+        size = _text_length(element) + ELEMENT_COST * int(COUNT_ELEMENTS(element)) - dropped.get(element, 0)
         value = good - looseness * max(0.0, size - good)
         if value > best_value:
             chosen, best_value = element, value
     return chosen
-
-
-def _letters_around(element: etree._Element, inner: etree._Element | None) -> int:
-    """The letters of ``element``'s text outside its child ``inner`` (all of it without one): walking up
-    from a paragraph's parent, each ancestor's text is counted once."""
-    if inner is None:
-        return _letters(element.text_content())
-    count = _letters(element.text or "")
-    for child in element:
-        if isinstance(child.tag, str) and child is not inner:
-            count += _letters(child.text_content())
-        count += _letters(child.tail or "")
-    return count
 
 
 def _swallowed_the_page(element: etree._Element) -> bool:
@@ -991,21 +970,28 @@ def _drop_dates(container: etree._Element) -> None:
         before = (previous.tail if previous is not None else parent.text) or ""
         if not IN_A_SENTENCE.search(before):
             _drop(element)
+            # The box that held only the date ("<div><time>…</time></div>") goes with it: an empty box a
+            # page shows on one load and not the next must not weigh in the choice of the story.
+            while parent is not container and len(parent) == 0 and not (parent.text or "").strip():
+                grandparent = parent.getparent()
+                if grandparent is None or parent.tag in ("body", "html"):
+                    break
+                _drop(parent)
+                parent = grandparent
 
 
 def _strip_chrome(container: etree._Element) -> None:
-    """Drop the chrome inside the story's container. The biggest box named as chrome, when it holds more
-    text than everything in the container outside such boxes, is the story itself (a layout name), and
-    stays; that comparison leaves other boxes out, so one more ad slot in the page cannot tip it."""
+    """Drop the chrome inside the story's container. A box named as chrome that holds more text than
+    everything in the container outside such boxes is the story itself (a layout name), and stays; that
+    comparison leaves other boxes out, so one more ad slot in the page cannot tip it."""
     _drop_dates(container)
     roots = [container]
     while roots:
         root = roots.pop()
         boxes = [(box, _text_length(box)) for box in _chrome_boxes(root)]
         rest = _text_length(root) - sum(length for _, length in boxes)
-        biggest = max((length for _, length in boxes), default=0)
         for box, length in boxes:
-            if _may_wrap_the_story(box, length > rest and length == biggest):
+            if _may_wrap_the_story(box, length > rest):
                 roots.append(box)  # the story itself, under a layout name: its own chrome goes
             else:
                 _drop(box)
@@ -1028,7 +1014,7 @@ def _chrome_boxes(root: etree._Element) -> list[etree._Element]:
 
 # White space folded: a template's line breaks and indents are not text. Counted by libxml2, without
 # building the string.
-FOLDED_LENGTH = etree.XPath("string-length(translate(., ' \t\n\r\u00a0', ''))")
+FOLDED_LENGTH = etree.XPath("string-length(normalize-space(.))")
 
 
 def _text_length(element: etree._Element) -> int:
@@ -1108,7 +1094,7 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
     # A paragraph that is mostly a link points to another page ("Read more: ..."): not story text.
     if BOILERPLATE.match(text) or is_furniture(text):
         return True
-    return link_chars > 0 and link_chars >= 0.6 * _letters(text)
+    return link_chars > 0 and link_chars >= 0.6 * len(text)
 
 
 # A line that says the story is over and the page's own matter begins: related stories, tags, sharing,

@@ -140,6 +140,7 @@ def edited(html: str, paragraph: str, rng: random.Random) -> str | None:
     """The page with one word of ``paragraph`` replaced where it stands in the page's text (a text node
     that holds it once, outside scripts), or None if no word of it is found in exactly one text node."""
     root = tree(html)
+    folded = " ".join(paragraph.split())
     slots = []  # (element, "text" or "tail", word)
     for word in dict.fromkeys(WORD.findall(paragraph)):
         pattern = re.compile(rf"\b{word}\b")
@@ -151,13 +152,21 @@ def edited(html: str, paragraph: str, rng: random.Random) -> str | None:
             if pattern.search(getattr(element, where) or "")
             and (element if where == "text" else element.getparent()).tag not in ("script", "style", "title")
         ]
-        if len(found) == 1:
+        # The one place the word is written, and that place is this paragraph: not a reader's comment
+        # quoting the story, nor the page's other copy of a word the story splits with markup.
+        if len(found) == 1 and in_paragraph(*found[0], folded):
             slots.append((*found[0], word))
     if not slots:
         return None
     element, where, word = rng.choice(slots)
     setattr(element, where, re.sub(rf"\b{word}\b", word[::-1] + "x", getattr(element, where), count=1))
     return lxml.html.tostring(root, encoding="unicode")
+
+
+def in_paragraph(element: etree._Element, where: str, paragraph: str) -> bool:
+    owner = element if where == "text" else element.getparent()
+    text = " ".join(owner.text_content().split()) if owner is not None else ""
+    return bool(text) and (text in paragraph or paragraph in text)
 
 
 def read(html: str, url: str) -> ArticleText:
