@@ -86,6 +86,8 @@ BOILERPLATE = re.compile(
     r"^(?:advertisements?|story continues below(?: advertisement)?|continue reading(?: the main story)?|"
     r"supported by|read more|related|related articles?|related stories|share(?: this(?: article| story)?)?|"
     r"sign up|subscribe|click here|loading\W*|skip advert(?:isement)?|you might also like|recommended)\W*$"
+    # A call to subscribe written as a line of its own: "Subscribe now to our print edition for more."
+    r"|^subscribe\b[^.!?]{0,80}[.!?]?$"
     # An image's credit written as a line of its own: "Photo: Jane Roe / AFP", "Titelbild: dpa".
     r"|^(?:photo(?:graph)?s?|fotos?|bild|titelbild|abbildung|image|crédits? photos?|photo credit)"
     r"\s*(?:by\b|:)[^.!?]{0,80}$",
@@ -1116,7 +1118,7 @@ END_OF_STORY = re.compile(
     r"podobne artykuły|about the (?:author|series)|filed under\b.*|"
     r"über (?:den autor|die autorin|diese reihe)|"
     r"weiterführende (?:links|informationen|literatur)|quellen(?:angaben)?|keine kommentare|schon gelesen|"
-    r"inne artykuły autora|zobacz (?:też|także))\W*$",
+    r"inne artykuły autora|zobacz (?:też|także)|(?:notas|noticias) relacionadas|lee también)\W*$",
     re.IGNORECASE,
 )
 
