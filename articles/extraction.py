@@ -1118,7 +1118,9 @@ END_OF_STORY = re.compile(
     r"podobne artykuły|about the (?:author|series)|filed under\b.*|"
     r"über (?:den autor|die autorin|diese reihe)|"
     r"weiterführende (?:links|informationen|literatur)|quellen(?:angaben)?|keine kommentare|schon gelesen|"
-    r"inne artykuły autora|zobacz (?:też|także)|(?:notas|noticias) relacionadas|lee también)\W*$",
+    r"inne artykuły autora|zobacz (?:też|także)|(?:notas|noticias) relacionadas|lee también)"
+    # …and the same heading in a second language: "Related — Relacionado".
+    r"(?:\s+[—–|/]\s+[^.!?]{1,30})?\W*$",
     re.IGNORECASE,
 )
 
