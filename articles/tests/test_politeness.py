@@ -81,7 +81,9 @@ def test_concurrent_fetchers_never_exceed_the_limit(gate: politeness.Gate, setti
                 inside += 1
                 peak = max(peak, inside)
                 starts.append(time.monotonic())
-            time.sleep(0.05)
+            # Held well past the delay between starts: the second fetcher is sure to start while the
+            # first is still inside (holding for just the delay made "peak == 2" a race a busy machine lost).
+            time.sleep(0.25)
             with lock:
                 inside -= 1
 
