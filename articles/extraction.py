@@ -696,7 +696,8 @@ def _credit_box(document: etree._Element, story: set[etree._Element]) -> str:
 
 # The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ".
 CREDIT_WORDS = re.compile(
-    r"^\s*(?:(?:(?:article|posted|written|geschrieben|verfasst|text|story|words|rezept|recipe|interview|"
+    r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
+    r"article|posted|written|geschrieben|verfasst|text|story|words|rezept|recipe|interview|"
     r"analysis|opinion|commentary|review|reporting)\s+)?"
     r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in)?|author|text|texto|interview|redaktion|reporter)"
     r"(?:\s+(?:und|and)\s+\w+)?\s*:)\s*",

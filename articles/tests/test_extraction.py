@@ -287,6 +287,8 @@ BYLINE_STORY = "<p>The bridge closes on Monday for at least a year of repairs, t
         ('<div class="author">Por Williams Perdomo @wperdomod</div>', "Williams Perdomo"),
         ('<span class="by">By</span><span class="author-name">Ann Bee</span> Thursday', "Ann Bee"),
         ("<p>By Glen Owen And Brendan Carlin For The Mail On Sunday</p>", "Glen Owen And Brendan Carlin"),
+        ('<a rel="author" href="/author/jroe">View all posts by Jane Roe</a>', "Jane Roe"),
+        ('<span class="author">Zeige alle Beiträge von Petra Roe</span>', "Petra Roe"),
     ],
 )
 def test_the_byline_is_the_credit_a_reader_sees(credit: str, byline: str) -> None:
