@@ -987,7 +987,6 @@ def _strip_chrome(container: etree._Element) -> None:
     """Drop the chrome inside the story's container. A box named as chrome that holds more text than
     everything in the container outside such boxes is the story itself (a layout name), and stays; that
     comparison leaves other boxes out, so one more ad slot in the page cannot tip it."""
-    _drop_dates(container)
     roots = [container]
     while roots:
         root = roots.pop()
@@ -1240,6 +1239,7 @@ def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule, url:
             _drop(element)
         # The rule names the site's own chrome; boxes any template may drop into a story (most-read lists,
         # "updated N minutes ago" lines, ad slots) are recognised as the generic reader does.
+        _drop_dates(body)
         _strip_chrome(body)
         for block in _outermost(rule.paragraph_selector(body)):
             text = text_of(block)
