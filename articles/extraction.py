@@ -630,7 +630,7 @@ def choose_byline(document: etree._Element, meta: Metadata, container: etree._El
         for node in selector(document):
             if (text := _names_in(clean_byline(node))) and len(text) < 200:
                 return _without_publisher(text, meta)
-    credit = _credit_box(document, story) or _credit_line(document, story)
+    credit = _credit_box(document, story) or _credit_line(document, story) or _author_link(document, story)
     if not credit and _is_shown(document, meta.meta_author, story):
         credit = _names_in(meta.meta_author)
     return _without_publisher(credit, meta)
@@ -742,6 +742,24 @@ def _names_in(credit: str) -> str:
             break
         parts.append(" ".join(words))
     return ", ".join(parts)
+
+
+AUTHOR_LINKS = etree.XPath(
+    "//body//a[contains(@href, '/author/') or contains(@href, '/authors/') or contains(@href, '/autor/')"
+    " or contains(@href, '/autoren/') or contains(@href, '/autorin/')]"
+)
+
+
+def _author_link(document: etree._Element, story: set[etree._Element]) -> str:
+    """The name on the first link to an author's page ("/author/jane-roe"), outside chrome."""
+    for link in AUTHOR_LINKS(document):
+        if _in_chrome(link, story):
+            continue
+        names = _names_in(text_of(link))
+        words = names.replace(",", " ").split()
+        if 0 < len(words) <= 6 and all(NAME_WORD.match(word) for word in words):
+            return names
+    return ""
 
 
 def _credit_line(document: etree._Element, story: set[etree._Element]) -> str:

@@ -289,6 +289,7 @@ BYLINE_STORY = "<p>The bridge closes on Monday for at least a year of repairs, t
         ("<p>By Glen Owen And Brendan Carlin For The Mail On Sunday</p>", "Glen Owen And Brendan Carlin"),
         ('<a rel="author" href="/author/jroe">View all posts by Jane Roe</a>', "Jane Roe"),
         ('<span class="author">Zeige alle Beiträge von Petra Roe</span>', "Petra Roe"),
+        ('<div class="meta"><a href="/author/ann-bee/">Ann Bee</a> · 6 December 2026</div>', "Ann Bee"),
     ],
 )
 def test_the_byline_is_the_credit_a_reader_sees(credit: str, byline: str) -> None:
