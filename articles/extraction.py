@@ -755,11 +755,18 @@ def _author_link(document: etree._Element, story: set[etree._Element]) -> str:
     for link in AUTHOR_LINKS(document):
         if _in_chrome(link, story):
             continue
-        names = _names_in(text_of(link))
-        words = names.replace(",", " ").split()
-        if 0 < len(words) <= 6 and all(NAME_WORD.match(word) for word in words):
+        if _are_names(names := _names_in(text_of(link))):
             return names
     return ""
+
+
+def _are_names(names: str, *, any_single_word: bool = False) -> bool:
+    """Whether ``names`` reads as up to six words of names; with ``any_single_word``, one word of any
+    case counts too (a user name a credit line gives: "posted by jroe")."""
+    words = names.replace(",", " ").split()
+    if not 0 < len(words) <= 6:
+        return False
+    return (any_single_word and len(words) == 1) or all(NAME_WORD.match(word) for word in words)
 
 
 def _credit_line(document: etree._Element, story: set[etree._Element]) -> str:
@@ -775,9 +782,7 @@ def _credit_line(document: etree._Element, story: set[etree._Element]) -> str:
         line = " ".join(element.text_content().split())
         if len(line) > 120 or _in_chrome(element, story):
             continue
-        names = _names_in(LEADING_DATE.sub("", line))
-        words = names.replace(",", " ").split()
-        if 0 < len(words) <= 6 and (len(words) == 1 or all(NAME_WORD.match(word) for word in words)):
+        if _are_names(names := _names_in(LEADING_DATE.sub("", line)), any_single_word=True):
             return names
     return ""
 
@@ -855,6 +860,11 @@ ELEMENT_COST = 10
 COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
 
 
+def _cost(element: etree._Element, length: int) -> int:
+    """What ``element`` weighs against a container: its text's ``length`` and its elements."""
+    return length + ELEMENT_COST * int(COUNT_ELEMENTS(element))
+
+
 # The most text a box scattered through a story holds (an ad, a share bar, a "most read" line).
 SMALL_BOX = 200
 
@@ -902,7 +912,7 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
             continue  # a paywall prompt's or a caption's line: the box is weighed as a whole, below
         text, links = p.text_content(), _link_text_length(p)
         if _is_boilerplate(folded := " ".join(text.split()), links):
-            _add_up(dropped, p, len(folded) + ELEMENT_COST * sum(1 for _ in p.iter()))
+            _add_up(dropped, p, _cost(p, len(folded)))
         elif weight := _weight(text, links):
             paragraphs.append(([parent, *parent.iterancestors()], weight))
             parents[parent] = None
@@ -911,7 +921,7 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
             if not isinstance(box.tag, str) or box.tag in ("p", "pre") or not _is_chrome(box, details=True):
                 continue
             if (length := _text_length(box)) <= SMALL_BOX:
-                _add_up(dropped, box, length + ELEMENT_COST * int(COUNT_ELEMENTS(box)))
+                _add_up(dropped, box, _cost(box, length))
     for element in LOOSE_TEXT(document):
         if weight := _weight(_direct_text(element), 0):
             paragraphs.append(([element, *element.iterancestors()], weight))
@@ -955,7 +965,7 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
         good = story_text.get(element, 0.0)
         # White space folded, as the paragraphs' own lengths are: a template's line breaks are not text.
         # Each element of the template counts instead, as a little text of its own.
-        size = _text_length(element) + ELEMENT_COST * int(COUNT_ELEMENTS(element)) - dropped.get(element, 0)
+        size = _cost(element, _text_length(element)) - dropped.get(element, 0)
         value = good - looseness * max(0.0, size - good)
         if value > best_value:
             chosen, best_value = element, value
