@@ -35,8 +35,10 @@ EXTRACTOR_NAME = "generic"
 # counters and byline lines are never body text; control characters XML refuses no longer fail a page.
 # 5: the standfirst under the headline is the story's first line; a <header> left unclosed, or a cookie
 # or privacy dialog, no longer hides the story or stands in for it; author boxes and post footers are not
-# story text.
-EXTRACTOR_VERSION = "5"
+# story text. 6: words in blocks side by side stay apart; a profile box's name field is the byline, and an
+# avatar's initials are not; slideshow counters ("11 von 17") are not story text; CSS-in-JS style names
+# ("tagStyle_z4kqwb") no longer mark every paragraph as a detail of the page.
+EXTRACTOR_VERSION = "6"
 
 # Never part of the story wherever they appear: code, embedded media, widgets and controls.
 STRIPPED_TAGS = (
@@ -93,10 +95,12 @@ BOILERPLATE = re.compile(
     r"\s*(?:by\b|:)[^.!?]{0,80}$",
     re.IGNORECASE,
 )
-# Lines that count or time the page, not the story: "5 min read", "1,024 views", "12 comments".
+# Lines that count or time the page, not the story: "5 min read", "1,024 views", "12 comments", and where
+# a slideshow stands ("11 von 17", "Photo 3 of 12").
 COUNTERS = re.compile(
     r"^(?:\d+\s*(?:min(?:ute)?s?|hours?|hrs?)\.?\s+(?:read|listen|watch)|"
-    r"[\d.,]+\s*[km]?\s+(?:comments?|views?|shares?|likes?|reads?|reactions?|replies))$",
+    r"[\d.,]+\s*[km]?\s+(?:comments?|views?|shares?|likes?|reads?|reactions?|replies)|"
+    r"(?:image|photo|foto|bild|slide)?\s*\d{1,3}\s+(?:of|von|de|sur|di|van)\s+\d{1,3})$",
     re.IGNORECASE,
 )
 # What separates the pieces of a line like "By Jane Roe · Updated 9 minutes ago · 5 min read".
@@ -219,9 +223,12 @@ def _clean(text: str | None) -> str:
 
 
 def text_of(element: etree._Element) -> str:
-    """The element's visible text, words kept apart at block and line boundaries."""
+    """The element's visible text, words kept apart at block and line boundaries: a block's text starts
+    on a line of its own too ("Jane Roe<div>@janeroe</div>" is two words, not "Jane Roe@janeroe")."""
     for sub in element.iterdescendants(*BREAK_TAGS):
         sub.tail = " " + sub.tail if sub.tail else " "
+        if sub.tag != "br" and not (sub.text or "").startswith(" "):
+            sub.text = " " + (sub.text or "")
     return _clean(etree.tostring(element, method="text", encoding=str, with_tail=False))
 
 
@@ -675,6 +682,11 @@ def _in_chrome(element: etree._Element, story: set[etree._Element]) -> bool:
     )
 
 
+NAME_FIELD = etree.XPath(
+    ".//*[contains(translate(@class, 'NAME', 'name'), 'name') and string-length(normalize-space()) > 2]"
+)
+
+
 def _credit_box(document: etree._Element, story: set[etree._Element]) -> str:
     """The text of the first element the template names as the author's ("author", "autor", "byline"),
     outside comments and other chrome, short enough to be names."""
@@ -688,7 +700,12 @@ def _credit_box(document: etree._Element, story: set[etree._Element]) -> str:
         names = _class_and_id(element)
         if NOT_THE_CREDIT.search(names) or _in_chrome(element, story):
             continue
-        text = _names_in(clean_byline(element))
+        # The box's own name fields where it has them: not the handle, e-mail or job title beside them.
+        fields = [_names_in(clean_byline(field)) for field in _outermost(NAME_FIELD(element))]
+        if fields and all(_are_names(field) for field in fields):
+            text = ", ".join(dict.fromkeys(fields))
+        else:
+            text = _names_in(clean_byline(element))
         if text and len(text) <= 80 and LETTERS.search(text):
             return text
     return ""
@@ -734,6 +751,7 @@ def _names_in(credit: str) -> str:
     text = next((piece for piece in PIECES.split(text) if LETTERS.search(piece)), "")
     text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", WEEKDAY.sub("", text)))
     text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
+    text = _without_initials(text)
     # Names first, then perhaps a job title: keep the leading comma-separated parts that are names.
     parts = []
     for part in text.split(","):
@@ -742,6 +760,21 @@ def _names_in(credit: str) -> str:
             break
         parts.append(" ".join(words))
     return ", ".join(parts)
+
+
+def _without_initials(text: str) -> str:
+    """ "AB Anna Berg CD Carl Dahl" → "Anna Berg, Carl Dahl": the initials an avatar shows in place of a
+    photo are no name, and they mark where the next name starts."""
+    words = text.split()
+    kept: list[str] = []
+    for i, word in enumerate(words):
+        following = words[i + 1 : i + 1 + len(word)]
+        if len(word) > 1 and word.isupper() and word == "".join(name[0] for name in following):
+            if kept and not kept[-1].endswith(","):
+                kept[-1] += ","
+            continue
+        kept.append(word)
+    return " ".join(kept)
 
 
 AUTHOR_LINKS = etree.XPath(
@@ -798,11 +831,18 @@ CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
 TAXONOMY = re.compile(r"(?:^|\s)(?:category|tag|post_tag|topic|section|rubrik|ressort)-\S+", re.IGNORECASE)
 
 
+# Class names that CSS-in-JS libraries make from a style's name ("tagStyle_z4kqwb" on every <p> of a story,
+# a style for an HTML tag): they say how the box looks, not what it is.
+STYLE_NAMES = re.compile(r"(?:^|\s)[a-z][a-zA-Z]*Style(?:[-_]\S*)?(?=\s|$)")
+
+
 def _class_and_id(element: etree._Element) -> str:
     # "InlineImage-imageEmbedCaption" says "caption" as clearly as "inline-image-caption" does.
     names = f"{_attr(element, 'class')} {_attr(element, 'id')}"
     if "-" in names:
         names = TAXONOMY.sub(" ", names)
+    if "Style" in names:
+        names = STYLE_NAMES.sub(" ", names)
     return CAMEL_HUMP.sub("-", names)
 
 
