@@ -71,6 +71,22 @@ class SourceAdmin(admin.ModelAdmin):
         self.message_user(request, f"Discovery queued for {len(ids)} source(s).", messages.SUCCESS)
 
 
+class VolatileFilter(admin.SimpleListFilter):
+    """Articles whose page changes on almost every load (settings.TRACK_VOLATILE_*): worth a look, as a
+    site rule may read the story without the part that changes."""
+
+    title = "changes on every load"
+    parameter_name = "volatile"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(volatile_since__isnull=self.value() == "no")
+        return queryset
+
+
 class ArticleAddForm(forms.ModelForm):
     """Staff paste a URL; it is stored in canonical form so its variants are one article."""
 
@@ -109,17 +125,23 @@ class VersionInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "source", "status", "version_count", "last_changed_at", "next_check_at")
-    list_filter = ("status", "source")
+    list_display = (
+        "__str__", "source", "status", "version_count", "last_changed_at", "next_check_at", "is_volatile",
+    )  # fmt: skip
+    list_filter = ("status", VolatileFilter, "source")
     search_fields = ("url", "title")
     list_select_related = ("source",)
     readonly_fields = (
         "url", "first_seen_at", "last_changed_at", "last_checked_at", "consecutive_failures", "last_error",
         "etag", "last_modified", "body_hash", "version_count", "title", "variant_flips", "last_flip_at",
-        "resumed_at", "current_hash", "body_parsed_by", "final_url",
+        "resumed_at", "current_hash", "body_parsed_by", "final_url", "volatile_since",
     )  # fmt: skip
     inlines = (VersionInline,)
     actions = ("check_now", "resume")
+
+    @admin.display(boolean=True, description="changes on every load", ordering="volatile_since")
+    def is_volatile(self, article: Article) -> bool:
+        return article.volatile_since is not None
 
     def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
         if obj is None:

@@ -183,6 +183,9 @@ class Article(models.Model):
     last_flip_at = models.DateTimeField(null=True, blank=True)
     # Staff resumed a stopped (or gone, failing) article: the schedule counts from here as for a new one.
     resumed_at = models.DateTimeField(null=True, blank=True)
+    # When the page was found to change on almost every load (settings.TRACK_VOLATILE_*): it is then
+    # checked seldom, so that a counter or a random quote does not store a version every few minutes.
+    volatile_since = models.DateTimeField(null=True, blank=True)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -222,11 +225,26 @@ class Article(models.Model):
         if self.status == Article.Status.REMOVED:
             return "removed; no longer checked"
         every = scheduling.describe_interval(scheduling.base_interval(now - self.schedule_clock))
+        if self.volatile_since is not None:
+            every = scheduling.describe_interval(timedelta(seconds=settings.TRACK_VOLATILE_INTERVAL))
         if self.next_check_at is None:
             return f"checked about every {every}; no check scheduled"
         if self.next_check_at <= now:
             return f"checked about every {every}; next check due now"
         return f"checked about every {every}; next check in {timeuntil(self.next_check_at, now)}"
+
+    def volatile_summary(self) -> str:
+        """What the page says of an article flagged as changing on almost every load."""
+        if self.volatile_since is None:
+            return ""
+        window = scheduling.describe_interval(timedelta(seconds=settings.TRACK_VOLATILE_WINDOW))
+        window = window if " " in window else f"a {window}"  # "a day", "12 hours"
+        every = scheduling.describe_interval(timedelta(seconds=settings.TRACK_VOLATILE_INTERVAL))
+        return (
+            f"This page changes on almost every load: {settings.TRACK_VOLATILE_VERSIONS} different texts "
+            f"within {window}. It is now checked only about every {every}; every text already recorded "
+            "is kept."
+        )
 
     def latest_version(self) -> "Version | None":
         return self.versions.defer("search_document").order_by("-number").first()
@@ -280,11 +298,14 @@ class Article(models.Model):
             self.status, self.next_check_at = Article.Status.STOPPED, None
         else:
             self.next_check_at = scheduling.next_check_after_success(self.schedule_clock, now)
+            if self.volatile_since is not None:
+                self.next_check_at = max(self.next_check_at, scheduling.next_check_when_volatile(now))
 
     # What a check that found no change writes: one UPDATE, the hot path of tracking.
     UNCHANGED_FIELDS = (
         "last_checked_at", "consecutive_failures", "last_error", "etag", "last_modified", "final_url",
         "status", "next_check_at", "body_hash", "body_parsed_by", "page_published_at", "page_modified_at",
+        "volatile_since",
     )  # fmt: skip
 
     def record_unchanged(self, fetched: FetchResult, now: datetime, parsed_by: str = "") -> None:
@@ -297,6 +318,8 @@ class Article(models.Model):
         meanwhile. Its commit need not wait for the disk: lost in a crash, the article is checked again.
         """
         status_before = self.status
+        if self.volatile_since is not None and scheduling.volatile_flag_expired(self.volatile_since, now):
+            self.volatile_since = None  # unchanged after a whole window of seldom checks: settled
         self._record_success(fetched, now)
         if not fetched.not_modified:
             self.body_hash, self.body_parsed_by = fetched.body_hash, parsed_by
@@ -351,6 +374,7 @@ class Article(models.Model):
                     article.last_flip_at = now
                 else:
                     version = article._add_version(text, extraction, recent[0] if recent else None, now)
+                    article._flag_if_volatile(version, now)
                 article.current_hash = key
             article._record_success(fetched, now)
             article.body_hash = fetched.body_hash
@@ -394,6 +418,16 @@ class Article(models.Model):
         if kind != Version.Kind.PARSER or self.last_changed_at is None:
             self.last_changed_at = now
         return version
+
+    def _flag_if_volatile(self, version: "Version", now: datetime) -> None:
+        """Flag the article once TRACK_VOLATILE_VERSIONS versions came within TRACK_VOLATILE_WINDOW: one
+        lookup by (article, number), the unique index, whatever the length of the history."""
+        back = settings.TRACK_VOLATILE_VERSIONS - 1
+        if self.volatile_since is not None or back < 1 or version.number < back:
+            return
+        earlier = self.versions.filter(number=version.number - back).values_list("fetched_at", flat=True)
+        if (fetched_at := earlier.first()) is not None and scheduling.is_volatile(fetched_at, now):
+            self.volatile_since = now
 
     def record_failure(self, error: FetchError, now: datetime) -> None:
         """Count the failure, back off, and give up on a page that is gone or keeps failing.

@@ -41,6 +41,21 @@ def next_check_after_success(last_change: datetime, now: datetime, rand: Random 
     return now + jittered(base_interval(now - last_change), rand)
 
 
+def next_check_when_volatile(now: datetime, rand: Random = random.random) -> datetime:
+    """The earliest next check of an article flagged as changing on almost every load."""
+    return now + jittered(timedelta(seconds=settings.TRACK_VOLATILE_INTERVAL), rand)
+
+
+def is_volatile(earlier_version_at: datetime, now: datetime) -> bool:
+    """Whether the version TRACK_VOLATILE_VERSIONS - 1 before the one stored ``now`` (fetched at
+    ``earlier_version_at``) is within the window: that many versions in so short a time."""
+    return now - earlier_version_at < timedelta(seconds=settings.TRACK_VOLATILE_WINDOW)
+
+
+def volatile_flag_expired(flagged_at: datetime, now: datetime) -> bool:
+    return now - flagged_at >= timedelta(seconds=settings.TRACK_VOLATILE_WINDOW)
+
+
 def backoff_delay(consecutive_failures: int) -> timedelta:
     """Double the wait with every failure in a row, from TRACK_BACKOFF_MIN up to the cap."""
     exponent = max(consecutive_failures - 1, 0)

@@ -35,7 +35,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         fields = (
             "id", "url", "source", "title", "status", "first_seen_at", "last_changed_at", "last_checked_at",
             "next_check_at", "version_count", "change_count", "variant_flips", "last_error", "page",
-            "versions", "page_published_at", "page_modified_at",
+            "versions", "page_published_at", "page_modified_at", "volatile_since",
         )  # fmt: skip
         extra_kwargs = {
             "page_published_at": {
@@ -46,6 +46,9 @@ class ArticleSerializer(serializers.ModelSerializer):
                 "help_text": "Times the page switched back to a text already recorded (A/B tests)."
             },
             "last_error": {"help_text": "Why the last check failed; empty after a successful check."},
+            "volatile_since": {
+                "help_text": "When the page was found to change on almost every load (then checked seldom)."
+            },
         }
 
     def get_page(self, article: Article) -> str:

@@ -322,6 +322,13 @@ TRACK_GONE_AFTER = envint("TRACK_GONE_AFTER", 3)
 TRACK_FAILING_AFTER = envint("TRACK_FAILING_AFTER", 2)
 # An earlier version's text seen again within this many versions is an A/B or CDN variant, not an edit.
 TRACK_VARIANT_WINDOW = envint("TRACK_VARIANT_WINDOW", 6)
+# A page that changes on almost every load (a counter, a random quote, a feed of comments in the text):
+# TRACK_VOLATILE_VERSIONS versions within TRACK_VOLATILE_WINDOW seconds flag the article as volatile. Its
+# checks then come at most every TRACK_VOLATILE_INTERVAL seconds, whatever the schedule says, until a check
+# finds its text unchanged after it has been flagged for a whole window. Every version stays stored.
+TRACK_VOLATILE_VERSIONS = envint("TRACK_VOLATILE_VERSIONS", 24)
+TRACK_VOLATILE_WINDOW = envint("TRACK_VOLATILE_WINDOW", 24 * 3600)
+TRACK_VOLATILE_INTERVAL = envint("TRACK_VOLATILE_INTERVAL", 6 * 3600)
 
 # --- Politeness (shared by all workers through Redis; per process on the embedded default) ------------
 # At most this many requests to one host at a time, and at least this many seconds between their starts.
