@@ -37,7 +37,8 @@ EXTRACTOR_NAME = "generic"
 # or privacy dialog, no longer hides the story or stands in for it; author boxes and post footers are not
 # story text. 6: words in blocks side by side stay apart; a profile box's name field is the byline, and an
 # avatar's initials are not; slideshow counters ("11 von 17") are not story text; CSS-in-JS style names
-# ("tagStyle_z4kqwb") no longer mark every paragraph as a detail of the page.
+# ("tagStyle_z4kqwb") no longer mark every paragraph as a detail of the page; a story shipped as an HTML
+# template (Blogger) is read; a long cookie dialog no longer outweighs the story when choosing it.
 EXTRACTOR_VERSION = "6"
 
 # Never part of the story wherever they appear: code, embedded media, widgets and controls.
@@ -385,7 +386,22 @@ def _is_hidden(element: etree._Element) -> bool:
     )
 
 
+# Blogger (and so Google's own blogs) ships a post's body as HTML inside <script type="text/template"> for a
+# script to show it; templates of code ("{{ title }}", "<%= title %>") or data (JSON) are not a story.
+STORY_TEMPLATES = etree.XPath(
+    "//body//script[@type='text/template'][starts-with(normalize-space(), '<')][contains(., '<p')]"
+    "[not(contains(., '{{') or contains(., '<%') or contains(., '${'))]"
+)
+
+
 def _strip_code_and_widgets(document: etree._Element) -> None:
+    for script in STORY_TEMPLATES(document):
+        try:
+            story = lxml.html.fragment_fromstring(script.text, create_parent="div", parser=_parser())
+        except (etree.ParserError, ValueError):
+            continue
+        story.tail = script.tail
+        script.getparent().replace(script, story)
     etree.strip_elements(document, *STRIPPED_TAGS, with_tail=False)
 
 
@@ -969,7 +985,19 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
     for chain, weight in paragraphs:
         for element in chain:
             everywhere[element] = everywhere.get(element, 0.0) + weight
-    total = sum(weight for _, weight in paragraphs)
+    overlays: dict[etree._Element, bool] = {}
+
+    def in_an_overlay(chain: list[etree._Element]) -> bool:
+        for element in chain:
+            if element not in overlays:
+                overlays[element] = _is_overlay(element)
+            if overlays[element]:
+                return True
+        return False
+
+    # The page's paragraphs, less those of a cookie or privacy dialog: however long its text, it must not
+    # make the story's wrapper look as if it held too little of the page to be anything but chrome.
+    total = sum(weight for chain, weight in paragraphs if not in_an_overlay(chain))
     chrome: dict[etree._Element, bool] = {}
 
     def is_chrome(element: etree._Element) -> bool:

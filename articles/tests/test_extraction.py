@@ -274,6 +274,30 @@ def test_css_in_js_style_names_do_not_make_the_story_chrome() -> None:
     assert extract(html, "http://x/").paragraphs == [*story, "The table below ranks them.", "1.", "2."]
 
 
+def test_a_story_shipped_as_an_html_template_is_read() -> None:
+    # Blogger writes the post into <script type="text/template"> for a script to show; a template of
+    # code or of JSON is no story.
+    story = ["Over the past few years threats on the web have become more sophisticated.", "Second one."]
+    post = "".join(f"<p>{text}</p>" for text in story)
+    html = f"""<html><body><div class="post"><h2>Safe browsing</h2><div class="post-body">
+    <script type="text/template">{post}</script></div></div>
+    <script type="text/template"><p>{{{{ title }}}} by {{{{ author }}}}, a template of code.</p></script>
+    <script type="text/template">{{"html": "<p>Data for a script, not a story to read.</p>"}}</script>
+    </body></html>"""
+    assert extract(html, "http://x/").paragraphs == story
+
+
+def test_a_long_cookie_dialog_does_not_make_the_story_s_wrapper_chrome() -> None:
+    # The story sits in a wrapper named for the sidebar beside it; the dialog holds more text than it.
+    story = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(4)]
+    body = "".join(f"<p>{text}</p>" for text in story)
+    notice = "<p>We and our partners store and read cookies on your device for many purposes.</p>" * 12
+    html = f"""<html><body><div role="dialog" class="cookie-box">{notice}</div>
+    <div class="page-wrapper has-sidebar-right"><article><h1>Council to close bridge</h1>{body}</article>
+    <aside><p>Other stories</p></aside></div></body></html>"""
+    assert extract(html, "http://x/").paragraphs == story
+
+
 def test_a_dialog_over_the_page_is_never_the_story_however_long() -> None:
     notice = " ".join(["We and our partners store and read cookies on your device for many purposes."] * 8)
     html = f"""<html><body><article><h1>Council to close bridge</h1>
