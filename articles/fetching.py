@@ -7,8 +7,9 @@ name (the ``sni_hostname`` extension), which is what the address guard needs.
 The address guard. Every hop (the first URL, each redirect target, robots.txt and its redirects) has its
 host resolved once here; if any answer is loopback, private, link-local, multicast or otherwise not
 public (unless listed in ``FETCH_ALLOWED_NETWORKS``), the hop is refused before a packet is sent. IP
-literals, including inet_aton spellings such as ``2130706433`` or ``0177.0.0.1``, are judged without
-asking any resolver. Without a proxy the request then goes to the very address that was judged, so a
+literals, including inet_aton spellings such as ``2130706433`` or ``0177.0.0.1`` and any spelling with a
+trailing dot, are judged without asking any resolver. IPv6 addresses that lead to an IPv4 address (6to4,
+NAT64, IPv4-mapped, -compatible and -translated) are judged by that IPv4 address. Without a proxy the request then goes to the very address that was judged, so a
 second DNS answer cannot move it elsewhere (DNS rebinding).
 
 Proxies. ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` and ``NO_PROXY`` are read from the environment as
@@ -81,14 +82,18 @@ TOO_SLOW = "took too long to download"
 ROBOTS_TIMEOUT = 5.0
 ROBOTS_TOTAL_TIMEOUT = 10.0
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits and reach it through a gateway or the
-# host's own stack: IPv4-compatible (::a.b.c.d) and the NAT64 well-known prefix.
-_EMBEDDING_IPV4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/96"))
+# host's own stack: IPv4-compatible (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d, SIIT) and the NAT64
+# well-known prefix. (IPv4-mapped ::ffff:a.b.c.d is unwrapped first; 6to4 is read by ``sixtofour``.)
+_EMBEDDING_IPV4 = tuple(ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
 # Special-purpose blocks that are not globally reachable (IANA registries) but that some Python releases'
 # ipaddress counts as global (3.11.7 does for 192.0.0.8, for instance): refused whatever Python runs us.
+# Local-use NAT64 (64:ff9b:1::/48, RFC 8215) is one: its IPv4 address sits where the operator's prefix
+# length puts it (bits 48-87 for a /48, the last 32 for a /96), so no one reading of it can be judged and
+# the whole block is refused. 2001::/23 holds Teredo (2001::/32), refused whatever it embeds.
 _NOT_GLOBAL = tuple(
     ipaddress.ip_network(net)
     for net in ("0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "240.0.0.0/4", "2001::/23",
-                "2001:db8::/32", "3fff::/20", "5f00::/16")
+                "2001:db8::/32", "3fff::/20", "5f00::/16", "64:ff9b:1::/48")
 )  # fmt: skip
 # WHATWG Encoding: these labels mean windows-1252 in every browser, so smart quotes decode as quotes.
 _WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "ascii", "us-ascii"})
@@ -170,7 +175,16 @@ def is_allowed_address(address: IPAddress, allowed: Sequence[str]) -> bool:
     return embedded is None or is_allowed_address(embedded, allowed)
 
 
+def _without_trailing_dots(host: str) -> str:
+    """``127.0.0.2.`` is 127.0.0.2 and ``news.example.`` is news.example (the dot only marks the name as
+    absolute): judged without it, as canonical_url stores hosts, so that an address so written is not
+    missed by the literal check and handed to a resolver instead (the system's fails on it, which read
+    as a transient error, retried for ever)."""
+    return host.rstrip(".")
+
+
 def _literal_address(host: str) -> IPAddress | None:
+    host = _without_trailing_dots(host)
     try:
         return ipaddress.ip_address(host)
     except ValueError:
@@ -197,9 +211,11 @@ def checked_address(host: str, port: int, resolver: Resolver, allowed: Sequence[
     literal = _literal_address(host)
     if literal is not None:
         addresses = [literal]
+    elif not (name := _without_trailing_dots(host)):
+        raise FetchError(f"refused: no host name in {host!r}", transient=False)
     else:
         try:
-            addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolver(host, port)]
+            addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolver(name, port)]
         except (OSError, UnicodeError) as exc:
             raise FetchError(f"cannot resolve {host}: {exc}", transient=True) from None
     if not addresses:

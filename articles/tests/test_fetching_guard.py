@@ -135,3 +135,92 @@ def test_a_redirect_to_another_scheme_is_refused(local_site: LocalSite) -> None:
     local_site.serve("/hop", "", status=302, headers={"Location": "file:///etc/passwd"})
     with pytest.raises(FetchError, match="refused: cannot fetch 'file:///etc/passwd'"):
         fetch(local_site.url("/hop"))
+
+
+# IPv6 addresses that lead to 127.0.0.2 (the second local site, listening and not allow-listed) through a
+# translation or tunnelling prefix. Python's ipaddress counts each of them as global.
+TO_127_0_0_2 = {
+    "64:ff9b:1::7f00:2": "local-use NAT64 (RFC 8215), not global at all",
+    "64:ff9b:1:ab:cd:ef:7f00:2": "local-use NAT64, another /96 inside the /48",
+    "::ffff:0:7f00:2": "IPv4-translated (SIIT, RFC 2765)",
+    "64:ff9b::7f00:2": "well-known NAT64 prefix (RFC 6052)",
+    "2002:7f00:2::1": "6to4",
+    "2001:0:7f00:2::": "Teredo, 127.0.0.2 as the server",
+    "2001::80ff:fffd": "Teredo, 127.0.0.2 as the (inverted) client",
+    "::7f00:2": "IPv4-compatible",
+}
+
+
+@pytest.mark.parametrize("address", list(TO_127_0_0_2))
+def test_a_name_resolving_to_an_ipv6_address_that_leads_to_127_0_0_2_is_refused(
+    other_site: LocalSite, address: str
+) -> None:
+    """The stub resolver answers the name; the conftest would fail a connection to any of these (not in
+    127.0.0.0/8), so only the guard's own refusal passes."""
+    resolver = RecordingResolver({"inside.example": [address]})
+    with pytest.raises(FetchError, match=r"^refused: inside\.example resolves to non-public") as caught:
+        fetch(f"http://inside.example:{other_site.port}/admin", resolver=resolver)
+    assert caught.value.permanent
+    assert resolver.asked == ["inside.example"]
+    assert other_site.requests == []
+
+
+@pytest.mark.parametrize("address", list(TO_127_0_0_2))
+def test_a_redirect_to_an_ipv6_literal_that_leads_to_127_0_0_2_is_refused_unresolved(
+    local_site: LocalSite, other_site: LocalSite, address: str
+) -> None:
+    local_site.serve(
+        "/hop", "", status=302, headers={"Location": f"http://[{address}]:{other_site.port}/admin"}
+    )
+    resolver = RecordingResolver({"127.0.0.1": ["127.0.0.1"]})
+    with pytest.raises(FetchError, match=r"^refused: .* is non-public address ") as caught:
+        fetch(local_site.url("/hop"), resolver=resolver)
+    assert caught.value.permanent
+    assert resolver.asked == []
+    assert other_site.requests == []
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [("64:ff9b::5db8:d822", True), ("::ffff:0:5db8:d822", True), ("2002:5db8:d822::1", True),
+     ("64:ff9b::a00:5", False), ("::ffff:0:a00:5", False), ("::ffff:0:a9fe:a9fe", False),
+     ("64:ff9b:1::5db8:d822", False), ("2001:0:5db8:d822::", False)],
+)  # fmt: skip
+def test_translated_addresses_are_judged_by_the_ipv4_address_they_lead_to(
+    address: str, allowed: bool
+) -> None:
+    """93.184.216.34 (5db8:d822) is public, 10.0.0.5 and 169.254.169.254 are not. Local-use NAT64 is refused
+    whatever it embeds (where the IPv4 address sits depends on the operator's prefix length), and so is
+    Teredo, inside 2001::/23, which is not globally reachable."""
+    assert is_allowed_address(ipaddress.ip_address(address), ["127.0.0.1/32"]) is allowed
+
+
+@pytest.mark.parametrize("host", ["127.0.0.2.", "127.0.0.2..", "2130706434.", "0x7f.0.0.2."])
+def test_a_redirect_to_a_loopback_address_with_a_trailing_dot_is_refused_unresolved(
+    local_site: LocalSite, other_site: LocalSite, host: str
+) -> None:
+    """``127.0.0.2.`` is 127.0.0.2: judged as that address, not handed to a resolver (the system's would
+    fail on it, which read as a transient error, retried for ever)."""
+    other_site.serve("/admin", "<p>internal</p>")
+    local_site.serve("/hop", "", status=302, headers={"Location": f"http://{host}:{other_site.port}/admin"})
+    resolver = RecordingResolver({})
+    with pytest.raises(
+        FetchError, match=rf"^refused: {host}(\.)* is non-public address 127\.0\.0\.2$"
+    ) as caught:
+        fetch(local_site.url("/hop"), resolver=resolver)
+    assert caught.value.permanent
+    assert resolver.asked == []
+    assert other_site.requests == []
+
+
+def test_a_name_with_a_trailing_dot_is_resolved_and_judged_as_the_name(other_site: LocalSite) -> None:
+    other_site.serve("/story", "<p>inside</p>")
+    resolver = RecordingResolver({"inside.example": ["127.0.0.2"]})
+    url = f"http://inside.example.:{other_site.port}/story"
+    with pytest.raises(
+        FetchError, match=r"^refused: inside\.example\. resolves to non-public address 127\.0\.0\.2$"
+    ):
+        fetch(url, resolver=resolver)
+    assert resolver.asked == ["inside.example"]
+    assert other_site.requests == []
+    assert "inside" in fetch(url, resolver=resolver, allowed_networks=["127.0.0.2/32"]).text
