@@ -9,8 +9,9 @@ host resolved once here; if any answer is loopback, private, link-local, multica
 public (unless listed in ``FETCH_ALLOWED_NETWORKS``), the hop is refused before a packet is sent. IP
 literals, including inet_aton spellings such as ``2130706433`` or ``0177.0.0.1`` and any spelling with a
 trailing dot, are judged without asking any resolver. IPv6 addresses that lead to an IPv4 address (6to4,
-NAT64, IPv4-mapped, -compatible and -translated) are judged by that IPv4 address. Without a proxy the request then goes to the very address that was judged, so a
-second DNS answer cannot move it elsewhere (DNS rebinding).
+NAT64, IPv4-mapped, -compatible and -translated) are judged by that IPv4 address; local-use NAT64 and
+Teredo are refused whole. Without a proxy the request then goes to the very address that was judged, so
+a second DNS answer cannot move it elsewhere (DNS rebinding).
 
 Proxies. ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` and ``NO_PROXY`` are read from the environment as
 other HTTP tools read them (NO_PROXY takes host names and suffixes, not network ranges). When a proxy
@@ -465,7 +466,31 @@ def _client(proxy: str | None = None, limits: httpx.Limits | None = None) -> htt
     if not isinstance(getattr(pool, "_network_backend", None), httpcore.SyncBackend):
         raise RuntimeError("httpcore's pool has changed: the fetch deadline cannot be enforced")
     pool._network_backend = _DeadlineBackend()
-    return httpx.Client(follow_redirects=False, trust_env=False, transport=transport)
+    return httpx.Client(
+        follow_redirects=False,
+        trust_env=False,
+        transport=transport,
+        event_hooks={"response": [_keep_location]},
+    )
+
+
+# httpx reads a redirect's Location itself, to offer the next request, even when it does not follow
+# redirects, and raises for one it cannot read ("http:x", "javascript:…", "http:\\host/"): InvalidURL, or
+# RemoteProtocolError with this prefix. A response hook, which runs before that, keeps the Location on the
+# request so that the refusal can say what it was.
+_LOCATION = "newsdiffs.location"
+_BAD_LOCATION = "Invalid URL in location header: "
+
+
+def _keep_location(response: httpx.Response) -> None:
+    response.request.extensions[_LOCATION] = response.headers.get("location", "")
+
+
+def _unreadable_redirect(request: httpx.Request, detail: str) -> FetchError:
+    location = request.extensions.get(_LOCATION, "")
+    shown = repr(location if len(location) <= 200 else location[:200] + "…")
+    detail = detail.removeprefix(_BAD_LOCATION).rstrip(".")
+    return FetchError(f"refused: unreadable redirect to {shown} ({detail})", transient=False)
 
 
 @functools.cache
@@ -547,6 +572,8 @@ class _Session:
         try:
             with budget.enforced():
                 return client.send(request, stream=True)
+        except httpx.InvalidURL as exc:
+            raise _unreadable_redirect(request, str(exc)) from None
         except httpx.TimeoutException as exc:
             if budget.expired():
                 raise FetchError(TOO_SLOW, transient=True) from None
@@ -554,10 +581,8 @@ class _Session:
                 raise FetchError("timed out connecting", transient=True) from None
             raise FetchError("timed out waiting for a response", transient=True) from None
         except httpx.RemoteProtocolError as exc:
-            # httpx parses Location even when it is not following redirects, and fails on a URL it cannot
-            # read (an octal IP address, say): a target no request could be sent to.
-            if str(exc).startswith("Invalid URL in location header"):
-                raise FetchError(f"refused: unreadable redirect ({exc})", transient=False) from None
+            if str(exc).startswith(_BAD_LOCATION):  # see _keep_location
+                raise _unreadable_redirect(request, str(exc)) from None
             raise FetchError(f"connection failed: {exc}", transient=True) from None
         except httpx.TransportError as exc:
             raise FetchError(f"connection failed: {exc}", transient=True) from None

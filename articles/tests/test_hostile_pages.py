@@ -274,24 +274,49 @@ def test_a_slow_redirect_chain_is_bounded_in_total(raw_server: Callable[[Behavio
     assert_refused(checked, TOO_SLOW, transient=True, within=2.5)
 
 
+# Locations httpx cannot read at all: a scheme with no "//" and a path that does not start with "/". A
+# browser would read some (http:x as a relative link, http:\\host as http://host): refused, not guessed at.
+UNREADABLE = ["http:x", "javascript:alert(1)", "mailto:x", "http:\\\\127.0.0.2:8310/r"]
+NOT_ABSOLUTE = "For absolute URLs, path must be empty or begin with '/'"
+
+
 @pytest.mark.parametrize(
     ("location", "reason"),
     [
         ("http://127.0.0.1:99999/story", "refused: cannot fetch 'http://127.0.0.1:99999/story'"),
-        # httpx reads the Location header itself, and words this one.
-        (
-            "http://[::1/story",
-            "refused: unreadable redirect (Invalid URL in location header: Invalid port: ':1'.)",
-        ),
+        # httpx reads the Location header itself (even when it does not follow it), and words these.
+        ("http://[::1/story", "refused: unreadable redirect to 'http://[::1/story' (Invalid port: ':1')"),
+        *[
+            (location, f"refused: unreadable redirect to {location!r} ({NOT_ABSOLUTE})")
+            for location in UNREADABLE
+        ],
         ("file:///etc/passwd", "refused: cannot fetch 'file:///etc/passwd'"),
     ],
-    ids=["port-out-of-range", "broken-ipv6-host", "file-scheme"],
+    ids=["port-out-of-range", "broken-ipv6-host", *UNREADABLE, "file-scheme"],
 )
 def test_a_redirect_to_an_unreadable_address_is_refused(
     local_site: LocalSite, location: str, reason: str
 ) -> None:
     url = local_site.serve("/story", "", status=302, headers={"Location": location})
-    assert_refused(check(url), reason, transient=False, within=1)
+    checked = check(url)
+    assert_refused(checked, reason, transient=False, within=1)
+    assert_refused(check(url, article=checked.article), reason, transient=False, within=1, failures=2)
+
+
+@pytest.mark.parametrize("location", UNREADABLE)
+def test_a_robots_txt_redirect_to_an_unreadable_address_is_a_recorded_failure(
+    local_site: LocalSite,
+    settings,
+    location: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """As for any robots.txt that cannot be read (RFC 9309 §2.3.1.4): the page is not fetched, and the
+    check backs off as for an unreachable robots.txt."""
+    settings.FETCH_ROBOTS = True
+    local_site.serve("/robots.txt", "", status=301, headers={"Location": location})
+    checked = check(local_site.serve("/story", story_page()))
+    reason = f"robots.txt unavailable (refused: unreadable redirect to {location!r} ({NOT_ABSOLUTE}))"
+    assert_refused(checked, reason, transient=True, within=1)
+    assert [path for path, _ in local_site.requests] == ["/robots.txt"]
 
 
 # --- 3. compression bombs ---------------------------------------------------------------------------------
