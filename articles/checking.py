@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, transaction
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from articles import scheduling
@@ -35,19 +36,62 @@ class CheckOutcome:
         return f"{self.kind} ({self.reason})" if self.reason else self.kind
 
 
+# The database gone (restarting, say): not the article's failure, and it could not be recorded anyway. The
+# check task retries (its autoretry_for), once the database is back.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+@dataclass
+class _Progress:
+    """What the check was doing, for the reason of a failure nothing expected."""
+
+    stage: str = "waiting for its site's turn"
+
+
 def check_article(article: Article, now: datetime | None = None) -> CheckOutcome:
+    """Check ``article`` once. Every exception but a database outage ends as a recorded failure with a
+    reason, backed off like any other: one that escaped would leave the article claimed, with nothing
+    recorded, to come back at every claim expiry and fail the same way for ever (and end the task that
+    was to check the rest of its batch). Celery's soft time limit is recorded too, and then raised on,
+    since it means the task must end."""
     host = urlsplit(article.url).hostname or ""
+    progress = _Progress()
     try:
         with host_slot(host):
-            return _check(article, now or timezone.now())
+            return _check(article, now or timezone.now(), progress)
     except HostBusy as busy:
         # Put it back on the schedule rather than hold a worker: the claim lease would bring it back later.
         until = timezone.now() + scheduling.jittered(timedelta(seconds=busy.wait))
         Article.objects.filter(pk=article.pk, status=Article.Status.ACTIVE).update(next_check_at=until)
         return CheckOutcome("deferred", reason=str(busy))
+    except DATABASE_DOWN:
+        raise
+    except SoftTimeLimitExceeded:
+        _record_unexpected(article, now, f"ran past the task's time limit while {progress.stage}")
+        raise
+    except Exception as exc:
+        logger.exception("check of article %s failed while %s", article.pk, progress.stage)
+        reason = f"unexpected error while {progress.stage} ({described(exc)})"
+        return _record_unexpected(article, now, reason)
 
 
-def _check(article: Article, now: datetime) -> CheckOutcome:
+def described(exc: Exception) -> str:
+    """``Type: message``, cut short: a message may quote a whole page."""
+    message = " ".join(str(exc).split())
+    if len(message) > 200:
+        message = message[:200] + "…"
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _record_unexpected(article: Article, now: datetime | None, reason: str) -> CheckOutcome:
+    # Transient: a bug (ours or a library's) may be gone after the next deploy; TRACK_MAX_FAILURES of
+    # them in a row still give up.
+    article.record_failure(FetchError(reason, transient=True), now or timezone.now())
+    return CheckOutcome("error", reason=reason)
+
+
+def _check(article: Article, now: datetime, progress: _Progress) -> CheckOutcome:
+    progress.stage = "fetching the page"
     try:
         fetched = fetch(article.url, etag=article.etag, last_modified=article.last_modified)
     except FetchError as error:
@@ -55,6 +99,7 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
         logger.info("check of article %s failed: %s", article.pk, error.reason)
         return CheckOutcome("error", reason=error.reason)
 
+    progress.stage = "storing what it found"
     fetched = _storable_validators(fetched)
     if fetched.not_modified:
         article.record_unchanged(fetched, now)
@@ -66,8 +111,11 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
         article.record_unchanged(fetched, now, parsed_by=reader)
         return CheckOutcome("unchanged", reason="identical bytes")
 
+    progress.stage = "reading the page"
     try:
         extraction = extract(fetched.text, fetched.url)
+    except (*DATABASE_DOWN, SoftTimeLimitExceeded):
+        raise
     except Exception as exc:  # a page the parser chokes on must back off, not be re-swept forever
         logger.exception("extraction failed for article %s", article.pk)
         error = FetchError(
@@ -93,7 +141,9 @@ def _check(article: Article, now: datetime) -> CheckOutcome:
         article.record_failure(error, now)
         return CheckOutcome("error", reason=error.reason)
 
-    if text.content_hash == article.current_hash:
+    is_unchanged = text.content_hash == article.current_hash
+    progress.stage = "storing what it found"
+    if is_unchanged:
         # Same text as last time under new bytes (chrome churn, the common case): no lock, one UPDATE.
         article.record_unchanged(fetched, now, parsed_by=reader)
         return CheckOutcome("unchanged")

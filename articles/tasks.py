@@ -1,14 +1,18 @@
+import logging
 import time
 from collections import Counter
 from functools import partial
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from articles import checking, discovery
 from articles.models import Article, Source
+
+logger = logging.getLogger(__name__)
 
 # Checks survive a worker's death (acknowledged after they ran) and a database blip (bounded retries).
 CHECK_TASK_OPTIONS = {
@@ -34,7 +38,12 @@ def check_article(article_id: int) -> str:
 def check_articles(article_ids: list[int]) -> str:
     """Check a few articles in turn: a task's own cost (broker round trips, acknowledgement) is shared by
     TRACK_CHECK_BATCH checks instead of paid by each. Past TRACK_BATCH_SECONDS the rest go to a new task,
-    so slow sites never hold one beyond its time limit. Safe to run twice, like check_article."""
+    so slow sites never hold one beyond its time limit. Safe to run twice, like check_article.
+
+    One article never stops the others: its check records whatever went wrong (see
+    checking.check_article), and anything still escaping is logged here and the batch goes on. Only a
+    database outage ends the task (to be retried whole), and the soft time limit, which hands the rest
+    on as the deadline does."""
     deadline = time.monotonic() + settings.TRACK_BATCH_SECONDS
     outcomes: Counter[str] = Counter()
     for done, article_id in enumerate(article_ids):
@@ -42,9 +51,25 @@ def check_articles(article_ids: list[int]) -> str:
             check_articles.delay(article_ids[done:])
             outcomes["handed on"] += len(article_ids) - done
             break
-        article = Article.objects.filter(pk=article_id).first()
-        outcomes[checking.check_article(article).kind if article else "deleted"] += 1
+        try:
+            outcomes[_check_one(article_id)] += 1
+        except checking.DATABASE_DOWN:
+            raise
+        except SoftTimeLimitExceeded:
+            outcomes["error"] += 1  # recorded by the check
+            if rest := article_ids[done + 1 :]:
+                check_articles.delay(rest)
+                outcomes["handed on"] += len(rest)
+            break
+        except Exception:
+            logger.exception("check of article %s crashed", article_id)
+            outcomes["crashed"] += 1
     return ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())
+
+
+def _check_one(article_id: int) -> str:
+    article = Article.objects.filter(pk=article_id).first()
+    return checking.check_article(article).kind if article else "deleted"
 
 
 def enqueue_check_on_commit(article_id: int) -> None:

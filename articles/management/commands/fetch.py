@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.canonical import InvalidURL, canonical_url
-from articles.checking import check_article
+from articles.checking import CheckOutcome, check_article, described
 from articles.models import Article
 
 
@@ -16,12 +16,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, article: str, **options: object) -> None:
         found = self._find(article)
-        # The check logs its outcome for a worker's log; at a terminal the one line below says it all.
+        # The check logs its outcome for a worker's log, and the traceback of an unexpected error; at a
+        # terminal the one line below says it all.
         checking_log = logging.getLogger("articles.checking")
         level = checking_log.level
-        checking_log.setLevel(logging.WARNING)
+        checking_log.setLevel(logging.CRITICAL)
         try:
             outcome = check_article(found)
+        except Exception as exc:  # what the check leaves to its task (the database gone): one line too
+            outcome = CheckOutcome("error", reason=described(exc))
         finally:
             checking_log.setLevel(level)
         line = f"article {found.pk}: {outcome}"
