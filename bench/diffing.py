@@ -178,7 +178,8 @@ def _rebuilt(words: WordDiff) -> tuple[str, str, str]:
 
 
 def diff_problems(old: ArticleText, new: ArticleText, diff: TextDiff) -> list[str]:
-    """How the diff fails to be one: a side that does not rebuild its text, a paragraph lost or doubled."""
+    """How the diff fails to be one: a side that does not rebuild its text, a paragraph lost or doubled (the
+    unlisted paragraphs of a long diff, counted whole, stand for themselves)."""
     problems = []
     for name, words, a, b in (("title", diff.title, old.title, new.title), ("byline", diff.byline, old.byline,
                                                                            new.byline)):  # fmt: skip
@@ -196,6 +197,9 @@ def diff_problems(old: ArticleText, new: ArticleText, diff: TextDiff) -> list[st
             new_seen.append(op.new_index)
             if new_side != new.paragraphs[op.new_index] or inline_new != new.paragraphs[op.new_index]:
                 problems.append(f"new paragraph {op.new_index} does not rebuild")
+    if diff.body.unlisted is not None:  # past MAX_LISTED_OPS: counted, not listed
+        old_seen += range(diff.body.unlisted.old_index, len(old.paragraphs))
+        new_seen += range(diff.body.unlisted.new_index, len(new.paragraphs))
     if old_seen != list(range(len(old.paragraphs))):
         problems.append("old paragraphs not each once, in order")
     if new_seen != list(range(len(new.paragraphs))):

@@ -4,7 +4,10 @@ import time
 import pytest
 
 from articles.diffing import (
+    MAX_LISTED_OPS,
     MAX_WORD_DIFF_TOKENS,
+    WORD_RUN,
+    BodyDiff,
     ChangeStats,
     Segment,
     WordDiff,
@@ -18,6 +21,16 @@ from articles.normalising import ArticleText
 
 def texts(segments: tuple[Segment, ...], kind: str) -> list[str]:
     return [segment.text for segment in segments if segment.kind == kind]
+
+
+def accounted(body: BodyDiff, old: list[str], new: list[str]) -> tuple[list[int], list[int]]:
+    """The old and the new paragraphs' indices as the diff accounts for them: listed, then unlisted."""
+    old_seen = [op.old_index for op in body.ops if op.old_index is not None]
+    new_seen = [op.new_index for op in body.ops if op.new_index is not None]
+    if body.unlisted is not None:
+        old_seen += range(body.unlisted.old_index, len(old))
+        new_seen += range(body.unlisted.new_index, len(new))
+    return old_seen, new_seen
 
 
 def test_one_changed_word_is_the_only_highlight() -> None:
@@ -167,8 +180,7 @@ def test_hostile_megabyte_inputs_are_bounded(name: str) -> None:
     body = diff_body(old, new)
     elapsed = time.monotonic() - start
     assert elapsed < 10, f"{name}: {elapsed:.1f} s"
-    assert sum(1 for op in body.ops if op.old_index is not None) == len(old)  # every paragraph accounted for
-    assert sum(1 for op in body.ops if op.new_index is not None) == len(new)
+    assert accounted(body, old, new) == (list(range(len(old))), list(range(len(new))))  # each once, in order
 
 
 def test_an_exhausted_budget_falls_back_to_paragraphs() -> None:
@@ -270,8 +282,7 @@ def test_thousands_of_edited_paragraphs_stay_within_the_budget() -> None:
     start = time.monotonic()
     body = diff_body(old, new, budget_seconds=0.2)
     assert time.monotonic() - start < 2
-    assert [op.old_index for op in body.ops if op.old_index is not None] == list(range(10_000))
-    assert [op.new_index for op in body.ops if op.new_index is not None] == list(range(10_000))
+    assert accounted(body, old, new) == (list(range(10_000)), list(range(10_000)))
 
 
 def test_a_word_without_spaces_and_scripts_without_spaces_diff_correctly() -> None:
@@ -297,3 +308,31 @@ def test_a_sentence_added_before_the_first_word_leaves_that_word_unmarked() -> N
     assert texts(diff.old, "delete") == []
     assert texts(diff.new, "insert") == ["A spokesperson later said the figures had been revised."]
     assert rebuilds(old, new, diff)
+
+
+def test_a_diff_lists_a_bounded_number_of_paragraphs_and_counts_the_rest() -> None:
+    """40,000 short paragraphs all changed (a megabyte): listed, they cost seconds to diff, render and
+    serialise; past MAX_LISTED_OPS they are counted as removed and added whole, and still accounted for."""
+    old = [f"Item {i} costs {i * 3}." for i in range(40_000)]
+    new = [f"Item {i} costs {i * 3 + 1}." for i in range(40_000)]
+    start = time.process_time()
+    body = diff_body(old, new)
+    assert time.process_time() - start < 0.6  # CPU time: 1.3 s when every paragraph was listed
+    assert len(body.ops) == MAX_LISTED_OPS
+    assert body.unlisted is not None
+    assert body.coarse
+    assert accounted(body, old, new) == (list(range(40_000)), list(range(40_000)))
+    listed_old = {op.old_index for op in body.ops} - {None}
+    assert body.paragraphs_removed + body.paragraphs_changed + body.paragraphs_moved >= len(listed_old)
+    unlisted_words = sum(len(WORD_RUN.findall(p)) for p in old[body.unlisted.old_index :])
+    assert body.unlisted.words_removed == unlisted_words
+    assert body.words_removed >= unlisted_words
+
+
+def test_a_long_unchanged_tail_is_unlisted_but_not_coarse() -> None:
+    old = [f"Line {i}." for i in range(MAX_LISTED_OPS + 10)]
+    body = diff_body(old, ["New.", *old])
+    assert body.unlisted is not None
+    assert (body.unlisted.paragraphs_added, body.unlisted.paragraphs_removed) == (0, 0)
+    assert not body.coarse
+    assert (body.paragraphs_added, body.words_added) == (1, 1)
