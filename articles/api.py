@@ -21,8 +21,8 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from articles import tasks
+from articles.browsing import cached_rendering, diff_key, version_diff
 from articles.canonical import InvalidURL, canonical_url
-from articles.diffing import diff_texts
 from articles.models import Article, Source, Version
 from articles.serializers import (
     ArticleSerializer,
@@ -33,6 +33,7 @@ from articles.serializers import (
     VersionTextSerializer,
     diff_data,
 )
+from articles.throttling import DiffThrottled, client_of
 from articles.views import text_param
 
 # What the API shows: everything but what an admin removed.
@@ -198,7 +199,16 @@ class DiffView(APIView):
         pair = article.version_pair(old, new)
         if pair is None:
             raise Http404("No such version.")
-        return Response(diff_data(article_pk, old, new, diff_texts(pair[0].text, pair[1].text)))
+        # The page's path: the same cached diff, and the same count of diffs computed per client.
+        try:
+            data = cached_rendering(
+                diff_key("api", *pair),
+                lambda: diff_data(article.pk, old, new, version_diff(*pair)),
+                client_of(request),
+            )
+        except DiffThrottled as throttled:
+            raise exceptions.Throttled(throttled.wait) from None
+        return Response(data)
 
 
 ERROR_CODES = {

@@ -3,8 +3,9 @@
 Each is cached, so that a page stays cheap however large the database or busy the site.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connection
@@ -14,8 +15,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.diffing import DIFF_RELEASE, ParagraphOp, diff_texts, render_segments, social_title_changed
+from articles.diffing import (
+    DIFF_RELEASE,
+    ParagraphOp,
+    TextDiff,
+    diff_texts,
+    render_segments,
+    social_title_changed,
+)
 from articles.models import Article, Source, Version
+from articles.throttling import count_render
 
 TOTALS_SECONDS = 60
 # A source that stores fewer versions than this a day is probably being read wrongly (News Sniffer's rule).
@@ -100,6 +109,10 @@ def source_health(source: Source) -> dict[str, Any]:
 
 
 FOLD_ABOVE_PARAGRAPHS = 2000
+# A diff page shows at most this many rows; the changes after them are counted. Django renders a row in about
+# 0.1 ms on a busy machine: the 4,000 a diff may list (MAX_LISTED_OPS) took 0.5 s, the whole of a page's
+# budget with the diff itself. Nobody reads a thousand changed paragraphs in a row either.
+PAGE_ROWS = 1000
 
 
 def move_note(op: ParagraphOp) -> str | None:
@@ -111,49 +124,103 @@ def move_note(op: ParagraphOp) -> str | None:
     return f"Moved here from paragraph {op.moved + 1}" + (", and edited" if op.words.changed else "")
 
 
-def diff_html(old: Version, new: Version, view: str, changes_only: bool) -> SafeString:
-    """The diff's HTML, cached: versions never change, so neither does their diff."""
-    # Named by the versions themselves (never shared with another article's texts, however alike) and by
-    # the diff engine's release, so that a better engine is not hidden behind old HTML.
-    key = f"diff:{DIFF_RELEASE}:{old.pk}:{new.pk}:{view}:{int(changes_only)}"
-    html = cache.get(key)
-    if html is None:
+T = TypeVar("T")
+
+
+def diff_key(what: str, old: Version, new: Version, *variant: str) -> str:
+    """The cache key of something made from the diff of two versions. It names exactly that: what was made
+    (``what``, and its ``variant``: view, folding), of which article, from which versions (number and row),
+    by which release of the diff engine. Never by the texts' hashes alone: two articles' texts may fold to
+    the same hash ("102 → 103" and "10² → 10³" do), and one's diff must never be served for the other's.
+    The hashes are there too, so that a database restored or rebuilt under a cache that outlived it (rows
+    numbered again from 1) does not meet the diffs of the rows it replaced."""
+    if old.article_id != new.article_id:
+        raise ValueError("a diff is of two versions of one article")
+    versions = (
+        f"v{old.number}.{old.pk}.{old.content_hash[:16]}-v{new.number}.{new.pk}.{new.content_hash[:16]}"
+    )
+    return ":".join(("diff", DIFF_RELEASE, what, f"article{old.article_id}", versions, *variant))
+
+
+def version_diff(old: Version, new: Version) -> TextDiff:
+    """The diff of two stored versions: the one place the diff page, the API and the feeds get it from.
+    Its work is bounded by the engine (a time budget for words, difflib's work capped, at most
+    MAX_LISTED_OPS paragraphs listed), and it is cached: versions never change, so neither does their diff."""
+    # Not get_or_set, which reads back (unpickles) what it has just stored: 0.1 s for a long diff.
+    key = diff_key("text", old, new)
+    diff = cache.get(key)
+    if diff is None:
         diff = diff_texts(old.text, new.text)
-        # A page of tens of thousands of rows takes longer to render than the diff takes to compute, and
-        # nobody reads it: past this many paragraphs, unchanged ones are folded whatever was asked.
-        folded = not changes_only and len(diff.body.ops) > FOLD_ABOVE_PARAGRAPHS
-        rows: list[Any] = []
-        unchanged: list[Any] = []
-        for op in diff.body.ops:
-            if (changes_only or folded) and op.op == "equal":
-                unchanged.append(op)
-                continue
-            if unchanged:
-                rows.append(("skipped", len(unchanged), None, None, None))
-                unchanged = []
-            words = op.words
-            rows.append((
-                op.op,
-                render_segments(words.old) if op.old_index is not None else None,
-                render_segments(words.new) if op.new_index is not None else None,
-                render_segments(words.inline),
-                move_note(op),
-            ))  # fmt: skip
+        cache.set(key, diff, DIFF_CACHE_SECONDS)
+    return diff
+
+
+def cached_rendering(key: str, render: Callable[[], T], client: str | None) -> T:
+    """What ``render`` makes, from the cache when it is there. Made afresh, it counts as one diff computed
+    for ``client`` (None: not counted), which may raise DiffThrottled instead."""
+    made = cache.get(key)
+    if made is None:
+        if client is not None:
+            count_render(client)
+        made = render()
+        cache.set(key, made, DIFF_CACHE_SECONDS)
+    return made
+
+
+def diff_html(
+    old: Version, new: Version, view: str, changes_only: bool, client: str | None = None
+) -> SafeString:
+    """The diff page's body, cached by article, versions, view and folding."""
+    key = diff_key("page", old, new, view, "changes" if changes_only else "all")
+    html = cached_rendering(key, lambda: _diff_html(old, new, view, changes_only), client)
+    return mark_safe(html)  # our own template's output, from the cache
+
+
+def _diff_html(old: Version, new: Version, view: str, changes_only: bool) -> str:
+    diff = version_diff(old, new)
+    # A page of tens of thousands of rows takes longer to render than the diff takes to compute, and
+    # nobody reads it: past this many paragraphs, unchanged ones are folded whatever was asked.
+    folded = not changes_only and (
+        len(diff.body.ops) > FOLD_ABOVE_PARAGRAPHS or diff.body.unlisted is not None
+    )
+    rows: list[Any] = []
+    unchanged: list[Any] = []
+    for index, op in enumerate(diff.body.ops):
+        if (changes_only or folded) and op.op == "equal":
+            unchanged.append(op)
+            continue
         if unchanged:
             rows.append(("skipped", len(unchanged), None, None, None))
-        html = render_to_string(
-            "articles/diff_body.html",
-            {
-                "old": old,
-                "new": new,
-                "view": view,
-                "title": diff.title,
-                "social_title": diff.social_title if social_title_changed(old.text, new.text) else None,
-                "byline": diff.byline,
-                "body": diff.body,
-                "rows": rows,
-                "folded": folded,
-            },
-        )
-        cache.set(key, html, DIFF_CACHE_SECONDS)
-    return mark_safe(html)  # our own template's output, from the cache
+            unchanged = []
+        if len(rows) >= PAGE_ROWS:
+            not_shown = sum(1 for later in diff.body.ops[index:] if later.op != "equal")
+            rows.append(("more", not_shown, None, None, None))
+            break
+        words = op.words
+        rows.append((
+            op.op,
+            render_segments(words.old) if op.old_index is not None else None,
+            render_segments(words.new) if op.new_index is not None else None,
+            render_segments(words.inline),
+            move_note(op),
+        ))  # fmt: skip
+    if unchanged:
+        rows.append(("skipped", len(unchanged), None, None, None))
+    unlisted = diff.body.unlisted
+    return render_to_string(
+        "articles/diff_body.html",
+        {
+            "old": old,
+            "new": new,
+            "view": view,
+            "title": diff.title,
+            "social_title": diff.social_title if social_title_changed(old.text, new.text) else None,
+            "byline": diff.byline,
+            "body": diff.body,
+            "rows": rows,
+            "folded": folded,
+            "unlisted": unlisted,
+            "unlisted_old": len(old.paragraphs) - unlisted.old_index if unlisted else 0,
+            "unlisted_new": len(new.paragraphs) - unlisted.new_index if unlisted else 0,
+        },
+    )

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -25,14 +24,17 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
-from articles.browsing import DIFF_CACHE_SECONDS, move_note
-from articles.diffing import DIFF_RELEASE, Segment, diff_texts, render_segments, social_title_changed
+from articles.browsing import cached_rendering, diff_key, move_note, version_diff
+from articles.diffing import Segment, render_segments, social_title_changed
 from articles.models import Article, Source, Version
 from articles.searching import MAX_QUERY_LENGTH, matching_articles
 from articles.views import text_param, visible_article
 
 FEED_LENGTH = 50
 FEED_MAX_AGE = 300
+# An entry shows at most this many changed paragraphs; the diff page has the rest. A feed carries 50
+# entries, and a reader fetches it every few minutes.
+ENTRY_PARAGRAPHS = 200
 
 
 # What XML 1.0 cannot carry at all, escaped or not: C0 controls but tab, newline and carriage return, lone
@@ -102,27 +104,35 @@ def version_guid(version: Version) -> str:
 
 
 def change_html(previous: Version | None, version: Version) -> str:
-    """The entry's content; cached, as the diff of two stored texts never changes."""
+    """The entry's content, from the diff every page and the API share; cached, as the diff of two stored
+    texts never changes."""
     if previous is None:
         return "<p>The previous version is not available.</p>"
-    key = f"feed-diff:{DIFF_RELEASE}:{previous.pk}:{version.pk}"
-    return cache.get_or_set(key, lambda: _change_html(previous, version), DIFF_CACHE_SECONDS)
+    return cached_rendering(
+        diff_key("feed", previous, version), lambda: _change_html(previous, version), None
+    )
 
 
 def _change_html(previous: Version, version: Version) -> str:
-    diff = diff_texts(previous.text, version.text)
+    diff = version_diff(previous, version)
     social = diff.social_title if social_title_changed(previous.text, version.text) else None
     parts = [
         format_html("<p><strong>{}:</strong> {}</p>", label, styled(words.inline))
         for label, words in (("Headline", diff.title), ("Social headline", social), ("Byline", diff.byline))
         if words is not None and words.changed
     ]
-    changed = (
+    # A move is told once, where the paragraph now stands.
+    changes = [op for op in diff.body.ops if op.op not in ("equal", "moved_out")]
+    shown = (
         (move_note(op) + ": " if op.op == "moved_in" else "", styled(op.words.inline))
-        for op in diff.body.ops
-        if op.op not in ("equal", "moved_out")  # a move is told once, where the paragraph now stands
+        for op in changes[:ENTRY_PARAGRAPHS]
     )
-    parts.append(format_html_join("\n", "<p>{}{}</p>", changed))
+    parts.append(format_html_join("\n", "<p>{}{}</p>", shown))
+    unlisted = diff.body.unlisted
+    if len(changes) > ENTRY_PARAGRAPHS or (
+        unlisted and (unlisted.paragraphs_added or unlisted.paragraphs_removed)
+    ):
+        parts.append("<p>… and more changes than a feed entry shows: see the diff page.</p>")
     return "\n".join(part for part in parts if part) or "<p>No change to the text.</p>"
 
 

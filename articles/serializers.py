@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from articles.canonical import InvalidURL
-from articles.diffing import ParagraphOp, TextDiff
+from articles.diffing import MAX_LISTED_OPS, ParagraphOp, Segment, TextDiff, WordDiff
 from articles.models import Article, Source, Version
 
 
@@ -174,6 +174,21 @@ class ParagraphOpSerializer(serializers.Serializer):
         return op.moved if op.op == "moved_in" else None
 
 
+UNLISTED_FIELDS = ("old_index", "new_index", "paragraphs_removed", "paragraphs_added", "words_removed",
+                   "words_added")  # fmt: skip
+# Written out: a nested serializer that may be null comes out as allOf + nullable, which validators of
+# OpenAPI 3.0 read as never null.
+UNLISTED_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "required": list(UNLISTED_FIELDS),
+    "properties": {name: {"type": "integer", "minimum": 0} for name in UNLISTED_FIELDS},
+    "description": f"Null unless the diff is too long to list (over {MAX_LISTED_OPS} paragraph operations): "
+    "then the old and new paragraphs from old_index and new_index on were compared whole and are only "
+    "counted here (and in words_added and words_removed); the versions give their text.",
+}
+
+
 class DiffSerializer(serializers.Serializer):
     article = serializers.IntegerField()
     old_version = serializers.IntegerField(min_value=0)
@@ -185,20 +200,48 @@ class DiffSerializer(serializers.Serializer):
     paragraphs = ParagraphOpSerializer(many=True)
     words_added = serializers.IntegerField(min_value=0)
     words_removed = serializers.IntegerField(min_value=0)
+    unlisted = serializers.SerializerMethodField()
+
+    @extend_schema_field(UNLISTED_SCHEMA)
+    def get_unlisted(self, diff: dict[str, Any]) -> dict[str, int] | None:
+        unlisted = diff["unlisted"]
+        return None if unlisted is None else {name: getattr(unlisted, name) for name in UNLISTED_FIELDS}
 
 
-def diff_data(article_id: int, old: int, new: int, diff: TextDiff) -> dict:
-    return DiffSerializer(
-        {
-            "article": article_id,
-            "old_version": old,
-            "new_version": new,
-            "coarse": diff.body.coarse,
-            "title": diff.title,
-            "social_title": diff.social_title,
-            "byline": diff.byline,
-            "paragraphs": diff.body.ops,
-            "words_added": diff.body.words_added,
-            "words_removed": diff.body.words_removed,
-        }
-    ).data
+def diff_data(article_id: int, old: int, new: int, diff: TextDiff) -> dict[str, Any]:
+    """A diff in DiffSerializer's shape, built directly: the serializer's fields took 0.3 s (and three
+    times that under load) for the 4,000 paragraphs a diff may list; the API's tests hold every answer to
+    the schema the serializer describes."""
+    unlisted = diff.body.unlisted
+    return {
+        "article": article_id,
+        "old_version": old,
+        "new_version": new,
+        "coarse": diff.body.coarse,
+        "title": _word_diff_data(diff.title),
+        "social_title": _word_diff_data(diff.social_title),
+        "byline": _word_diff_data(diff.byline),
+        "paragraphs": [
+            {
+                "op": op.op,
+                "old_index": op.old_index,
+                "new_index": op.new_index,
+                "moved_to": op.moved if op.op == "moved_out" else None,
+                "moved_from": op.moved if op.op == "moved_in" else None,
+                "old": _segments_data(op.words.old),
+                "new": _segments_data(op.words.new),
+            }
+            for op in diff.body.ops
+        ],
+        "words_added": diff.body.words_added,
+        "words_removed": diff.body.words_removed,
+        "unlisted": None if unlisted is None else {name: getattr(unlisted, name) for name in UNLISTED_FIELDS},
+    }
+
+
+def _word_diff_data(words: WordDiff) -> dict[str, Any]:
+    return {"changed": words.changed, "old": _segments_data(words.old), "new": _segments_data(words.new)}
+
+
+def _segments_data(segments: tuple[Segment, ...]) -> list[dict[str, str]]:
+    return [{"kind": segment.kind, "text": segment.text} for segment in segments]

@@ -23,6 +23,7 @@ from articles.middleware import Gone
 from articles.models import Article, Source, Version
 from articles.paging import keyset_page
 from articles.searching import MAX_QUERY_LENGTH, article_for_url, looks_like_url, matching_articles
+from articles.throttling import DiffThrottled, client_of
 
 PAGE_SIZE = 50
 DIFF_VIEWS = ("side", "inline")
@@ -208,16 +209,26 @@ def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
     changes = list(article.versions.changes().values_list("number", flat=True).order_by("number"))
     earlier = [n for n in changes if n < b]
     later = [n for n in changes if n > b]
+    try:
+        body_html = browsing.diff_html(old, new, view, changes_only, client=client_of(request))
+    except DiffThrottled as throttled:
+        return too_many_diffs(request, throttled)
     context = {
         "article": article, "old": old, "new": new, "view": view, "changes_only": changes_only,
         "intermediate": b - a - 1,
         "previous_change": earlier[-1] if earlier else None,
         "next_change": later[0] if later else None,
-        "body_html": browsing.diff_html(old, new, view, changes_only),
+        "body_html": body_html,
     }  # fmt: skip
     response = render(request, "articles/diff.html", context)
     if request.GET.get("view") in DIFF_VIEWS:
         response.set_cookie(DIFF_VIEW_COOKIE, view, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def too_many_diffs(request: HttpRequest, throttled: DiffThrottled) -> HttpResponse:
+    response = render(request, "429.html", {"wait": throttled.wait}, status=429)
+    response["Retry-After"] = str(throttled.wait)
     return response
 
 

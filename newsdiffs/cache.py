@@ -49,6 +49,9 @@ class ResilientRedisCache(RedisCache):
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         return self._or(False, super().touch, key, timeout, version)
 
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        return self._or(0, super().incr, key, delta, version)
+
     def delete(self, key: Any, version: int | None = None) -> bool:
         return self._or(False, super().delete, key, version)
 

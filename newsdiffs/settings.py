@@ -267,6 +267,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "articles.api.exception_handler",
     "NUM_PROXIES": envint("NUM_PROXIES", 0),
 }
+# Diffs one client may have computed a minute (not served from the cache), diff pages and API together; past
+# it, 429 (articles/throttling.py).
+DIFF_RENDERS_PER_MINUTE = envint("DIFF_RENDERS_PER_MINUTE", 30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "newsdiffs API",
     "DESCRIPTION": (
