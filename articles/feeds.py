@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
@@ -159,7 +159,9 @@ class ChangesFeed(Feed):
         return scope.link
 
     def description(self, scope: Scope) -> str:
-        return scope.description
+        # RSS readers take a channel's description as HTML: what it quotes (a search, an article's URL, a
+        # source's name) goes in escaped, so that a reader shows it rather than running it.
+        return escape(scope.description)
 
     def items(self, scope: Scope) -> list[Version]:
         versions = list(scope.versions().select_related("article")[:FEED_LENGTH])

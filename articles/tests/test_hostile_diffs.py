@@ -1,4 +1,5 @@
-"""Hostile pages and clients against the diffs: no cache shared across articles, no free CPU.
+"""Hostile pages and clients against the diffs: no cache shared across articles, no free CPU, no markup in
+the feeds' channel text.
 
 Every diff (page, API, feed entry) comes from browsing.version_diff, bounded by the engine and cached under
 a key naming the article, the versions and the engine's release; pages and the API count the diffs they
@@ -9,6 +10,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -19,7 +21,7 @@ from django.test import Client
 
 from articles.browsing import PAGE_ROWS, diff_key
 from articles.diffing import MAX_LISTED_OPS
-from articles.models import Article, Version
+from articles.models import Article, Source, Version
 from articles.normalising import ArticleText
 from articles.tests.support import T0, add_version
 
@@ -247,3 +249,32 @@ def test_diff_pages_and_the_api_share_one_count_of_diffs_computed_per_client(
     assert client.get(page).status_code == 200
     assert client.get(f"/api/v1/articles/{victim.pk}/diff/0/1/").status_code == 200
     assert Client(REMOTE_ADDR="127.0.0.9").get(f"/articles/{attacker.pk}/diff/0/1/").status_code == 200
+
+
+# --- feed channels carry text, not markup ----------------------------------------------------------------
+
+MARKUP = '<img src=x onerror=alert(1)><script>alert("x")</script>'
+
+
+def channel_text(xml: bytes) -> list[str]:
+    """What a reader takes as HTML in the feed's channel: RSS's description, Atom's subtitle (which
+    newsdiffs does not write), each after the one level of XML unescaping the parser does."""
+    root = ET.fromstring(xml)
+    if root.tag == "rss":
+        return [root.findtext("channel/description") or ""]
+    return [element.text or "" for element in root.findall(f"{ATOM}subtitle")]
+
+
+def test_feed_channels_quote_searches_urls_and_source_names_as_text(client: Client) -> None:
+    source = Source.objects.create(name=f"Source {MARKUP}", slug="hostile")
+    article = Article.objects.create(url=f"http://127.0.0.1/{quote(MARKUP)}?q={MARKUP}", source=source)
+    add_version(article, 0, "Zebra", ["Zebra one."])
+    add_version(article, 1, "Zebra", ["Zebra two."])
+    for route in (f"/articles/{article.pk}/feed", "/sources/hostile/feed", "/search/feed"):
+        for kind in ("rss", "atom"):
+            response = client.get(f"{route}.{kind}", {"q": MARKUP} if "search" in route else {})
+            assert response.status_code == 200, route
+            for text in channel_text(response.content):
+                assert "<" not in text, (route, text)
+                # …and a reader shows what was quoted, as it was.
+                assert MARKUP in BeautifulSoup(text, "lxml").get_text(), (route, text)
