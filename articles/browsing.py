@@ -3,6 +3,7 @@
 Each is cached, so that a page stays cheap however large the database or busy the site.
 """
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -155,15 +156,36 @@ def version_diff(old: Version, new: Version) -> TextDiff:
     return diff
 
 
+# While one request makes a diff, others asking for the same wait this long for it (then make it too).
+WAIT_FOR_OTHER_SECONDS = 5.0
+WAIT_STEP_SECONDS = 0.05
+
+
 def cached_rendering(key: str, render: Callable[[], T], client: str | None) -> T:
     """What ``render`` makes, from the cache when it is there. Made afresh, it counts as one diff computed
-    for ``client`` (None: not counted), which may raise DiffThrottled instead."""
+    for ``client`` (None: not counted), which may raise DiffThrottled instead.
+
+    Requests for one diff that is not cached yet (a link shared, a probe's parallel requests) do not each
+    make it: the first claims it in the cache, the others wait for its result."""
     made = cache.get(key)
-    if made is None:
-        if client is not None:
-            count_render(client)
+    if made is not None:
+        return made
+    if client is not None:
+        count_render(client)
+    claim = f"{key}:making"
+    if not cache.add(claim, 1, int(WAIT_FOR_OTHER_SECONDS) + 1):
+        # Until the other is done, gives up (an error: its claim is gone) or takes too long. A cache that
+        # is down claims nothing and holds no claim: nobody waits.
+        deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
+        while cache.get(claim) is not None and time.monotonic() < deadline:
+            time.sleep(WAIT_STEP_SECONDS)
+            if (made := cache.get(key)) is not None:
+                return made
+    try:
         made = render()
         cache.set(key, made, DIFF_CACHE_SECONDS)
+    finally:
+        cache.delete(claim)
     return made
 
 

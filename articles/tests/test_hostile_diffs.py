@@ -9,6 +9,7 @@ import gc
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -19,7 +20,7 @@ from django.core.cache import cache
 from django.db.models import F
 from django.test import Client
 
-from articles.browsing import PAGE_ROWS, diff_key
+from articles.browsing import PAGE_ROWS, cached_rendering, diff_key
 from articles.diffing import MAX_LISTED_OPS
 from articles.models import Article, Source, Version
 from articles.normalising import ArticleText
@@ -249,6 +250,22 @@ def test_diff_pages_and_the_api_share_one_count_of_diffs_computed_per_client(
     assert client.get(page).status_code == 200
     assert client.get(f"/api/v1/articles/{victim.pk}/diff/0/1/").status_code == 200
     assert Client(REMOTE_ADDR="127.0.0.9").get(f"/articles/{attacker.pk}/diff/0/1/").status_code == 200
+
+
+def test_parallel_requests_for_one_uncached_diff_make_it_once(shared_cache: None) -> None:
+    """The probe's eight parallel requests for one diff cost eight diffs; now the first makes it and the
+    others wait for its result."""
+    made: list[int] = []
+
+    def render() -> str:
+        made.append(1)
+        time.sleep(0.3)  # a diff that takes a while
+        return "the diff"
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: cached_rendering("diff:test:parallel", render, None), range(8)))
+    assert results == ["the diff"] * 8
+    assert len(made) == 1
 
 
 # --- feed channels carry text, not markup ----------------------------------------------------------------
