@@ -7,13 +7,16 @@ paragraphs as HTML built from escaped text, with inline styles because feed read
 
 import dataclasses
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -35,6 +38,11 @@ FEED_MAX_AGE = 300
 # An entry shows at most this many changed paragraphs; the diff page has the rest. A feed carries 50
 # entries, and a reader fetches it every few minutes.
 ENTRY_PARAGRAPHS = 200
+# CPU time one feed request spends making entries' diffs that are not cached yet: a real change takes
+# milliseconds, a hostile one up to a few hundred, and a feed of 50 of those would hold a worker for 20 s.
+# Entries past it say their diff is on its way, and the next request makes more of them.
+FEED_DIFF_CPU_SECONDS = 0.3
+NOT_YET = "<p>The diff of this change is being prepared: see it on the diff page.</p>"
 
 
 # What XML 1.0 cannot carry at all, escaped or not: C0 controls but tab, newline and carriage return, lone
@@ -103,14 +111,30 @@ def version_guid(version: Version) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"{version.article.url}#v{version.number}").urn
 
 
-def change_html(previous: Version | None, version: Version) -> str:
+class CpuBudget:
+    """CPU time for one request's work (this thread's, whatever else the process runs)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def run(self, work: Callable[[], str]) -> str:
+        start = time.thread_time()
+        try:
+            return work()
+        finally:
+            self.left -= time.thread_time() - start
+
+
+def change_html(previous: Version | None, version: Version, budget: CpuBudget | None = None) -> str:
     """The entry's content, from the diff every page and the API share; cached, as the diff of two stored
-    texts never changes."""
+    texts never changes. Not cached yet and past the request's ``budget``: NOT_YET (not cached)."""
     if previous is None:
         return "<p>The previous version is not available.</p>"
-    return cached_rendering(
-        diff_key("feed", previous, version), lambda: _change_html(previous, version), None
-    )
+    key = diff_key("feed", previous, version)
+    if budget is None or budget.left > 0:
+        render = partial(cached_rendering, key, lambda: _change_html(previous, version), None)
+        return budget.run(render) if budget else render()
+    return cache.get(key) or NOT_YET
 
 
 def _change_html(previous: Version, version: Version) -> str:
@@ -164,18 +188,19 @@ class ChangesFeed(Feed):
         return escape(scope.description)
 
     def items(self, scope: Scope) -> list[Version]:
-        versions = list(scope.versions().select_related("article")[:FEED_LENGTH])
+        # Without their texts, which only a diff not cached yet reads (each then loads its own): 50 versions
+        # of a megabyte and their predecessors were 100 MB of JSON to decode for every request.
+        versions = list(scope.versions().select_related("article").defer("paragraphs")[:FEED_LENGTH])
         # Each entry is diffed against its predecessor: fetch all predecessors in one query.
         wanted = Q(pk__in=[])
         for version in versions:
             wanted |= Q(article_id=version.article_id, number=version.number - 1)
-        previous = (
-            {(v.article_id, v.number): v for v in Version.objects.filter(wanted).defer("search_document")}
-            if versions
-            else {}
-        )
+        predecessors = Version.objects.filter(wanted).defer("search_document", "paragraphs")
+        previous = {(v.article_id, v.number): v for v in predecessors} if versions else {}
+        budget = CpuBudget(FEED_DIFF_CPU_SECONDS)  # this request's, shared by its entries
         for version in versions:
             version.previous = previous.get((version.article_id, version.number - 1))
+            version.budget = budget
         return versions
 
     def item_title(self, version: Version) -> str:
@@ -197,7 +222,7 @@ class ChangesFeed(Feed):
         return version.fetched_at
 
     def item_extra_kwargs(self, version: Version) -> dict[str, str]:
-        return {"content": change_html(version.previous, version)}
+        return {"content": change_html(version.previous, version, version.budget)}
 
 
 class ArticleFeed(ChangesFeed):

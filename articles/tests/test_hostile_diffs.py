@@ -22,6 +22,7 @@ from django.test import Client
 
 from articles.browsing import PAGE_ROWS, cached_rendering, diff_key
 from articles.diffing import MAX_LISTED_OPS
+from articles.feeds import NOT_YET
 from articles.models import Article, Source, Version
 from articles.normalising import ArticleText
 from articles.tests.support import T0, add_version
@@ -161,9 +162,10 @@ def store_pair(name: str) -> Article:
     return article
 
 
-def cpu_seconds(client: Client, path: str) -> float:
-    """The request's CPU time, without the cyclic garbage collector: a full collection of what earlier
-    tests in this process left (millions of objects after the fuzzing) is theirs, not this request's."""
+def timed_get(client: Client, path: str) -> tuple[float, bytes]:
+    """The request's CPU time and answer, without the cyclic garbage collector: a full collection of what
+    earlier tests in this process left (millions of objects after the fuzzing) is theirs, not this
+    request's."""
     gc.collect()
     gc.disable()
     try:
@@ -173,7 +175,11 @@ def cpu_seconds(client: Client, path: str) -> float:
     finally:
         gc.enable()
     assert response.status_code == 200, response.content[:500]
-    return seconds
+    return seconds, response.content
+
+
+def cpu_seconds(client: Client, path: str) -> float:
+    return timed_get(client, path)[0]
 
 
 # The README's promise for a diff page, first render included; this machine is shared and slow, and the
@@ -202,6 +208,35 @@ def test_a_hostile_megabyte_pair_renders_within_a_second_and_then_from_the_cache
     assert cache.get(key) is not None
     assert cache.get(diff_key("text", old, new)) is not None  # the diff itself, for the other surfaces
     assert again < first / 2
+
+
+def test_a_feed_of_hostile_changes_makes_a_bounded_share_of_its_diffs_per_request(
+    client: Client, shared_cache: None
+) -> None:
+    old, new = hostile_pairs()["40,000 short paragraphs, all changed"]
+    article = Article.objects.create(url="http://127.0.0.1/hostile")
+    for number in range(5):  # four changes, each 40,000 paragraphs
+        paragraphs = (old, new)[number % 2]
+        text = ArticleText("Headline", "By A", tuple(paragraphs))
+        Version.objects.create(
+            article=article, number=number, fetched_at=T0 + timedelta(hours=number), title="Headline",
+            byline="By A", paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic",
+            extractor_version="1", kind="edit",
+        )  # fmt: skip
+    small, _ = twins()  # imports and compiled templates are the first request's
+    cpu_seconds(client, f"/articles/{small.pk}/feed.atom")
+
+    def entries(xml: bytes) -> list[str]:
+        return [entry.find(f"{ATOM}content").text for entry in ET.fromstring(xml).findall(f"{ATOM}entry")]
+
+    first, xml = timed_get(client, f"/articles/{article.pk}/feed.atom")
+    assert first < FIRST_RENDER_CPU_SECONDS, f"{first:.2f} s"  # all four at once: 1.25 s
+    assert 1 <= sum(content != NOT_YET for content in entries(xml)) < 4
+    for _ in range(4):  # each request makes more, until all are made
+        contents = entries(client.get(f"/articles/{article.pk}/feed.atom").content)
+    assert NOT_YET not in contents
+    assert all("<del" in content for content in contents)
+    assert cpu_seconds(client, f"/articles/{article.pk}/feed.atom") < 0.2  # all cached; no text read
 
 
 def test_a_long_diff_says_what_it_does_not_list(client: Client) -> None:
