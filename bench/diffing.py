@@ -145,7 +145,9 @@ def realistic_pairs(texts: list[ArticleText], count: int, seed: int = 11) -> lis
 
 
 def as_version(text: ArticleText, number: int) -> Version:
+    # Unsaved, but of an article: a long diff's page links to its versions.
     return Version(
+        article_id=1,
         number=number,
         fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
         title=text.title,
