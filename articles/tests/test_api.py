@@ -8,6 +8,7 @@ from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIRespo
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import AnonRateThrottle
 
+from articles.diffing import MAX_LISTED_OPS
 from articles.models import Article, Source
 from articles.tests.support import T0, add_version
 
@@ -169,6 +170,23 @@ def test_the_diff_is_structured_by_paragraph_and_word(api: Api, article: Article
     assert diff["paragraphs"][2]["old"] == []
     assert (diff["words_added"], diff["words_removed"]) == (3, 1)
     api.get(f"/api/v1/articles/{article.pk}/diff/0/7/", expect=404)
+
+
+def test_a_diff_too_long_to_list_says_where_listing_stopped(api: Api) -> None:
+    article = Article.objects.create(url="http://127.0.0.1/long")
+    count = MAX_LISTED_OPS + 10
+    add_version(article, 0, "Long", [f"Item {i} costs {i}." for i in range(count)])
+    add_version(article, 1, "Long", [f"Item {i} costs {i + 1}." for i in range(count)])
+    diff = api.get(f"/api/v1/articles/{article.pk}/diff/0/1/")  # checked against the schema
+    assert len(diff["paragraphs"]) == MAX_LISTED_OPS
+    listed_old = sum(op["old_index"] is not None for op in diff["paragraphs"])
+    listed_new = sum(op["new_index"] is not None for op in diff["paragraphs"])
+    assert diff["unlisted"] == {
+        "old_index": listed_old, "new_index": listed_new,
+        "paragraphs_removed": count - listed_old, "paragraphs_added": count - listed_new,
+        "words_removed": 4 * (count - listed_old), "words_added": 4 * (count - listed_new),
+    }  # fmt: skip
+    assert diff["coarse"] is True
 
 
 def test_errors_have_one_shape(api: Api, client: Client) -> None:
