@@ -150,7 +150,7 @@ def edited(html: str, paragraph: str, rng: random.Random) -> str | None:
             if isinstance(element.tag, str)
             for where in ("text", "tail")
             if pattern.search(getattr(element, where) or "")
-            and (element if where == "text" else element.getparent()).tag not in ("script", "style", "title")
+            and not is_code(element if where == "text" else element.getparent())
         ]
         # The one place the word is written, and that place is this paragraph: not a reader's comment
         # quoting the story, nor the page's other copy of a word the story splits with markup.
@@ -161,6 +161,15 @@ def edited(html: str, paragraph: str, rng: random.Random) -> str | None:
     element, where, word = rng.choice(slots)
     setattr(element, where, re.sub(rf"\b{word}\b", word[::-1] + "x", getattr(element, where), count=1))
     return lxml.html.tostring(root, encoding="unicode")
+
+
+def is_code(element: etree._Element | None) -> bool:
+    """Text no reader sees as the page's text. A story shipped as an HTML template (Blogger's
+    <script type="text/template">, read by the extractor) is the page's text, and a place a word is
+    written: a page that writes the story there and again in <noscript> has two."""
+    if element is None or element.tag in ("style", "title"):
+        return True
+    return element.tag == "script" and element.get("type") != "text/template"
 
 
 def in_paragraph(element: etree._Element, where: str, paragraph: str) -> bool:
