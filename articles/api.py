@@ -10,11 +10,10 @@ from typing import Any
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, viewsets
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +23,8 @@ from articles import tasks
 from articles.browsing import cached_rendering, diff_key, version_diff
 from articles.canonical import InvalidURL, canonical_url
 from articles.models import Article, Source, Version
+from articles.paging import model_field
+from articles.params import column_value, parse_aware_datetime
 from articles.serializers import (
     ArticleSerializer,
     DiffSerializer,
@@ -47,6 +48,21 @@ class NewestFirst(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        self.model = queryset.model  # for decode_cursor, which is given the request alone
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request: Any) -> Cursor | None:
+        """DRF's cursor, whose position (the ordering field's value, as the client sent it back) must also
+        be one the field's column can compare with: "p=1'" was a 500. A bad one is DRF's "Invalid cursor"."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            ordering = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
+            field = model_field(self.model, ordering.lstrip("-"))
+            if column_value(field, cursor.position) is None:
+                raise exceptions.NotFound(self.invalid_cursor_message)
+        return cursor
 
 
 class ByNumber(NewestFirst):
@@ -83,6 +99,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SourceSerializer
     pagination_class = BySlug
     lookup_field = "slug"
+    lookup_value_converter = "slug"
 
 
 @extend_schema_view(
@@ -108,7 +125,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
 class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ArticleSerializer
     pagination_class = NewestFirst
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "number"
     # StaffMayWrite decides (no token: 401; a non-staff token: 403); IsAuthenticatedOrReadOnly is what
     # tells drf-spectacular that reads need no token.
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, StaffMayWrite]
@@ -161,8 +178,8 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
 
     @staticmethod
     def _datetime(name: str, value: str) -> datetime:
-        parsed = parse_datetime(value)
-        if parsed is None or parsed.tzinfo is None:
+        parsed = parse_aware_datetime(value)
+        if parsed is None:
             raise exceptions.ValidationError(
                 {name: "An ISO 8601 date and time with a zone, e.g. 2026-11-26T12:00Z."}
             )
@@ -181,7 +198,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
 class VersionViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = ByNumber
     lookup_field = "number"
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "number"
 
     def get_queryset(self) -> Any:
         article = get_object_or_404(PUBLISHED, pk=self.kwargs["article_pk"])

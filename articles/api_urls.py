@@ -4,7 +4,8 @@ from rest_framework.routers import SimpleRouter
 
 from articles import api
 
-router = SimpleRouter()
+# Path converters rather than regular expressions, so that an id is a <number:...> like everywhere else.
+router = SimpleRouter(use_regex_path=False)
 router.register("sources", api.SourceViewSet, basename="api-source")
 router.register("articles", api.ArticleViewSet, basename="api-article")
 
@@ -13,9 +14,13 @@ version = api.VersionViewSet.as_view({"get": "retrieve"})
 
 urlpatterns = [
     *router.urls,
-    path("articles/<int:article_pk>/versions/", versions, name="api-version-list"),
-    path("articles/<int:article_pk>/versions/<int:number>/", version, name="api-version-detail"),
-    path("articles/<int:article_pk>/diff/<int:old>/<int:new>/", api.DiffView.as_view(), name="api-diff"),
+    path("articles/<number:article_pk>/versions/", versions, name="api-version-list"),
+    path("articles/<number:article_pk>/versions/<number:number>/", version, name="api-version-detail"),
+    path(
+        "articles/<number:article_pk>/diff/<number:old>/<number:new>/",
+        api.DiffView.as_view(),
+        name="api-diff",
+    ),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from docs/?script rather than inline, and
     # api/docs.html its page without an inline <style>, so that the docs run under the site's

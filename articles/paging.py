@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from articles.params import column_value, loads_json
+
 
 @dataclass(frozen=True)
 class KeysetPage:
@@ -25,14 +27,17 @@ def _encode(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, count: int) -> list[Any] | None:
+def _decode(cursor: str, fields: list[Any]) -> list[Any] | None:
+    """The values of ``fields`` that ``cursor`` carries, each as its column compares it, or None: a cursor
+    comes back from the client, who may have written anything in it."""
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = loads_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
         return None
-    if not isinstance(values, list) or len(values) != count:
+    if not isinstance(values, list) or len(values) != len(fields):
         return None
-    return values
+    values = [column_value(field, value) for field, value in zip(fields, values, strict=True)]
+    return None if None in values else values
 
 
 def keyset_page(queryset: QuerySet, fields: tuple[str, str], cursor: str | None, size: int) -> KeysetPage:
@@ -40,12 +45,13 @@ def keyset_page(queryset: QuerySet, fields: tuple[str, str], cursor: str | None,
     unique (the primary key). A malformed cursor starts from the top rather than failing."""
     first, tie = fields
     queryset = queryset.order_by(f"-{first}", f"-{tie}")
-    values = _decode(cursor, 2) if cursor else None
+    columns = [model_field(queryset.model, name) for name in fields]
+    values = _decode(cursor, columns) if cursor else None
     if values is not None:
-        after = queryset.model._meta.get_field(first).to_python(values[0])
+        after, after_tie = values
         # The first filter alone is an index range; the OR after it only sorts out the ties.
         queryset = queryset.filter(**{f"{first}__lte": after}).filter(
-            Q(**{f"{first}__lt": after}) | Q(**{f"{tie}__lt": values[1]})
+            Q(**{f"{first}__lt": after}) | Q(**{f"{tie}__lt": after_tie})
         )
     items = list(queryset[: size + 1])
     next_cursor = None
@@ -54,6 +60,11 @@ def keyset_page(queryset: QuerySet, fields: tuple[str, str], cursor: str | None,
         last = items[-1]
         next_cursor = _encode([_attr(last, first), _attr(last, tie)])
     return KeysetPage(items, next_cursor, is_first=values is None)
+
+
+def model_field(model: Any, name: str) -> Any:
+    """The field ``name`` of ``model``, "pk" included."""
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
 
 
 def _attr(item: Any, path: str) -> Any:

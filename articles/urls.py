@@ -8,15 +8,15 @@ urlpatterns = [
     path("sources/<slug:slug>/", views.source, name="source"),
     path("search/", views.search, name="search"),
     path("track/", views.track, name="track"),
-    path("articles/<int:pk>/", views.article, name="article"),
-    path("articles/<int:pk>/compare/", views.compare, name="compare"),
-    path("articles/<int:pk>/check/", views.check_now, name="check-now"),
-    path("articles/<int:pk>/versions/<int:number>/", views.version, name="version"),
-    path("articles/<int:pk>/diff/<int:a>/<int:b>/", views.diff, name="diff"),
+    path("articles/<number:pk>/", views.article, name="article"),
+    path("articles/<number:pk>/compare/", views.compare, name="compare"),
+    path("articles/<number:pk>/check/", views.check_now, name="check-now"),
+    path("articles/<number:pk>/versions/<number:number>/", views.version, name="version"),
+    path("articles/<number:pk>/diff/<number:a>/<number:b>/", views.diff, name="diff"),
 ]
 
 FEEDS = [
-    ("articles/<int:pk>/feed", feeds.ArticleFeed, "article-feed"),
+    ("articles/<number:pk>/feed", feeds.ArticleFeed, "article-feed"),
     ("sources/<slug:slug>/feed", feeds.SourceFeed, "source-feed"),
     ("feeds/changes", feeds.AllChangesFeed, "changes-feed"),
     ("feeds/headlines", feeds.HeadlineChangesFeed, "headlines-feed"),

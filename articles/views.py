@@ -22,6 +22,7 @@ from articles.forms import TrackForm
 from articles.middleware import Gone
 from articles.models import Article, Source, Version
 from articles.paging import keyset_page
+from articles.params import parse_number
 from articles.searching import MAX_QUERY_LENGTH, article_for_url, looks_like_url, matching_articles
 from articles.throttling import DiffThrottled, client_of
 
@@ -182,9 +183,8 @@ def track(request: HttpRequest) -> HttpResponse:
 
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
     """The target of the versions list's radio buttons: any two versions, older first."""
-    try:
-        a, b = int(request.GET["a"]), int(request.GET["b"])
-    except (KeyError, ValueError):
+    a, b = parse_number(request.GET.get("a")), parse_number(request.GET.get("b"))
+    if a is None or b is None:  # a redirect to "-1" or "1e99" would be a route that does not exist
         return redirect("article", pk=pk)
     if a == b:
         return redirect("version", pk=pk, number=a)
