@@ -27,7 +27,10 @@ urlpatterns = [
     # Content-Security-Policy (newsdiffs/settings.py) with no 'unsafe-inline'.
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/docs.html"),
+        # GET only: DRF answers OPTIONS with its metadata, which an HTML page's renderer has no template for.
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/docs.html", http_method_names=["get", "head"]
+        ),
         name="api-docs",
     ),
     re_path(r"^(?P<path>.*)$", api.not_found),
