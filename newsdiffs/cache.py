@@ -1,10 +1,10 @@
 """A Redis cache that degrades to "no cache" while Redis is unreachable.
 
 Everything the site keeps in its cache (page totals, rendered diffs, robots.txt rules, API throttle
-counters) can be recomputed, so an outage of Redis must cost speed, not pages: reads miss, writes are
-dropped, and the web keeps serving from Postgres until Redis is back (no restart needed: redis-py opens a
-new connection on the next call). Throttling fails open meanwhile, which is the lesser evil for a read-only
-public API.
+counters, failed-login counts) can be recomputed, so an outage of Redis must cost speed, not pages: reads
+miss, writes are dropped, and the web keeps serving from Postgres until Redis is back (no restart needed:
+redis-py opens a new connection on the next call). Throttling fails open meanwhile, which is the lesser
+evil for a read-only public API (and for logins, whose passwords are still checked).
 """
 
 import logging
@@ -49,11 +49,12 @@ class ResilientRedisCache(RedisCache):
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         return self._or(False, super().touch, key, timeout, version)
 
-    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
-        return self._or(0, super().incr, key, delta, version)
-
     def delete(self, key: Any, version: int | None = None) -> bool:
         return self._or(False, super().delete, key, version)
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        # Failed-login counts (newsdiffs/logins.py): while Redis is down every failure counts as the first.
+        return self._or(delta, super().incr, key, delta, version)
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
         return self._or({}, super().get_many, keys, version)

@@ -7,6 +7,7 @@ REDIS_URL (see README.md for the table).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",
     "articles",
 ]
 
@@ -101,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.middleware.GoneMiddleware",
     "articles.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a login refused for too many failures into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsdiffs.urls"
@@ -169,6 +173,26 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# --- Login throttling (django-axes, see newsdiffs/logins.py) -----------------------------------------------
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is refused (429),
+# right password included, for LOGIN_COOLOFF_SECONDS; each failure meanwhile starts the cool-off again.
+# Counted in the cache above: Redis, shared by every web process, when REDIS_URL is set.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out login before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = envbool("LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=envint("LOGIN_COOLOFF_SECONDS", 15 * 60))
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True  # a successful login clears its user's failures from that address
+AXES_HANDLER = "newsdiffs.logins.LoginThrottle"
+AXES_CLIENT_IP_CALLABLE = "newsdiffs.logins.client_address"
+AXES_LOCKOUT_CALLABLE = "newsdiffs.logins.locked_out"
+# The counts are in the cache, not in axes' tables: its admin pages would only ever be empty.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
