@@ -28,8 +28,13 @@ urlpatterns = [
     path(
         "docs/",
         # GET only: DRF answers OPTIONS with its metadata, which an HTML page's renderer has no template for.
+        # No authentication: the page is public, and a bad token raised its error while the page's template
+        # was rendered (request.user), outside DRF's error handling: a 500.
         SpectacularSwaggerSplitView.as_view(
-            url_name="api-schema", template_name="api/docs.html", http_method_names=["get", "head"]
+            url_name="api-schema",
+            template_name="api/docs.html",
+            http_method_names=["get", "head"],
+            authentication_classes=[],
         ),
         name="api-docs",
     ),

@@ -386,6 +386,7 @@ def test_no_page_or_feed_answers_a_server_error(site: dict[str, str], request_: 
 @probe("GET", "/api/v1/articles/{article}/diff/0/99999999999999999999/")
 @probe("POST", "/api/v1/articles/", body=("[" * 100_000 + "]" * 100_000, "application/json"), who="token")
 @probe("OPTIONS", "/api/v1/docs/")
+@probe("GET", "/api/v1/docs/", who="bad-token")
 def test_no_api_endpoint_answers_a_server_error(site: dict[str, str], request_: Request) -> None:
     assert send(request_, site) < 500, request_
 

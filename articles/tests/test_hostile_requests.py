@@ -154,3 +154,19 @@ def test_the_parsers_refuse_what_no_database_holds() -> None:
     assert column_value(field, "2026-11-20T10:30:00Z") is not None
     assert column_value(Source._meta.get_field("slug"), "a\x00b") is None
     assert column_value(Article._meta.pk, [1]) is None
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "status"),
+    [
+        ("OPTIONS", {}, 405),  # DRF's metadata went to the page's HTML renderer, which has no template for it
+        ("GET", {"Authorization": "Token " + "0" * 40}, 200),  # the bad token was checked while rendering
+        ("GET", {"Authorization": "Token"}, 200),
+    ],
+)
+def test_the_api_docs_page_answers_any_client(
+    client: Client, method: str, headers: dict, status: int
+) -> None:
+    """Both found by test_fuzz_routes.py."""
+    response = client.generic(method, "/api/v1/docs/", headers=headers)
+    assert response.status_code == status
