@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from articles.canonical import InvalidURL, canonical_url
+from articles.forms import JSONField
 from articles.models import Article, Source, Version
 from articles.tasks import check_soon, discover_source
 
@@ -23,6 +24,7 @@ class SourceForm(forms.ModelForm):
             "name", "slug", "homepage", "active", "feed_urls", "section_urls", "link_pattern", "deny_pattern",
             "next_discovery_at",
         )  # fmt: skip
+        field_classes = {"feed_urls": JSONField, "section_urls": JSONField}
 
     def _clean_pattern(self, name: str) -> str:
         pattern = self.cleaned_data[name]

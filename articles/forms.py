@@ -1,6 +1,9 @@
 """Forms of the site's own pages (the admin's are in admin.py)."""
 
+from typing import Any
+
 from django import forms
+from django.forms.fields import InvalidJSONInput
 
 from articles.canonical import MAX_URL_LENGTH, InvalidURL
 from articles.models import Article, Source
@@ -31,3 +34,23 @@ class TrackForm(forms.Form):
         except InvalidURL as exc:
             raise forms.ValidationError(str(exc)) from None
         return url
+
+
+class JSONField(forms.JSONField):
+    """Django's JSON form field, with JSON nested deeper than Python's stack "not valid JSON" like any
+    other: Django catches only JSONDecodeError, and "[[[[…" a hundred thousand deep was a RecursionError,
+    a 500 (articles/params.py has the same rule for cursors and the API's parser)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": "…"}
+            ) from None
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)

@@ -395,6 +395,12 @@ def test_no_api_endpoint_answers_a_server_error(site: dict[str, str], request_: 
     150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(requests([route for route in ROUTES if route.is_admin]))
+@probe(
+    "POST",
+    f"/{settings.ADMIN_PATH}articles/source/add/",
+    body=("feed_urls=" + "[" * 100_000, "application/x-www-form-urlencoded"),
+    who="staff",
+)
 def test_no_admin_page_answers_a_server_error(site: dict[str, str], request_: Request) -> None:
     assert send(request_, site) < 500, request_
 

@@ -170,3 +170,18 @@ def test_the_api_docs_page_answers_any_client(
     """Both found by test_fuzz_routes.py."""
     response = client.generic(method, "/api/v1/docs/", headers=headers)
     assert response.status_code == status
+
+
+@pytest.mark.parametrize("field", ["feed_urls", "section_urls"])
+def test_deeply_nested_json_in_the_admin_is_a_form_error(admin_client: Client, field: str) -> None:
+    """Django's JSON form field caught JSONDecodeError only: this was a RecursionError, a 500, for staff."""
+    data = {
+        "name": "Other", "slug": "other", "homepage": "", "active": "on", "feed_urls": "[]",
+        "section_urls": "[]", "link_pattern": "", "deny_pattern": "", "next_discovery_at_0": "2026-11-26",
+        "next_discovery_at_1": "12:00",
+        field: "[" * 100_000 + "]" * 100_000,
+    }  # fmt: skip
+    response = admin_client.post("/admin/articles/source/add/", data)
+    assert response.status_code == 200
+    assert b"Enter a valid JSON." in response.content
+    assert not Source.objects.filter(slug="other").exists()
