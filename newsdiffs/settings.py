@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "newsdiffs.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before any view: a NUL in the query string never reaches a database filter (Postgres refuses it).
+    "articles.middleware.NulInQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETags from the response body, and 304s for them, on every page and feed.
     "django.middleware.http.ConditionalGetMiddleware",

@@ -395,6 +395,13 @@ def test_no_api_endpoint_answers_a_server_error(site: dict[str, str], request_: 
     150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(requests([route for route in ROUTES if route.is_admin]))
+@probe("GET", f"/{settings.ADMIN_PATH}articles/article/", "status__exact=%00", who="staff")
+@probe(
+    "GET",
+    f"/{settings.ADMIN_PATH}autocomplete/",
+    "term=%00&app_label=articles&model_name=article&field_name=source",
+    who="staff",
+)
 @probe(
     "POST",
     f"/{settings.ADMIN_PATH}articles/source/add/",

@@ -185,3 +185,17 @@ def test_deeply_nested_json_in_the_admin_is_a_form_error(admin_client: Client, f
     assert response.status_code == 200
     assert b"Enter a valid JSON." in response.content
     assert not Source.objects.filter(slug="other").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/admin/articles/article/?status__exact=%00", 200),  # a list filter: the NUL reached Postgres
+        ("/admin/autocomplete/?term=%00&app_label=articles&model_name=article&field_name=source", 200),
+        ("/admin/articles/article/?q=a%00b", 200),
+        ("/api/v1/articles/?source=%00", 200),
+        ("/search/?q=%00", 200),
+    ],
+)
+def test_a_nul_in_the_query_string_reaches_no_database(admin_client: Client, path: str, status: int) -> None:
+    assert admin_client.get(path).status_code == status
