@@ -68,7 +68,7 @@ test-clock: $(VENV)/.installed-dev ## The whole suite on SQLite with the system 
 
 FUZZ_EXAMPLES ?= 20000
 .PHONY: fuzz
-fuzz: $(VENV)/.installed-dev ## Long hypothesis run of the URL and diff property tests (FUZZ_EXAMPLES per property)
+fuzz: $(VENV)/.installed-dev ## Long hypothesis run of the URL, diff and route (no 5xx) property tests (FUZZ_EXAMPLES per property)
 	DATABASE_URL= REDIS_URL= NEWSDIFFS_VAR_DIR=$(CURDIR)/var/fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		$(BIN)/pytest -p no:cacheprovider --hypothesis-show-statistics articles/tests/test_fuzz_*.py
 
