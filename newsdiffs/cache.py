@@ -53,7 +53,7 @@ class ResilientRedisCache(RedisCache):
         return self._or(False, super().delete, key, version)
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
-        # Failed-login counts (newsdiffs/logins.py): while Redis is down every failure counts as the first.
+        # Failed logins and diffs made per client: while Redis is down each counts as the first (fail open).
         return self._or(delta, super().incr, key, delta, version)
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
