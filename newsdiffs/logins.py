@@ -15,7 +15,6 @@ from axes.helpers import get_cache, get_cool_off
 from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from rest_framework.throttling import BaseThrottle
 
 
 class LoginThrottle(AxesCacheHandler):
@@ -29,12 +28,6 @@ class LoginThrottle(AxesCacheHandler):
     @property
     def cache(self) -> BaseCache:  # type: ignore[override]
         return get_cache()
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address failures are counted by: the API throttle's, so that NUM_PROXIES decides for both
-    which X-Forwarded-For entry is the client's, and a forged one changes nothing when it is 0."""
-    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]
 
 
 def locked_out(request: HttpRequest, response: HttpResponse | None, credentials: Any = None) -> HttpResponse:

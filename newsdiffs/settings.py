@@ -190,7 +190,7 @@ AXES_COOLOFF_TIME = timedelta(seconds=envint("LOGIN_COOLOFF_SECONDS", 15 * 60))
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True  # a successful login clears its user's failures from that address
 AXES_HANDLER = "newsdiffs.logins.LoginThrottle"
-AXES_CLIENT_IP_CALLABLE = "newsdiffs.logins.client_address"
+AXES_CLIENT_IP_CALLABLE = "articles.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "newsdiffs.logins.locked_out"
 # The counts are in the cache, not in axes' tables: its admin pages would only ever be empty.
 AXES_ENABLE_ADMIN = False
