@@ -1,0 +1,251 @@
+"""The names the page credits: structured names it shows, its byline box, a credit line, or an author link."""
+
+import re
+
+from lxml import etree
+
+from articles.extraction.chrome import _class_and_id, _is_chrome
+from articles.extraction.document import LETTERS, _drop, _outermost, text_of
+from articles.extraction.lines import PIECES
+from articles.extraction.metadata import Metadata
+from articles.site_rules import compile_selector
+
+BYLINE_SELECTORS = tuple(
+    compile_selector(selector)
+    for selector in (
+        '[itemprop="author"] [itemprop="name"]',
+        '[itemprop="author"]',
+        '[rel="author"]',
+    )
+)
+
+
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+
+
+# From the first date, time or "updated" on, a byline box holds when, not who.
+BYLINE_NOISE = re.compile(
+    rf"\b(?:updated|published|posted)\b.*$|\b\d{{1,2}}:\d{{2}}\b.*$|\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b.*$|"
+    rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b.*$|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b.*$|\b\d{{4}}-\d{{2}}-\d{{2}}\b.*$",
+    re.IGNORECASE,
+)
+
+
+def clean_byline(element: etree._Element) -> str:
+    """A byline's names without the dates and counters some templates put in the same box."""
+    for sub in list(element.iter("time")):
+        _drop(sub)
+    return BYLINE_NOISE.sub("", text_of(element)).strip(" ,|·•-–—")
+
+
+def choose_byline(document: etree._Element, meta: Metadata, container: etree._Element | None = None) -> str:
+    """The names the page credits. The structured names first (visible bylines often share a box with an
+    ever-changing timestamp), but only those a reader sees on the page: a publisher or an agency in the
+    metadata that the page never shows is not the byline. Then the page's byline box, then a line that
+    credits someone ("Von Jane Roe", "Text: Jane Roe"). Call it after scripts are stripped, so that names
+    only in the metadata do not count as shown; with the story's ``container`` known, a box around it is
+    never chrome, whatever its name."""
+    story = {container, *container.iterancestors()} if container is not None else set()
+    if names := [_names_in(name) for name in meta.authors if _is_shown(document, name, None)]:
+        return _without_publisher(", ".join(name for name in names if name), meta)
+    for selector in BYLINE_SELECTORS:
+        for node in selector(document):
+            if (text := _names_in(clean_byline(node))) and len(text) < 200:
+                return _without_publisher(text, meta)
+    credit = _credit_box(document, story) or _credit_line(document, story) or _author_link(document, story)
+    if not credit and _is_shown(document, meta.meta_author, story):
+        credit = _names_in(meta.meta_author)
+    return _without_publisher(credit, meta)
+
+
+def _without_publisher(byline: str, meta: Metadata) -> str:
+    # "Jane Roe, CNN" or "Jane Roe, CNN Business" on cnn.com: the site is not one of the authors, unless
+    # it is the only one.
+    site = meta.site_name.casefold().strip()
+    names = [name for name in byline.split(", ") if name.casefold().split()[:1] != [site]]
+    return ", ".join(names) if names else byline
+
+
+TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $name)]")
+
+
+def _is_shown(document: etree._Element, name: str, story: set[etree._Element] | None) -> bool:
+    """Whether ``name`` is written on the page; with the ``story``'s boxes, outside the page's chrome (a
+    publisher named in the footer is shown, but not as a byline)."""
+    if not name.strip():
+        return False
+    for text in TEXT_CONTAINING(document, name=name.strip()):
+        element = text.getparent()
+        if element is not None and text.is_tail:
+            element = element.getparent()
+        if element is not None and (story is None or not _in_chrome(element, story)):
+            return True
+    return False
+
+
+# Class and id words of the box that names the author, and of the boxes about an author that do more.
+NOT_THE_CREDIT = re.compile(r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|card|more", re.I)
+
+
+AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE)
+
+
+def _in_chrome(element: etree._Element, story: set[etree._Element]) -> bool:
+    # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
+    # "promoted"), and a <header> is where bylines live.
+    return any(
+        box.tag != "header" and box not in story and _is_chrome(box) and next(box.iter("h1"), None) is None
+        for box in (element, *element.iterancestors())
+    )
+
+
+NAME_FIELD = etree.XPath(
+    ".//*[contains(translate(@class, 'NAME', 'name'), 'name') and string-length(normalize-space()) > 2]"
+)
+
+
+def _credit_box(document: etree._Element, story: set[etree._Element]) -> str:
+    """The text of the first element the template names as the author's ("author", "autor", "byline"),
+    outside comments and other chrome, short enough to be names."""
+    body = document.find("body")
+    for element in body.iter(etree.Element) if body is not None else ():
+        attributes = element.attrib
+        if not attributes or not AUTHOR_NAMES.search(
+            f"{attributes.get('class')} {attributes.get('id')} {attributes.get('data-testid')}"
+        ):
+            continue
+        names = _class_and_id(element)
+        if NOT_THE_CREDIT.search(names) or _in_chrome(element, story):
+            continue
+        # The box's own name fields where it has them: not the handle, e-mail or job title beside them.
+        fields = [_names_in(clean_byline(field)) for field in _outermost(NAME_FIELD(element))]
+        if fields and all(_are_names(field) for field in fields):
+            text = ", ".join(dict.fromkeys(fields))
+        else:
+            text = _names_in(clean_byline(element))
+        if text and len(text) <= 80 and LETTERS.search(text):
+            return text
+    return ""
+
+
+# The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ".
+CREDIT_WORDS = re.compile(
+    r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
+    r"article|posted|written|geschrieben|verfasst|text|story|words|rezept|recipe|interview|"
+    r"analysis|opinion|commentary|review|reporting)\s+)?"
+    r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in)?|author|text|texto|interview|redaktion|reporter)"
+    r"(?:\s+(?:und|and)\s+\w+)?\s*:)\s*",
+    re.IGNORECASE,
+)
+
+
+# A name's words: capitalised, or the particles and joins of names ("Jose de la Cruz", "Ann und Bo Lee").
+NAME_WORD = re.compile(r"^(?:[^\W\d_a-z][\w.'’-]*|de|la|le|von|van|der|den|di|da|del|dos|du|y|und|and|et|&)$")
+
+
+# "11.09.2011, 16:20 von jroe": the date and time a credit line may start with.
+LEADING_DATE = re.compile(r"^[\d\s.,:/-]*\d[\d\s.,:/-]*(?:uhr\b\s*)?", re.IGNORECASE)
+
+
+CREDIT_LINE_TAGS = ("p", "div", "span", "address", "h4", "h5", "h6", "small", "em", "strong", "b", "i", "li")
+
+
+# What a credit carries besides names: addresses, handles, the next "Label:" of a box of facts, a
+# "for The Mail on Sunday", and the joining words a removed date or time leaves at the end.
+CONTACTS = re.compile(r"\S+@\S+|(?<!\w)@\w+|https?://\S+")
+
+
+AUTHOR_FIELD = re.compile(r"(?:^|\s)(?:autor(?:in)?|author|verfasser(?:in)?)\s*:\s*", re.IGNORECASE)
+
+
+AFTER_THE_NAMES = re.compile(r"\s+(?:[\w-]+\s*:|(?i:for|für)\s+(?:the\s+)?[A-Z]).*$")
+
+
+LEFT_HANGING = re.compile(r"(?:\s+(?:at|on|am|um|le|el|à|in|,))+\s*$", re.IGNORECASE)
+
+
+WEEKDAY = re.compile(
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b.*$|\b(?:montag|dienstag|mittwoch|donnerstag|freitag|"
+    r"samstag|sonntag)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def _names_in(credit: str) -> str:
+    """The names of a credit line or box: "Datum: 19.11.2021 Autor: Jane Roe Quelle: X" → "Jane Roe",
+    "Posted by jroe at 12:53" → "jroe", "Autorin: Jane Roe, Projektleiterin der X" → "Jane Roe"."""
+    text = " ".join(CONTACTS.sub(" ", credit).split())
+    if field := AUTHOR_FIELD.search(text):
+        text = text[field.end() :]
+    text = CREDIT_WORDS.sub("", text)
+    # "Jane Roe · 2016.12.01", "Jane Roe | Politics": the names are the first piece that has letters.
+    text = next((piece for piece in PIECES.split(text) if LETTERS.search(piece)), "")
+    text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", WEEKDAY.sub("", text)))
+    text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
+    text = _without_initials(text)
+    # Names first, then perhaps a job title: keep the leading comma-separated parts that are names.
+    parts = []
+    for part in text.split(","):
+        words = part.split()
+        if not words or (parts and not all(NAME_WORD.match(word) for word in words)):
+            break
+        parts.append(" ".join(words))
+    return ", ".join(parts)
+
+
+def _without_initials(text: str) -> str:
+    """ "AB Anna Berg CD Carl Dahl" → "Anna Berg, Carl Dahl": the initials an avatar shows in place of a
+    photo are no name, and they mark where the next name starts."""
+    words = text.split()
+    kept: list[str] = []
+    for i, word in enumerate(words):
+        following = words[i + 1 : i + 1 + len(word)]
+        if len(word) > 1 and word.isupper() and word == "".join(name[0] for name in following):
+            if kept and not kept[-1].endswith(","):
+                kept[-1] += ","
+            continue
+        kept.append(word)
+    return " ".join(kept)
+
+
+AUTHOR_LINKS = etree.XPath(
+    "//body//a[contains(@href, '/author/') or contains(@href, '/authors/') or contains(@href, '/autor/')"
+    " or contains(@href, '/autoren/') or contains(@href, '/autorin/')]"
+)
+
+
+def _author_link(document: etree._Element, story: set[etree._Element]) -> str:
+    """The name on the first link to an author's page ("/author/jane-roe"), outside chrome."""
+    for link in AUTHOR_LINKS(document):
+        if _in_chrome(link, story):
+            continue
+        if _are_names(names := _names_in(text_of(link))):
+            return names
+    return ""
+
+
+def _are_names(names: str, *, any_single_word: bool = False) -> bool:
+    """Whether ``names`` reads as up to six words of names; with ``any_single_word``, one word of any
+    case counts too (a user name a credit line gives: "posted by jroe")."""
+    words = names.replace(",", " ").split()
+    if not 0 < len(words) <= 6:
+        return False
+    return (any_single_word and len(words) == 1) or all(NAME_WORD.match(word) for word in words)
+
+
+def _credit_line(document: etree._Element, story: set[etree._Element]) -> str:
+    """The names of the first line, outside chrome, that is only a credit: "Von Leonora Holling",
+    "Text und Interview: Harald Willenbrock", "Posted by konstantin 21.10.2019"."""
+    body = document.find("body")
+    if body is None:
+        return ""
+    for element in body.iter(CREDIT_LINE_TAGS):
+        start = LEADING_DATE.sub("", element.text or "")
+        if not (CREDIT_WORDS.match(start) or AUTHOR_FIELD.search(start)):
+            continue
+        line = " ".join(element.text_content().split())
+        if len(line) > 120 or _in_chrome(element, story):
+            continue
+        if _are_names(names := _names_in(LEADING_DATE.sub("", line)), any_single_word=True):
+            return names
+    return ""

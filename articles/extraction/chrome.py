@@ -1,0 +1,136 @@
+"""What a box of the page is, by its tag, role and names: chrome (navigation, ads, related links,
+dialogs) or story."""
+
+import re
+
+from lxml import etree
+
+from articles.extraction.document import CAMEL_HUMP, _attr, _drop, _is_hidden, _text_length
+
+# Chrome: navigation, side boxes, image captions and credits.
+CHROME_TAGS = frozenset(
+    ("nav", "aside", "footer", "header", "figure", "figcaption", "form", "menu", "picture")
+)
+
+
+CHROME_ROLES = frozenset(("navigation", "complementary", "banner", "contentinfo", "dialog", "alert"))
+
+
+# Class and id words of boxes that are never the story: a paragraph inside one is not story text.
+CHROME_NAMES = re.compile(
+    r"(?:^|[-_ ])(?:related\w*|share|sharing|sharebar|shariff|sharedaddy|social|newsletter|advert\w*|ads?|"
+    r"ad-?slot|adunit|promo(?!ted)\w*|sponsor\w*|comments?|subscribe|subscription|signup|sign-up|sidebar|breadcrumbs?|cookies?|most-?read|"
+    r"most-?popular|popular|recommend\w*|outbrain|taboola|read-?more|more-?stories|further-?reading|"
+    r"see-?also|also-?read|trending|newsletter-?signup|next-?article|prev-?article|nav|navigation|menu|"
+    r"footer|masthead|cta|(?<!elementor-)widget\w*|inline-?(?:related|promo|ad))(?:$|[-_ ])",
+    re.IGNORECASE,
+)
+
+
+# Boxes laid over the page (cookie consent, privacy notices, dialogs): however much text one holds, it is
+# never the story.
+OVERLAY_NAMES = re.compile(
+    r"(?:^|[-_ ])(?:cookies?|consent|gdpr|dsgvo|modal|dialog|popup|pop-up|overlay|mailform)"
+    r"(?!-(?:enabled|open|active|off))(?:$|[-_ ])",
+    re.IGNORECASE,
+)
+
+
+# Words of the small pieces inside a story that are not its text. Too common in layout names
+# ("date-and-tags", "photo-story") to rule out a whole box when choosing the story's container.
+DETAIL_NAMES = re.compile(
+    r"(?:^|[-_ ])(?:tags?|tag-?list|author-?(?:bio|info|box|description|descript|profile|card)|mini-?bio|"
+    r"bio-?box|about-?the-?author|post-?metadata|entry-?footer|post-?footer|article-?footer\w*|byline|caption|credits?|"
+    r"toolbar|print|modal|paywall|embed(?:ded)?|video|gallery|photo|slideshow|disclaimer|pagination|"
+    r"timestamp|dateline|updated|published|date|time|meta|hidden|visually-?hidden|sr-only|screen-?reader)"
+    r"(?:$|[-_ ])",
+    re.IGNORECASE,
+)
+
+
+# Class names that file a post under a topic ("category-newsletter", "tag-social-media" on a WordPress
+# <article>): they say what the story is about, not what the box is.
+TAXONOMY = re.compile(r"(?:^|\s)(?:category|tag|post_tag|topic|section|rubrik|ressort)-\S+", re.IGNORECASE)
+
+
+# Class names that CSS-in-JS libraries make from a style's name ("tagStyle_z4kqwb" on every <p> of a story,
+# a style for an HTML tag): they say how the box looks, not what it is.
+STYLE_NAMES = re.compile(r"(?:^|\s)[a-z][a-zA-Z]*Style(?:[-_]\S*)?(?=\s|$)")
+
+
+def _class_and_id(element: etree._Element) -> str:
+    # "InlineImage-imageEmbedCaption" says "caption" as clearly as "inline-image-caption" does.
+    names = f"{_attr(element, 'class')} {_attr(element, 'id')}"
+    if "-" in names:
+        names = TAXONOMY.sub(" ", names)
+    if "Style" in names:
+        names = STYLE_NAMES.sub(" ", names)
+    return CAMEL_HUMP.sub("-", names)
+
+
+def _is_chrome(element: etree._Element, details: bool = False) -> bool:
+    """Whether the element is page chrome; with ``details``, also the small pieces inside a story."""
+    if not isinstance(element.tag, str):
+        return False
+    if element.tag in CHROME_TAGS or _attr(element, "role") in CHROME_ROLES or _is_hidden(element):
+        return True
+    names = _class_and_id(element)
+    if not names.strip():
+        return False
+    if CHROME_NAMES.search(names) or (details and DETAIL_NAMES.search(names)):
+        return True
+    return _is_overlay(element)
+
+
+def _is_overlay(element: etree._Element) -> bool:
+    # "cookies-not-set" or "modal-open" on <body>, "dialog-off-canvas-main-canvas" around a whole page
+    # are states of the page, not boxes over it.
+    return (
+        element.tag not in ("body", "html")
+        and bool(OVERLAY_NAMES.search(_class_and_id(element)))
+        and not _swallowed_the_page(element)
+    )
+
+
+def _swallowed_the_page(element: etree._Element) -> bool:
+    # A <header> or <nav> left unclosed holds the rest of the page: its <article>, <main> or <footer>.
+    return next(element.iterdescendants("article", "main", "footer"), None) is not None
+
+
+def _may_wrap_the_story(element: etree._Element, holds_most: bool, any_tag: bool = False) -> bool:
+    """A layout class like "l-sidebar-fixed" or a page-wide <form> can wrap the story itself: an element
+    with paragraphs in it that ``holds_most`` of the text is kept, whatever its name."""
+    if not holds_most or (element.tag in CHROME_TAGS and element.tag != "form" and not any_tag):
+        return False
+    return next(element.iter("p", "br"), None) is not None
+
+
+def _strip_chrome(container: etree._Element) -> None:
+    """Drop the chrome inside the story's container. A box named as chrome that holds more text than
+    everything in the container outside such boxes is the story itself (a layout name), and stays; that
+    comparison leaves other boxes out, so one more ad slot in the page cannot tip it."""
+    roots = [container]
+    while roots:
+        root = roots.pop()
+        boxes = [(box, _text_length(box)) for box in _chrome_boxes(root)]
+        rest = _text_length(root) - sum(length for _, length in boxes)
+        for box, length in boxes:
+            if _may_wrap_the_story(box, length > rest):
+                roots.append(box)  # the story itself, under a layout name: its own chrome goes
+            else:
+                _drop(box)
+
+
+def _chrome_boxes(root: etree._Element) -> list[etree._Element]:
+    """The outermost chrome elements under ``root`` (details included), in document order."""
+    found = []
+    stack = list(reversed(root))
+    while stack:
+        element = stack.pop()
+        if not isinstance(element.tag, str):
+            continue
+        if _is_chrome(element, details=True):
+            found.append(element)
+        else:
+            stack.extend(reversed(element))
+    return found

@@ -1,0 +1,243 @@
+"""Which element holds the story, and the story's paragraphs in it."""
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+from articles.extraction.chrome import (
+    CHROME_TAGS,
+    _is_chrome,
+    _is_overlay,
+    _may_wrap_the_story,
+    _swallowed_the_page,
+)
+from articles.extraction.document import (
+    BLOCK_TAGS,
+    FLOW_BREAKS,
+    _clean,
+    _drop,
+    _link_text_length,
+    _raw_text,
+    _text_length,
+    text_of,
+)
+from articles.extraction.lines import _is_boilerplate, is_furniture
+from articles.normalising import is_date_line
+
+# Elements that hold a run of text directly, with <br>s rather than <p>s between its paragraphs.
+LOOSE_TEXT = etree.XPath(
+    "//*[self::div or self::section or self::article or self::main or self::td or self::center"
+    " or (br and not(self::p or self::pre))][text()[string-length(normalize-space()) > 40]]"
+)
+
+
+def _weight(text: str, link_chars: int) -> float:
+    # Short lines (menu entries, labels) count for little, but do count: a story can be two lines long.
+    length = len(text.strip())
+    score = max(0.0, length - 2 * link_chars) * (1.0 + min(text.count(","), 5) * 0.05)
+    return score if length >= 25 else score * 0.2
+
+
+def _direct_text(element: etree._Element) -> str:
+    return " ".join([element.text or "", *(child.tail or "" for child in element)])
+
+
+# What an element of the template costs a container, in characters of text: a wrapper of many boxes
+# (menus, teasers, widgets) is loose even where its boxes are short. Measured on the development splits
+# (5, 10, 15, 20, 30 tried); it stands in for the template's indentation, which counted before and changes
+# with every deploy.
+ELEMENT_COST = 10
+
+
+COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
+
+
+def _cost(element: etree._Element, length: int) -> int:
+    """What ``element`` weighs against a container: its text's ``length`` and its elements."""
+    return length + ELEMENT_COST * int(COUNT_ELEMENTS(element))
+
+
+# The most text a box scattered through a story holds (an ad, a share bar, a "most read" line).
+SMALL_BOX = 200
+
+
+def _in_a_small_box(parent: etree._Element, seen: dict[etree._Element, bool]) -> bool:
+    """Whether ``parent`` is a small box of the details a story's reader drops (a paywall prompt, a
+    caption, a timestamp line)."""
+    if parent not in seen:
+        seen[parent] = (
+            parent.tag not in ("article", "main", "body", "section")
+            and _is_chrome(parent, details=True)
+            and _text_length(parent) <= SMALL_BOX
+            and sum(1 for _ in parent.iter("p")) <= 1
+        )
+    return seen[parent]
+
+
+def _add_up(totals: dict[etree._Element, int], element: etree._Element, amount: int) -> None:
+    for ancestor in element.iterancestors():
+        totals[ancestor] = totals.get(ancestor, 0) + amount
+
+
+def _container(document: etree._Element, looseness: float = 0.5) -> etree._Element | None:
+    """The element that holds the story.
+
+    First the densest element: each paragraph counts fully for its parent and half for its grandparent.
+    Then, from there up, the ancestor with the most paragraph text net of ``looseness`` times its other
+    text (menus, teasers, captions): a story split over several sibling blocks is found as one, and a
+    page wrapper with all its chrome is not. Paragraphs inside an element the template labels as chrome
+    (comments, related) count as other text. Text written straight into a <div> between <br>s counts as
+    a paragraph of that <div>.
+    """
+    paragraphs: list[tuple[list[etree._Element], float]] = []
+    # What the reader drops from inside a story costs the story's container nothing: a line that only
+    # points elsewhere or tells the time, a small ad, share or "most read" box between its paragraphs.
+    # A page that adds one more of them on this load must not move the container.
+    dropped: dict[etree._Element, int] = {}
+    parents: dict[etree._Element, None] = {}
+    small_boxes: dict[etree._Element, bool] = {}
+    for p in document.iter("p", "pre"):
+        parent = p.getparent()
+        if parent is None:
+            continue
+        if _in_a_small_box(parent, small_boxes):
+            continue  # a paywall prompt's or a caption's line: the box is weighed as a whole, below
+        text, links = p.text_content(), _link_text_length(p)
+        if _is_boilerplate(folded := " ".join(text.split()), links):
+            _add_up(dropped, p, _cost(p, len(folded)))
+        elif weight := _weight(text, links):
+            paragraphs.append(([parent, *parent.iterancestors()], weight))
+            parents[parent] = None
+    for parent in parents:
+        for box in parent:
+            if not isinstance(box.tag, str) or box.tag in ("p", "pre") or not _is_chrome(box, details=True):
+                continue
+            if (length := _text_length(box)) <= SMALL_BOX:
+                _add_up(dropped, box, _cost(box, length))
+    for element in LOOSE_TEXT(document):
+        if weight := _weight(_direct_text(element), 0):
+            paragraphs.append(([element, *element.iterancestors()], weight))
+    everywhere: dict[etree._Element, float] = {}
+    for chain, weight in paragraphs:
+        for element in chain:
+            everywhere[element] = everywhere.get(element, 0.0) + weight
+    overlays: dict[etree._Element, bool] = {}
+
+    def in_an_overlay(chain: list[etree._Element]) -> bool:
+        for element in chain:
+            if element not in overlays:
+                overlays[element] = _is_overlay(element)
+            if overlays[element]:
+                return True
+        return False
+
+    # The page's paragraphs, less those of a cookie or privacy dialog: however long its text, it must not
+    # make the story's wrapper look as if it held too little of the page to be anything but chrome.
+    total = sum(weight for chain, weight in paragraphs if not in_an_overlay(chain))
+    chrome: dict[etree._Element, bool] = {}
+
+    def is_chrome(element: etree._Element) -> bool:
+        # A layout class ("has-sidebar", "tag-politics" on <body>) or an ASP.NET page-wide <form> can wrap
+        # the story itself: such an element holding most of the page's paragraphs is not chrome.
+        if element not in chrome:
+            chrome[element] = _is_chrome(element) and not (
+                not _is_overlay(element)
+                and everywhere[element] * 2 >= total
+                and (element.tag not in CHROME_TAGS or element.tag == "form" or _swallowed_the_page(element))
+                and _may_wrap_the_story(element, True, any_tag=True)
+            )
+        return chrome[element]
+
+    density: dict[etree._Element, float] = {}
+    story_text: dict[etree._Element, float] = {}
+    for chain, weight in paragraphs:
+        if any(is_chrome(element) for element in chain):
+            continue
+        for element in chain:
+            story_text[element] = story_text.get(element, 0.0) + weight
+        # <body> only as a paragraph's parent: as a grandparent it would outscore a real container.
+        for element, share in zip(chain, (1.0, 0.5), strict=False):
+            if element.tag != "html" and (element.tag != "body" or share == 1.0):
+                density[element] = density.get(element, 0.0) + share * weight
+    if not density:
+        return None
+    chosen = densest = max(density, key=density.__getitem__)
+    best_value = -1e18
+    for element in (densest, *densest.iterancestors()):
+        if element.tag == "html":
+            break
+        good = story_text.get(element, 0.0)
+        # White space folded, as the paragraphs' own lengths are: a template's line breaks are not text.
+        # Each element of the template counts instead, as a little text of its own.
+        size = _cost(element, _text_length(element)) - dropped.get(element, 0)
+        value = good - looseness * max(0.0, size - good)
+        if value > best_value:
+            chosen, best_value = element, value
+    return chosen
+
+
+# Text that a date continues: a sentence's words ("… start on <time>4 January</time> and …").
+IN_A_SENTENCE = re.compile(r"\w[\s,]*$")
+
+
+def _drop_dates(container: etree._Element) -> None:
+    """<time> elements that stand alone (a dateline, "9 minutes ago", after a heading or a separator),
+    not a date inside a sentence."""
+    for element in list(container.iter("time")):
+        text = text_of(element)
+        parent = element.getparent()
+        if parent is None or not (is_date_line(text) or is_furniture(text) or not text):
+            continue
+        previous = element.getprevious()
+        before = (previous.tail if previous is not None else parent.text) or ""
+        if not IN_A_SENTENCE.search(before):
+            _drop(element)
+            # The box that held only the date ("<div><time>…</time></div>") goes with it: an empty box a
+            # page shows on one load and not the next must not weigh in the choice of the story.
+            while parent is not container and len(parent) == 0 and not (parent.text or "").strip():
+                grandparent = parent.getparent()
+                if grandparent is None or parent.tag in ("body", "html"):
+                    break
+                _drop(parent)
+                parent = grandparent
+
+
+def _segments(container: etree._Element) -> Iterator[tuple[str, int]]:
+    """The container's paragraphs with the length of their link text: its paragraph-like elements, and
+    the runs of loose text between them and between <br>s that some templates write instead of <p>s."""
+    parts: list[str] = [container.text or ""]
+    links = 0
+    # (element, its remaining children) on a stack rather than recursion: document order at any depth.
+    stack = [(container, iter(container))]
+    while stack:
+        element, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if text := _clean("".join(parts)):
+                yield text, links
+            parts, links = [element.tail or ""] if stack else [], 0
+            continue
+        if not isinstance(child.tag, str):
+            parts.append(child.tail or "")
+        elif child.tag in BLOCK_TAGS or child.tag == "br":
+            if text := _clean("".join(parts)):
+                yield text, links
+            if child.tag != "br" and (text := text_of(child)):
+                yield text, _link_text_length(child)
+            parts, links = [child.tail or ""], 0
+        elif child.tag in FLOW_BREAKS or any(True for _ in child.iterdescendants(*FLOW_BREAKS)):
+            if text := _clean("".join(parts)):
+                yield text, links
+            parts, links = [child.text or ""], 0
+            stack.append((child, iter(child)))
+        else:
+            inline = _raw_text(child)
+            parts.append(inline)
+            links += len(inline) if child.tag == "a" else _link_text_length(child)
+            parts.append(child.tail or "")
+
+
+def _paragraphs(container: etree._Element) -> list[str]:
+    return [text for text, links in _segments(container) if not _is_boilerplate(text, links)]

@@ -1,0 +1,124 @@
+"""What a line of text is: furniture (datelines, ages, counters, bylines), boilerplate, or the end of a
+story."""
+
+import re
+
+from articles.extraction.document import CAMEL_HUMP, LETTERS
+from articles.normalising import is_date_line
+
+# Lines a template scatters through a story's text that belong to the page, not to the story.
+BOILERPLATE = re.compile(
+    r"^(?:advertisements?|story continues below(?: advertisement)?|continue reading(?: the main story)?|"
+    r"supported by|read more|related|related articles?|related stories|share(?: this(?: article| story)?)?|"
+    r"sign up|subscribe|click here|loading\W*|skip advert(?:isement)?|you might also like|recommended)\W*$"
+    # A call to subscribe written as a line of its own: "Subscribe now to our print edition for more."
+    r"|^subscribe\b[^.!?]{0,80}[.!?]?$"
+    # An image's credit written as a line of its own: "Photo: Jane Roe / AFP", "Titelbild: dpa".
+    r"|^(?:photo(?:graph)?s?|fotos?|bild|titelbild|abbildung|image|crédits? photos?|photo credit)"
+    r"\s*(?:by\b|:)[^.!?]{0,80}$",
+    re.IGNORECASE,
+)
+
+
+# Lines that count or time the page, not the story: "5 min read", "1,024 views", "12 comments", and where
+# a slideshow stands ("11 von 17", "Photo 3 of 12").
+COUNTERS = re.compile(
+    r"^(?:\d+\s*(?:min(?:ute)?s?|hours?|hrs?)\.?\s+(?:read|listen|watch)|"
+    r"[\d.,]+\s*[km]?\s+(?:comments?|views?|shares?|likes?|reads?|reactions?|replies)|"
+    r"(?:image|photo|foto|bild|slide)?\s*\d{1,3}\s+(?:of|von|de|sur|di|van)\s+\d{1,3})$",
+    re.IGNORECASE,
+)
+
+
+# What separates the pieces of a line like "By Jane Roe · Updated 9 minutes ago · 5 min read".
+PIECES = re.compile(r"\s*[|·•–—\uff0f]\s*|\s+[-/]\s+")  # \uff0f: the full-width solidus of CJK pages
+
+
+# "By Jane Roe", "By Ann Bee and Carl Dee": a credit written out beside a date.
+BYLINE_PIECE = re.compile(r"^(?:By|by(?=\s+[^\W\da-z]))\s+[\w.'’-]+(?:(?:\s+|,\s*)[\w.'’-]+){0,6}$")
+
+
+# Every date line, age and counter has a digit, "ago" or "now" (see is_date_line), and a credit starts
+# "By ": a quick way to pass over the story's own short lines.
+MAY_BE_FURNITURE = re.compile(r"\d|\bago\b|\bnow\b|^By\s", re.IGNORECASE)
+
+
+# Longer than this, a line says more than when and how much.
+FURNITURE_MAX = 200
+
+
+# A time or a date in digits alone: "14:02", "9.30 pm", "2026-11-25", "25/11/2026". Other bare numbers
+# (a table's cells) are text.
+NUMERIC_TIME = re.compile(
+    r"^(?:\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?|\d{4}-\d{2}-\d{2}(?:[t ][\d:.+z-]+)?|"
+    r"\d{4}[./]\d{1,2}[./]\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})$",
+    re.IGNORECASE,
+)
+
+
+def is_furniture(text: str, byline: str = "") -> bool:
+    """A line of dates, ages, counters and a byline only ("By Jane Roe · Updated 9 minutes ago", "5 min
+    read", "12 comments"): it tells who, when and how much, never what the story says, and an age changes
+    on every load."""
+    if len(text) > FURNITURE_MAX or not (MAY_BE_FURNITURE.search(text) or (byline and byline in text)):
+        return False
+    # Pieces are set apart by separators, or glued where inline boxes touch ("12 commentsUpdated 2h ago").
+    pieces = [piece for piece in PIECES.split(CAMEL_HUMP.sub(" | ", text)) if piece]
+    return bool(pieces) and all(_is_furniture_piece(piece, byline) for piece in pieces)
+
+
+def _is_furniture_piece(piece: str, byline: str) -> bool:
+    # Cheapest first: most pieces of a real sentence fail at the last test, once.
+    if byline and piece in (byline, f"By {byline}"):
+        return True
+    if BYLINE_PIECE.match(piece) or COUNTERS.match(piece):
+        return True
+    return is_date_line(piece) if LETTERS.search(piece) else bool(NUMERIC_TIME.match(piece))
+
+
+def _is_boilerplate(text: str, link_chars: int) -> bool:
+    # A paragraph that is mostly a link points to another page ("Read more: ..."): not story text.
+    if BOILERPLATE.match(text) or is_furniture(text):
+        return True
+    return link_chars > 0 and link_chars >= 0.6 * len(text)
+
+
+# A line that says the story is over and the page's own matter begins: related stories, tags, sharing,
+# comments, sources. From such a line on, nothing is the story (a heading of that kind in the story's
+# first half is a section of it, and stays).
+END_OF_STORY = re.compile(
+    r"^(?:related(?: articles| posts| stories| content| reading)?|read more|more on this(?: topic| story)?|"
+    r"more (?:from|stories|articles)\b.*|you (?:may|might) also (?:like|be interested in)|"
+    r"recommended(?: for you)?|tags?|tagged|topics?|share(?: this)?(?: article| post| story| page)?|"
+    r"like it\? share it|comments?|"
+    r"\d+ comments?|leave a (?:comment|reply)|about the author|further reading|see also|"
+    r"ähnliche (?:beiträge|artikel|themen|posts)|weitere (?:themen|artikel|beiträge|meldungen|nachrichten)|"
+    r"mehr zum thema\b.*|(?:das|dies) (?:könnte|dürfte) (?:sie|dich) auch interessieren|auch interessant|"
+    r"schlagw(?:orte|örter)|themen|teilen|(?:beitrag|artikel|seite) teilen|kommentare?|lesen sie auch|"
+    r"zum weiterlesen|empfohlene (?:beiträge|artikel)|die (?:neuesten|meistgelesenen) \w+|"
+    r"(?:à )?lire aussi|sur le même sujet|articles? similaires|partager(?: cet article)?|commentaires?|"
+    r"mots-clés|artículos relacionados|te puede interesar|comparte(?: esta noticia)?|comentarios|"
+    r"articoli correlati|leggi anche|czytaj (?:też|także)|przeczytaj (?:też|także)|komentarze|"
+    r"podobne artykuły|about the (?:author|series)|filed under\b.*|"
+    r"über (?:den autor|die autorin|diese reihe)|"
+    r"weiterführende (?:links|informationen|literatur)|quellen(?:angaben)?|keine kommentare|schon gelesen|"
+    r"inne artykuły autora|zobacz (?:też|także)|(?:notas|noticias) relacionadas|lee también)"
+    # …and the same heading in a second language: "Related — Relacionado".
+    r"(?:\s+[—–|/]\s+[^.!?]{1,30})?\W*$",
+    re.IGNORECASE,
+)
+
+
+STORY_LINE = 300
+
+
+def _until_the_end(paragraphs: list[str]) -> list[str]:
+    for index in range(len(paragraphs) // 2, len(paragraphs)):
+        # A box of links set inside the story ("More on this: …") is followed by more of the story.
+        if (
+            len(paragraphs[index]) <= 60
+            and END_OF_STORY.match(paragraphs[index])
+            and all(len(text) <= STORY_LINE for text in paragraphs[index + 1 :])
+        ):
+            return paragraphs[:index]
+    return paragraphs
