@@ -37,9 +37,6 @@ from articles.serializers import (
 from articles.throttling import DiffThrottled, client_of
 from articles.views import text_param
 
-# What the API shows: everything but what an admin removed.
-PUBLISHED = Article.objects.exclude(status=Article.Status.REMOVED)
-
 
 class NewestFirst(CursorPagination):
     """Cursor pagination on the primary key: stable under inserts, no COUNT(*), no deep OFFSET."""
@@ -157,7 +154,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(data, status=201 if created else 200, headers={"Location": location})
 
     def get_queryset(self) -> Any:
-        articles = PUBLISHED.select_related("source")
+        articles = Article.objects.published().select_related("source")
         if self.action != "list":
             return articles
         params = self.request.query_params
@@ -201,7 +198,7 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_converter = "number"
 
     def get_queryset(self) -> Any:
-        article = get_object_or_404(PUBLISHED, pk=self.kwargs["article_pk"])
+        article = get_object_or_404(Article.objects.published(), pk=self.kwargs["article_pk"])
         return Version.objects.filter(article=article).defer("search_document")
 
     def get_serializer_class(self) -> type[VersionSerializer]:
@@ -212,7 +209,7 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet):
 class DiffView(APIView):
     @extend_schema(summary="What changed between two versions", responses=DiffSerializer)
     def get(self, request: Request, article_pk: int, old: int, new: int) -> Response:
-        article = get_object_or_404(PUBLISHED, pk=article_pk)
+        article = get_object_or_404(Article.objects.published(), pk=article_pk)
         pair = article.version_pair(old, new)
         if pair is None:
             raise Http404("No such version.")

@@ -29,7 +29,7 @@ from django.views.decorators.http import condition
 
 from articles.browsing import cached_rendering, diff_key, move_note, version_diff
 from articles.diffing import Segment, render_segments, social_title_changed
-from articles.models import Article, Source, Version
+from articles.models import Source, Version
 from articles.searching import MAX_QUERY_LENGTH, matching_articles
 from articles.views import text_param, visible_article
 
@@ -98,8 +98,8 @@ class Scope:
     order: tuple[str, ...] = ("-fetched_at", "-pk")
 
     def versions(self) -> Any:
-        changes = Version.objects.changes(include_hidden=self.include_hidden).defer("search_document")
-        changes = changes.exclude(article__status=Article.Status.REMOVED)
+        changes = Version.objects.published().changes(include_hidden=self.include_hidden)
+        changes = changes.defer("search_document")
         return changes.filter(self.filter).order_by(*self.order)
 
     def last_modified(self) -> datetime | None:

@@ -99,6 +99,16 @@ def trackable_url(raw: str) -> str:
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
+    @staticmethod
+    def published_q(via: str = "") -> Q:
+        """What the public may see (pages, feeds, search, the API): every article but those an administrator
+        removed. The one place that says so, so that no read path can forget a takedown; ``via`` reaches the
+        article from a related model ("article__")."""
+        return ~Q(**{f"{via}status": Article.Status.REMOVED})
+
+    def published(self) -> "ArticleQuerySet":
+        return self.filter(self.published_q())
+
     def due(self, now: datetime) -> "ArticleQuerySet":
         return self.filter(status=Article.Status.ACTIVE, next_check_at__lte=now)
 
@@ -466,6 +476,12 @@ def _commit_without_waiting_for_disk() -> None:
 
 
 class VersionQuerySet(models.QuerySet["Version"]):
+    def published(self) -> "VersionQuerySet":
+        """Versions of the articles the public may see (``ArticleQuerySet.published``), for lists of changes
+        across articles."""
+        # Through the join rather than a subquery of articles, as each list of changes always read them.
+        return self.filter(ArticleQuerySet.published_q(via="article__"))
+
     def changes(self, *, include_hidden: bool = False) -> "VersionQuerySet":
         """Versions that changed something (every one after the first), without hidden kinds by default."""
         changes = self.filter(number__gt=0)

@@ -36,12 +36,13 @@ def looks_like_url(text: str) -> bool:
 
 
 def article_for_url(text: str) -> Article | None:
+    """The published article tracked under any variant of the URL ``text``, if there is one."""
     candidate = text if text.startswith(("http://", "https://")) else f"https://{text}"
     try:
         variants = url_variants(candidate)
     except InvalidURL:
         return None
-    found = {a.url: a for a in Article.objects.filter(url__in=variants)}
+    found = {a.url: a for a in Article.objects.published().filter(url__in=variants)}
     return next((found[v] for v in variants if v in found), None)
 
 
@@ -62,13 +63,13 @@ def matching_articles(query: str) -> QuerySet[Article]:
             probe = list(versions.values_list("article_id", flat=True)[:SEARCH_PROBE])
             if len(probe) < SEARCH_PROBE:
                 found = IdIn(F("pk"), sorted(set(probe)))
-                return Article.objects.filter(found).exclude(status=Article.Status.REMOVED)
+                return Article.objects.published().filter(found)
     else:
         words = Q()
         for word in query.split()[:10]:
             words &= Q(title__icontains=word) | Q(text__icontains=word)
         versions = Version.objects.annotate(text=Cast("paragraphs", output_field=TextField())).filter(words)
-    return Article.objects.filter(pk__in=versions.values("article_id")).exclude(status=Article.Status.REMOVED)
+    return Article.objects.published().filter(pk__in=versions.values("article_id"))
 
 
 class IdIn(Lookup):

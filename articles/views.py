@@ -20,7 +20,7 @@ from articles import browsing, scheduling, tasks
 from articles.canonical import InvalidURL
 from articles.forms import TrackForm
 from articles.middleware import Gone
-from articles.models import Article, Source, Version
+from articles.models import Article, ArticleQuerySet, Source, Version
 from articles.paging import keyset_page
 from articles.params import parse_number
 from articles.searching import MAX_QUERY_LENGTH, article_for_url, looks_like_url, matching_articles
@@ -37,20 +37,24 @@ def text_param(request: HttpRequest, name: str) -> str:
     return request.GET.get(name, "").replace("\x00", "\ufffd")
 
 
-def visible_article(pk: int, queryset: Any = None) -> Article:
-    article = get_object_or_404(queryset if queryset is not None else Article.objects, pk=pk)
-    if article.status == Article.Status.REMOVED:
-        raise Gone
-    return article
+def visible_article(pk: int, queryset: ArticleQuerySet | None = None) -> Article:
+    """The article at ``pk`` if the public may see it (``published``). One an administrator removed is Gone
+    (410), so that links to it say it was taken down; one that never existed is 404."""
+    try:
+        return (queryset if queryset is not None else Article.objects.all()).published().get(pk=pk)
+    except Article.DoesNotExist:
+        if Article.objects.filter(pk=pk).exists():
+            raise Gone from None
+        raise Http404("No such article.") from None
 
 
 def home(request: HttpRequest) -> HttpResponse:
     changes = (
-        Version.objects.changes()
+        Version.objects.published()
+        .changes()
         .select_related("article", "article__source")
         .defer("paragraphs", "search_document")
     )
-    changes = changes.exclude(article__status=Article.Status.REMOVED)
     source = text_param(request, "source")
     if source:
         changes = changes.filter(article__source__slug=source)
@@ -102,7 +106,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 def source(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
-    articles = source.articles.exclude(status=Article.Status.REMOVED).filter(last_changed_at__isnull=False)
+    articles = source.articles.published().filter(last_changed_at__isnull=False)
     page = keyset_page(articles, ("last_changed_at", "pk"), request.GET.get("after"), PAGE_SIZE)
     health = browsing.source_health(source)
     every = scheduling.describe_interval(timedelta(seconds=settings.DISCOVERY_INTERVAL))
@@ -237,7 +241,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"query": query}
     if query and looks_like_url(query):
         found = article_for_url(query)
-        if found is not None and found.status != Article.Status.REMOVED:
+        if found is not None:
             return redirect(found)
         context["url_not_tracked"] = True
     elif query:

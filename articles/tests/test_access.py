@@ -11,16 +11,22 @@ import json
 import re
 import subprocess
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
+from django.db.models import F
 from django.test import Client
+from django.urls import resolve
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import AnonRateThrottle
 
+from articles import api_urls, urls
 from articles.models import Article, Source, Version
 from articles.tests.support import add_version
 from articles.tests.test_csp import PAGES
@@ -528,3 +534,85 @@ def test_a_staff_token_without_the_add_permission_cannot_track(site: dict[str, i
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
     assert state() == before
+
+
+# What the public reads: every list, page, feed and API endpoint, none of which may show a removed article.
+# (url, status, what a published article's listing shows there, as a positive control); {removed} is the
+# removed article's id.
+PUBLIC_READS: list[tuple[str, int, str | None]] = [
+    ("/", 200, "Mayor closes bridge"),
+    ("/?source=daily", 200, "Mayor closes bridge"),
+    ("/?view=biggest", 200, "Mayor closes bridge"),
+    ("/?view=biggest&period=week&source=daily", 200, "Mayor closes bridge"),
+    ("/sources/", 200, "The Daily Test"),
+    ("/sources/daily/", 200, "Mayor closes bridge"),
+    ("/search/?q=bridge", 200, "Mayor closes bridge"),
+    ("/search/?q=http://127.0.0.1/zanzibar", 200, None),  # not taken to the removed article's page
+    ("/articles/{removed}/", 410, None),
+    ("/articles/{removed}/compare/?a=0&b=1", 410, None),  # followed to the diff
+    ("/articles/{removed}/versions/0/", 410, None),
+    ("/articles/{removed}/diff/0/1/", 410, None),
+    ("/articles/{removed}/feed.atom", 410, None),
+    ("/articles/{removed}/feed.rss", 410, None),
+    ("/sources/daily/feed.atom?all=1", 200, "Mayor closes bridge"),
+    ("/sources/daily/feed.rss", 200, "Mayor closes bridge"),
+    ("/feeds/changes.atom?all=1", 200, "Mayor closes bridge"),
+    ("/feeds/changes.rss", 200, "Mayor closes bridge"),
+    ("/feeds/headlines.atom", 200, "Mayor closes bridge"),
+    ("/feeds/headlines.rss", 200, "Mayor closes bridge"),
+    ("/search/feed?q=bridge", 200, "Mayor closes bridge"),
+    ("/search/feed.atom?q=bridge&all=1", 200, "Mayor closes bridge"),
+    ("/search/feed.rss?q=zanzibar", 200, None),
+    ("/api/v1/articles/", 200, "Mayor closes bridge"),
+    ("/api/v1/articles/?source=daily", 200, "Mayor closes bridge"),
+    ("/api/v1/articles/?status=removed", 200, None),
+    ("/api/v1/articles/?url=http://127.0.0.1/zanzibar", 200, None),
+    ("/api/v1/articles/{removed}/", 404, None),
+    ("/api/v1/articles/{removed}/versions/", 404, None),
+    ("/api/v1/articles/{removed}/versions/0/", 404, None),
+    ("/api/v1/articles/{removed}/diff/0/1/", 404, None),
+    ("/api/v1/sources/", 200, "The Daily Test"),
+    ("/api/v1/sources/daily/", 200, "The Daily Test"),
+]
+# Routes that list no article: a staff member's form and action, the API's description of itself.
+NOT_PUBLIC_READS = {"track", "check-now", "api-schema", "api-docs"}
+
+
+@pytest.fixture
+def removed_with_changes(site: dict[str, int]) -> dict[str, int]:
+    """``site``'s removed article, of the same source, with changes that match the same search and rewrote
+    its headline, all of them this hour's, as the published article's are made too: wherever the published
+    article is listed, the removed one would be beside it."""
+    removed = Article.objects.get(pk=site["removed"])
+    Article.objects.filter(pk=removed.pk).update(source_id=site["source"], url="http://127.0.0.1/zanzibar")
+    add_version(removed, 0, "Zanzibar bridge shut", ["The bridge shut on Tuesday."])
+    add_version(removed, 1, "Zanzibar bridge reopened", ["The bridge reopened on Friday, a bridge again."])
+    add_version(removed, 2, "Zanzibar bridge reopened", ["The bridge reopened on Friday; a bridge again."],
+                kind=Version.Kind.MINOR)  # fmt: skip
+    Version.objects.update(fetched_at=timezone.now() - F("number") * timedelta(minutes=1))
+    return site
+
+
+def public_route_names() -> set[str]:
+    return {p.name for p in [*urls.urlpatterns, *api_urls.urlpatterns] if p.name} - NOT_PUBLIC_READS
+
+
+def test_every_public_route_is_walked() -> None:
+    walked = {resolve(urlsplit(url.format(removed=1)).path).url_name for url, *_ in PUBLIC_READS}
+    assert public_route_names() <= walked
+
+
+@pytest.mark.parametrize(("url", "status", "shown"), PUBLIC_READS)
+def test_a_removed_article_is_never_shown(
+    removed_with_changes: dict[str, int], url: str, status: int, shown: str | None
+) -> None:
+    removed = removed_with_changes["removed"]
+    response = Client(raise_request_exception=False).get(url.format(removed=removed), follow=True)
+    assert response.status_code == status, response.content[:300]
+    body = response.content.decode()
+    if shown is not None:
+        assert shown in body  # the control: this is a list the removed article would be in
+    assert "Zanzibar" not in body
+    assert f"/articles/{removed}/" not in body
+    if url.startswith("/api/") and status == 200:
+        assert removed not in [item.get("id") for item in response.json().get("results", [])]
