@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from articles import tasks
-from articles.browsing import cached_rendering, diff_key, version_diff
+from articles.browsing import cached_rendering, diff_key, text_param, version_diff
 from articles.canonical import InvalidURL, canonical_url
 from articles.models import Article, Source, Version
 from articles.paging import model_field
@@ -35,7 +35,6 @@ from articles.serializers import (
     diff_data,
 )
 from articles.throttling import DiffThrottled, client_of
-from articles.views import text_param
 
 
 class NewestFirst(CursorPagination):

@@ -1,6 +1,6 @@
-"""What the browsing pages show that takes more than a query: site totals, source health, rendered diffs.
-
-Each is cached, so that a page stays cheap however large the database or busy the site.
+"""The read side that the pages, the feeds and the API share: what a request may ask for and see (its text
+parameters, a published article), and what takes more than a query: site totals, source health, rendered
+diffs. Each of those is cached, so that a page stays cheap however large the database or busy the site.
 """
 
 import time
@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import TruncDate
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -24,13 +25,31 @@ from articles.diffing import (
     render_segments,
     social_title_changed,
 )
-from articles.models import Article, Source, Version
+from articles.middleware import Gone
+from articles.models import Article, ArticleQuerySet, Source, Version
 from articles.throttling import count_render
 
 TOTALS_SECONDS = 60
 # A source that stores fewer versions than this a day is probably being read wrongly (News Sniffer's rule).
 HEALTHY_VERSIONS_PER_DAY = 5
 DIFF_CACHE_SECONDS = 24 * 3600
+
+
+def text_param(request: HttpRequest, name: str) -> str:
+    """A query parameter as text the database can compare: Postgres text holds no NUL, and one sent to it
+    is an error (a 500 for "?q=%00"), so it stands as U+FFFD, which no stored text contains either."""
+    return request.GET.get(name, "").replace("\x00", "\ufffd")
+
+
+def visible_article(pk: int, queryset: ArticleQuerySet | None = None) -> Article:
+    """The article at ``pk`` if the public may see it (``published``). One an administrator removed is Gone
+    (410), so that links to it say it was taken down; one that never existed is 404."""
+    try:
+        return (queryset if queryset is not None else Article.objects.all()).published().get(pk=pk)
+    except Article.DoesNotExist:
+        if Article.objects.filter(pk=pk).exists():
+            raise Gone from None
+        raise Http404("No such article.") from None
 
 
 def totals() -> dict[str, int]:

@@ -27,11 +27,10 @@ from django.utils.html import escape, format_html, format_html_join
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
-from articles.browsing import cached_rendering, diff_key, move_note, version_diff
+from articles.browsing import cached_rendering, diff_key, move_note, text_param, version_diff, visible_article
 from articles.diffing import Segment, render_segments, social_title_changed
 from articles.models import Source, Version
 from articles.searching import MAX_QUERY_LENGTH, matching_articles
-from articles.views import text_param, visible_article
 
 FEED_LENGTH = 50
 FEED_MAX_AGE = 300

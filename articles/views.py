@@ -19,8 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from articles import browsing, scheduling, tasks
 from articles.canonical import InvalidURL
 from articles.forms import TrackForm
-from articles.middleware import Gone
-from articles.models import Article, ArticleQuerySet, Source, Version
+from articles.models import Article, Source, Version
 from articles.paging import keyset_page
 from articles.params import parse_number
 from articles.searching import MAX_QUERY_LENGTH, article_for_url, looks_like_url, matching_articles
@@ -31,23 +30,6 @@ DIFF_VIEWS = ("side", "inline")
 DIFF_VIEW_COOKIE = "diffview"
 
 
-def text_param(request: HttpRequest, name: str) -> str:
-    """A query parameter as text the database can compare: Postgres text holds no NUL, and one sent to it
-    is an error (a 500 for "?q=%00"), so it stands as U+FFFD, which no stored text contains either."""
-    return request.GET.get(name, "").replace("\x00", "\ufffd")
-
-
-def visible_article(pk: int, queryset: ArticleQuerySet | None = None) -> Article:
-    """The article at ``pk`` if the public may see it (``published``). One an administrator removed is Gone
-    (410), so that links to it say it was taken down; one that never existed is 404."""
-    try:
-        return (queryset if queryset is not None else Article.objects.all()).published().get(pk=pk)
-    except Article.DoesNotExist:
-        if Article.objects.filter(pk=pk).exists():
-            raise Gone from None
-        raise Http404("No such article.") from None
-
-
 def home(request: HttpRequest) -> HttpResponse:
     changes = (
         Version.objects.published()
@@ -55,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("article", "article__source")
         .defer("paragraphs", "search_document")
     )
-    source = text_param(request, "source")
+    source = browsing.text_param(request, "source")
     if source:
         changes = changes.filter(article__source__slug=source)
     view = "biggest" if request.GET.get("view") == "biggest" else "recent"
@@ -118,7 +100,7 @@ def source(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def article(request: HttpRequest, pk: int) -> HttpResponse:
-    article = visible_article(pk, Article.objects.select_related("source"))
+    article = browsing.visible_article(pk, Article.objects.select_related("source"))
     show_all = request.GET.get("all") == "1"
     versions = list(article.versions.defer("paragraphs", "search_document").order_by("number"))
     hidden = sum(1 for v in versions if v.kind != Version.Kind.EDIT)
@@ -154,7 +136,7 @@ def staff_only(permission: str) -> Callable[[Callable[..., HttpResponse]], Calla
 @require_POST
 @staff_only("articles.change_article")
 def check_now(request: HttpRequest, pk: int) -> HttpResponse:
-    article = visible_article(pk)
+    article = browsing.visible_article(pk)
     if article.status == Article.Status.ACTIVE:
         queued = tasks.check_soon(article)
         messages.info(request, "Check queued." if queued else "A check is already under way.")
@@ -196,13 +178,13 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    article = visible_article(pk)
+    article = browsing.visible_article(pk)
     version = get_object_or_404(Version, article=article, number=number)
     return render(request, "articles/version.html", {"article": article, "version": version})
 
 
 def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
-    article = visible_article(pk)
+    article = browsing.visible_article(pk)
     pair = article.version_pair(a, b) if a < b else None
     if pair is None:
         raise Http404("No such pair of versions.")
@@ -237,7 +219,7 @@ def too_many_diffs(request: HttpRequest, throttled: DiffThrottled) -> HttpRespon
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    query = text_param(request, "q").strip()[:MAX_QUERY_LENGTH]
+    query = browsing.text_param(request, "q").strip()[:MAX_QUERY_LENGTH]
     context: dict[str, Any] = {"query": query}
     if query and looks_like_url(query):
         found = article_for_url(query)
