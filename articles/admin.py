@@ -1,9 +1,7 @@
 import re
-from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -69,7 +67,7 @@ class SourceAdmin(admin.ModelAdmin):
     def discover_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         for source_id in ids:
-            transaction.on_commit(partial(discover_source.delay, source_id))
+            discover_source.delay_on_commit(source_id)
         self.message_user(request, f"Discovery queued for {len(ids)} source(s).", messages.SUCCESS)
 
 

@@ -1,7 +1,12 @@
+"""The Celery tasks: checks, sweeps for due articles, discovery.
+
+A task sent from within a transaction is sent with ``delay_on_commit`` (Celery's task class for Django, which
+its Django fix-up gives every task here): once the transaction commits, so that the worker finds the rows it
+was sent for, and never if it rolls back."""
+
 import logging
 import time
 from collections import Counter
-from functools import partial
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -72,10 +77,6 @@ def _check_one(article_id: int) -> str:
     return checking.check_article(article).kind if article else "deleted"
 
 
-def enqueue_check_on_commit(article_id: int) -> None:
-    transaction.on_commit(partial(check_article.delay, article_id))
-
-
 @shared_task(acks_late=True)
 def sweep_due_articles() -> int:
     """Claim a bounded batch of due articles and enqueue their checks, TRACK_CHECK_BATCH to a task, once
@@ -84,7 +85,7 @@ def sweep_due_articles() -> int:
         ids = Article.objects.claim_due(timezone.now(), settings.TRACK_SWEEP_BATCH)
         size = settings.TRACK_CHECK_BATCH
         for start in range(0, len(ids), size):
-            transaction.on_commit(partial(check_articles.delay, ids[start : start + size]))
+            check_articles.delay_on_commit(ids[start : start + size])
     return len(ids)
 
 
@@ -93,7 +94,7 @@ def check_soon(article: Article) -> bool:
     with transaction.atomic():
         claimed = article.claim_now()
         if claimed:
-            enqueue_check_on_commit(article.pk)
+            check_article.delay_on_commit(article.pk)
     return claimed
 
 
@@ -113,7 +114,7 @@ def discover_sources() -> int:
     with transaction.atomic():
         ids = Source.objects.claim_discovery(timezone.now(), settings.TRACK_SWEEP_BATCH)
         for source_id in ids:
-            transaction.on_commit(partial(discover_source.delay, source_id))
+            discover_source.delay_on_commit(source_id)
     return len(ids)
 
 
