@@ -50,12 +50,12 @@ def raise_once(real: Callable[..., Any], exc: BaseException) -> Callable[..., An
 
 def inject(monkeypatch: pytest.MonkeyPatch, stage: str, exc: BaseException) -> None:
     import articles.checking
-    import articles.fetching
+    import articles.fetching.page
     import articles.normalising
     import articles.robots
 
     if stage == "fetch":  # deep inside the fetcher, once the response is in
-        target: tuple[object, str] = (articles.fetching, "_read_response")
+        target: tuple[object, str] = (articles.fetching.page, "_read_response")
     elif stage == "robots":
         target = (articles.robots, "parse")
     elif stage == "extract":
