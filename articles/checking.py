@@ -17,7 +17,7 @@ from articles.extraction import Extraction, extract, release_for
 from articles.fetching import FetchError, FetchResult, fetch
 from articles.models import Article
 from articles.normalising import ArticleText, stated_time
-from articles.politeness import HostBusy, host_slot
+from articles.politeness import HostBusy
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +54,10 @@ def check_article(article: Article, now: datetime | None = None) -> CheckOutcome
     recorded, to come back at every claim expiry and fail the same way for ever (and end the task that
     was to check the rest of its batch). Celery's soft time limit is recorded too, and then raised on,
     since it means the task must end."""
-    host = urlsplit(article.url).hostname or ""
     progress = _Progress()
     try:
-        with host_slot(host):
-            return _check(article, now or timezone.now(), progress)
+        # fetch() takes the host's politeness slot for each request it sends; HostBusy comes from there.
+        return _check(article, now or timezone.now(), progress)
     except HostBusy as busy:
         # Put it back on the schedule rather than hold a worker: the claim lease would bring it back later.
         until = timezone.now() + scheduling.jittered(timedelta(seconds=busy.wait))

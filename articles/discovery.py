@@ -17,7 +17,7 @@ from articles import fetching
 from articles.canonical import InvalidURL, bare_host, canonical_url, url_variants
 from articles.fetching import FetchError, FetchResult
 from articles.models import Article, Source
-from articles.politeness import HostBusy, host_slot
+from articles.politeness import HostBusy
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +134,9 @@ def discover(source: Source, fetcher: Fetcher | None = None) -> DiscoveryResult:
     for kind, urls in (("feed", source.feed_urls), ("section", source.section_urls)):
         for url in urls:
             try:
-                # Feeds and sections are on the sites whose articles are checked: the same limits apply.
-                with host_slot(urlsplit(url).hostname or "", max_wait=60):
-                    pages.append((kind, fetcher(url, media_types=fetching.FEED_TYPES)))
+                # Feeds and sections are on the sites whose articles are checked: the same limits apply
+                # (fetch takes each host's politeness slot itself), with a longer wait for a turn.
+                pages.append((kind, fetcher(url, media_types=fetching.FEED_TYPES, polite_wait=60)))
             except (FetchError, HostBusy) as error:
                 result.errors.append(f"{url}: {error}")
     urls = candidate_urls(source, pages)

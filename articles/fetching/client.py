@@ -13,6 +13,7 @@ from articles.fetching.errors import TOO_SLOW, FetchError, TooManyRedirects
 from articles.fetching.guard import Resolver, checked_address
 from articles.fetching.transport import _BAD_LOCATION, _Budget, _client, _unreadable_redirect
 from articles.fetching.urls import _default_port, _netloc, _proxy_for, _url_to
+from articles.politeness import host_slot
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 
@@ -49,10 +50,14 @@ def close_clients() -> None:
 class _Session:
     """The clients of one fetch (direct, or one per proxy) and the guard every hop goes through."""
 
-    def __init__(self, resolver: Resolver, allowed: Sequence[str], max_redirects: int) -> None:
+    def __init__(
+        self, resolver: Resolver, allowed: Sequence[str], max_redirects: int, polite_wait: float | None = None
+    ) -> None:
         self.resolver = resolver
         self.allowed = allowed
         self.max_redirects = max_redirects
+        # How long a hop may wait for its host's politeness slot before HostBusy (None: POLITE_MAX_WAIT).
+        self.polite_wait = polite_wait
         self._clients: dict[str | None, httpx.Client] = {}
         self._stack = ExitStack()
 
@@ -126,18 +131,25 @@ class _Session:
             address = checked_address(parts.hostname, port, self.resolver, self.allowed)
             if before_hop is not None:
                 before_hop(parts)
-            response = self._send(parts, address, headers, budget)
-            if response.status_code in REDIRECT_CODES and "location" in response.headers:
-                response.close()
-                location = response.headers["location"]
+            with ExitStack() as hop:
+                # The host's politeness slot (articles/politeness.py) is held while this hop talks to it, and
+                # only then: a redirect to another host waits for that host's turn, robots.txt (asked above)
+                # takes its own, and what the caller does with the page afterwards holds none. Waiting for
+                # it is not the server's slowness: it does not count against the deadline.
+                with budget.paused():
+                    hop.enter_context(host_slot(parts.hostname, self.polite_wait))
+                response = self._send(parts, address, headers, budget)
+                if response.status_code in REDIRECT_CODES and "location" in response.headers:
+                    response.close()
+                    location = response.headers["location"]
+                    try:
+                        url = urljoin(url, location)
+                    except ValueError:
+                        raise FetchError(f"refused: cannot fetch {location!r}", transient=False) from None
+                    continue
                 try:
-                    url = urljoin(url, location)
-                except ValueError:
-                    raise FetchError(f"refused: cannot fetch {location!r}", transient=False) from None
-                continue
-            try:
-                yield url, response
-            finally:
-                response.close()
-            return
+                    yield url, response
+                finally:
+                    response.close()
+                return
         raise TooManyRedirects(f"more than {self.max_redirects} redirects", transient=False)

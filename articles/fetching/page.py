@@ -54,9 +54,12 @@ def fetch(
     max_bytes: int | None = None,
     media_types: Sequence[str] = HTML_TYPES,
     robots: bool | None = None,
+    polite_wait: float | None = None,
 ) -> FetchResult:
     """GET ``url`` (following redirects) and return the page, or raise FetchError. ``media_types`` are the
-    content types accepted (a response without one is accepted too); ``robots`` overrides FETCH_ROBOTS."""
+    content types accepted (a response without one is accepted too); ``robots`` overrides FETCH_ROBOTS.
+    Each hop (robots.txt and redirects included) takes its host's politeness slot while it talks to the
+    host; one that would wait longer than ``polite_wait`` (POLITE_MAX_WAIT by default) raises HostBusy."""
     allowed = settings.FETCH_ALLOWED_NETWORKS if allowed_networks is None else allowed_networks
     limit = settings.FETCH_MAX_BYTES if max_bytes is None else max_bytes
     obey_robots = settings.FETCH_ROBOTS if robots is None else robots
@@ -74,7 +77,7 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
 
-    with _Session(resolver, allowed, settings.FETCH_MAX_REDIRECTS) as session:
+    with _Session(resolver, allowed, settings.FETCH_MAX_REDIRECTS, polite_wait) as session:
 
         def before_hop(parts: SplitResult) -> None:
             _obey_robots(session, parts, budget)

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpcore
@@ -15,13 +15,16 @@ import httpx
 from articles.fetching.errors import TOO_SLOW, FetchError
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Budget:
-    """How long one download may take, in total and per connect or read."""
+    """How long one download may take, in total and per connect or read. Time spent waiting for a host's
+    politeness slot is not the server's and is not counted (``paused``)."""
 
     deadline: float
     connect: float
     read: float
+    # The budget this one was cut from (robots.txt's from its page's): a pause moves that deadline too.
+    parent: "_Budget | None" = field(default=None, repr=False)
 
     @classmethod
     def starting_now(cls, total: float, connect: float, read: float) -> "_Budget":
@@ -29,8 +32,24 @@ class _Budget:
 
     def within(self, total: float, connect: float, read: float) -> "_Budget":
         return _Budget(
-            min(self.deadline, time.monotonic() + total), min(self.connect, connect), min(self.read, read)
+            min(self.deadline, time.monotonic() + total),
+            min(self.connect, connect),
+            min(self.read, read),
+            parent=self,
         )
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Add the time the block takes to this deadline and to those of the budgets it was cut from."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            elapsed = time.monotonic() - started
+            budget: _Budget | None = self
+            while budget is not None:
+                budget.deadline += elapsed
+                budget = budget.parent
 
     def timeout(self) -> httpx.Timeout:
         remaining = self.deadline - time.monotonic()

@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 
 from articles import politeness
 from articles.checking import check_article
+from articles.fetching import fetch
 from articles.models import Article
 from articles.politeness import HostBusy, LocalGate, RedisGate, host_slot
 from articles.tests.support import LocalSite, article_html
@@ -124,3 +125,44 @@ def test_a_check_of_a_busy_host_goes_back_on_the_schedule(
     assert local_site.requests == []
     gate.release("127.0.0.1", "another-worker")
     assert check_article(article).kind == "new_version"
+
+
+def test_a_redirect_to_another_host_waits_for_that_hosts_turn(
+    gate: politeness.Gate,
+    settings,
+    local_site: LocalSite,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 1, 0
+    other = host()
+    moved = local_site.serve(
+        "/moved", "", status=301, headers={"Location": f"http://{other}:{local_site.port}/story"}
+    )
+    local_site.serve("/story", article_html("H", ["Body."]))
+
+    def resolver(name: str, port: int) -> list[str]:
+        return ["127.0.0.1"]  # both hosts are the local site
+
+    assert gate.try_acquire(other, "another-worker") == 0
+    with pytest.raises(HostBusy):
+        fetch(moved, resolver=resolver, polite_wait=0)
+    paths = [path for path, _headers in local_site.requests]
+    assert "/moved" in paths
+    assert "/story" not in paths
+    gate.release(other, "another-worker")
+    assert fetch(moved, resolver=resolver, polite_wait=0).url == f"http://{other}:{local_site.port}/story"
+
+
+def test_waiting_for_a_turn_does_not_use_up_the_fetchs_time(
+    gate: politeness.Gate,
+    settings,
+    local_site: LocalSite,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 1, 1.0
+    settings.FETCH_TOTAL_TIMEOUT = 0.8
+    settings.FETCH_ROBOTS = False
+    url = local_site.serve("/story", article_html("H", ["Body."]))
+    assert gate.try_acquire("127.0.0.1", "another-worker") == 0  # the next start is a second away
+    gate.release("127.0.0.1", "another-worker")
+    started = time.monotonic()
+    assert fetch(url, polite_wait=5).status == 200
+    assert time.monotonic() - started > 0.8
