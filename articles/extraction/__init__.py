@@ -52,7 +52,7 @@ __all__ = [
 EXTRACTOR_NAME = "generic"
 
 
-# Raise it whenever the text read from the same bytes may change, decoding in fetching/charset.py included: the
+# Raise it whenever the text read from the same bytes may change, decoding (fetching/charset.py) too: the
 # next check of every article then re-reads its page and files a difference as kind "parser", not as an
 # edit by the publisher. 3: charsets detected among web charsets only and the same way on every load,
 # stray NUL and control bytes dropped, pages libxml2 would read only in part refused. 4: the story's own
