@@ -11,13 +11,14 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from articles import scheduling
+from articles import recording, scheduling
 from articles.canonical import InvalidURL, bare_host, canonical_url, url_variants
 from articles.extraction import Extraction, extract, release_for
 from articles.fetching import FetchError, FetchResult, fetch
 from articles.models import Article
 from articles.normalising import ArticleText, stated_time
 from articles.politeness import HostBusy
+from articles.recording import CheckFailure
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def described(exc: Exception) -> str:
 def _record_unexpected(article: Article, now: datetime | None, reason: str) -> CheckOutcome:
     # Transient: a bug (ours or a library's) may be gone after the next deploy; TRACK_MAX_FAILURES of
     # them in a row still give up.
-    article.record_failure(FetchError(reason, transient=True), now or timezone.now())
+    recording.record_failure(article, CheckFailure(reason, transient=True), now or timezone.now())
     return CheckOutcome("error", reason=reason)
 
 
@@ -94,20 +95,21 @@ def _check(article: Article, now: datetime, progress: _Progress) -> CheckOutcome
     try:
         fetched = fetch(article.url, etag=article.etag, last_modified=article.last_modified)
     except FetchError as error:
-        article.record_failure(error, now)
+        failure = CheckFailure(error.reason, transient=error.transient, status=error.status)
+        recording.record_failure(article, failure, now)
         logger.info("check of article %s failed: %s", article.pk, error.reason)
         return CheckOutcome("error", reason=error.reason)
 
     progress.stage = "storing what it found"
     fetched = _storable_validators(fetched)
     if fetched.not_modified:
-        article.record_unchanged(fetched, now)
+        recording.record_unchanged(article, fetched, now)
         return CheckOutcome("unchanged", reason="not modified")
     # Names the code that reads this page now: when it changes, identical bytes are read again.
     reader = release_for(fetched.url)
     if article.body_hash == fetched.body_hash and article.body_parsed_by == reader:
         # The same bytes read by the same extractor give the same text; a new extractor reads them again.
-        article.record_unchanged(fetched, now, parsed_by=reader)
+        recording.record_unchanged(article, fetched, now, parsed_by=reader)
         return CheckOutcome("unchanged", reason="identical bytes")
 
     progress.stage = "reading the page"
@@ -117,16 +119,16 @@ def _check(article: Article, now: datetime, progress: _Progress) -> CheckOutcome
         raise
     except Exception as exc:  # a page the parser chokes on must back off, not be re-swept forever
         logger.exception("extraction failed for article %s", article.pk)
-        error = FetchError(
+        failure = CheckFailure(
             f"could not parse the page ({type(exc).__name__})", transient=True, status=fetched.status
         )
-        article.record_failure(error, now)
-        return CheckOutcome("error", reason=error.reason)
+        recording.record_failure(article, failure, now)
+        return CheckOutcome("error", reason=failure.reason)
     if extraction.unreadable:
         # Only the start of the page was read: it may hold part of the story, which is not the story.
-        error = FetchError(extraction.unreadable, transient=True, status=fetched.status)
-        article.record_failure(error, now)
-        return CheckOutcome("error", reason=error.reason)
+        failure = CheckFailure(extraction.unreadable, transient=True, status=fetched.status)
+        recording.record_failure(article, failure, now)
+        return CheckOutcome("error", reason=failure.reason)
     if article.version_count == 0 and (duplicate := _adopt_canonical(article, extraction)):
         return duplicate
     article.page_published_at = stated_time(extraction.published, now)
@@ -136,17 +138,17 @@ def _check(article: Article, now: datetime, progress: _Progress) -> CheckOutcome
     )
     if text.is_empty:
         # Storing an empty version would later read as "the whole article was deleted".
-        error = FetchError("no article text found on the page", transient=True, status=fetched.status)
-        article.record_failure(error, now)
-        return CheckOutcome("error", reason=error.reason)
+        failure = CheckFailure("no article text found on the page", transient=True, status=fetched.status)
+        recording.record_failure(article, failure, now)
+        return CheckOutcome("error", reason=failure.reason)
 
     is_unchanged = text.content_hash == article.current_hash
     progress.stage = "storing what it found"
     if is_unchanged:
         # Same text as last time under new bytes (chrome churn, the common case): no lock, one UPDATE.
-        article.record_unchanged(fetched, now, parsed_by=reader)
+        recording.record_unchanged(article, fetched, now, parsed_by=reader)
         return CheckOutcome("unchanged")
-    version = article.store_if_changed(text, extraction, fetched, now, parsed_by=reader)
+    version = recording.store_if_changed(article, text, extraction, fetched, now, parsed_by=reader)
     if version is None:
         return CheckOutcome("unchanged")
     logger.info("article %s: new version %s (%s)", article.pk, version.number, version.kind)

@@ -5,17 +5,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from articles import fetching, scheduling
+from articles import scheduling
 from articles.canonical import InvalidURL, canonical_url, url_variants
-from articles.diffing import ChangeStats, change_stats
-from articles.extraction import Extraction
-from articles.fetching import FetchError, FetchResult
+from articles.diffing import ChangeStats
+from articles.fetching import refused_literal
 from articles.normalising import ArticleText
 
 
@@ -88,7 +87,7 @@ def trackable_url(raw: str) -> str:
     are judged at each check, since what they resolve to can change."""
     url = canonical_url(raw)
     host = urlsplit(url).hostname or ""
-    if (address := fetching.refused_literal(host, settings.FETCH_ALLOWED_NETWORKS)) is not None:
+    if (address := refused_literal(host, settings.FETCH_ALLOWED_NETWORKS)) is not None:
         # An odd spelling (2130706433, 0x7f.1, ::ffff:a00:1) is shown with the address it stands for.
         plain = getattr(address, "ipv4_mapped", None) or address
         shown = host if host == str(plain) else f"{host} ({plain})"
@@ -286,193 +285,6 @@ class Article(models.Model):
             next_check_at=now,
         )
         self.refresh_from_db()
-
-    def _locked(self) -> "Article":
-        return Article.objects.select_for_update().get(pk=self.pk)
-
-    def _record_success(self, fetched: FetchResult, now: datetime) -> None:
-        self.last_checked_at = now
-        self.consecutive_failures = 0
-        self.last_error = ""
-        # A 304 may omit the validators it confirms; only a full response replaces them.
-        if not fetched.not_modified or fetched.etag or fetched.last_modified:
-            self.etag = fetched.etag
-            self.last_modified = fetched.last_modified
-        if not fetched.not_modified:
-            self.final_url = "" if fetched.url == self.url else fetched.url[:2048]
-        if self.status in (Article.Status.FAILING, Article.Status.GONE):
-            self.status = Article.Status.ACTIVE
-        if self.status != Article.Status.ACTIVE:
-            self.next_check_at = None
-        elif scheduling.should_stop(self.schedule_clock, now):
-            self.status, self.next_check_at = Article.Status.STOPPED, None
-        else:
-            self.next_check_at = scheduling.next_check_after_success(self.schedule_clock, now)
-            if self.volatile_since is not None:
-                self.next_check_at = max(self.next_check_at, scheduling.next_check_when_volatile(now))
-
-    # What a check that found no change writes: one UPDATE, the hot path of tracking.
-    UNCHANGED_FIELDS = (
-        "last_checked_at", "consecutive_failures", "last_error", "etag", "last_modified", "final_url",
-        "status", "next_check_at", "body_hash", "body_parsed_by", "page_published_at", "page_modified_at",
-        "volatile_since",
-    )  # fmt: skip
-
-    def record_unchanged(self, fetched: FetchResult, now: datetime, parsed_by: str = "") -> None:
-        """Schedule the next check after one that found the text unchanged.
-
-        Most checks end here, so it is a single UPDATE with no row lock: it writes only bookkeeping from
-        this check (no text, no version count), and a check of the same article racing it at worst
-        leaves the other's validators or next time, which the next check corrects. It applies only if the
-        status is still the one the check began with: staff may have removed or stopped the article
-        meanwhile. Its commit need not wait for the disk: lost in a crash, the article is checked again.
-        """
-        status_before = self.status
-        if self.volatile_since is not None and scheduling.volatile_flag_expired(self.volatile_since, now):
-            self.volatile_since = None  # unchanged after a whole window of seldom checks: settled
-        self._record_success(fetched, now)
-        if not fetched.not_modified:
-            self.body_hash, self.body_parsed_by = fetched.body_hash, parsed_by
-        with transaction.atomic():
-            _commit_without_waiting_for_disk()
-            Article.objects.filter(pk=self.pk, status=status_before).update(
-                **{field: getattr(self, field) for field in self.UNCHANGED_FIELDS}
-            )
-
-    def store_if_changed(
-        self,
-        text: ArticleText,
-        extraction: Extraction,
-        fetched: FetchResult,
-        now: datetime,
-        parsed_by: str = "",
-    ) -> "Version | None":
-        """Store ``text`` as the next version if it is new; either way, schedule the next check.
-
-        Unchanged means equal to the text the page served last time (``current_hash``) or to the latest
-        version. Equal to an earlier version within TRACK_VARIANT_WINDOW means the page flips between
-        variants it has served before (A→B→A→B): recorded on the article, never as another version.
-        Stored versions are kinded: ``parser`` when the extractor differs from the latest version's (a
-        re-parse, not the publisher's edit), ``minor`` when only whitespace, punctuation or a date line
-        changed, ``edit`` otherwise.
-
-        The row lock serialises concurrent checks of one article, so the same content is never stored
-        twice; the unique (article, number) constraint backs that up.
-        """
-        key = text.content_hash
-        with transaction.atomic():
-            article = self._locked()
-            # The dates this check read (set by the check on this instance, not yet stored).
-            article.page_published_at, article.page_modified_at = (
-                self.page_published_at,
-                self.page_modified_at,
-            )
-            version = None
-            if key != article.current_hash:
-                recent = list(
-                    article.versions.defer("search_document").order_by("-number")[
-                        : settings.TRACK_VARIANT_WINDOW
-                    ]
-                )
-                # Recomputed from the stored text, not read from the stored hash, so that a change to the
-                # normalisation rules never makes every article look edited.
-                keys = [v.text.content_hash for v in recent]
-                if keys and key == keys[0]:
-                    pass  # back to the latest version's text
-                elif key in keys:
-                    article.variant_flips += 1
-                    article.last_flip_at = now
-                else:
-                    version = article._add_version(text, extraction, recent[0] if recent else None, now)
-                    article._flag_if_volatile(version, now)
-                article.current_hash = key
-            article._record_success(fetched, now)
-            article.body_hash = fetched.body_hash
-            article.body_parsed_by = parsed_by
-            article.save()
-        self.refresh_from_db()
-        return version
-
-    def _add_version(
-        self, text: ArticleText, extraction: Extraction, latest: "Version | None", now: datetime
-    ) -> "Version":
-        kind = Version.Kind.EDIT
-        if latest is not None:
-            if (latest.extractor, latest.extractor_version) != (
-                extraction.extractor,
-                extraction.extractor_version,
-            ):
-                kind = Version.Kind.PARSER
-            elif latest.text.skeleton == text.skeleton:
-                kind = Version.Kind.MINOR
-        stats = change_stats(latest.text if latest else None, text)
-        version = Version.objects.create(
-            article=self,
-            number=0 if latest is None else latest.number + 1,
-            kind=kind,
-            **dataclasses.asdict(stats),
-            fetched_at=now,
-            title=text.title,
-            byline=text.byline,
-            paragraphs=list(text.paragraphs),
-            social_title=text.social_title,
-            page_published_at=self.page_published_at,
-            page_modified_at=self.page_modified_at,
-            content_hash=text.content_hash,
-            extractor=extraction.extractor,
-            extractor_version=extraction.extractor_version,
-        )
-        self.title = text.title
-        self.version_count = version.number + 1
-        # A re-parse is not news: it neither counts as a change nor brings back frequent checks.
-        if kind != Version.Kind.PARSER or self.last_changed_at is None:
-            self.last_changed_at = now
-        return version
-
-    def _flag_if_volatile(self, version: "Version", now: datetime) -> None:
-        """Flag the article once TRACK_VOLATILE_VERSIONS versions came within TRACK_VOLATILE_WINDOW: one
-        lookup by (article, number), the unique index, whatever the length of the history."""
-        back = settings.TRACK_VOLATILE_VERSIONS - 1
-        if self.volatile_since is not None or back < 1 or version.number < back:
-            return
-        earlier = self.versions.filter(number=version.number - back).values_list("fetched_at", flat=True)
-        if (fetched_at := earlier.first()) is not None and scheduling.is_volatile(fetched_at, now):
-            self.volatile_since = now
-
-    def record_failure(self, error: FetchError, now: datetime) -> None:
-        """Count the failure, back off, and give up on a page that is gone or keeps failing.
-
-        404/410 TRACK_GONE_AFTER times in a row → gone; another permanent error (not HTML, refused address,
-        disallowed by robots.txt) TRACK_FAILING_AFTER times → failing; TRACK_MAX_FAILURES errors of any
-        kind → failing. The versions are always kept.
-        """
-        with transaction.atomic():
-            _commit_without_waiting_for_disk()  # as for unchanged checks: a lost failure is retried
-            article = self._locked()
-            article.last_checked_at = now
-            article.consecutive_failures += 1
-            article.last_error = error.reason[:2000]
-            failures = article.consecutive_failures
-            if error.status in (404, 410) and failures >= settings.TRACK_GONE_AFTER:
-                article.status, article.next_check_at = Article.Status.GONE, None
-            elif failures >= settings.TRACK_MAX_FAILURES or (
-                error.status not in (404, 410)
-                and not error.transient
-                and failures >= settings.TRACK_FAILING_AFTER
-            ):
-                article.status, article.next_check_at = Article.Status.FAILING, None
-            elif article.status == Article.Status.ACTIVE:
-                article.next_check_at = scheduling.next_check_after_failure(now, failures)
-            article.save()
-        self.refresh_from_db()
-
-
-def _commit_without_waiting_for_disk() -> None:
-    """Let this transaction's commit return before its WAL reaches the disk (Postgres). A crash can lose
-    it whole, never half of it; only for writes that the next check would redo anyway."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 class VersionQuerySet(models.QuerySet["Version"]):

@@ -19,7 +19,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.management import call_command
 from django.db import OperationalError
 
-from articles import tasks
+from articles import recording, tasks
 from articles.checking import check_article
 from articles.models import Article
 from articles.normalising import ArticleText
@@ -65,9 +65,7 @@ def inject(monkeypatch: pytest.MonkeyPatch, stage: str, exc: BaseException) -> N
     elif stage == "hash":
         target = (articles.normalising, "comparison_key")
     elif stage == "store":
-        # A method: the wrapper, set on the class, gets the article as its first argument.
-        monkeypatch.setattr(Article, "store_if_changed", raise_once(Article.store_if_changed, exc))
-        return
+        target = (recording, "store_if_changed")
     else:
         raise AssertionError(stage)
     owner, name = target
@@ -187,7 +185,7 @@ def test_a_failure_that_cannot_even_be_recorded_does_not_stop_the_batch(
 ) -> None:
     first, second = two_articles
     inject(monkeypatch, "fetch", Injected("boom"))
-    monkeypatch.setattr(Article, "record_failure", raise_once(Article.record_failure, Injected("again")))
+    monkeypatch.setattr(recording, "record_failure", raise_once(recording.record_failure, Injected("again")))
     assert tasks.check_articles([first.pk, second.pk]) == "1 crashed, 1 new_version"
     second.refresh_from_db()
     assert second.version_count == 1
