@@ -4,11 +4,11 @@ difflib's SequenceMatcher (autojunk off, so common words are never treated as no
 lists, then pairs similar paragraphs inside a changed block and diffs their words and punctuation marks, each
 carrying the spaces before it. Both levels first set aside what the two sides start and end with, and mark a
 middle that would cost difflib too much (repetitive text: its work grows with the pairs of equal items) as
-changed as a whole; word-level work on one diff has a time budget, after which paragraphs are compared
-whole; and a diff lists at most MAX_LISTED_OPS paragraph operations, counting the rest (a listed paragraph
-costs objects, HTML and JSON however it was compared). So a hostile page cannot hold a worker or a request
-for long, and the listed paragraphs, then the rest, still rebuild both texts. HTML is rendered from
-escaped text only.
+changed as a whole; word-level work on one diff is bounded by a count (MAX_DIFF_WORK) and, for a diff shown
+on a page, by time as well, after which paragraphs are compared whole; and a diff lists at most
+MAX_LISTED_OPS paragraph operations, counting the rest (a listed paragraph costs objects, HTML and JSON
+however it was compared). So a hostile page cannot hold a worker or a request for long, and the listed
+paragraphs, then the rest, still rebuild both texts. HTML is rendered from escaped text only.
 """
 
 import html
@@ -39,8 +39,18 @@ MAX_WORD_DIFF_TOKENS = 100_000
 SIMILAR = 0.5
 # In a changed block larger than this (old × new paragraphs), pair paragraphs in order without look-ahead.
 MAX_PAIRING_WORK = 400
-# Word-level work on one diff stops after this long, leaving the rest of a 1 s page for rendering.
+# Word-level work on one diff stops after this long, leaving the rest of a 1 s page for rendering: a second
+# line behind MAX_DIFF_WORK for a page shown on a slow or loaded machine. Never for change_stats.
 DIFF_BUDGET_SECONDS = 0.3
+# Word-level work on one diff stops after this much, counted in difflib's units (as for MAX_MATCH_WORK): a
+# count, not a clock, so that the same two texts give the same change statistics however loaded the machine
+# that stores them. About 0.2 s of work here; real articles need a few thousand, hostile ones reach it.
+MAX_DIFF_WORK = 1_200_000
+# What comparing two paragraphs costs besides difflib's own work, in the same units (measured here: 100 µs
+# a pair, 1.3 µs a token, 0.17 µs a unit of difflib's work): objects built per pair, and reading, counting
+# and setting aside the common start and end of their tokens.
+PAIR_WORK = 600
+TOKEN_WORK = 8
 # A paragraph longer than this is not prose: it is never paired with another for a word-level diff.
 MAX_PAIR_TOKENS = 20_000
 # difflib's matcher finds matching blocks one at a time, each search scanning the old items of the range
@@ -57,8 +67,8 @@ MAX_MATCH_WORK = 300_000
 MAX_LISTED_OPS = 4_000
 
 # Raise it whenever the same two texts may be compared differently: cached diffs name it. 2: moves.
-# 3: at most MAX_LISTED_OPS paragraph operations listed.
-DIFF_RELEASE = "3"
+# 3: at most MAX_LISTED_OPS paragraph operations listed. 4: word-level work bounded by MAX_DIFF_WORK.
+DIFF_RELEASE = "4"
 
 Kind = Literal["equal", "delete", "insert"]
 # "moved_out": a paragraph that left this place for another (``moved`` is where it went, in the new text);
@@ -213,20 +223,28 @@ class _BoundedMatcher(SequenceMatcher):
     def __init__(self, old: Sequence[Hashable], new: Sequence[Hashable], limit: int) -> None:
         super().__init__(None, old, new, autojunk=False)
         self._visits = list(accumulate((len(self.b2j.get(item, ())) for item in old), initial=0))
-        self._left = limit
+        self._limit = self._left = limit
 
     def find_longest_match(
         self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None
     ) -> Match:
         ahi = len(self.a) if ahi is None else ahi
-        self._left -= (ahi - alo) + self._visits[ahi] - self._visits[alo]
-        if self._left < 0:
+        cost = (ahi - alo) + self._visits[ahi] - self._visits[alo]
+        if cost > self._left:
             raise _TooCostly
+        self._left -= cost
         return super().find_longest_match(alo, ahi, blo, bhi)
 
+    @property
+    def spent(self) -> int:
+        """The work of the searches done (a refused one did none)."""
+        return self._limit - self._left
 
-def _opcodes(old: Sequence[Hashable], new: Sequence[Hashable]) -> tuple[list[Opcode], bool]:
-    """difflib's opcodes, and whether they are coarse.
+
+def _opcodes(
+    old: Sequence[Hashable], new: Sequence[Hashable], budget: "_Budget | None" = None
+) -> tuple[list[Opcode], bool]:
+    """difflib's opcodes, and whether they are coarse; difflib's work is charged to ``budget``.
 
     The common start and end are set aside first: an edit touches a few words or paragraphs, so most of
     the work goes. When matching the differing middle would still cost more than MAX_MATCH_WORK, it is one
@@ -243,13 +261,16 @@ def _opcodes(old: Sequence[Hashable], new: Sequence[Hashable]) -> tuple[list[Opc
     old_middle, new_middle = old[lo : n - hi], new[lo : m - hi]
     coarse = False
     if old_middle and new_middle:
+        matcher = _BoundedMatcher(old_middle, new_middle, MAX_MATCH_WORK)
         try:
-            middle = _BoundedMatcher(old_middle, new_middle, MAX_MATCH_WORK).get_opcodes()
+            middle = matcher.get_opcodes()
         except _TooCostly:
             ops.append(("replace", lo, n - hi, lo, m - hi))
             coarse = True
         else:
             ops.extend((tag, i1 + lo, i2 + lo, j1 + lo, j2 + lo) for tag, i1, i2, j1, j2 in middle)
+        if budget is not None:
+            budget.charge(matcher.spent)
     elif old_middle:
         ops.append(("delete", lo, n - hi, lo, lo))
     elif new_middle:
@@ -363,21 +384,28 @@ class _Paragraphs:
 
 
 class _Budget:
-    """Time for word-level work on one diff; once it is spent, the rest is compared paragraph by paragraph."""
+    """Word-level work left for one diff, counted (MAX_DIFF_WORK) and, unless ``seconds`` is None, timed;
+    once either is spent, the rest is compared paragraph by paragraph."""
 
-    def __init__(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
+    def __init__(self, seconds: float | None) -> None:
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.work_left = MAX_DIFF_WORK
         self.spent = False
         # Some pair could not be matched word by word (too repetitive): its verdict "not similar" is a guess.
         self.guessed = False
         self.refused = False
 
     def allows(self) -> bool:
-        if not self.spent and time.monotonic() > self.deadline:
+        if not self.spent and (
+            self.work_left <= 0 or (self.deadline is not None and time.monotonic() > self.deadline)
+        ):
             self.spent = True
         # A spent budget makes the diff coarse only if some pair then went unexamined.
         self.refused = self.refused or self.spent
         return not self.spent
+
+    def charge(self, work: int) -> None:
+        self.work_left -= work
 
 
 def _edited(a: str, b: str, paragraphs: _Paragraphs, budget: _Budget) -> WordDiff | None:
@@ -389,13 +417,14 @@ def _edited(a: str, b: str, paragraphs: _Paragraphs, budget: _Budget) -> WordDif
         return None
     (a_units, a_keys), (b_units, b_keys) = paragraphs.units(a), paragraphs.units(b)
     total = len(a_units) + len(b_units)
+    budget.charge(PAIR_WORK + TOKEN_WORK * total)
     if not total or max(len(a_units), len(b_units)) > MAX_PAIR_TOKENS:
         return None
     if 2 * min(len(a_units), len(b_units)) < SIMILAR * total:
         return None
     if 2 * (paragraphs.counts(a) & paragraphs.counts(b)).total() < SIMILAR * total:
         return None
-    opcodes, coarse = _opcodes(a_keys, b_keys)
+    opcodes, coarse = _opcodes(a_keys, b_keys, budget)
     matched = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
     if 2 * matched < SIMILAR * total:
         budget.guessed = budget.guessed or coarse
@@ -450,9 +479,10 @@ def _too_long(paragraphs: Sequence[str]) -> bool:
 def diff_body(
     old: Sequence[str],
     new: Sequence[str],
-    budget_seconds: float = DIFF_BUDGET_SECONDS,
+    budget_seconds: float | None = DIFF_BUDGET_SECONDS,
     max_ops: int = MAX_LISTED_OPS,
 ) -> BodyDiff:
+    """The paragraphs of ``old`` and ``new`` compared; ``budget_seconds`` None: bounded by work only."""
     budget = _Budget(budget_seconds)
     if _too_long(old) or _too_long(new):
         budget.spent = True
@@ -565,7 +595,9 @@ def diff_texts(old: ArticleText, new: ArticleText) -> TextDiff:
 def change_stats(old: ArticleText | None, new: ArticleText) -> ChangeStats:
     if old is None:
         return ChangeStats()
-    body = diff_body(old.paragraphs, new.paragraphs)
+    # Bounded by work, never by time: stored with the version, the same two texts must give the same counts
+    # however busy the machine was (and the article's row is not locked meanwhile, see recording).
+    body = diff_body(old.paragraphs, new.paragraphs, budget_seconds=None)
     return ChangeStats(
         words_added=body.words_added,
         words_removed=body.words_removed,

@@ -1,8 +1,11 @@
+import itertools
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
 
+from articles import diffing
 from articles.diffing import (
     MAX_LISTED_OPS,
     MAX_WORD_DIFF_TOKENS,
@@ -137,6 +140,35 @@ def test_change_stats_against_the_predecessor() -> None:
     )
     assert stats.summary() == "headline changed · +2/−1 words · 1 paragraph added · 1 paragraph changed"
     assert change_stats(None, new) == ChangeStats()
+
+
+# An edit to a few paragraphs, and one to so many that word-level work reaches MAX_DIFF_WORK.
+TIMELESS = {
+    "an edit": (
+        ArticleText("H", "", ("It opened on Tuesday.", "Crowds came.", "The mayor spoke.")),
+        ArticleText("H", "", ("It opened on Monday.", "Crowds came early.", "Update.", "The mayor spoke.")),
+    ),
+    "work past the bound": (
+        ArticleText("H", "", tuple(f"Item {i} costs {i * 3}." for i in range(10_000))),
+        ArticleText("H", "", tuple(f"Item {i} costs {i * 3 + 1}." for i in range(10_000))),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TIMELESS))
+def test_change_stats_are_the_same_however_long_the_work_takes(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Stored with each version, the counts for two texts must not depend on how busy the machine was: a
+    clock that jumps 10 s at each reading (a budget spent at once) and one that never moves (no budget at
+    all) give what an idle machine gives."""
+    old, new = TIMELESS[name]
+    idle = change_stats(old, new)
+    for budget, step in ((0.0, 10.0), (1e9, 0.0)):
+        monkeypatch.setattr(diffing, "time", SimpleNamespace(monotonic=itertools.count(0.0, step).__next__))
+        monkeypatch.setattr(diffing, "DIFF_BUDGET_SECONDS", budget)
+        assert change_stats(old, new) == idle
+    assert idle.paragraphs_changed > 0  # compared word by word, not all removed and added
 
 
 @pytest.mark.parametrize(
