@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from articles import scheduling
-from articles.diffing import change_stats
+from articles.diffing import ChangeStats, change_stats
 from articles.extraction import Extraction
 from articles.fetching import FetchResult
 from articles.models import Article, Version
@@ -76,9 +76,16 @@ def store_if_changed(
     changed, ``edit`` otherwise.
 
     The row lock serialises concurrent checks of one article, so the same content is never stored
-    twice; the unique (article, number) constraint backs that up.
+    twice; the unique (article, number) constraint backs that up. The diff behind the change statistics,
+    the costly part, runs before the lock, against the latest version as it stands then; again under the
+    lock only if another check stored a version meanwhile.
     """
     key = text.content_hash
+    against, stats = None, None
+    if key != article.current_hash:
+        against = article.latest_version()
+        if against is None or against.text.content_hash != key:
+            stats = change_stats(against.text if against else None, text)
     with transaction.atomic():
         locked = _locked(article)
         # The dates this check read (set by the check on ``article``, not yet stored).
@@ -98,7 +105,10 @@ def store_if_changed(
                 locked.variant_flips += 1
                 locked.last_flip_at = now
             else:
-                version = _add_version(locked, text, extraction, recent[0] if recent else None, now)
+                latest = recent[0] if recent else None
+                if stats is None or _id(latest) != _id(against):
+                    stats = change_stats(latest.text if latest else None, text)
+                version = _add_version(locked, text, extraction, latest, stats, now)
                 _flag_if_volatile(locked, version, now)
             locked.current_hash = key
         _record_success(locked, fetched, now)
@@ -163,9 +173,19 @@ def _record_success(article: Article, fetched: FetchResult, now: datetime) -> No
             article.next_check_at = max(article.next_check_at, scheduling.next_check_when_volatile(now))
 
 
+def _id(version: Version | None) -> int | None:
+    return None if version is None else version.pk
+
+
 def _add_version(
-    article: Article, text: ArticleText, extraction: Extraction, latest: Version | None, now: datetime
+    article: Article,
+    text: ArticleText,
+    extraction: Extraction,
+    latest: Version | None,
+    stats: ChangeStats,
+    now: datetime,
 ) -> Version:
+    """``text`` stored as the version after ``latest``, with ``stats`` (``text`` against ``latest``)."""
     kind = Version.Kind.EDIT
     if latest is not None:
         extractor = (extraction.extractor, extraction.extractor_version)
@@ -173,7 +193,6 @@ def _add_version(
             kind = Version.Kind.PARSER
         elif latest.text.skeleton == text.skeleton:
             kind = Version.Kind.MINOR
-    stats = change_stats(latest.text if latest else None, text)
     version = Version.objects.create(
         article=article,
         number=0 if latest is None else latest.number + 1,

@@ -3,14 +3,16 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from articles import tasks
+from articles import recording, tasks
 from articles.checking import check_article
+from articles.diffing import ChangeStats, change_stats
 from articles.models import Article, Version
-from articles.tests.support import LocalSite, article_html
+from articles.normalising import ArticleText
+from articles.tests.support import LocalSite, add_version, article_html
 
 
 def run_in_threads(*targets: Callable[[], object]) -> list[object]:
@@ -138,3 +140,59 @@ def test_a_batch_checks_each_of_its_articles(local_site: LocalSite) -> None:
     ids = [Article.objects.track(local_site.url("/a"))[0].pk, 424242]
     assert tasks.check_articles(ids) == "1 new_version, 1 deleted"
     assert tasks.check_articles(ids) == "1 unchanged, 1 deleted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_change_statistics_are_computed_before_the_row_is_locked(
+    local_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The diff behind them is the costly part of storing a version: meanwhile, whatever else writes the
+    article (staff, a check's failure) is not kept waiting on its row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite locks the whole database, not rows")
+    local_site.serve("/story", article_html("H", ["Body."]))
+    article, _ = Article.objects.track(local_site.url("/story"))
+
+    def lock_now() -> bool:
+        try:
+            with transaction.atomic():
+                Article.objects.select_for_update(nowait=True).get(pk=article.pk)
+            return True
+        except DatabaseError:
+            return False
+
+    row_free: list[object] = []
+
+    def diff_watching_the_row(old: ArticleText | None, new: ArticleText) -> ChangeStats:
+        row_free.extend(run_in_threads(lock_now))
+        return change_stats(old, new)
+
+    monkeypatch.setattr(recording, "change_stats", diff_watching_the_row)
+    assert str(check_article(article)) == "new version 0"
+    assert row_free == [True]
+
+
+@pytest.mark.django_db
+def test_a_version_stored_while_the_statistics_were_computed_is_the_one_they_are_against(
+    local_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Computed before the lock against the latest version then; another check may store a version in the
+    meantime, found under the lock: the new version follows it, with statistics against it."""
+    local_site.serve("/story", article_html("H", ["First.", "Second."]))
+    article, _ = Article.objects.track(local_site.url("/story"))
+    check_article(article)
+    first = article.versions.get()
+    local_site.serve("/story", article_html("H", ["First.", "Second, edited.", "Third."]))
+    meanwhile: list[Version] = []
+
+    def diff_while_another_check_stores(old: ArticleText | None, new: ArticleText) -> ChangeStats:
+        if not meanwhile:
+            stored = add_version(article, 1, first.title, ["First.", "Second, edited."], first.byline)
+            meanwhile.append(stored)
+        return change_stats(old, new)
+
+    monkeypatch.setattr(recording, "change_stats", diff_while_another_check_stores)
+    assert str(check_article(Article.objects.get(pk=article.pk))) == "new version 2"
+    stored = article.versions.get(number=2)
+    assert stored.stats == change_stats(meanwhile[0].text, stored.text)
+    assert stored.stats != change_stats(first.text, stored.text)
