@@ -46,7 +46,7 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 class _Progress:
     """What the check was doing, for the reason of a failure nothing expected."""
 
-    stage: str = "waiting for its site's turn"
+    stage: str = "starting the check"  # fetch() takes the site's turn itself, within "fetching the page"
 
 
 def check_article(article: Article, now: datetime | None = None) -> CheckOutcome:
