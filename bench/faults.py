@@ -327,7 +327,7 @@ class Rounds:
     def __init__(self, stack: Stack, db: Database) -> None:
         self.stack, self.db, self.edition = stack, db, 0
         self.url_to_story: dict[int, int] = {}
-        from articles.newsroom import text_key
+        from newsroom.stories import text_key
 
         self.text_key = text_key
 

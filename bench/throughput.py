@@ -196,7 +196,7 @@ def run_round(connection, stack: Stack, name: str, timeout: float) -> dict[str, 
 
 
 def correctness(connection, stack: Stack) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    from articles.newsroom import text_key
+    from newsroom.stories import text_key
 
     served = httpx.get(f"{stack.base}/_newsroom/served.json", timeout=600).json()
     stored: dict[int, list[str]] = {}
@@ -235,7 +235,7 @@ def main() -> None:
     database_url = recreate(args.postgres, "newsdiffs_bench_throughput")
     manage(database_url, "migrate", "--noinput")
     os.environ["DATABASE_URL"] = database_url
-    import bench.setup  # noqa: F401  (Django, for articles.newsroom)
+    import bench.setup  # noqa: F401  (Django, for the newsroom app)
 
     stack = Stack(database_url, args.articles, args.concurrency, args.pool, args.workers)
     connection = psycopg2.connect(database_url)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "articles",
+    "newsroom",
 ]
 
 MIDDLEWARE = [

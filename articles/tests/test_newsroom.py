@@ -11,9 +11,12 @@ import pytest
 from articles import discovery
 from articles.checking import check_article
 from articles.extraction import extract
-from articles.management.commands.newsroom import register
 from articles.models import Article
-from articles.newsroom import TEMPLATES, Newsroom, NewsroomServer, score, serve, text_key
+from newsroom.management.commands.newsroom import register
+from newsroom.scoring import score
+from newsroom.server import NewsroomServer, serve
+from newsroom.stories import TEMPLATES, text_key
+from newsroom.world import Newsroom
 
 # The tracker's storage is tested on both databases elsewhere; this file's subject is the newsroom.
 pytestmark = pytest.mark.once

@@ -1,11 +1,13 @@
-"""Serve the simulated newsroom (articles/newsroom.py) on 127.0.0.1 until Ctrl-C."""
+"""Serve the simulated newsroom (the ``newsroom`` app) on 127.0.0.1 until Ctrl-C."""
 
 import threading
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from articles.models import Source
-from articles.newsroom import SECTIONS, Newsroom, serve
+from newsroom.server import serve
+from newsroom.stories import SECTIONS
+from newsroom.world import Newsroom
 
 
 class Command(BaseCommand):
