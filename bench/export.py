@@ -10,20 +10,21 @@ exports the imported copy and checks that the two files are byte-identical. Writ
 
 import argparse
 import filecmp
-import io
 import json
-import os
 import random
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from bench.database import ARTICLE_COLUMNS, VERSION_COLUMNS, copy, manage, recreate  # noqa: E402
+
 WORDS = (
     "the",
     "council",
@@ -71,44 +72,6 @@ WORDS = (
 )
 
 
-def recreate(admin_url: str, name: str) -> str:
-    connection = psycopg2.connect(f"{admin_url}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-    return f"{admin_url}/{name}"
-
-
-def manage(database_url: str, *args: str) -> dict[str, float]:
-    """Run manage.py in its own process; its wall time and peak resident memory.
-
-    The peak is the child's own VmHWM, sampled from /proc while it runs: getrusage's ru_maxrss would count
-    whatever this parent process held when it forked the child."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": "",
-        "NEWSDIFFS_VAR_DIR": tempfile.mkdtemp(),
-    }
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL
-    )
-    peak_kib = 0
-    while process.poll() is None:
-        try:
-            status = Path(f"/proc/{process.pid}/status").read_text()
-            peak_kib = max(peak_kib, int(status.split("VmHWM:")[1].split()[0]))
-        except (OSError, IndexError):
-            pass
-        time.sleep(0.02)
-    if process.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed")
-    return {"seconds": time.perf_counter() - start, "peak_rss_mib": peak_kib / 1024}
-
-
 def populate(database_url: str, articles: int, seed: int = 7, chunk: int = 20_000) -> int:
     """Fill the database directly with COPY, a chunk of articles at a time so memory stays small
     (what is measured is export and import, not this)."""
@@ -152,23 +115,6 @@ def populate(database_url: str, articles: int, seed: int = 7, chunk: int = 20_00
     return versions
 
 
-ARTICLE_COLUMNS = (
-    "id", "url", "title", "first_seen_at", "last_changed_at", "status", "consecutive_failures", "last_error",
-    "etag", "last_modified", "body_hash", "version_count",
-)  # fmt: skip
-VERSION_COLUMNS = (
-    "article_id", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",
-    "extractor_version", "kind", "words_added", "words_removed", "paragraphs_added", "paragraphs_removed",
-    "paragraphs_changed", "title_changed",
-)  # fmt: skip
-
-
-def copy(cursor, table: str, columns: tuple[str, ...], rows) -> None:  # type: ignore[no-untyped-def]
-    """COPY rows in text format (none of the generated values holds a tab or a newline)."""
-    text = "".join("\t".join(str(v).replace("\\", "\\\\") for v in row) + "\n" for row in rows)
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, nargs="+", default=[20_000, 100_000])
@@ -180,10 +126,8 @@ def main() -> None:
     parser.add_argument("--populate", nargs=2, metavar=("DATABASE_URL", "ARTICLES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.populate:  # in a child process, so that the data it builds never weighs on the measured ones
-        sys.path.insert(0, str(BASE_DIR))
         print(populate(args.populate[0], int(args.populate[1])))
         return
-    sys.path.insert(0, str(BASE_DIR))
     results = []
     for size in args.articles:
         source_db = recreate(args.postgres, "newsdiffs_bench_source")

@@ -55,7 +55,7 @@ import bench.setup  # noqa: E402,F401  (Django configured: the schedule and the 
 from articles import scheduling  # noqa: E402
 from articles.diffing import change_stats, count_words, diff_words, tokens  # noqa: E402
 from articles.normalising import ArticleText  # noqa: E402
-from bench.export import (  # noqa: E402
+from bench.database import (  # noqa: E402
     VERSION_COLUMNS,
     manage,
     recreate,

@@ -65,7 +65,7 @@ def database_comment(admin_url: str, name: str) -> str | None:
 
 def build(admin_url: str, name: str, articles: int, seed: int, reload: bool) -> dict[str, Any]:
     """The loaded database's description: loaded now, or found from an earlier run."""
-    from bench.export import manage
+    from bench.database import manage
     from bench.loader import load
 
     database_url = f"{admin_url}/{name}"
@@ -332,7 +332,7 @@ def main() -> None:
     args = parser.parse_args()
     configure(f"{args.postgres}/{args.database}")
     sys.path.insert(0, str(BASE_DIR))
-    from bench.export import manage
+    from bench.database import manage
 
     loaded = build(args.postgres, args.database, args.articles, args.seed, args.reload)
     print(json.dumps(loaded), flush=True)

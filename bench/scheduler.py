@@ -29,7 +29,7 @@ from tqdm import tqdm
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.export import manage, recreate  # noqa: E402
+from bench.database import manage, recreate  # noqa: E402
 from bench.throughput import REDIS_DB_URL, Stack  # noqa: E402
 
 GOAL_P95 = 60.0

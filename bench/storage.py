@@ -57,8 +57,8 @@ sys.path.insert(0, str(BASE_DIR))
 import psycopg2  # noqa: E402
 
 from articles.normalising import ArticleText  # noqa: E402
+from bench.database import manage, recreate  # noqa: E402
 from bench.diffing import load_corpus, revision_chain  # noqa: E402
-from bench.export import manage, recreate  # noqa: E402
 
 WORD = re.compile(r"\b[a-z]{3,}\b")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -1,0 +1,70 @@
+"""Postgres for benchmarks: a fresh database, manage.py run in a process of its own (time and peak memory),
+and COPY into the app's tables. Importing it leaves Django unconfigured, so a benchmark can pick its
+settings first (bench/setup.py configures Django on import)."""
+
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg2
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def recreate(admin_url: str, name: str) -> str:
+    connection = psycopg2.connect(f"{admin_url}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    return f"{admin_url}/{name}"
+
+
+def manage(database_url: str, *args: str) -> dict[str, float]:
+    """Run manage.py in its own process; its wall time and peak resident memory.
+
+    The peak is the child's own VmHWM, sampled from /proc while it runs: getrusage's ru_maxrss would count
+    whatever this parent process held when it forked the child."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "",
+        "NEWSDIFFS_VAR_DIR": tempfile.mkdtemp(),
+    }
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL
+    )
+    peak_kib = 0
+    while process.poll() is None:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            peak_kib = max(peak_kib, int(status.split("VmHWM:")[1].split()[0]))
+        except (OSError, IndexError):
+            pass
+        time.sleep(0.02)
+    if process.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed")
+    return {"seconds": time.perf_counter() - start, "peak_rss_mib": peak_kib / 1024}
+
+
+ARTICLE_COLUMNS = (
+    "id", "url", "title", "first_seen_at", "last_changed_at", "status", "consecutive_failures", "last_error",
+    "etag", "last_modified", "body_hash", "version_count",
+)  # fmt: skip
+VERSION_COLUMNS = (
+    "article_id", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",
+    "extractor_version", "kind", "words_added", "words_removed", "paragraphs_added", "paragraphs_removed",
+    "paragraphs_changed", "title_changed",
+)  # fmt: skip
+
+
+def copy(cursor, table: str, columns: tuple[str, ...], rows) -> None:  # type: ignore[no-untyped-def]
+    """COPY rows in text format (none of the generated values holds a tab or a newline)."""
+    text = "".join("\t".join(str(v).replace("\\", "\\\\") for v in row) + "\n" for row in rows)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))
