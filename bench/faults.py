@@ -44,22 +44,10 @@ import psycopg2
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.processes import free_port, http_status, newsroom_command, stack_environment, wait_for  # noqa: E402
+
 CLAIM_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> float:
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            raise TimeoutError(f"{what} not ready after {timeout} s")
-        time.sleep(0.1)
-    return time.monotonic() - start
 
 
 class PrivatePostgres:
@@ -160,19 +148,14 @@ class Stack:
         self.newsroom_port, self.web_port = free_port(), free_port()
         self.newsroom = f"http://127.0.0.1:{self.newsroom_port}"
         self.web = f"http://127.0.0.1:{self.web_port}"
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": self.postgres.url,
-            "REDIS_URL": self.redis.url,
-            "NEWSDIFFS_VAR_DIR": self.var_dir,
-            "LOG_LEVEL": os.environ.get("FAULTS_LOG_LEVEL", "WARNING"),
-            # One newsroom host stands for many sites: lift the per-host limits, as bench/throughput.py does.
-            "POLITE_HOST_DELAY": "0",
-            "POLITE_HOST_CONCURRENCY": "10000",
-            "TRACK_SWEEP_INTERVAL": "2",
-            "TRACK_CLAIM_SECONDS": str(CLAIM_SECONDS),
-            "DISCOVERY_INTERVAL": "86400",
-        }
+        self.env = stack_environment(
+            self.postgres.url,
+            self.redis.url,
+            self.var_dir,
+            os.environ.get("FAULTS_LOG_LEVEL", "WARNING"),
+            TRACK_SWEEP_INTERVAL="2",
+            TRACK_CLAIM_SECONDS=str(CLAIM_SECONDS),
+        )
         self.celery = str(Path(sys.executable).with_name("celery"))
 
     def start(self, name: str, *args: str, **env: str) -> subprocess.Popen[bytes]:
@@ -189,29 +172,15 @@ class Stack:
         return process
 
     def start_newsroom(self) -> None:
-        self.start(
-            "newsroom",
-            sys.executable,
-            "manage.py",
-            "newsroom",
-            "--port",
-            str(self.newsroom_port),
-            "--articles",
-            str(self.articles),
-            "--speed",
-            "0",
-            "--no-faults",
-            "--seed",
-            "11",
-        )
-        wait_for(lambda: self.get(f"{self.newsroom}/_newsroom/clock") == 200, 60, "newsroom")
+        self.start("newsroom", *newsroom_command(self.newsroom_port, self.articles, seed=11))
+        wait_for(lambda: http_status(f"{self.newsroom}/_newsroom/clock") == 200, 60, "newsroom")
 
     def start_web(self) -> None:
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.start(
             "web", gunicorn, "newsdiffs.wsgi", "-b", f"127.0.0.1:{self.web_port}", "-w", "2", "--threads", "2"
         )
-        wait_for(lambda: self.get(f"{self.web}/healthz/") == 200, 60, "web")
+        wait_for(lambda: http_status(f"{self.web}/healthz/") == 200, 60, "web")
 
     def start_worker(self, name: str, **env: str) -> None:
         self.start(
@@ -261,13 +230,6 @@ class Stack:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(process.pid, signal.SIGKILL)
             self.processes.pop(name)
-
-    @staticmethod
-    def get(url: str, timeout: float = 5) -> int:
-        try:
-            return httpx.get(url, timeout=timeout).status_code
-        except httpx.HTTPError:
-            return 0
 
     def mode(self, **flags: str) -> None:
         httpx.post(f"{self.newsroom}/_newsroom/mode", params=flags, timeout=30).raise_for_status()

@@ -35,18 +35,11 @@ import psycopg2
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.export import manage, recreate  # noqa: E402
+from bench.database import manage, recreate  # noqa: E402
+from bench.processes import free_port, http_status, newsroom_command, stack_environment, wait_for  # noqa: E402
 
 GOALS = {"unchanged bytes": 500.0, "chrome churn": 100.0, "real edits": 75.0}
 REDIS_DB_URL = "redis://127.0.0.1:6379/11"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Stack:
@@ -54,18 +47,14 @@ class Stack:
 
     def __init__(self, database_url: str, articles: int, concurrency: int, pool: str, workers: int) -> None:
         self.var_dir = tempfile.mkdtemp(prefix="nd-throughput-")
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": REDIS_DB_URL,
-            "NEWSDIFFS_VAR_DIR": self.var_dir,
-            "LOG_LEVEL": "WARNING",
-            "POLITE_HOST_DELAY": "0",
-            "POLITE_HOST_CONCURRENCY": "10000",
-            "TRACK_SWEEP_INTERVAL": "1",
-            "TRACK_SWEEP_BATCH": "2000",
-            "DISCOVERY_INTERVAL": "86400",
-        }
+        self.env = stack_environment(
+            database_url,
+            REDIS_DB_URL,
+            self.var_dir,
+            "WARNING",
+            TRACK_SWEEP_INTERVAL="1",
+            TRACK_SWEEP_BATCH="2000",
+        )
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.processes: list[subprocess.Popen[bytes]] = []
@@ -77,17 +66,8 @@ class Stack:
         return process
 
     def start_newsroom(self) -> None:
-        self.start(sys.executable, "manage.py", "newsroom", "--port", str(self.port), "--articles",
-                   str(self.articles), "--speed", "0", "--no-faults", "--seed", "7")  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{self.base}/_newsroom/clock", timeout=5)
-                return
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        self.start(*newsroom_command(self.port, self.articles, seed=7))
+        wait_for(lambda: http_status(f"{self.base}/_newsroom/clock") == 200, 60, "newsroom")
 
     def start_workers(self) -> None:
         celery = str(Path(sys.executable).with_name("celery"))

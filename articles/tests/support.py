@@ -127,12 +127,6 @@ def launch_chromium(playwright: "Playwright", args: list[str] = CHROMIUM_ARGS) -
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, env=real_clock_environment())
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # The 61 real pages with hand-checked bodies (MIT, see its README): inside the repo, so a clone tests alone.
 EXTRACTION_CORPUS = Path(__file__).resolve().parent / "data" / "extraction"
 

@@ -200,7 +200,7 @@ def test_unresolvable_names_are_transient_errors() -> None:
 
 
 def test_connection_refused_is_a_transient_error() -> None:
-    from articles.tests.support import free_port
+    from bench.processes import free_port
 
     with pytest.raises(FetchError, match="connection failed") as caught:
         fetch(f"http://127.0.0.1:{free_port()}/", allowed_networks=LOOPBACK, robots=False)

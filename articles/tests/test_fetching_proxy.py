@@ -155,7 +155,7 @@ def test_a_proxy_for_https_only_leaves_http_direct(
 def test_a_proxy_that_is_down_is_a_transient_error(
     monkeypatch: pytest.MonkeyPatch, local_site: LocalSite
 ) -> None:
-    from articles.tests.support import free_port
+    from bench.processes import free_port
 
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)

@@ -7,7 +7,8 @@ import pytest
 from articles import robots
 from articles.fetching import FetchError, fetch
 from articles.robots import ALLOW_ALL, MAX_BYTES, RobotsUnavailable, parse, product_token, rules_from_response
-from articles.tests.support import LocalSite, free_port
+from articles.tests.support import LocalSite
+from bench.processes import free_port
 
 
 def allowed(robots_txt: str, path: str, token: str = "newsdiffs") -> bool:

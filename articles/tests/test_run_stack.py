@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from articles.tests.support import LocalSite, article_html, free_port
+from articles.tests.support import LocalSite, article_html
+from bench.processes import free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
