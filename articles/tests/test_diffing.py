@@ -165,8 +165,9 @@ def test_change_stats_are_the_same_however_long_the_work_takes(
     old, new = TIMELESS[name]
     idle = change_stats(old, new)
     for budget, step in ((0.0, 10.0), (1e9, 0.0)):
-        monkeypatch.setattr(diffing, "time", SimpleNamespace(monotonic=itertools.count(0.0, step).__next__))
-        monkeypatch.setattr(diffing, "DIFF_BUDGET_SECONDS", budget)
+        clock = SimpleNamespace(monotonic=itertools.count(0.0, step).__next__)
+        monkeypatch.setattr(diffing.words, "time", clock)
+        monkeypatch.setattr(diffing.paragraphs, "DIFF_BUDGET_SECONDS", budget)
         assert change_stats(old, new) == idle
     assert idle.paragraphs_changed > 0  # compared word by word, not all removed and added
 
