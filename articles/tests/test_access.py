@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
-from django.db.models import F
 from django.test import Client
 from django.urls import resolve
 from django.utils import timezone
@@ -589,7 +588,10 @@ def removed_with_changes(site: dict[str, int]) -> dict[str, int]:
     add_version(removed, 1, "Zanzibar bridge reopened", ["The bridge reopened on Friday, a bridge again."])
     add_version(removed, 2, "Zanzibar bridge reopened", ["The bridge reopened on Friday; a bridge again."],
                 kind=Version.Kind.MINOR)  # fmt: skip
-    Version.objects.update(fetched_at=timezone.now() - F("number") * timedelta(minutes=1))
+    now = timezone.now()
+    # Per version: SQLite cannot multiply an integer column by a duration.
+    for version in Version.objects.all():
+        Version.objects.filter(pk=version.pk).update(fetched_at=now - version.number * timedelta(minutes=1))
     return site
 
 
