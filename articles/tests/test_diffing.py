@@ -209,9 +209,9 @@ HOSTILE_MEGABYTE = {
 @pytest.mark.parametrize("name", list(HOSTILE_MEGABYTE))
 def test_hostile_megabyte_inputs_are_bounded(name: str) -> None:
     old, new = HOSTILE_MEGABYTE[name]
-    start = time.monotonic()
+    start = time.process_time()
     body = diff_body(old, new)
-    elapsed = time.monotonic() - start
+    elapsed = time.process_time() - start
     assert elapsed < 10, f"{name}: {elapsed:.1f} s"
     assert accounted(body, old, new) == (list(range(len(old))), list(range(len(new))))  # each once, in order
 
@@ -256,15 +256,17 @@ def rebuilds(old: str, new: str, diff: WordDiff) -> bool:
 def test_one_changed_word_in_a_megabyte_headline_is_found_quickly() -> None:
     old = "word " * 100_000 + "Tuesday " + "word " * 100_000
     new = old.replace("Tuesday", "Monday")
-    start = time.monotonic()
+    start = time.process_time()
     diff = diff_words(old, new)
-    assert time.monotonic() - start < 2
+    assert time.process_time() - start < 2
     assert not diff.coarse
     assert (texts(diff.old, "delete"), texts(diff.new, "insert")) == (["Tuesday"], ["Monday"])
 
 
 # Each makes difflib visit every pair of equal tokens: quadratic, minutes at a megabyte. The bench holds
 # them to 1 s on the whole page; here, a bound loose enough for a busy machine still catches quadratic work.
+# The bounds in this file are CPU time: what the diff costs, whatever else the machine runs (the suite runs
+# in parallel, and under faketime).
 REPETITIVE = {
     "repeated word": ("a " * 300_000, "a " * 150_000 + "b " + "a " * 150_000),
     "repeated punctuation": ("! " * 300_000, "! " * 299_000 + "?"),
@@ -279,10 +281,10 @@ REPETITIVE = {
 @pytest.mark.parametrize("name", list(REPETITIVE))
 def test_repetitive_text_is_diffed_coarsely_but_correctly_in_bounded_time(name: str) -> None:
     old, new = REPETITIVE[name]
-    start = time.monotonic()
+    start = time.process_time()
     diff = diff_words(old, new)
     body = diff_body([old], [new])
-    assert time.monotonic() - start < 2
+    assert time.process_time() - start < 2
     assert rebuilds(old, new, diff)
     assert (
         sum(op.old_index is not None for op in body.ops)
@@ -302,9 +304,9 @@ def test_work_beyond_the_limit_marks_the_middle_changed_as_a_whole() -> None:
 
 def test_shifted_identical_paragraphs_are_one_insertion() -> None:
     old = ["Same line."] * 50_000
-    start = time.monotonic()
+    start = time.process_time()
     body = diff_body(old, ["New.", *old])
-    assert time.monotonic() - start < 2
+    assert time.process_time() - start < 2
     assert [(op.op, op.new_index) for op in body.ops[:2]] == [("insert", 0), ("equal", 1)]
     assert (body.paragraphs_added, body.paragraphs_removed) == (1, 0)
 
@@ -312,9 +314,9 @@ def test_shifted_identical_paragraphs_are_one_insertion() -> None:
 def test_thousands_of_edited_paragraphs_stay_within_the_budget() -> None:
     old = [f"Item {i} costs {i * 3}." for i in range(10_000)]
     new = [f"Item {i} costs {i * 3 + 1}." for i in range(10_000)]
-    start = time.monotonic()
+    start = time.process_time()
     body = diff_body(old, new, budget_seconds=0.2)
-    assert time.monotonic() - start < 2
+    assert time.process_time() - start < 2
     assert accounted(body, old, new) == (list(range(10_000)), list(range(10_000)))
 
 
