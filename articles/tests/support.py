@@ -18,9 +18,10 @@ import pytest
 
 if TYPE_CHECKING:
     import hypothesis
+    from django.contrib.auth.models import User
     from playwright.sync_api import Browser, Playwright
 
-    from articles.models import Article, Version
+    from articles.models import Article, Source, Version
 
 
 @dataclass
@@ -157,6 +158,41 @@ def add_version(
         title=title, version_count=number + 1, last_changed_at=version.fetched_at
     )
     return version
+
+
+# The staff member's and the reader's password in the tests that sign them in.
+PASSWORD = "a-long-password-for-tests-0123"
+
+
+@dataclass
+class SiteObjects:
+    source: "Source"
+    article: "Article"
+    stopped: "Article"
+    removed: "Article"
+    staff: "User"
+    reader: "User"
+
+
+def a_small_site() -> SiteObjects:
+    """A source, an article of it with two versions, a stopped and a removed article, a staff member and a
+    reader (both with PASSWORD): what the access and route tests walk every route against."""
+    from django.contrib.auth.models import User
+
+    from articles.models import Article, Source
+
+    source = Source.objects.create(name="The Daily Test", slug="daily", homepage="https://news.example/")
+    article = Article.objects.create(url="http://127.0.0.1/story", source=source)
+    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came."])
+    add_version(article, 1, "Mayor closes bridge", ["It opened on Monday.", "Crowds came."])
+    return SiteObjects(
+        source=source,
+        article=article,
+        stopped=Article.objects.create(url="http://127.0.0.1/stopped", status=Article.Status.STOPPED),
+        removed=Article.objects.create(url="http://127.0.0.1/removed", status=Article.Status.REMOVED),
+        staff=User.objects.create_superuser("editor", "editor@example.org", PASSWORD),
+        reader=User.objects.create_user("reader", "reader@example.org", PASSWORD),
+    )
 
 
 Behaviour = Callable[[socket.socket, threading.Event], None]

@@ -27,29 +27,21 @@ from rest_framework.throttling import AnonRateThrottle
 
 from articles import api_urls, urls
 from articles.models import Article, Source, Version
-from articles.tests.support import add_version
+from articles.tests.support import PASSWORD, a_small_site, add_version
 from articles.tests.test_csp import PAGES
 from articles.tests.test_settings import BASE_DIR, PRODUCTION, manage
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a-long-password-for-tests-0123"
 NEW_PASSWORD = "an0ther-long-passw0rd"
 
 
 @pytest.fixture
 def site() -> dict[str, int]:
-    source = Source.objects.create(name="The Daily Test", slug="daily", homepage="https://news.example/")
-    article = Article.objects.create(url="http://127.0.0.1/story", source=source)
-    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came."])
-    add_version(article, 1, "Mayor closes bridge", ["It opened on Monday.", "Crowds came."])
-    stopped = Article.objects.create(url="http://127.0.0.1/stopped", status=Article.Status.STOPPED)
-    removed = Article.objects.create(url="http://127.0.0.1/removed", status=Article.Status.REMOVED)
-    staff = User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
-    User.objects.create_user("reader", "reader@example.org", PASSWORD)
-    version = Version.objects.get(article=article, number=1)
+    made = a_small_site()
+    version = Version.objects.get(article=made.article, number=1)
     return {
-        "article": article.pk, "stopped": stopped.pk, "removed": removed.pk, "source": source.pk,
-        "version": version.pk, "staff": staff.pk,
+        "article": made.article.pk, "stopped": made.stopped.pk, "removed": made.removed.pk,
+        "source": made.source.pk, "version": version.pk, "staff": made.staff.pk,
     }  # fmt: skip
 
 

@@ -24,7 +24,6 @@ from urllib.parse import quote_from_bytes
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver
@@ -34,11 +33,10 @@ from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from articles.models import Article, Source, Version
-from articles.tests.support import add_version, fuzz_settings
+from articles.models import Version
+from articles.tests.support import a_small_site, fuzz_settings
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a-long-password-for-tests-0123"
 
 
 @dataclass(frozen=True)
@@ -296,14 +294,9 @@ def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """A source, an article with two versions, a stopped and a removed one, staff and a reader: the ids
     that exist. The API's throttle is lifted (thousands of requests come from one address) and the log of
     every 404 and 400 is silenced."""
-    source = Source.objects.create(name="The Daily Test", slug="daily", homepage="https://news.example/")
-    article = Article.objects.create(url="http://127.0.0.1/story", source=source)
-    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came."])
-    add_version(article, 1, "Mayor closes bridge", ["It opened on Monday.", "Crowds came."])
-    stopped = Article.objects.create(url="http://127.0.0.1/stopped", status=Article.Status.STOPPED)
-    removed = Article.objects.create(url="http://127.0.0.1/removed", status=Article.Status.REMOVED)
-    staff = User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
-    reader = User.objects.create_user("reader", "reader@example.org", PASSWORD)
+    made = a_small_site()
+    source, article, stopped, removed = made.source, made.article, made.stopped, made.removed
+    staff, reader = made.staff, made.reader
     token = Token.objects.create(user=staff)
     sessions = {}
     for user in (staff, reader):
