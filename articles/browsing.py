@@ -192,7 +192,11 @@ def cached_rendering(key: str, render: Callable[[], T], client: str | None) -> T
     if client is not None:
         count_render(client)
     claim = f"{key}:making"
-    if not cache.add(claim, 1, int(WAIT_FOR_OTHER_SECONDS) + 1):
+    claimed = cache.add(claim, 1, int(WAIT_FOR_OTHER_SECONDS) + 1)
+    if claimed and (made := cache.get(key)) is not None:
+        cache.delete(claim)  # another finished between our first look and our claim
+        return made
+    if not claimed:
         # Until the other is done, gives up (an error: its claim is gone) or takes too long. A cache that
         # is down claims nothing and holds no claim: nobody waits.
         deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
@@ -200,11 +204,16 @@ def cached_rendering(key: str, render: Callable[[], T], client: str | None) -> T
             time.sleep(WAIT_STEP_SECONDS)
             if (made := cache.get(key)) is not None:
                 return made
+        # The claim went away between two looks: the other may have finished (its result is stored
+        # before its claim goes), so look once more before making it again.
+        if (made := cache.get(key)) is not None:
+            return made
     try:
         made = render()
         cache.set(key, made, DIFF_CACHE_SECONDS)
     finally:
-        cache.delete(claim)
+        if claimed:  # only our own claim: deleting another's would let every waiter make the diff again
+            cache.delete(claim)
     return made
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db.models import F
 from django.test import Client
 
@@ -301,6 +301,35 @@ def test_parallel_requests_for_one_uncached_diff_make_it_once(shared_cache: None
         results = list(pool.map(lambda _: cached_rendering("diff:test:parallel", render, None), range(8)))
     assert results == ["the diff"] * 8
     assert len(made) == 1
+
+
+@pytest.mark.parametrize("finishes_at", [1, 2], ids=["before-the-claim", "while-waiting"])
+def test_a_request_whose_maker_finishes_between_two_looks_takes_its_result(
+    shared_cache: None, monkeypatch: pytest.MonkeyPatch, finishes_at: int
+) -> None:
+    """CI once saw five of eight parallel requests make the diff: waiters poll in step, and one that found
+    no result, then no claim (the maker finished between those two looks), made the diff again. Here the
+    maker finishes exactly there: after the request's first look for the result (before it tries to
+    claim), or after a look while it waits."""
+    key, claim = "diff:test:between", "diff:test:between:making"
+    cache.set(claim, 1, 60)  # another request is making it
+    instance = caches["default"]
+    real_get, looks = instance.get, []
+
+    def get(wanted: str, default: object = None) -> object:
+        found = real_get(wanted, default)
+        if wanted == key:
+            looks.append(1)
+            if len(looks) == finishes_at:
+                cache.set(key, "the maker's diff", 60)  # the maker stores its result, then lets its claim go
+                cache.delete(claim)
+        return found
+
+    monkeypatch.setattr(instance, "get", get)
+    made: list[int] = []
+    assert cached_rendering(key, lambda: made.append(1) or "made again", None) == "the maker's diff"
+    assert made == []
+    assert cache.get(claim) is None
 
 
 # --- feed channels carry text, not markup ----------------------------------------------------------------
