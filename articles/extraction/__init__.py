@@ -64,7 +64,10 @@ EXTRACTOR_NAME = "generic"
 # avatar's initials are not; slideshow counters ("11 von 17") are not story text; CSS-in-JS style names
 # ("tagStyle_z4kqwb") no longer mark every paragraph as a detail of the page; a story shipped as an HTML
 # template (Blogger) is read; a long cookie dialog no longer outweighs the story when choosing it.
-EXTRACTOR_VERSION = "6"
+# 7: blocks a template wraps in a heading (a gallery in an <h2>) are read one by one, not as one line; a
+# Drupal field whose label is hidden ("field-label-hidden") is not hidden text; a box named as chrome is
+# kept as the story only if it holds a fair share of the largest such box (not a prompt beside it).
+EXTRACTOR_VERSION = "7"
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ DETAIL_NAMES = re.compile(
     r"(?:^|[-_ ])(?:tags?|tag-?list|author-?(?:bio|info|box|description|descript|profile|card)|mini-?bio|"
     r"bio-?box|about-?the-?author|post-?metadata|entry-?footer|post-?footer|article-?footer\w*|byline|caption|credits?|"
     r"toolbar|print|modal|paywall|embed(?:ded)?|video|gallery|photo|slideshow|disclaimer|pagination|"
-    r"timestamp|dateline|updated|published|date|time|meta|hidden|visually-?hidden|sr-only|screen-?reader)"
+    r"timestamp|dateline|updated|published|date|time|meta|(?<!label-)hidden|visually-?hidden|sr-only|screen-?reader)"
     r"(?:$|[-_ ])",
     re.IGNORECASE,
 )
@@ -114,8 +114,9 @@ def _strip_chrome(container: etree._Element) -> None:
         root = roots.pop()
         boxes = [(box, _text_length(box)) for box in _chrome_boxes(root)]
         rest = _text_length(root) - sum(length for _, length in boxes)
+        longest = max((length for _, length in boxes), default=0)
         for box, length in boxes:
-            if _may_wrap_the_story(box, length > rest):
+            if _may_wrap_the_story(box, length > rest and length * 4 >= longest):
                 roots.append(box)  # the story itself, under a layout name: its own chrome goes
             else:
                 _drop(box)

@@ -203,6 +203,18 @@ def _drop_dates(container: etree._Element) -> None:
                 parent = grandparent
 
 
+HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
+HAS_BLOCKS = etree.XPath(
+    "boolean(descendant::p | descendant::blockquote | descendant::ul | descendant::table)"
+)
+
+
+def _swallowed_blocks(element: etree._Element) -> bool:
+    """A heading left open in the page's markup that holds the paragraphs after it: its blocks are read
+    one by one, as elsewhere (read whole, a box a page adds between them on one load joins their text)."""
+    return element.tag in HEADINGS and bool(HAS_BLOCKS(element))
+
+
 def _segments(container: etree._Element) -> Iterator[tuple[str, int]]:
     """The container's paragraphs with the length of their link text: its paragraph-like elements, and
     the runs of loose text between them and between <br>s that some templates write instead of <p>s."""
@@ -221,7 +233,7 @@ def _segments(container: etree._Element) -> Iterator[tuple[str, int]]:
             continue
         if not isinstance(child.tag, str):
             parts.append(child.tail or "")
-        elif child.tag in BLOCK_TAGS or child.tag == "br":
+        elif (child.tag in BLOCK_TAGS and not _swallowed_blocks(child)) or child.tag == "br":
             if text := _clean("".join(parts)):
                 yield text, links
             if child.tag != "br" and (text := text_of(child)):

@@ -136,3 +136,65 @@ def test_churn_around_a_tiny_story_does_not_reach_it(story: list[str]) -> None:
     for n in range(2, 6):
         churned = article_html("H", story, churn=f"ad {n}, {n * 1000} views, updated {n} minutes ago")
         assert extract(churned, "http://127.0.0.1/story") == first
+
+
+STORY = [f"Paragraph {n} of the story, long enough to be read as one of its paragraphs." for n in range(4)]
+
+
+def test_blocks_a_template_wraps_in_a_heading_are_read_one_by_one() -> None:
+    """A template writes a photo gallery, captions and all, inside an <h2>. Read as one heading, a counter
+    a load puts after a caption would be glued into one line with the captions (a new line on every
+    load); read block by block, the counter is a line of its own, and dropped."""
+    captions = [
+        f"Caption {n}: the council's members at the vote on Tuesday, in the town hall." for n in (1, 2)
+    ]
+
+    def page(between: str) -> str:
+        gallery = "".join(
+            f'<div class="imgbox"><img src="/{n}.jpg"><p class="img-text">{text}</p>'
+            f"{between if n else ''}</div>"
+            for n, text in enumerate(captions)
+        )
+        return f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p><p>{STORY[1]}</p>
+        <h2><div class="simage">{gallery}</div></h2><p>{STORY[2]}</p><p>{STORY[3]}</p>
+        </article></body></html>"""
+
+    first = extract(page(""), "http://x/")
+    assert first.paragraphs == [*STORY[:2], *captions, *STORY[2:]]
+    for between in ("<p>99,290 views · 432 comments</p>", "<p>Updated 9 minutes ago</p>"):
+        assert extract(page(between), "http://x/") == first
+
+
+def test_a_drupal_field_whose_label_is_hidden_is_not_hidden_text() -> None:
+    """Drupal marks a field whose *label* is not shown "field-label-hidden": the field itself is the
+    standfirst or the body, and shows."""
+    intro = "Did you know that what you eat can make your hair grow faster? Here is how, step by step."
+    # The slideshow's text, long enough that the whole node (not the body field) holds the story.
+    gallery = "A long mane of hair like this one takes years to grow, and the right food helps it. " * 4
+    html = f"""<html><body><article class="node node-article"><h1>Long hair</h1>
+    <span class="date-display-single">Saturday, 19 October 2019</span>
+    <div class="field field-name-field-intro-text field-label-hidden"><p>{intro}</p></div>
+    <div id="galleryJsWrapper"><figure><img src="/1.jpg"><figcaption>1/2 © Getty Images</figcaption></figure>
+    <p>{gallery}</p></div>
+    <div class="field field-name-body field-label-hidden">{"".join(f"<p>{p}</p>" for p in STORY * 2)}</div>
+    </article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [intro, *STORY * 2]
+
+
+def test_a_prompt_a_load_drops_into_a_box_of_story_under_a_layout_name_stays_out() -> None:
+    """The story sits in a box whose name reads as chrome ("author-bio" here), so it is kept as the story
+    for holding more text than the rest; a paywall prompt a load drops beside it holds more than the rest
+    too, but a fraction of the story's box: it is a prompt, not more story."""
+    bio = (
+        "Giving with love can be so simple: I sew and embroider gifts with heart for almost every occasion,"
+        " for small, large and four-legged individualists, and every one of them is made to order."
+    )
+
+    def page(prompt: str) -> str:
+        return f"""<html><body><main><div class="author-description"><h2>Author: Petra</h2>
+        <p class="author-bio">{bio}</p>{prompt}</div></main></body></html>"""
+
+    first = extract(page(""), "http://x/")
+    assert first.paragraphs == ["Author: Petra", bio]
+    prompt = '<div class="paywall-prompt"><p>You have 2 free articles left this month.</p></div>'
+    assert extract(page(prompt), "http://x/") == first
