@@ -166,8 +166,20 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Check the selected articles now")
     def check_now(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        queued = sum(check_soon(article) for article in queryset)
-        self.message_user(request, f"{queued} check(s) queued.", messages.SUCCESS)
+        queued = under_way = not_checked = 0
+        for article in queryset:
+            if article.status in (Article.Status.STOPPED, Article.Status.REMOVED):
+                not_checked += 1
+            elif check_soon(article):
+                queued += 1
+            else:
+                under_way += 1
+        said = [f"{queued} check(s) queued."]
+        if under_way:
+            said.append(f"{under_way} already under way.")
+        if not_checked:
+            said.append(f"{not_checked} stopped or removed, not checked (resume them first).")
+        self.message_user(request, " ".join(said), messages.SUCCESS if queued else messages.WARNING)
 
     @admin.action(description="Resume checking the selected articles (stopped, gone or failing)")
     def resume(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

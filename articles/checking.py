@@ -62,7 +62,10 @@ def check_article(article: Article, now: datetime | None = None) -> CheckOutcome
     except HostBusy as busy:
         # Put it back on the schedule rather than hold a worker: the claim lease would bring it back later.
         until = timezone.now() + scheduling.jittered(timedelta(seconds=busy.wait))
-        Article.objects.filter(pk=article.pk, status=Article.Status.ACTIVE).update(next_check_at=until)
+        Article.objects.filter(pk=article.pk, status=Article.Status.ACTIVE).update(
+            next_check_at=until,
+            check_claimed_at=None,  # put off, not under way
+        )
         return CheckOutcome("deferred", reason=str(busy))
     except DATABASE_DOWN:
         raise

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
@@ -125,7 +125,9 @@ class ArticleQuerySet(models.QuerySet["Article"]):
                 .values_list("pk", flat=True)[:limit]
             )
             if ids:
-                self.filter(pk__in=ids).update(next_check_at=scheduling.claim_until(now))
+                self.filter(pk__in=ids).update(
+                    next_check_at=scheduling.claim_until(now), check_claimed_at=now
+                )
         return ids
 
     def trackable(self, url: str) -> tuple[str, "Article | None"]:
@@ -171,6 +173,10 @@ class Article(models.Model):
     last_changed_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True)
+    # When a sweep or staff last claimed the article for a check. ``next_check_at`` cannot tell a check
+    # under way from one scheduled for later (a claim moves it forward too): a claim newer than the last
+    # check and younger than its lease is a check under way.
+    check_claimed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     consecutive_failures = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -264,15 +270,29 @@ class Article(models.Model):
         return (found[old], found[new]) if old in found and new in found else None
 
     def claim_now(self, now: datetime | None = None) -> bool:
-        """Claim this article for a check now unless one is already claimed (a conditional UPDATE)."""
+        """Claim this article for a check now, whenever its next check is due, unless a check of it is
+        under way (a conditional UPDATE: two clicks, or a click and a sweep, make one check)."""
         now = now or timezone.now()
-        not_claimed = Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
         claimed = (
-            Article.objects.filter(not_claimed, pk=self.pk)
+            Article.objects.filter(Article.no_check_under_way(now), pk=self.pk)
             .exclude(status__in=[Article.Status.STOPPED, Article.Status.REMOVED])
-            .update(next_check_at=scheduling.claim_until(now))
+            .update(next_check_at=scheduling.claim_until(now), check_claimed_at=now)
         )
         return claimed == 1
+
+    @staticmethod
+    def no_check_under_way(now: datetime) -> Q:
+        lease = now - timedelta(seconds=settings.TRACK_CLAIM_SECONDS)
+        return (
+            Q(check_claimed_at__isnull=True)
+            | Q(check_claimed_at__lte=lease)
+            | Q(last_checked_at__gte=F("check_claimed_at"))
+        )
+
+    def check_under_way(self, now: datetime | None = None) -> bool:
+        return not Article.objects.filter(
+            Article.no_check_under_way(now or timezone.now()), pk=self.pk
+        ).exists()
 
     def resume(self, now: datetime | None = None) -> None:
         """Staff start checking a stopped, gone or failing article again, on the schedule of a new one."""

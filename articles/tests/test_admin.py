@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from articles.models import Article, Source
 
@@ -48,6 +51,32 @@ def test_check_now_action_queues_checks(admin_client: Client, django_capture_on_
     assert len(queued) == 1
 
 
+def test_check_now_action_queues_a_check_due_tomorrow_and_says_what_it_did(
+    admin_client: Client, django_capture_on_commit_callbacks
+) -> None:
+    tomorrow = timezone.now() + timedelta(days=1)
+    scheduled = Article.objects.create(url="https://example.com/a", next_check_at=tomorrow)
+    stopped = Article.objects.create(url="https://example.com/b", status=Article.Status.STOPPED)
+    with django_capture_on_commit_callbacks() as queued:
+        response = admin_client.post(
+            "/admin/articles/article/",
+            {"action": "check_now", "_selected_action": [scheduled.pk, stopped.pk]},
+            follow=True,
+        )
+    assert len(queued) == 1
+    page = response.content.decode()
+    assert "1 check(s) queued." in page
+    assert "1 stopped or removed, not checked (resume them first)." in page
+    with django_capture_on_commit_callbacks() as queued:
+        response = admin_client.post(
+            "/admin/articles/article/",
+            {"action": "check_now", "_selected_action": [scheduled.pk]},
+            follow=True,
+        )
+    assert queued == []
+    assert "0 check(s) queued. 1 already under way." in response.content.decode()
+
+
 def test_anonymous_users_cannot_add(client: Client) -> None:
     response = client.post("/admin/articles/article/add/", {"url": "https://example.com/a"})
     assert response.status_code == 302
@@ -83,7 +112,10 @@ def test_staff_resume_a_stopped_article_in_the_admin(admin_client: Client) -> No
 def test_check_now_and_resume_on_the_article_page_are_for_staff_only(
     admin_client: Client, client: Client, django_capture_on_commit_callbacks
 ) -> None:
-    article = Article.objects.create(url="https://example.com/a")
+    # Its next check a day away: "check now" queues one all the same.
+    article = Article.objects.create(
+        url="https://example.com/a", next_check_at=timezone.now() + timedelta(days=1)
+    )
     page = client.get(f"/articles/{article.pk}/").content.decode()
     assert "Check now" not in page
     response = client.post(f"/articles/{article.pk}/check/")
@@ -96,6 +128,8 @@ def test_check_now_and_resume_on_the_article_page_are_for_staff_only(
         response = admin_client.post(f"/articles/{article.pk}/check/", follow=True)
     assert len(queued) == 1
     assert "Check queued." in response.content.decode()
+    response = admin_client.post(f"/articles/{article.pk}/check/", follow=True)
+    assert "A check is already under way." in response.content.decode()
 
     Article.objects.filter(pk=article.pk).update(status=Article.Status.STOPPED, next_check_at=None)
     assert "Resume tracking" in admin_client.get(f"/articles/{article.pk}/").content.decode()

@@ -108,3 +108,37 @@ def test_a_sweep_sends_its_checks_a_few_to_a_task(
         assert sweep_due_articles() == 7
     assert [len(batch) for batch in tasks_sent] == [3, 3, 1]
     assert sorted(pk for batch in tasks_sent for pk in batch) == sorted(a.pk for a in due)
+
+
+@override_settings(TRACK_CLAIM_SECONDS=600)
+def test_check_now_queues_a_check_whenever_the_next_one_is_due(
+    enqueued: list[int], django_capture_on_commit_callbacks
+) -> None:
+    """Staff's "check now" on an article whose next check was a day away answered "a check is already
+    under way" and queued nothing: a claim and a schedule for later looked the same. Only a check under
+    way now (claimed, not yet recorded, its lease not run out) makes it wait."""
+    (article,) = make(1, due_in=timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        with time_machine.travel(NOW, tick=False):
+            assert article.check_under_way() is False
+            assert check_soon(article) is True
+            assert article.check_under_way() is True
+            assert check_soon(article) is False  # two clicks, one check
+        with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
+            Article.objects.filter(pk=article.pk).update(last_checked_at=NOW + timedelta(minutes=1))  # it ran
+            assert article.check_under_way() is False
+            assert check_soon(article) is True
+        with time_machine.travel(NOW + timedelta(minutes=13), tick=False):
+            assert check_soon(article) is True  # that one was lost: its lease ran out, nothing recorded
+    assert enqueued == [article.pk] * 3
+
+
+@override_settings(TRACK_CLAIM_SECONDS=600)
+def test_a_check_a_sweep_claimed_is_under_way(
+    enqueued: list[int], django_capture_on_commit_callbacks
+) -> None:
+    (article,) = make(1, due_in=-timedelta(minutes=1))
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert sweep_due_articles() == 1
+        assert check_soon(article) is False
+    assert enqueued == [article.pk]
