@@ -66,7 +66,8 @@ EXTRACTOR_NAME = "generic"
 # template (Blogger) is read; a long cookie dialog no longer outweighs the story when choosing it.
 # 7: blocks a template wraps in a heading (a gallery in an <h2>) are read one by one, not as one line; a
 # Drupal field whose label is hidden ("field-label-hidden") is not hidden text; a box named as chrome is
-# kept as the story only if it holds a fair share of the largest such box (not a prompt beside it).
+# kept as the story only if it holds a fair share of the largest such box (not a prompt beside it); a
+# page served again inside <noscript> for readers without scripts is read there.
 EXTRACTOR_VERSION = "7"
 
 

@@ -136,6 +136,11 @@ STORY_TEMPLATES = etree.XPath(
 )
 
 
+PAGE_IN_NOSCRIPT = etree.XPath(
+    "//body//noscript[not(ancestor::noscript)][descendant::p][string-length(normalize-space()) > 500]"
+)
+
+
 def _strip_code_and_widgets(document: etree._Element) -> None:
     for script in STORY_TEMPLATES(document):
         try:
@@ -144,6 +149,11 @@ def _strip_code_and_widgets(document: etree._Element) -> None:
             continue
         story.tail = script.tail
         script.getparent().replace(script, story)
+    # A site that draws its pages with a script may serve the whole page again inside <noscript> for
+    # readers without one: there, that is the page. A <noscript> of a lazy image or a tracking pixel, or a
+    # line asking to turn scripts on, goes with the rest.
+    for fallback in PAGE_IN_NOSCRIPT(document):
+        fallback.drop_tag()
     etree.strip_elements(document, *STRIPPED_TAGS, with_tail=False)
 
 

@@ -287,6 +287,21 @@ def test_a_story_shipped_as_an_html_template_is_read() -> None:
     assert extract(html, "http://x/").paragraphs == story
 
 
+def test_a_page_served_inside_noscript_is_read_and_other_noscripts_are_not() -> None:
+    """A site drawn by a script serves the whole page again in <noscript> for readers without one: that
+    is the page. A lazy image's <noscript>, or a line asking to turn scripts on, is not text."""
+    story = [f"Paragraph {n} of the park's report on the bears counted this year, in full." for n in range(8)]
+    html = f"""<html><head><title>A record year for bears</title></head><body><div id="app"></div>
+    <noscript><div id="page"><h1>A record year for bears</h1>
+    <div id="text">{"".join(f"<p>{text}</p>" for text in story)}
+    <noscript><img src="/bear.jpg"></noscript></div></div></noscript>
+    <noscript><p>Please turn on JavaScript to see the comments below this story.</p></noscript>
+    </body></html>"""
+    result = extract(html, "http://x/")
+    assert result.title == "A record year for bears"
+    assert result.paragraphs == story
+
+
 def test_a_long_cookie_dialog_does_not_make_the_story_s_wrapper_chrome() -> None:
     # The story sits in a wrapper named for the sidebar beside it; the dialog holds more text than it.
     story = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(4)]
