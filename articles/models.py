@@ -9,13 +9,13 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import timeuntil
 
 from articles import scheduling
 from articles.canonical import InvalidURL, canonical_url, url_variants
 from articles.diffing import ChangeStats
 from articles.fetching import refused_literal
 from articles.normalising import ArticleText
+from articles.standing import Standing, describe
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -227,26 +227,9 @@ class Article(models.Model):
         """When the article last changed, or began (again) to be tracked: the schedule counts from here."""
         return max(t for t in (self.last_changed_at, self.resumed_at, self.first_seen_at) if t is not None)
 
-    def tracking_summary(self, now: datetime | None = None) -> str:
-        """How the article is being watched, in words, for its page."""
-        now = now or timezone.now()
-        if self.status == Article.Status.STOPPED:
-            days = (now - (self.last_changed_at or self.first_seen_at)).days
-            return f"last changed over {days} days ago and won't be checked again"
-        if self.status == Article.Status.GONE:
-            return "the page has gone from its site (HTTP 404/410); no longer checked"
-        if self.status == Article.Status.FAILING:
-            return f"checks kept failing ({self.last_error or 'unknown error'}); no longer checked"
-        if self.status == Article.Status.REMOVED:
-            return "removed; no longer checked"
-        every = scheduling.describe_interval(scheduling.base_interval(now - self.schedule_clock))
-        if self.volatile_since is not None:
-            every = scheduling.describe_interval(timedelta(seconds=settings.TRACK_VOLATILE_INTERVAL))
-        if self.next_check_at is None:
-            return f"checked about every {every}; no check scheduled"
-        if self.next_check_at <= now:
-            return f"checked about every {every}; next check due now"
-        return f"checked about every {every}; next check in {timeuntil(self.next_check_at, now)}"
+    def standing(self, now: datetime | None = None, *, hidden: int | None = None) -> Standing:
+        """Its standing in words (articles/standing.py); ``hidden``: how many changes are hidden kinds."""
+        return describe(self, now or timezone.now(), hidden=hidden)
 
     def volatile_summary(self) -> str:
         """What the page says of an article flagged as changing on almost every load."""
@@ -290,9 +273,10 @@ class Article(models.Model):
         )
 
     def check_under_way(self, now: datetime | None = None) -> bool:
-        return not Article.objects.filter(
-            Article.no_check_under_way(now or timezone.now()), pk=self.pk
-        ).exists()
+        """``no_check_under_way``'s rule on this instance's fields (as last read from the database)."""
+        claimed, checked = self.check_claimed_at, self.last_checked_at
+        lease = (now or timezone.now()) - timedelta(seconds=settings.TRACK_CLAIM_SECONDS)
+        return claimed is not None and claimed > lease and (checked is None or checked < claimed)
 
     def resume(self, now: datetime | None = None) -> None:
         """Staff start checking a stopped, gone or failing article again, on the schedule of a new one."""

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from articles.canonical import InvalidURL
 from articles.diffing import MAX_LISTED_OPS, ParagraphOp, Segment, TextDiff, WordDiff
 from articles.models import Article, Source, Version
+from articles.standing import STATES
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -24,10 +25,27 @@ class SourceSerializer(serializers.ModelSerializer):
         fields = ("slug", "name", "homepage", "active")
 
 
+class StandingSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=STATES, help_text="Where the article is in its life.")
+    summary = serializers.CharField(help_text="One line: its state, how often it is checked, the next check.")
+    last_check = serializers.CharField(help_text="The last check and, if it failed, why.")
+    next_check = serializers.CharField(help_text="When the next check comes, or that none will.")
+    changes = serializers.CharField(help_text="How many changes there are to see.")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # ``instance`` is the article (source="*" below gives the whole object): its standing, now.
+        return super().to_representation(instance.standing())
+
+
 class ArticleSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     change_count = serializers.IntegerField(read_only=True)
     page = serializers.SerializerMethodField(help_text="The article's history page.")
+    standing = StandingSerializer(
+        source="*",
+        read_only=True,
+        help_text="Its standing in words, as its page says it (articles/standing.py).",
+    )
     versions = serializers.SerializerMethodField(help_text="API address of its versions.")
 
     class Meta:
@@ -35,7 +53,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         fields = (
             "id", "url", "source", "title", "status", "first_seen_at", "last_changed_at", "last_checked_at",
             "next_check_at", "version_count", "change_count", "variant_flips", "last_error", "page",
-            "versions", "page_published_at", "page_modified_at", "volatile_since",
+            "versions", "page_published_at", "page_modified_at", "volatile_since", "standing",
         )  # fmt: skip
         extra_kwargs = {
             "page_published_at": {

@@ -110,7 +110,13 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
             rows.append((version, previous))
             previous = version
     rows.reverse()
-    context = {"article": article, "rows": rows, "hidden": hidden, "show_all": show_all}
+    context = {
+        "article": article,
+        "standing": article.standing(hidden=hidden),
+        "rows": rows,
+        "hidden": hidden,
+        "show_all": show_all,
+    }
     return render(request, "articles/article.html", context)
 
 

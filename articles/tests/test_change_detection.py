@@ -236,7 +236,7 @@ def test_an_article_unchanged_for_forty_days_stops_and_staff_can_resume_it(local
     assert timedelta(hours=3) in intervals
     assert intervals[-1] == timedelta(days=1)
     with time_machine.travel(day, tick=False):
-        assert article.tracking_summary() == "last changed over 40 days ago and won't be checked again"
+        assert article.standing().summary == "Stopped: unchanged for over 40 days; no longer checked."
     assert Article.objects.claim_due(day + timedelta(days=5), 10) == []
 
     with time_machine.travel(day + timedelta(days=1), tick=False):

@@ -156,7 +156,7 @@ def test_a_page_that_stops_being_html_is_marked_failing_with_its_reason(local_si
     assert article.last_error == "not an HTML page (image/gif)"
     assert article.next_check_at is None
     assert article.versions.count() == 1
-    assert "checks kept failing (not an HTML page (image/gif))" in article.tracking_summary()
+    assert "checks kept failing (not an HTML page (image/gif))" in article.standing().summary
 
 
 @override_settings(TRACK_MAX_FAILURES=3, TRACK_BACKOFF_MIN=60)

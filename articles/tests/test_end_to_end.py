@@ -82,7 +82,7 @@ def test_tracking_a_page_records_each_real_edit_once(local_site: LocalSite, cele
     assert page.status_code == 200
     listed = BeautifulSoup(page.content, "lxml").select("table.versions td:nth-of-type(3) > a")
     assert [link.get_text() for link in listed] == ["v2", "v1", "v0"]
-    assert "Changed</dt><dd>2 times" in page.content.decode()
+    assert "Changes</dt><dd>2 changes." in page.content.decode()
 
     body_diff = client.get(f"/articles/{article.pk}/diff/0/1/")
     assert highlighted(body_diff.content.decode()) == {"del": ["Tuesday"], "ins": ["Wednesday"]}

@@ -171,7 +171,7 @@ def test_an_oversized_page_is_refused_at_the_cap(
     assert first.peak_bytes < 3 * CAP, f"peak {first.peak_bytes:,} bytes"
     # The same page again is no glitch: a permanent error twice in a row gives up on the article.
     assert_refused(check(url, article=first.article), TOO_BIG, transient=False, within=1.5, failures=2)
-    assert "checks kept failing (page larger than" in first.article.tracking_summary()
+    assert "checks kept failing (page larger than" in first.article.standing().summary
 
 
 def test_a_long_line_within_the_cap_is_stored_whole(local_site: LocalSite) -> None:

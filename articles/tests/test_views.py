@@ -142,9 +142,9 @@ def test_article_page_tells_its_story(client: Client, article: Article) -> None:
         soup = soup_of(client, f"/articles/{article.pk}/")
     assert soup.h1.get_text() == "Mayor closes bridge"
     facts = dict(zip(texts(soup, ".facts dt"), texts(soup, ".facts dd"), strict=True))
-    assert facts["First seen"] == "first seen on 20 November 2026, 09:30 UTC"
-    assert facts["Changed"] == "3 times"
-    assert facts["Tracking"] == "checked about every hour; next check in 12 minutes"
+    assert facts["First seen"] == "20 November 2026, 09:30 UTC"
+    assert facts["Changes"] == "2 changes (1 minor or parser change hidden)."
+    assert facts["Tracking"] == "Tracked: checked about every hour; next check in 12 minutes."
     assert facts["Source"] == "The Daily Test"
     rows = soup.select("table.versions tbody tr")
     assert [r.select_one("td:nth-of-type(3) a").get_text() for r in rows] == ["v3", "v1", "v0"]
@@ -175,9 +175,11 @@ def test_hidden_versions_show_on_request(client: Client, article: Article) -> No
     ("status", "fields", "words"),
     [
         ("stopped", {"last_changed_at": T0 - timedelta(days=41)},
-         "last changed over 41 days ago and won't be checked again"),
-        ("gone", {}, "the page has gone from its site (HTTP 404/410); no longer checked"),
-        ("failing", {"last_error": "HTTP 503"}, "checks kept failing (HTTP 503); no longer checked"),
+         "Stopped: unchanged for over 41 days; no longer checked."),
+        ("gone", {"last_error": "HTTP 410 Gone"},
+         "Gone: the page has left its site (HTTP 410 Gone); no longer checked."),
+        ("failing", {"last_error": "HTTP 503"},
+         "Failing: checks kept failing (HTTP 503); no longer checked."),
     ],
 )  # fmt: skip
 def test_tracking_status_in_words(
