@@ -20,8 +20,9 @@ from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape, format_html, format_html_join
 from django.views.decorators.cache import cache_control
@@ -95,6 +96,9 @@ class Scope:
     filter: Q
     include_hidden: bool = False
     order: tuple[str, ...] = ("-fetched_at", "-pk")
+    # The feed's own address as asked for, query included (a search's ?q=), and the host it was asked of.
+    address: str = ""
+    host: str = ""
 
     def versions(self) -> Any:
         changes = Version.objects.published().changes(include_hidden=self.include_hidden)
@@ -103,6 +107,10 @@ class Scope:
 
     def last_modified(self) -> datetime | None:
         return self.versions().values_list("fetched_at", flat=True).first()
+
+
+# The date in the feeds' tag URIs: the day the scheme was adopted, never changed (ids must stay put).
+TAG_DATE = "2026-12-06"
 
 
 def version_guid(version: Version) -> str:
@@ -173,7 +181,22 @@ class ChangesFeed(Feed):
 
     def get_object(self, request: HttpRequest, **kwargs: Any) -> Scope:
         include_hidden = request.GET.get("all") in ("1", "true", "yes")
-        return dataclasses.replace(self.scope(request, **kwargs), include_hidden=include_hidden)
+        return dataclasses.replace(
+            self.scope(request, **kwargs),
+            include_hidden=include_hidden,
+            address=request.get_full_path(),
+            host=request.get_host(),
+        )
+
+    def feed_url(self, scope: Scope) -> str:
+        # Its self link: Django's default, the path alone, sent a search feed's subscribers to no search.
+        return scope.address
+
+    def feed_guid(self, scope: Scope) -> str:
+        """A tag URI (RFC 4151) of the feed's address, query included: each feed its own id (with the
+        home page's link as id, every feed but an article's had the same one)."""
+        authority = scope.host.rsplit(":", 1)[0] if not scope.host.endswith("]") else scope.host
+        return f"tag:{authority},{TAG_DATE}:{scope.address}"
 
     def title(self, scope: Scope) -> str:
         return scope.title
@@ -290,4 +313,31 @@ def feed_view(feed_class: type[ChangesFeed], rss: bool) -> Callable[..., HttpRes
     def last_modified(request: HttpRequest, **kwargs: Any) -> datetime | None:
         return feed.get_object(request, **kwargs).last_modified()
 
-    return cache_control(public=True, max_age=FEED_MAX_AGE)(condition(last_modified_func=last_modified)(feed))
+    def shown_to_browsers(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        # A browser opening a feed link asks for HTML first, and shows a feed as raw XML or downloads it: it
+        # gets a page that says what the feed is and how to subscribe. Feed readers ask for feeds (or for
+        # anything) and get the feed. (A feed's XSLT stylesheet did the same until browsers dropped XSLT.)
+        if request.headers.get("Accept", "").startswith("text/html"):
+            response = feed_page(request, feed, **kwargs)
+        else:
+            response = feed(request, **kwargs)
+        patch_vary_headers(response, ["Accept"])
+        return response
+
+    view = condition(last_modified_func=last_modified)(shown_to_browsers)
+    return cache_control(public=True, max_age=FEED_MAX_AGE)(view)
+
+
+def feed_page(request: HttpRequest, feed: ChangesFeed, **kwargs: Any) -> HttpResponse:
+    scope = feed.get_object(request, **kwargs)
+    entries = [
+        (
+            feed.item_title(version),
+            feed.item_link(version),
+            version.fetched_at,
+            feed.item_description(version),
+        )
+        for version in scope.versions().select_related("article").defer("paragraphs")[:FEED_LENGTH]
+    ]
+    context = {"scope": scope, "address": request.build_absolute_uri(), "entries": entries}
+    return render(request, "articles/feed.html", context)

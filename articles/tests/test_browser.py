@@ -82,3 +82,19 @@ def test_the_api_docs_work_offline(live_server, article: Article, browser) -> No
     assert "/api/v1/articles/{article_pk}/diff/{old}/{new}/" in operations.all_inner_texts()
     assert failed == []
     page.close()
+
+
+def test_a_feed_opened_in_a_browser_is_a_page_that_says_how_to_subscribe(
+    live_server, article: Article, browser
+) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    for path in ("/search/feed.atom?q=bridge", "/search/feed.rss?q=bridge"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("h1").inner_text().startswith("Changes to articles")
+        assert "This is a feed" in page.locator("main").inner_text()
+        assert page.locator("code.feed-address").inner_text() == f"{live_server.url}{path}"
+        assert page.locator(".feed-entries li").count() == 1  # v1, the one change
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.close()

@@ -1,5 +1,6 @@
 import uuid
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import feedparser
 import pytest
@@ -152,3 +153,48 @@ def test_pages_announce_their_feeds(client: Client, article: Article) -> None:
     assert {"/feeds/changes.atom", "/feeds/changes.rss"} <= {
         link["href"] for link in home.select('link[rel="alternate"]')
     }
+
+
+def test_each_feed_has_its_own_id_and_a_self_link_with_its_query(client: Client, article: Article) -> None:
+    """Every feed but an article's had the home page's link as its id, and the search feed's self link
+    dropped ?q=: a reader subscribed through it got no search at all."""
+    paths = [
+        "/feeds/changes.atom",
+        "/feeds/headlines.atom",
+        "/sources/daily/feed.atom",
+        "/search/feed.atom?q=bridge",
+        "/search/feed.atom?q=mayor",
+        "/search/feed.rss?q=bridge",
+        f"/articles/{article.pk}/feed.atom",
+    ]
+    ids = set()
+    for path in paths:
+        parsed = parse(client, path)
+        self_links = [link.href for link in parsed.feed.links if link.rel == "self"]
+        assert self_links == [f"http://testserver{path}"]
+        if ".atom" in path:  # RSS 2.0 has no feed id
+            assert parsed.feed.id == f"tag:testserver,2026-12-06:{path}"
+            ids.add(parsed.feed.id)
+    assert len(ids) == len([path for path in paths if ".atom" in path])
+
+
+def test_browsers_get_a_page_saying_how_to_subscribe_and_readers_get_the_feed(
+    client: Client, article: Article
+) -> None:
+    path = "/search/feed.atom?q=bridge"
+    browser = client.get(path, HTTP_ACCEPT="text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    assert browser["Content-Type"] == "text/html; charset=utf-8"
+    page = BeautifulSoup(browser.content, "html.parser")
+    assert "This is a feed" in page.get_text()
+    assert page.select_one("code.feed-address").get_text() == f"http://testserver{path}"
+    assert [a.get_text() for a in page.select(".feed-entries a")] == [
+        "v3: Mayor closes bridge",
+        "v1: Mayor opens bridge",
+    ]
+    hostile = client.get(f"/search/feed.atom?q={quote('<b>x</b>')}", HTTP_ACCEPT="text/html")
+    assert "<b>x</b>" not in hostile.content.decode()  # the query is escaped like any text
+    assert "&lt;b&gt;x&lt;/b&gt;" in hostile.content.decode()
+    for accept in ("application/atom+xml, application/xml;q=0.9", "*/*", ""):
+        reader = client.get(path, HTTP_ACCEPT=accept) if accept else client.get(path)
+        assert reader["Content-Type"] == "application/atom+xml; charset=utf-8"
+        assert "Accept" in reader["Vary"]
