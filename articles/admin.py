@@ -1,4 +1,5 @@
 import re
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,8 +13,12 @@ from articles.forms import JSONField
 from articles.models import Article, Source, Version
 from articles.tasks import check_soon, discover_source
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import InlineModelAdmin, _FieldGroups
+    from django.utils.datastructures import _ListOrTuple
 
-class SourceForm(forms.ModelForm):
+
+class SourceForm(forms.ModelForm[Source]):
     homepage = forms.URLField(max_length=2048, required=False, assume_scheme="https")
 
     class Meta:
@@ -25,7 +30,7 @@ class SourceForm(forms.ModelForm):
         field_classes = {"feed_urls": JSONField, "section_urls": JSONField}
 
     def _clean_pattern(self, name: str) -> str:
-        pattern = self.cleaned_data[name]
+        pattern: str = self.cleaned_data[name]
         try:
             re.compile(pattern)
         except re.error as exc:
@@ -55,7 +60,7 @@ class SourceForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(admin.ModelAdmin[Source]):
     form = SourceForm
     list_display = ("name", "slug", "homepage", "active", "last_discovered_at")
     prepopulated_fields = {"slug": ("name",)}
@@ -78,7 +83,7 @@ class VolatileFilter(admin.SimpleListFilter):
     title = "changes on every load"
     parameter_name = "volatile"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
         return [("yes", "Yes"), ("no", "No")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
@@ -87,7 +92,7 @@ class VolatileFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ArticleAddForm(forms.ModelForm):
+class ArticleAddForm(forms.ModelForm[Article]):
     """Staff paste a URL; it is stored in canonical form so its variants are one article."""
 
     # Declared without max_length, so that an over-long URL gets the same message as everywhere else
@@ -111,7 +116,7 @@ class ArticleAddForm(forms.ModelForm):
         return url
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(admin.TabularInline[Version, Article]):
     model = Version
     fields = ("number", "fetched_at", "title", "content_hash", "extractor", "extractor_version")
     readonly_fields = fields
@@ -124,7 +129,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(admin.ModelAdmin[Article]):
     list_display = (
         "__str__", "source", "status", "version_count", "last_changed_at", "next_check_at", "is_volatile",
     )  # fmt: skip
@@ -143,23 +148,29 @@ class ArticleAdmin(admin.ModelAdmin):
     def is_volatile(self, article: Article) -> bool:
         return article.volatile_since is not None
 
-    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+    def get_form(
+        self, request: HttpRequest, obj: Article | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Article]]:
         if obj is None:
             kwargs["form"] = ArticleAddForm
         return super().get_form(request, obj, change, **kwargs)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None) -> "_ListOrTuple[str]":
         return self.readonly_fields if obj else ()
 
-    def get_fields(self, request: HttpRequest, obj: Article | None = None):  # type: ignore[no-untyped-def]
+    def get_fields(self, request: HttpRequest, obj: Article | None = None) -> "_FieldGroups":
         if obj is None:
             return ("url", "source")
         return super().get_fields(request, obj)
 
-    def get_inlines(self, request: HttpRequest, obj: Article | None = None):  # type: ignore[no-untyped-def]
+    def get_inlines(
+        self, request: HttpRequest, obj: Article | None = None
+    ) -> "_ListOrTuple[type[InlineModelAdmin[Any, Any]]]":
         return self.inlines if obj else ()
 
-    def save_model(self, request: HttpRequest, obj: Article, form: forms.ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Article, form: forms.ModelForm[Article], change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         if not change:
             check_soon(obj)
@@ -192,7 +203,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Version)
-class VersionAdmin(admin.ModelAdmin):
+class VersionAdmin(admin.ModelAdmin[Version]):
     list_display = ("__str__", "article", "number", "fetched_at")
     list_select_related = ("article",)
     search_fields = ("title",)

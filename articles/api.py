@@ -90,7 +90,7 @@ def _truthy(value: str | None) -> bool:
     list=extend_schema(summary="Sources, by slug"),
     retrieve=extend_schema(summary="One source"),
 )
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+class SourceViewSet(viewsets.ReadOnlyModelViewSet[Source]):
     queryset = Source.objects.all()
     serializer_class = SourceSerializer
     pagination_class = BySlug
@@ -118,7 +118,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(summary="One article"),
 )
-class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+class ArticleViewSet(viewsets.ReadOnlyModelViewSet[Article]):
     serializer_class = ArticleSerializer
     pagination_class = NewestFirst
     lookup_value_converter = "number"
@@ -191,7 +191,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(summary="One version, with its text"),
 )
-class VersionViewSet(viewsets.ReadOnlyModelViewSet):
+class VersionViewSet(viewsets.ReadOnlyModelViewSet[Version]):
     pagination_class = ByNumber
     lookup_field = "number"
     lookup_value_converter = "number"
@@ -253,8 +253,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         body["message"] = str(detail)
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        body["message"] = f"Too many requests: try again in {int(exc.wait) + 1} seconds."
+    # DRF's Throttled keeps the wait it was given; its stubs leave the attribute out.
+    if isinstance(exc, exceptions.Throttled) and (wait := exc.wait) is not None:  # type: ignore[attr-defined]
+        body["message"] = f"Too many requests: try again in {int(wait) + 1} seconds."
     response.data = {"error": body}
     return response
 

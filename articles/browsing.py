@@ -6,7 +6,7 @@ diffs. Each of those is cached, so that a page stays cheap however large the dat
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.db import connection
@@ -52,6 +52,14 @@ def visible_article(pk: int, queryset: ArticleQuerySet | None = None) -> Article
         raise Http404("No such article.") from None
 
 
+T = TypeVar("T")
+
+
+def _cached(key: str, compute: Callable[[], T]) -> T:
+    """What ``compute`` makes, recomputed at most once every TOTALS_SECONDS."""
+    return cast(T, cache.get_or_set(key, compute, TOTALS_SECONDS))
+
+
 def totals() -> dict[str, int]:
     """Site-wide counts for the home page, recomputed at most once a minute whatever the traffic."""
 
@@ -63,7 +71,7 @@ def totals() -> dict[str, int]:
             "changes_today": Version.objects.changes().filter(fetched_at__gte=today).count(),
         }
 
-    return cache.get_or_set("home-totals", compute, TOTALS_SECONDS)
+    return _cached("home-totals", compute)
 
 
 # Above this many rows, Postgres's own estimate stands in for COUNT(*), which reads the whole table.
@@ -76,10 +84,11 @@ def row_count(model: Any) -> int:
             cursor.execute(
                 "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
             )
-            estimate = cursor.fetchone()[0]
+            estimate: int = cursor.fetchone()[0]
         if estimate > EXACT_COUNT_LIMIT:
             return estimate
-    return model.objects.count()
+    count: int = model.objects.count()
+    return count
 
 
 def weekly_activity() -> dict[int | None, dict[str, Any]]:
@@ -104,7 +113,7 @@ def weekly_activity() -> dict[int | None, dict[str, Any]]:
             week["articles"] = len(week["articles"])
         return weeks
 
-    return cache.get_or_set("source-week", compute, TOTALS_SECONDS)
+    return _cached("source-week", compute)
 
 
 def weekly_by_source() -> dict[int | None, tuple[int, int]]:
@@ -125,7 +134,7 @@ def source_health(source: Source) -> dict[str, Any]:
             "active": active, "failing": failing, "error_rate": failing / active if active else 0,
         }  # fmt: skip
 
-    return cache.get_or_set(f"source-health:{source.pk}", compute, TOTALS_SECONDS)
+    return _cached(f"source-health:{source.pk}", compute)
 
 
 FOLD_ABOVE_PARAGRAPHS = 2000
@@ -142,9 +151,6 @@ def move_note(op: ParagraphOp) -> str | None:
     if op.op == "moved_out":
         return f"Moved: now paragraph {op.moved + 1}"
     return f"Moved here from paragraph {op.moved + 1}" + (", and edited" if op.words.changed else "")
-
-
-T = TypeVar("T")
 
 
 def diff_key(what: str, old: Version, new: Version, *variant: str) -> str:
@@ -168,7 +174,7 @@ def version_diff(old: Version, new: Version) -> TextDiff:
     MAX_LISTED_OPS paragraphs listed), and it is cached: versions never change, so neither does their diff."""
     # Not get_or_set, which reads back (unpickles) what it has just stored: 0.1 s for a long diff.
     key = diff_key("text", old, new)
-    diff = cache.get(key)
+    diff: TextDiff | None = cache.get(key)
     if diff is None:
         diff = diff_texts(old.text, new.text)
         cache.set(key, diff, DIFF_CACHE_SECONDS)
@@ -186,14 +192,18 @@ def cached_rendering(key: str, render: Callable[[], T], client: str | None) -> T
 
     Requests for one diff that is not cached yet (a link shared, a probe's parallel requests) do not each
     make it: the first claims it in the cache, the others wait for its result."""
-    made = cache.get(key)
+
+    def stored() -> T | None:
+        return cast("T | None", cache.get(key))
+
+    made = stored()
     if made is not None:
         return made
     if client is not None:
         count_render(client)
     claim = f"{key}:making"
     claimed = cache.add(claim, 1, int(WAIT_FOR_OTHER_SECONDS) + 1)
-    if claimed and (made := cache.get(key)) is not None:
+    if claimed and (made := stored()) is not None:
         cache.delete(claim)  # another finished between our first look and our claim
         return made
     if not claimed:
@@ -202,11 +212,11 @@ def cached_rendering(key: str, render: Callable[[], T], client: str | None) -> T
         deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
         while cache.get(claim) is not None and time.monotonic() < deadline:
             time.sleep(WAIT_STEP_SECONDS)
-            if (made := cache.get(key)) is not None:
+            if (made := stored()) is not None:
                 return made
         # The claim went away between two looks: the other may have finished (its result is stored
         # before its claim goes), so look once more before making it again.
-        if (made := cache.get(key)) is not None:
+        if (made := stored()) is not None:
             return made
     try:
         made = render()

@@ -111,7 +111,7 @@ def candidate_urls(source: Source, pages: Iterable[tuple[str, FetchResult]]) -> 
 def track_new(source: Source, urls: list[str], limit: int) -> list[str]:
     """Track the URLs no article has under any variant yet (``track`` looks the variants up); at most
     ``limit`` of them."""
-    new = []
+    new: list[str] = []
     for url in urls:
         if len(new) >= limit:
             break

@@ -106,7 +106,8 @@ class Scope:
         return changes.filter(self.filter).order_by(*self.order)
 
     def last_modified(self) -> datetime | None:
-        return self.versions().values_list("fetched_at", flat=True).first()
+        latest: datetime | None = self.versions().values_list("fetched_at", flat=True).first()
+        return latest
 
 
 # The date in the feeds' tag URIs: the day the scheme was adopted, never changed (ids must stay put).
@@ -141,13 +142,14 @@ def change_html(previous: Version | None, version: Version, budget: CpuBudget | 
     if budget is None or budget.left > 0:
         render = partial(cached_rendering, key, lambda: _change_html(previous, version), None)
         return budget.run(render) if budget else render()
-    return cache.get(key) or NOT_YET
+    cached: str | None = cache.get(key)
+    return cached or NOT_YET
 
 
 def _change_html(previous: Version, version: Version) -> str:
     diff = version_diff(previous, version)
     social = diff.social_title if social_title_changed(previous.text, version.text) else None
-    parts = [
+    parts: list[str] = [
         format_html("<p><strong>{}:</strong> {}</p>", label, styled(words.inline))
         for label, words in (("Headline", diff.title), ("Social headline", social), ("Byline", diff.byline))
         if words is not None and words.changed
@@ -155,7 +157,7 @@ def _change_html(previous: Version, version: Version) -> str:
     # A move is told once, where the paragraph now stands.
     changes = [op for op in diff.body.ops if op.op not in ("equal", "moved_out")]
     shown = (
-        (move_note(op) + ": " if op.op == "moved_in" else "", styled(op.words.inline))
+        (f"{move_note(op)}: " if op.op == "moved_in" else "", styled(op.words.inline))
         for op in changes[:ENTRY_PARAGRAPHS]
     )
     parts.append(format_html_join("\n", "<p>{}{}</p>", shown))
@@ -171,12 +173,12 @@ def styled(segments: tuple[Segment, ...]) -> str:
     return render_segments(segments, inline_styles=True)
 
 
-class ChangesFeed(Feed):
-    feed_type = ContentAtomFeed
+class ChangesFeed(Feed[Version, Scope]):
+    feed_type: type[SyndicationFeed] = ContentAtomFeed
     item_guid_is_permalink = False
     author_name = "newsdiffs"  # Atom requires an author for a feed whose entries name none
 
-    def scope(self, request: HttpRequest, **kwargs: Any) -> Scope:
+    def scope(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Scope:
         raise NotImplementedError
 
     def get_object(self, request: HttpRequest, **kwargs: Any) -> Scope:
@@ -244,11 +246,12 @@ class ChangesFeed(Feed):
         return version.fetched_at
 
     def item_extra_kwargs(self, version: Version) -> dict[str, str]:
-        return {"content": change_html(version.previous, version, version.budget)}
+        # Set by items() on the versions it returned, which Django's Feed hands back one by one.
+        return {"content": change_html(version.previous, version, version.budget)}  # type: ignore[attr-defined]
 
 
 class ArticleFeed(ChangesFeed):
-    def scope(self, request: HttpRequest, pk: int) -> Scope:  # type: ignore[override]
+    def scope(self, request: HttpRequest, pk: int) -> Scope:
         article = visible_article(pk)
         return Scope(
             title=f"Changes to “{article.title or article.url}”",
@@ -260,7 +263,7 @@ class ArticleFeed(ChangesFeed):
 
 
 class SourceFeed(ChangesFeed):
-    def scope(self, request: HttpRequest, slug: str) -> Scope:  # type: ignore[override]
+    def scope(self, request: HttpRequest, slug: str) -> Scope:
         source = get_object_or_404(Source, slug=slug)
         return Scope(
             title=f"Changes at {source.name}",
@@ -271,7 +274,7 @@ class SourceFeed(ChangesFeed):
 
 
 class AllChangesFeed(ChangesFeed):
-    def scope(self, request: HttpRequest) -> Scope:  # type: ignore[override]
+    def scope(self, request: HttpRequest) -> Scope:
         return Scope(
             title="All changes",
             link=reverse("home"),
@@ -281,7 +284,7 @@ class AllChangesFeed(ChangesFeed):
 
 
 class HeadlineChangesFeed(ChangesFeed):
-    def scope(self, request: HttpRequest) -> Scope:  # type: ignore[override]
+    def scope(self, request: HttpRequest) -> Scope:
         return Scope(
             title="Headline changes",
             link=reverse("home"),
@@ -291,7 +294,7 @@ class HeadlineChangesFeed(ChangesFeed):
 
 
 class SearchFeed(ChangesFeed):
-    def scope(self, request: HttpRequest) -> Scope:  # type: ignore[override]
+    def scope(self, request: HttpRequest) -> Scope:
         query = text_param(request, "q").strip()
         if not query:
             raise BadRequest("Add a search with ?q=")

@@ -1,9 +1,13 @@
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +23,7 @@ class NulInQueryMiddleware:
     reaches the database with one: the admin's list filters and autocomplete ("?status__exact=%00",
     "?term=%00") were 500s on Postgres, as the site's searches were before text_param."""
 
-    def __init__(self, get_response: Any) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -28,7 +32,7 @@ class NulInQueryMiddleware:
             for key, values in request.GET.lists():
                 query.setlist(without_nul(key), [without_nul(v) for v in values])
             query._mutable = False
-            request.GET = query
+            request.GET = cast("_ImmutableQueryDict", query)
         return self.get_response(request)
 
 
@@ -39,7 +43,7 @@ class Gone(Exception):
 class GoneMiddleware:
     """Turns ``Gone`` into the 410 page."""
 
-    def __init__(self, get_response: Any) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -61,7 +65,7 @@ class DatabaseUnavailableMiddleware:
 
     RETRY_AFTER = 10
 
-    def __init__(self, get_response: Any) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

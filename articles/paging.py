@@ -40,7 +40,9 @@ def _decode(cursor: str, fields: list[Any]) -> list[Any] | None:
     return None if None in values else values
 
 
-def keyset_page(queryset: QuerySet, fields: tuple[str, str], cursor: str | None, size: int) -> KeysetPage:
+def keyset_page(
+    queryset: QuerySet[Any], fields: tuple[str, str], cursor: str | None, size: int
+) -> KeysetPage:
     """One page of ``queryset`` in descending (``fields[0]``, ``fields[1]``) order; the second field must be
     unique (the primary key). A malformed cursor starts from the top rather than failing."""
     first, tie = fields

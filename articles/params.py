@@ -69,7 +69,7 @@ def loads_json(text: str | bytes) -> Any:
         raise ValueError("JSON nested too deeply") from None
 
 
-def column_value(field: models.Field, value: Any) -> Any:
+def column_value(field: models.Field[Any, Any], value: Any) -> Any:
     """``value`` (decoded from a cursor a client sent back) as ``field``'s column can be compared with, or
     None if it cannot be: not of the field's type, an integer past MAX_INTEGER, text with a NUL, a naive or
     out-of-range date."""

@@ -125,7 +125,7 @@ def cached_rules(origin: str, token: str, load: Callable[[], RobotsRules], secon
 
 def _shared_rules(key: str, origin: str, load: Callable[[], RobotsRules], seconds: int) -> RobotsRules:
     try:
-        rules = cache.get(key)
+        rules: RobotsRules | None = cache.get(key)
     except Exception:  # the cache (Redis) is down: read robots.txt afresh rather than fail the check
         logger.warning("cache unavailable for robots.txt rules of %s", origin, exc_info=True)
         return load()

@@ -6,6 +6,7 @@ Field names are the API's contract: add fields, never rename them.
 import dataclasses
 from typing import Any
 
+from django.http import HttpRequest
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,7 +17,7 @@ from articles.models import Article, Source, Version
 from articles.standing import STATES
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(serializers.ModelSerializer[Source]):
     # A plain string: a blank URLField is described as a oneOf that an empty string matches twice.
     homepage = serializers.CharField(read_only=True, help_text="The publication's home page, if known.")
 
@@ -25,7 +26,7 @@ class SourceSerializer(serializers.ModelSerializer):
         fields = ("slug", "name", "homepage", "active")
 
 
-class StandingSerializer(serializers.Serializer):
+class StandingSerializer(serializers.Serializer[Article]):
     state = serializers.ChoiceField(choices=STATES, help_text="Where the article is in its life.")
     summary = serializers.CharField(help_text="One line: its state, how often it is checked, the next check.")
     last_check = serializers.CharField(help_text="The last check and, if it failed, why.")
@@ -37,8 +38,11 @@ class StandingSerializer(serializers.Serializer):
         return super().to_representation(instance.standing())
 
 
-class ArticleSerializer(serializers.ModelSerializer):
-    source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+class ArticleSerializer(serializers.ModelSerializer[Article]):
+    # A field named like Field.source (in the stubs): DRF takes it from the class body as a declared field.
+    source: serializers.SlugRelatedField[Source] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="slug", read_only=True, allow_null=True
+    )
     change_count = serializers.IntegerField(read_only=True)
     page = serializers.SerializerMethodField(help_text="The article's history page.")
     standing = StandingSerializer(
@@ -70,30 +74,33 @@ class ArticleSerializer(serializers.ModelSerializer):
         }
 
     def get_page(self, article: Article) -> str:
-        return self.context["request"].build_absolute_uri(article.get_absolute_url())
+        request: HttpRequest = self.context["request"]
+        return request.build_absolute_uri(article.get_absolute_url())
 
     def get_versions(self, article: Article) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api-version-list", args=[article.pk]))
+        request: HttpRequest = self.context["request"]
+        return request.build_absolute_uri(reverse("api-version-list", args=[article.pk]))
 
 
-class SourceSlugField(serializers.SlugRelatedField):
+class SourceSlugField(serializers.SlugRelatedField[Source]):
     """A source named by its slug, which must be a string: a list or an object would reach the database's
     comparison (an error on Postgres, not a 400)."""
 
     def to_internal_value(self, data: Any) -> Source:
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        source: Source = super().to_internal_value(data)
+        return source
 
 
-class TrackSerializer(serializers.Serializer):
+class TrackSerializer(serializers.Serializer[dict[str, Any]]):
     """What staff send to track an article: checked as the track page checks it, with the same words."""
 
     url = serializers.CharField(
         help_text="The article's address (http or https); any variant of a tracked one finds that one.",
         error_messages={"required": "Enter a URL.", "blank": "Enter a URL.", "null": "Enter a URL."},
     )
-    source = SourceSlugField(
+    source = SourceSlugField(  # type: ignore[assignment]  # a field named like Field.source, as above
         slug_field="slug",
         queryset=Source.objects.all(),
         required=False,
@@ -109,7 +116,7 @@ class TrackSerializer(serializers.Serializer):
         return url
 
 
-class ChangeStatsSerializer(serializers.Serializer):
+class ChangeStatsSerializer(serializers.Serializer[dict[str, Any]]):
     words_added = serializers.IntegerField(min_value=0)
     words_removed = serializers.IntegerField(min_value=0)
     paragraphs_added = serializers.IntegerField(min_value=0)
@@ -125,7 +132,7 @@ class ChangeStatsSerializer(serializers.Serializer):
     summary = serializers.CharField(source="summary_text")
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(serializers.ModelSerializer[Version]):
     stats = serializers.SerializerMethodField(
         help_text="Against the previous version; all zero for version 0."
     )
@@ -133,7 +140,7 @@ class VersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Version
-        fields = (
+        fields: tuple[str, ...] = (
             "number", "fetched_at", "title", "social_title", "kind", "content_hash", "extractor",
             "extractor_version", "page_published_at", "page_modified_at",
             "stats", "diff",
@@ -142,14 +149,18 @@ class VersionSerializer(serializers.ModelSerializer):
     @extend_schema_field(ChangeStatsSerializer)
     def get_stats(self, version: Version) -> dict[str, Any]:
         stats = version.stats
-        return ChangeStatsSerializer({**dataclasses.asdict(stats), "summary_text": stats.summary()}).data
+        data: dict[str, Any] = ChangeStatsSerializer(
+            {**dataclasses.asdict(stats), "summary_text": stats.summary()}
+        ).data
+        return data
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_diff(self, version: Version) -> str | None:
         if not version.number:
             return None
         path = reverse("api-diff", args=[version.article_id, version.number - 1, version.number])
-        return self.context["request"].build_absolute_uri(path)
+        request: HttpRequest = self.context["request"]
+        return request.build_absolute_uri(path)
 
 
 class VersionTextSerializer(VersionSerializer):
@@ -159,18 +170,18 @@ class VersionTextSerializer(VersionSerializer):
         fields = (*VersionSerializer.Meta.fields, "byline", "paragraphs")
 
 
-class SegmentSerializer(serializers.Serializer):
+class SegmentSerializer(serializers.Serializer[Segment]):
     kind = serializers.ChoiceField(choices=["equal", "delete", "insert"])
     text = serializers.CharField(trim_whitespace=False)
 
 
-class WordDiffSerializer(serializers.Serializer):
+class WordDiffSerializer(serializers.Serializer[WordDiff]):
     changed = serializers.BooleanField()
     old = SegmentSerializer(many=True, help_text="The old text in spans, deletions marked.")
     new = SegmentSerializer(many=True, help_text="The new text in spans, insertions marked.")
 
 
-class ParagraphOpSerializer(serializers.Serializer):
+class ParagraphOpSerializer(serializers.Serializer[ParagraphOp]):
     op = serializers.ChoiceField(
         choices=["equal", "insert", "delete", "replace", "moved_out", "moved_in"],
         help_text="moved_out: the paragraph left this place (moved_to says where it went); moved_in: it "
@@ -207,7 +218,7 @@ UNLISTED_SCHEMA = {
 }
 
 
-class DiffSerializer(serializers.Serializer):
+class DiffSerializer(serializers.Serializer[dict[str, Any]]):
     article = serializers.IntegerField()
     old_version = serializers.IntegerField(min_value=0)
     new_version = serializers.IntegerField(min_value=0)

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
+from lxml.html import HtmlElement
 
-Selector = Callable[[etree._Element], list[etree._Element]]
+Selector = Callable[[HtmlElement], list[HtmlElement]]
 
 # cssselect (lxml's own CSS front end) does the translation; "descendant::" keeps a rule from matching the
 # element it searches inside, as CSS's own querySelectorAll does not match its root either.
@@ -31,7 +32,7 @@ def compile_selector(css: str) -> Selector:
         xpath = etree.XPath(_TRANSLATOR.css_to_xpath(css, prefix="descendant::"))
     except SelectorError as exc:
         raise ValueError(f"unsupported selector {css!r}: {exc}") from None
-    return lambda element: [e for e in xpath(element) if isinstance(e, etree._Element)]
+    return lambda element: [e for e in xpath(element) if isinstance(e, HtmlElement)]
 
 
 # Chrome every source scatters through its story.

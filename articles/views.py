@@ -65,7 +65,7 @@ def biggest_changes(changes: QuerySet[Version], since: datetime, ranked_alone: b
     than a page are kept (removed articles), and then the joined ranking answers as before."""
     size = F("words_added") + F("words_removed")
     order = ("-size", "-fetched_at", "-pk")
-    ranked = changes.filter(fetched_at__gte=since).annotate(size=size).order_by(*order)
+    ranked: QuerySet[Version] = changes.filter(fetched_at__gte=since).annotate(size=size).order_by(*order)
     if ranked_alone:
         best = Version.objects.changes().filter(fetched_at__gte=since).annotate(size=size).order_by(*order)
         candidates = list(best.values_list("pk", flat=True)[: 2 * PAGE_SIZE])
@@ -104,7 +104,8 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     versions = list(article.versions.defer("paragraphs", "search_document").order_by("number"))
     hidden = sum(1 for v in versions if v.kind != Version.Kind.EDIT)
-    rows, previous = [], None
+    rows: list[tuple[Version, Version | None]] = []
+    previous: Version | None = None
     for version in versions:
         if show_all or version.number == 0 or version.kind == Version.Kind.EDIT:
             rows.append((version, previous))

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.setup import BASE_DIR, DEFAULT_CORPUS, SHARED_CORPORA, corpus_folder  # noqa: I001  (Django first)
 
 import lxml.html
-from lxml import etree
+from lxml.html import HtmlElement
 
 from articles.extraction import FORM_FEED_AS_SPACE, NOT_XML, extract
 from articles.fetching import decode_html
@@ -58,7 +58,7 @@ def tree(html: str) -> lxml.html.HtmlElement:
     )
 
 
-def chrome(rng: random.Random, n: int) -> etree._Element:
+def chrome(rng: random.Random, n: int) -> HtmlElement:
     """One box of the kind templates put between a story's paragraphs, different on every load."""
     boxes = [
         f'<div class="ad-slot" data-slot="{rng.randrange(10**6)}"><span>Advertisement</span>'
@@ -91,7 +91,7 @@ AGES = ("just now", "2 minutes ago", "an hour ago", "5 hours ago", "Updated 14:0
 KINDS = 12  # the boxes above
 
 
-def rotate_names(element: etree._Element, rng: random.Random) -> None:
+def rotate_names(element: HtmlElement, rng: random.Random) -> None:
     """Build tools append hashes to class names and ids (css-1x2y3z) that change with every deploy."""
     for name in ("class", "id"):
         value = element.get(name)
@@ -163,7 +163,7 @@ def edited(html: str, paragraph: str, rng: random.Random) -> str | None:
     return lxml.html.tostring(root, encoding="unicode")
 
 
-def is_code(element: etree._Element | None) -> bool:
+def is_code(element: HtmlElement | None) -> bool:
     """Text no reader sees as the page's text. A story shipped as an HTML template (Blogger's
     <script type="text/template">, read by the extractor) is the page's text, and a place a word is
     written: a page that writes the story there and again in <noscript> has two."""
@@ -172,7 +172,7 @@ def is_code(element: etree._Element | None) -> bool:
     return element.tag == "script" and element.get("type") != "text/template"
 
 
-def in_paragraph(element: etree._Element, where: str, paragraph: str) -> bool:
+def in_paragraph(element: HtmlElement, where: str, paragraph: str) -> bool:
     owner = element if where == "text" else element.getparent()
     text = " ".join(owner.text_content().split()) if owner is not None else ""
     return bool(text) and (text in paragraph or paragraph in text)

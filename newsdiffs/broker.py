@@ -19,7 +19,8 @@ class Channel(kombu_redis.Channel):
     def _connparams(self, asynchronous: bool = False) -> dict[str, Any]:
         if self.connection.client is None:  # the connection was closed under us
             raise ConnectionError("the broker connection is closed")
-        return super()._connparams(asynchronous)
+        # kombu 5.7 has this private method; celery-types' stubs of kombu leave it out.
+        return super()._connparams(asynchronous)  # type: ignore[misc]
 
 
 class Transport(kombu_redis.Transport):

@@ -26,7 +26,7 @@ class LoginThrottle(AxesCacheHandler):
         pass
 
     @property
-    def cache(self) -> BaseCache:  # type: ignore[override]
+    def cache(self) -> BaseCache:
         return get_cache()
 
 

@@ -11,8 +11,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+# Django's generic classes (ModelAdmin, ModelForm, Feed) take type arguments, as their stubs say they do.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -395,7 +399,7 @@ if REDIS_URL:
     # (newsdiffs/broker.py).
     CELERY_BROKER_TRANSPORT = "newsdiffs.broker:Transport"
     # With acks_late an unacknowledged task comes back after this; longer than any task may run.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 15 * 60}
 else:
     # kombu's filesystem transport carries tasks between processes on one machine with no server.
     _broker_dir = VAR_DIR / "broker"

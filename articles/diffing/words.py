@@ -103,10 +103,14 @@ class _TooCostly(Exception):
     """Matching would take difflib past MAX_MATCH_WORK."""
 
 
-class _BoundedMatcher(SequenceMatcher):
+class _BoundedMatcher(SequenceMatcher[Hashable]):
     """difflib's matcher (autojunk off), which refuses a search that would take its total work past
     ``limit``. A search's cost is known before it starts, from running sums of each old item's positions on
     the new side: the refusal comes before the work, not after."""
+
+    # difflib's own attributes, which typeshed leaves out.
+    a: Sequence[Hashable]
+    b2j: dict[Hashable, list[int]]
 
     def __init__(self, old: Sequence[Hashable], new: Sequence[Hashable], limit: int) -> None:
         super().__init__(None, old, new, autojunk=False)
@@ -227,7 +231,11 @@ def _word_diff(old_units: list[str], new_units: list[str], opcodes: list[Opcode]
             space, old_text, new_text = old_text[:shared], old_text[shared:], new_text[shared:]
             for side in (old_side, new_side, inline):
                 _append_equal(side, space)
-        for side, kind, text in ((old_side, "delete", old_text), (new_side, "insert", new_text)):
+        sides: tuple[tuple[list[Segment], Kind, str], ...] = (
+            (old_side, "delete", old_text),
+            (new_side, "insert", new_text),
+        )
+        for side, kind, text in sides:
             for segment in _changed(kind, text):
                 side.append(segment)
                 if segment.kind != "equal" or kind == "insert":

@@ -20,7 +20,7 @@ and its paragraphs), ``headline`` and ``byline``; this module puts them together
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from lxml import etree
+from lxml.html import HtmlElement
 
 from articles.extraction.byline import _names_in, _without_publisher, choose_byline, clean_byline
 from articles.extraction.chrome import _strip_chrome
@@ -90,7 +90,7 @@ class Extraction:
     unreadable: str = ""
 
 
-def _generic(document: etree._Element, meta: Metadata, url: str) -> Extraction:
+def _generic(document: HtmlElement, meta: Metadata, url: str) -> Extraction:
     _strip_code_and_widgets(document)
     # A dateline or an age beside the headline changes with every load: it must not move the choice.
     _drop_dates(document)
@@ -142,9 +142,9 @@ def release_for(url: str) -> str:
 
 
 def _first_text(
-    document: etree._Element,
+    document: HtmlElement,
     selectors: Iterable[Selector],
-    clean: Callable[[etree._Element], str] = text_of,
+    clean: Callable[[HtmlElement], str] = text_of,
 ) -> str:
     for selector in selectors:
         for node in selector(document):
@@ -153,7 +153,7 @@ def _first_text(
     return ""
 
 
-def _by_site_rule(document: etree._Element, meta: Metadata, rule: SiteRule, url: str) -> Extraction | None:
+def _by_site_rule(document: HtmlElement, meta: Metadata, rule: SiteRule, url: str) -> Extraction | None:
     _strip_code_and_widgets(document)
     bodies = _outermost(rule.body_selector(document))
     if not bodies:

@@ -3,6 +3,7 @@
 import re
 
 from lxml import etree
+from lxml.html import HtmlElement
 
 from articles.extraction.chrome import _class_and_id, _is_chrome
 from articles.extraction.document import LETTERS, _drop, _outermost, text_of
@@ -31,14 +32,14 @@ BYLINE_NOISE = re.compile(
 )
 
 
-def clean_byline(element: etree._Element) -> str:
+def clean_byline(element: HtmlElement) -> str:
     """A byline's names without the dates and counters some templates put in the same box."""
     for sub in list(element.iter("time")):
         _drop(sub)
     return BYLINE_NOISE.sub("", text_of(element)).strip(" ,|·•-–—")
 
 
-def choose_byline(document: etree._Element, meta: Metadata, container: etree._Element | None = None) -> str:
+def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement | None = None) -> str:
     """The names the page credits. The structured names first (visible bylines often share a box with an
     ever-changing timestamp), but only those a reader sees on the page: a publisher or an agency in the
     metadata that the page never shows is not the byline. Then the page's byline box, then a line that
@@ -69,7 +70,7 @@ def _without_publisher(byline: str, meta: Metadata) -> str:
 TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $name)]")
 
 
-def _is_shown(document: etree._Element, name: str, story: set[etree._Element] | None) -> bool:
+def _is_shown(document: HtmlElement, name: str, story: set[HtmlElement] | None) -> bool:
     """Whether ``name`` is written on the page; with the ``story``'s boxes, outside the page's chrome (a
     publisher named in the footer is shown, but not as a byline)."""
     if not name.strip():
@@ -90,7 +91,7 @@ NOT_THE_CREDIT = re.compile(r"bio|desc|info|image|img|avatar|photo|picture|about
 AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE)
 
 
-def _in_chrome(element: etree._Element, story: set[etree._Element]) -> bool:
+def _in_chrome(element: HtmlElement, story: set[HtmlElement]) -> bool:
     # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
     # "promoted"), and a <header> is where bylines live.
     return any(
@@ -104,7 +105,7 @@ NAME_FIELD = etree.XPath(
 )
 
 
-def _credit_box(document: etree._Element, story: set[etree._Element]) -> str:
+def _credit_box(document: HtmlElement, story: set[HtmlElement]) -> str:
     """The text of the first element the template names as the author's ("author", "autor", "byline"),
     outside comments and other chrome, short enough to be names."""
     body = document.find("body")
@@ -184,7 +185,7 @@ def _names_in(credit: str) -> str:
     text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
     text = _without_initials(text)
     # Names first, then perhaps a job title: keep the leading comma-separated parts that are names.
-    parts = []
+    parts: list[str] = []
     for part in text.split(","):
         words = part.split()
         if not words or (parts and not all(NAME_WORD.match(word) for word in words)):
@@ -214,7 +215,7 @@ AUTHOR_LINKS = etree.XPath(
 )
 
 
-def _author_link(document: etree._Element, story: set[etree._Element]) -> str:
+def _author_link(document: HtmlElement, story: set[HtmlElement]) -> str:
     """The name on the first link to an author's page ("/author/jane-roe"), outside chrome."""
     for link in AUTHOR_LINKS(document):
         if _in_chrome(link, story):
@@ -233,7 +234,7 @@ def _are_names(names: str, *, any_single_word: bool = False) -> bool:
     return (any_single_word and len(words) == 1) or all(NAME_WORD.match(word) for word in words)
 
 
-def _credit_line(document: etree._Element, story: set[etree._Element]) -> str:
+def _credit_line(document: HtmlElement, story: set[HtmlElement]) -> str:
     """The names of the first line, outside chrome, that is only a credit: "Von Leonora Holling",
     "Text und Interview: Harald Willenbrock", "Posted by konstantin 21.10.2019"."""
     body = document.find("body")

@@ -3,7 +3,7 @@ dialogs) or story."""
 
 import re
 
-from lxml import etree
+from lxml.html import HtmlElement
 
 from articles.extraction.document import CAMEL_HUMP, _attr, _drop, _is_hidden, _text_length
 
@@ -58,7 +58,7 @@ TAXONOMY = re.compile(r"(?:^|\s)(?:category|tag|post_tag|topic|section|rubrik|re
 STYLE_NAMES = re.compile(r"(?:^|\s)[a-z][a-zA-Z]*Style(?:[-_]\S*)?(?=\s|$)")
 
 
-def _class_and_id(element: etree._Element) -> str:
+def _class_and_id(element: HtmlElement) -> str:
     # "InlineImage-imageEmbedCaption" says "caption" as clearly as "inline-image-caption" does.
     names = f"{_attr(element, 'class')} {_attr(element, 'id')}"
     if "-" in names:
@@ -68,7 +68,7 @@ def _class_and_id(element: etree._Element) -> str:
     return CAMEL_HUMP.sub("-", names)
 
 
-def _is_chrome(element: etree._Element, details: bool = False) -> bool:
+def _is_chrome(element: HtmlElement, details: bool = False) -> bool:
     """Whether the element is page chrome; with ``details``, also the small pieces inside a story."""
     if not isinstance(element.tag, str):
         return False
@@ -82,7 +82,7 @@ def _is_chrome(element: etree._Element, details: bool = False) -> bool:
     return _is_overlay(element)
 
 
-def _is_overlay(element: etree._Element) -> bool:
+def _is_overlay(element: HtmlElement) -> bool:
     # "cookies-not-set" or "modal-open" on <body>, "dialog-off-canvas-main-canvas" around a whole page
     # are states of the page, not boxes over it.
     return (
@@ -92,12 +92,12 @@ def _is_overlay(element: etree._Element) -> bool:
     )
 
 
-def _swallowed_the_page(element: etree._Element) -> bool:
+def _swallowed_the_page(element: HtmlElement) -> bool:
     # A <header> or <nav> left unclosed holds the rest of the page: its <article>, <main> or <footer>.
     return next(element.iterdescendants("article", "main", "footer"), None) is not None
 
 
-def _may_wrap_the_story(element: etree._Element, holds_most: bool, any_tag: bool = False) -> bool:
+def _may_wrap_the_story(element: HtmlElement, holds_most: bool, any_tag: bool = False) -> bool:
     """A layout class like "l-sidebar-fixed" or a page-wide <form> can wrap the story itself: an element
     with paragraphs in it that ``holds_most`` of the text is kept, whatever its name."""
     if not holds_most or (element.tag in CHROME_TAGS and element.tag != "form" and not any_tag):
@@ -105,7 +105,7 @@ def _may_wrap_the_story(element: etree._Element, holds_most: bool, any_tag: bool
     return next(element.iter("p", "br"), None) is not None
 
 
-def _strip_chrome(container: etree._Element) -> None:
+def _strip_chrome(container: HtmlElement) -> None:
     """Drop the chrome inside the story's container. A box named as chrome that holds more text than
     everything in the container outside such boxes is the story itself (a layout name), and stays; that
     comparison leaves other boxes out, so one more ad slot in the page cannot tip it."""
@@ -122,7 +122,7 @@ def _strip_chrome(container: etree._Element) -> None:
                 _drop(box)
 
 
-def _chrome_boxes(root: etree._Element) -> list[etree._Element]:
+def _chrome_boxes(root: HtmlElement) -> list[HtmlElement]:
     """The outermost chrome elements under ``root`` (details included), in document order."""
     found = []
     stack = list(reversed(root))

@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterator
 
 from lxml import etree
+from lxml.html import HtmlElement
 
 from articles.extraction.chrome import (
     CHROME_TAGS,
@@ -39,7 +40,7 @@ def _weight(text: str, link_chars: int) -> float:
     return score if length >= 25 else score * 0.2
 
 
-def _direct_text(element: etree._Element) -> str:
+def _direct_text(element: HtmlElement) -> str:
     return " ".join([element.text or "", *(child.tail or "" for child in element)])
 
 
@@ -53,7 +54,7 @@ ELEMENT_COST = 10
 COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
 
 
-def _cost(element: etree._Element, length: int) -> int:
+def _cost(element: HtmlElement, length: int) -> int:
     """What ``element`` weighs against a container: its text's ``length`` and its elements."""
     return length + ELEMENT_COST * int(COUNT_ELEMENTS(element))
 
@@ -62,7 +63,7 @@ def _cost(element: etree._Element, length: int) -> int:
 SMALL_BOX = 200
 
 
-def _in_a_small_box(parent: etree._Element, seen: dict[etree._Element, bool]) -> bool:
+def _in_a_small_box(parent: HtmlElement, seen: dict[HtmlElement, bool]) -> bool:
     """Whether ``parent`` is a small box of the details a story's reader drops (a paywall prompt, a
     caption, a timestamp line)."""
     if parent not in seen:
@@ -75,12 +76,12 @@ def _in_a_small_box(parent: etree._Element, seen: dict[etree._Element, bool]) ->
     return seen[parent]
 
 
-def _add_up(totals: dict[etree._Element, int], element: etree._Element, amount: int) -> None:
+def _add_up(totals: dict[HtmlElement, int], element: HtmlElement, amount: int) -> None:
     for ancestor in element.iterancestors():
         totals[ancestor] = totals.get(ancestor, 0) + amount
 
 
-def _container(document: etree._Element, looseness: float = 0.5) -> etree._Element | None:
+def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | None:
     """The element that holds the story.
 
     First the densest element: each paragraph counts fully for its parent and half for its grandparent.
@@ -90,13 +91,13 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
     (comments, related) count as other text. Text written straight into a <div> between <br>s counts as
     a paragraph of that <div>.
     """
-    paragraphs: list[tuple[list[etree._Element], float]] = []
+    paragraphs: list[tuple[list[HtmlElement], float]] = []
     # What the reader drops from inside a story costs the story's container nothing: a line that only
     # points elsewhere or tells the time, a small ad, share or "most read" box between its paragraphs.
     # A page that adds one more of them on this load must not move the container.
-    dropped: dict[etree._Element, int] = {}
-    parents: dict[etree._Element, None] = {}
-    small_boxes: dict[etree._Element, bool] = {}
+    dropped: dict[HtmlElement, int] = {}
+    parents: dict[HtmlElement, None] = {}
+    small_boxes: dict[HtmlElement, bool] = {}
     for p in document.iter("p", "pre"):
         parent = p.getparent()
         if parent is None:
@@ -118,13 +119,13 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
     for element in LOOSE_TEXT(document):
         if weight := _weight(_direct_text(element), 0):
             paragraphs.append(([element, *element.iterancestors()], weight))
-    everywhere: dict[etree._Element, float] = {}
+    everywhere: dict[HtmlElement, float] = {}
     for chain, weight in paragraphs:
         for element in chain:
             everywhere[element] = everywhere.get(element, 0.0) + weight
-    overlays: dict[etree._Element, bool] = {}
+    overlays: dict[HtmlElement, bool] = {}
 
-    def in_an_overlay(chain: list[etree._Element]) -> bool:
+    def in_an_overlay(chain: list[HtmlElement]) -> bool:
         for element in chain:
             if element not in overlays:
                 overlays[element] = _is_overlay(element)
@@ -135,9 +136,9 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
     # The page's paragraphs, less those of a cookie or privacy dialog: however long its text, it must not
     # make the story's wrapper look as if it held too little of the page to be anything but chrome.
     total = sum(weight for chain, weight in paragraphs if not in_an_overlay(chain))
-    chrome: dict[etree._Element, bool] = {}
+    chrome: dict[HtmlElement, bool] = {}
 
-    def is_chrome(element: etree._Element) -> bool:
+    def is_chrome(element: HtmlElement) -> bool:
         # A layout class ("has-sidebar", "tag-politics" on <body>) or an ASP.NET page-wide <form> can wrap
         # the story itself: such an element holding most of the page's paragraphs is not chrome.
         if element not in chrome:
@@ -149,8 +150,8 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
             )
         return chrome[element]
 
-    density: dict[etree._Element, float] = {}
-    story_text: dict[etree._Element, float] = {}
+    density: dict[HtmlElement, float] = {}
+    story_text: dict[HtmlElement, float] = {}
     for chain, weight in paragraphs:
         if any(is_chrome(element) for element in chain):
             continue
@@ -181,7 +182,7 @@ def _container(document: etree._Element, looseness: float = 0.5) -> etree._Eleme
 IN_A_SENTENCE = re.compile(r"\w[\s,]*$")
 
 
-def _drop_dates(container: etree._Element) -> None:
+def _drop_dates(container: HtmlElement) -> None:
     """<time> elements that stand alone (a dateline, "9 minutes ago", after a heading or a separator),
     not a date inside a sentence."""
     for element in list(container.iter("time")):
@@ -209,13 +210,13 @@ HAS_BLOCKS = etree.XPath(
 )
 
 
-def _swallowed_blocks(element: etree._Element) -> bool:
+def _swallowed_blocks(element: HtmlElement) -> bool:
     """A heading left open in the page's markup that holds the paragraphs after it: its blocks are read
     one by one, as elsewhere (read whole, a box a page adds between them on one load joins their text)."""
     return element.tag in HEADINGS and bool(HAS_BLOCKS(element))
 
 
-def _segments(container: etree._Element) -> Iterator[tuple[str, int]]:
+def _segments(container: HtmlElement) -> Iterator[tuple[str, int]]:
     """The container's paragraphs with the length of their link text: its paragraph-like elements, and
     the runs of loose text between them and between <br>s that some templates write instead of <p>s."""
     parts: list[str] = [container.text or ""]
@@ -251,5 +252,5 @@ def _segments(container: etree._Element) -> Iterator[tuple[str, int]]:
             parts.append(child.tail or "")
 
 
-def _paragraphs(container: etree._Element) -> list[str]:
+def _paragraphs(container: HtmlElement) -> list[str]:
     return [text for text, links in _segments(container) if not _is_boilerplate(text, links)]

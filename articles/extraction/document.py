@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from articles.normalising import normalise_text
 
@@ -97,7 +98,7 @@ def _clean(text: str | None) -> str:
     return normalise_text(text.translate(CONTROL_CHARACTERS)) if text else ""
 
 
-def text_of(element: etree._Element) -> str:
+def text_of(element: HtmlElement) -> str:
     """The element's visible text, words kept apart at block and line boundaries: a block's text starts
     on a line of its own too ("Jane Roe<div>@janeroe</div>" is two words, not "Jane Roe@janeroe")."""
     for sub in element.iterdescendants(*BREAK_TAGS):
@@ -107,18 +108,18 @@ def text_of(element: etree._Element) -> str:
     return _clean(etree.tostring(element, method="text", encoding=str, with_tail=False))
 
 
-def _attr(element: etree._Element, name: str) -> str:
+def _attr(element: HtmlElement, name: str) -> str:
     value = element.get(name)
     return value if isinstance(value, str) else ""
 
 
-def _drop(element: etree._Element) -> None:
+def _drop(element: HtmlElement) -> None:
     """Remove the element but keep the text that follows it, which belongs to its parent."""
     if element.getparent() is not None:
         element.drop_tree()
 
 
-def _is_hidden(element: etree._Element) -> bool:
+def _is_hidden(element: HtmlElement) -> bool:
     style = _attr(element, "style").replace(" ", "").lower()
     return (
         element.get("hidden") is not None
@@ -141,7 +142,7 @@ PAGE_IN_NOSCRIPT = etree.XPath(
 )
 
 
-def _strip_code_and_widgets(document: etree._Element) -> None:
+def _strip_code_and_widgets(document: HtmlElement) -> None:
     for script in STORY_TEMPLATES(document):
         try:
             story = lxml.html.fragment_fromstring(script.text, create_parent="div", parser=_parser())
@@ -160,7 +161,7 @@ def _strip_code_and_widgets(document: etree._Element) -> None:
 CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
-def _link_text_length(element: etree._Element) -> int:
+def _link_text_length(element: HtmlElement) -> int:
     return sum(len(a.text_content()) for a in element.iter("a"))
 
 
@@ -169,7 +170,7 @@ def _link_text_length(element: etree._Element) -> int:
 FOLDED_LENGTH = etree.XPath("string-length(normalize-space(.))")
 
 
-def _text_length(element: etree._Element) -> int:
+def _text_length(element: HtmlElement) -> int:
     return int(FOLDED_LENGTH(element))
 
 
@@ -180,15 +181,15 @@ FLOW_BREAKS = BLOCK_TAGS | {
 }  # fmt: skip
 
 
-def _raw_text(element: etree._Element) -> str:
+def _raw_text(element: HtmlElement) -> str:
     for sub in element.iterdescendants(*BREAK_TAGS):
         sub.tail = " " + sub.tail if sub.tail else " "
     return etree.tostring(element, method="text", encoding=str, with_tail=False)
 
 
-def _outermost(elements: Iterable[etree._Element]) -> list[etree._Element]:
-    chosen: list[etree._Element] = []
-    seen: set[etree._Element] = set()
+def _outermost(elements: Iterable[HtmlElement]) -> list[HtmlElement]:
+    chosen: list[HtmlElement] = []
+    seen: set[HtmlElement] = set()
     for element in elements:
         if element in seen or any(a in seen for a in element.iterancestors()):
             continue
@@ -202,7 +203,7 @@ def _outermost(elements: Iterable[etree._Element]) -> list[etree._Element]:
 BUILD_HASH = re.compile(r"^(.*[^\W\d_].*?)(?:[-_]{1,2}(?=[^\W_]*\d)[^\W_]{5,8}|(?:-\d+){2,})$")
 
 
-def _unhash_classes(document: etree._Element) -> None:
+def _unhash_classes(document: HtmlElement) -> None:
     """Give every element whose class names carry a build hash the names without it as well."""
     for element in document.iter(etree.Element):
         classes = element.get("class")

@@ -4,6 +4,7 @@ the social headline."""
 import re
 
 from lxml import etree
+from lxml.html import HtmlElement
 
 from articles.extraction.chrome import _class_and_id, _is_chrome, _strip_chrome
 from articles.extraction.container import _paragraphs
@@ -52,7 +53,7 @@ def _site_words(meta: Metadata, url: str) -> set[str]:
     return _words(meta.site_name) | host | (_words(title) - _words(page) if page != title else set())
 
 
-def _is_headline(element: etree._Element, site: set[str]) -> str:
+def _is_headline(element: HtmlElement, site: set[str]) -> str:
     """The text of an <h1> that can be a story's headline: not the site's name (a logo), not in a box the
     template labels as chrome (navigation, a sidebar, a teaser list), not a paragraph's worth of text."""
     text = text_of(element)
@@ -72,7 +73,7 @@ def _content_words(text: str, site: set[str]) -> set[str]:
     return {word for word in _words(text) if (len(word) > 3 or word.isdigit()) and word not in site}
 
 
-def story_heading(container: etree._Element | None, meta: Metadata, url: str, claims: list[str]) -> str:
+def story_heading(container: HtmlElement | None, meta: Metadata, url: str, claims: list[str]) -> str:
     """The headline a reader sees above the story, when it still speaks of what the page's metadata names
     (a word in common): the nearest <h1> before the story's container within the story's own part of the
     page (its <article> or <main>, a few levels up at most), or one inside the container before its text.
@@ -82,7 +83,7 @@ def story_heading(container: etree._Element | None, meta: Metadata, url: str, cl
     site = _site_words(meta, url)
     about = set().union(*(_content_words(claim, site) for claim in claims))
 
-    def fits(h1: etree._Element) -> str:
+    def fits(h1: HtmlElement) -> str:
         text = _is_headline(h1, site)
         return text if text and (not about or _content_words(text, site) & about) else ""
 
@@ -112,12 +113,12 @@ LEAD_NAMES = re.compile(
 )
 
 
-def _standfirst(container: etree._Element, title: str) -> list[str]:
+def _standfirst(container: HtmlElement, title: str) -> list[str]:
     """The standfirst above the container: elements named as one (LEAD_NAMES) after the story's headline
     and before the container, a few levels up at most. Without the headline to start from there is none:
     a "teaser" elsewhere on the page is another story's. The headline is the <h1>, or whatever element
     holds the headline's text (an <h2 class="entry-title">, a <div itemprop="headline">)."""
-    found: list[etree._Element] = []
+    found: list[HtmlElement] = []
     node = container
     for _ in range(HEADING_LEVELS):
         for sibling in node.itersiblings(preceding=True):
@@ -146,7 +147,7 @@ def _standfirst(container: etree._Element, title: str) -> list[str]:
 HEADLINE_NAMES = re.compile(r"title|headline|heading|(?:^|[-_ ])h1(?:$|[-_ ])", re.IGNORECASE)
 
 
-def _is_the_headline(element: etree._Element, title: str) -> bool:
+def _is_the_headline(element: HtmlElement, title: str) -> bool:
     if element.tag == "h1":
         return True
     if element.tag != "h2" and not (
@@ -157,7 +158,7 @@ def _is_the_headline(element: etree._Element, title: str) -> bool:
     return bool(title) and len(text) < 2 * len(title) and _similar(text, title)
 
 
-def _chrome_between(element: etree._Element, top: etree._Element) -> bool:
+def _chrome_between(element: HtmlElement, top: HtmlElement) -> bool:
     for box in (element, *element.iterancestors()):
         if box is top:
             return False
@@ -166,7 +167,7 @@ def _chrome_between(element: etree._Element, top: etree._Element) -> bool:
     return False
 
 
-def _leading_headings(container: etree._Element) -> list[etree._Element]:
+def _leading_headings(container: HtmlElement) -> list[HtmlElement]:
     """The <h1>s of the container before its first paragraph: the page's heading, never body text (an
     <h1> after the story's first paragraph heads a section of it)."""
     found = []
@@ -198,7 +199,7 @@ def social_title(meta: Metadata, url: str, headline: str) -> str:
 
 
 def choose_title(
-    document: etree._Element, meta: Metadata, url: str, container: etree._Element | None = None
+    document: HtmlElement, meta: Metadata, url: str, container: HtmlElement | None = None
 ) -> str:
     """The visible headline that agrees with what the page calls itself; else the story's own heading
     (``story_heading``), which sites rewrite without touching <title> or og:title; else the metadata's."""

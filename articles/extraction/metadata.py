@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
+from lxml.html import HtmlElement
 
 from articles.extraction.document import _attr, _clean, text_of
 
@@ -35,7 +35,7 @@ class Metadata:
     modified: str = ""
 
 
-def _json_ld_objects(document: etree._Element) -> Iterator[dict[str, Any]]:
+def _json_ld_objects(document: HtmlElement) -> Iterator[dict[str, Any]]:
     for script in document.iter("script"):
         if _attr(script, "type").strip().lower() != "application/ld+json" or not script.text:
             continue
@@ -70,7 +70,7 @@ def _names(value: object) -> list[str]:
     return []
 
 
-def _meta_content(document: etree._Element, key: str, value: str) -> str:
+def _meta_content(document: HtmlElement, key: str, value: str) -> str:
     for meta in document.iter("meta"):
         if _attr(meta, key).lower() == value:
             return _clean(_attr(meta, "content"))
@@ -91,7 +91,7 @@ MODIFIED_META = (
 )
 
 
-def _stated(document: etree._Element, keys: tuple[str, ...], itemprop: str) -> str:
+def _stated(document: HtmlElement, keys: tuple[str, ...], itemprop: str) -> str:
     for meta in document.iter("meta"):
         name = (_attr(meta, "property") or _attr(meta, "name") or _attr(meta, "itemprop")).lower()
         if name in keys and (value := _clean(_attr(meta, "content"))):
@@ -102,15 +102,15 @@ def _stated(document: etree._Element, keys: tuple[str, ...], itemprop: str) -> s
     return ""
 
 
-def _first_time(document: etree._Element) -> str:
+def _first_time(document: HtmlElement) -> str:
     for element in document.iter("time"):
         if value := _clean(_attr(element, "datetime")):
             return value
     return ""
 
 
-def read_metadata(document: etree._Element, url: str) -> Metadata:
-    headline, authors = "", []
+def read_metadata(document: HtmlElement, url: str) -> Metadata:
+    headline, authors = "", list[str]()
     published = modified = ""
     for item in _json_ld_objects(document):
         if not _is_article(item):

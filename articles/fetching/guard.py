@@ -37,7 +37,7 @@ _NOT_GLOBAL = tuple(
 
 def resolve(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:

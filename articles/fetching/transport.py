@@ -81,7 +81,7 @@ _deadline = threading.local()
 
 
 def _left(timeout: float | None, timed_out: type[Exception]) -> float | None:
-    deadline = getattr(_deadline, "at", None)
+    deadline: float | None = getattr(_deadline, "at", None)
     if deadline is None:
         return timeout
     remaining = deadline - time.monotonic()

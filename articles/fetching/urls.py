@@ -32,7 +32,8 @@ def _proxy_for(parts: SplitResult) -> str | None:
     """The proxy the environment names for this URL, or None when there is none or NO_PROXY matches."""
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass_environment(
+    # urllib's proxy_bypass_environment is undocumented, and typeshed leaves it out.
+    if not proxy or urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
         _netloc(parts.hostname or "", parts.port), proxies
     ):
         return None

@@ -108,7 +108,7 @@ class Command(BaseCommand):
             )  # fmt: skip
             previous, fetched = None, seen
             for version_number in range(rng.choice([1, 2, 2, 3, 3, 4, 5, 6])):
-                kind = Version.Kind.EDIT
+                kind: str = Version.Kind.EDIT
                 if version_number:
                     title, paragraphs, kind = edit(rng, title, paragraphs)
                     fetched = min(fetched + timedelta(minutes=rng.randint(15, 600)), now)

@@ -1,7 +1,9 @@
 import contextlib
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from functools import partial
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_date, parse_datetime
@@ -28,11 +30,12 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="FILE", default="-", help="file to write (default: stdout)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
-    def handle(self, *args: object, **options: object) -> None:
-        since = parse_since(options["since"]) if options["since"] else None  # type: ignore[arg-type]
-        articles = articles_to_export(options["source"], since)  # type: ignore[arg-type]
+    def handle(self, *args: object, **options: Any) -> None:
+        since = parse_since(options["since"]) if options["since"] else None
+        articles = articles_to_export(options["source"], since)
         output = str(options["output"])
         with contextlib.ExitStack() as stack:
+            write: Callable[[str], object]
             if output == "-":
                 write = partial(self.stdout.write, ending="")
             else:

@@ -1,6 +1,7 @@
 """Serve the simulated newsroom (the ``newsroom`` app) on 127.0.0.1 until Ctrl-C."""
 
 import threading
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -34,21 +35,21 @@ class Command(BaseCommand):
             help="Add or update the source 'newsroom' with these feeds and sections, so it is tracked.",
         )  # fmt: skip
 
-    def handle(self, *args: object, **options: object) -> None:
-        articles = int(options["articles"])  # type: ignore[arg-type]
+    def handle(self, *args: object, **options: Any) -> None:
+        articles = int(options["articles"])
         if not 10 <= articles <= 100_000:
             self.stderr.write("--articles must be between 10 and 100000")
             raise SystemExit(2)
         room = Newsroom(
             articles,
-            seed=int(options["seed"]),  # type: ignore[arg-type]
-            speed=float(options["speed"]),  # type: ignore[arg-type]
+            seed=int(options["seed"]),
+            speed=float(options["speed"]),
             churn=not options["no_churn"],
             faults=not options["no_faults"],
-            published=options["published"],  # type: ignore[arg-type]
-            publish_every=float(options["publish_every"]),  # type: ignore[arg-type]
+            published=options["published"],
+            publish_every=float(options["publish_every"]),
         )
-        server, _thread = serve(room, "127.0.0.1", int(options["port"]))  # type: ignore[arg-type]
+        server, _thread = serve(room, "127.0.0.1", int(options["port"]))
         base = f"http://127.0.0.1:{server.server_address[1]}"
         if options["register"]:
             register(base)
