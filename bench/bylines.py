@@ -84,7 +84,7 @@ def score(pages: list[tuple[str, str, str, str]], reader: Callable[[str, str], s
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     corpus = corpus_folder(Path(args[0]) if args else SHARED_CORPORA / "snippets")
-    labels = {}
+    labels: dict[str, str] = {}
     for name in ("extraction-bylines.json", "snippet-bylines.json"):
         labels |= {k: v["byline"] for k, v in json.loads((DATA / name).read_text()).items()}
     pages = [(p[0], p[1], p[2], labels[p[0]]) for p in extraction.load(DEFAULT_CORPUS)]

@@ -25,6 +25,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -218,7 +219,7 @@ def snippet_pages(corpus: Path) -> list[tuple[str, str, str]]:
 def edit_targets(html: str, story: list[str]) -> dict[str, str]:
     """The story paragraphs a one-word edit is tried in: first, middle, last, a list item, a block quote."""
     long = [p for p in story if len(WORD.findall(p)) >= 3]
-    targets = {}
+    targets: dict[str, str] = {}
     if long:
         targets |= {"first": long[0], "middle": long[len(long) // 2], "last": long[-1]}
     root = tree(html)
@@ -289,7 +290,7 @@ def main() -> None:
         "snippet corpus, development": [p for p in snippet if p[0][-1] not in "01"],
         "snippet corpus, held out": [p for p in snippet if p[0][-1] in "01"],
     }
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for name, pages in groups.items():
         results[name] = measure(pages, loads)
         row = results[name]

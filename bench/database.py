@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 
@@ -64,7 +65,15 @@ VERSION_COLUMNS = (
 )  # fmt: skip
 
 
-def copy(cursor, table: str, columns: tuple[str, ...], rows) -> None:  # type: ignore[no-untyped-def]
+def first_value(cursor: psycopg2.extensions.cursor) -> Any:
+    """The first column of the row a query always answers with one row (a count, a size, a setting)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise ValueError("the query returned no row")
+    return row[0]
+
+
+def copy(cursor, table: str, columns: tuple[str, ...], rows) -> None:
     """COPY rows in text format (none of the generated values holds a tab or a newline)."""
     text = "".join("\t".join(str(v).replace("\\", "\\\\") for v in row) + "\n" for row in rows)
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))

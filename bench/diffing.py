@@ -353,7 +353,7 @@ def main() -> None:
     }
     print(f"realistic p99 {realistic['p99_ms']} ms / goal {GOAL_P99_MS} ms = "
           f"{realistic['p99_ms'] / GOAL_P99_MS:.2f}; hostile within 1 s: "
-          f"{sum(c['within_goal'] for c in hostile.values())}/{len(hostile)}")  # fmt: skip
+          f"{sum(bool(c['within_goal']) for c in hostile.values())}/{len(hostile)}")  # fmt: skip
     (BASE_DIR / "bench" / "results" / "diffing.json").write_text(json.dumps(results, indent=2) + "\n")
 
 

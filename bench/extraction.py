@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -32,7 +33,7 @@ from bench.setup import BASE_DIR, DEFAULT_CORPUS, corpus_folder
 TOKEN = re.compile(r"\w+")
 # trafilatura's best F1 on this corpus among its documented switches (default, favor_precision,
 # favor_recall, include_tables=False, include_comments=False and their pairs): comments left out.
-TRAFILATURA_SETTINGS = {"include_comments": False}
+TRAFILATURA_SETTINGS: dict[str, Any] = {"include_comments": False}
 # Timing passes per extractor; each page's fastest pass counts, so a stray pause does not.
 TIMING_PASSES = 3
 
@@ -77,9 +78,9 @@ def f1_score(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def summarise(rows: list[dict[str, object]]) -> dict[str, float]:
-    precision = statistics.fmean(float(r["precision"]) for r in rows) if rows else 0.0  # type: ignore[arg-type]
-    recall = statistics.fmean(float(r["recall"]) for r in rows) if rows else 0.0  # type: ignore[arg-type]
+def summarise(rows: list[dict[str, Any]]) -> dict[str, float]:
+    precision = statistics.fmean(float(r["precision"]) for r in rows) if rows else 0.0
+    recall = statistics.fmean(float(r["recall"]) for r in rows) if rows else 0.0
     return {
         "pages": len(rows),
         "precision": round(precision, 4),
@@ -88,7 +89,7 @@ def summarise(rows: list[dict[str, object]]) -> dict[str, float]:
     }
 
 
-def score(corpus: Path) -> tuple[dict[str, object], list[dict[str, object]]]:
+def score(corpus: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Our extractor's scores: the summary over all pages, and one row per page."""
     rows = []
     for page_id, url, html, expected in load(corpus):
@@ -163,7 +164,7 @@ def main() -> None:
     pages = load(corpus)
 
     summary, rows = score(corpus)
-    by_rule: dict[str, list[dict[str, object]]] = {}
+    by_rule: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         kind = "site rules" if str(row["extractor"]).startswith("site:") else "generic"
         by_rule.setdefault(kind, []).append(row)
@@ -201,7 +202,7 @@ def main() -> None:
         print(f"{name:48s} {figures['mean_ms']:6.2f}ms {figures['p50_ms']:6.2f}ms {figures['p95_ms']:6.2f}ms")
     print("\nratios of mean times: " + ", ".join(f"{name} {value}" for name, value in ratios.items()))
     print("\nour worst pages (precision, recall, extractor, url):")
-    for row in sorted(rows, key=lambda r: float(r["precision"]) + float(r["recall"]))[:8]:  # type: ignore[arg-type]
+    for row in sorted(rows, key=lambda r: float(r["precision"]) + float(r["recall"]))[:8]:
         print(f"  {row['precision']:.2f} {row['recall']:.2f} {row['extractor']:14s} {row['url']}")
 
     out = BASE_DIR / "bench" / "results" / "extraction.json"

@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg2
@@ -258,7 +259,7 @@ class Database:
         self.url = url
         self.connection: psycopg2.extensions.connection | None = None
 
-    def query(self, sql: str, params: list[object] | None = None) -> list[tuple]:  # type: ignore[type-arg]
+    def query(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
         for _attempt in range(60):
             try:
                 if self.connection is None or self.connection.closed:
@@ -400,6 +401,7 @@ class Prober:
             while self.running:
                 for path in self.paths:
                     started = time.monotonic()
+                    status: int | str
                     try:
                         status = client.get(self.stack.web + path).status_code
                     except httpx.HTTPError as error:

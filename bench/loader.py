@@ -57,6 +57,7 @@ from articles.diffing import change_stats, count_words, diff_words, tokens  # no
 from articles.normalising import ArticleText  # noqa: E402
 from bench.database import (  # noqa: E402
     VERSION_COLUMNS,
+    first_value,
     manage,
     recreate,
 )
@@ -403,7 +404,7 @@ def load(
     cursor.execute("VACUUM (ANALYZE)")
     timings["vacuum_analyze_seconds"] = time.perf_counter() - started
     cursor.execute("SELECT pg_database_size(current_database())")
-    size = cursor.fetchone()[0]
+    size = first_value(cursor)
     connection.close()
     return {
         "articles": articles,
@@ -458,7 +459,7 @@ def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[st
     connection = psycopg2.connect(database_url)
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(id) FROM articles_article")
-        top = cursor.fetchone()[0]
+        top = first_value(cursor)
         ids = random.Random(seed).sample(range(1, top + 1), min(sample, top))
         cursor.execute(
             "SELECT article_id, number, title, byline, paragraphs, words_added, words_removed, "

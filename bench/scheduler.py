@@ -29,13 +29,13 @@ from tqdm import tqdm
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.database import manage, recreate  # noqa: E402
+from bench.database import first_value, manage, recreate  # noqa: E402
 from bench.throughput import REDIS_DB_URL, Stack  # noqa: E402
 
 GOAL_P95 = 60.0
 
 
-def fill(connection, urls: list[str], first_id: int, articles: int, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def fill(connection, urls: list[str], first_id: int, articles: int, now: datetime) -> None:
     """Articles ``first_id``.. (``articles`` of them) due over the next day, none due yet, by COPY in chunks.
     The first ones are the newsroom's stories (``urls``); the rest are never fetched during the run."""
     columns = (
@@ -61,7 +61,7 @@ def fill(connection, urls: list[str], first_id: int, articles: int, now: datetim
         cursor.execute("ANALYZE articles_article")
 
 
-def time_claims(connection, due_counts: list[int]) -> list[dict[str, float]]:  # type: ignore[no-untyped-def]
+def time_claims(connection, due_counts: list[int]) -> list[dict[str, float]]:
     """Make ``due`` articles due, EXPLAIN ANALYZE the sweep's claim, undo; per count."""
     from django.db import connection as django_connection
 
@@ -156,7 +156,7 @@ def main() -> None:
                     "SELECT count(*) FROM articles_article WHERE id <= %s AND last_checked_at >= %s",
                     [count, warm_start],
                 )
-                if cursor.fetchone()[0] >= count:
+                if first_value(cursor) >= count:
                     break
             time.sleep(1)
         print(f"warm-up: {count} first versions in {(datetime.now(UTC) - warm_start).total_seconds():.0f} s")
@@ -174,7 +174,7 @@ def main() -> None:
                     "SELECT count(*) FROM articles_article WHERE id <= %s AND last_checked_at >= %s",
                     [count, start],
                 )
-                done = cursor.fetchone()[0]
+                done = first_value(cursor)
             if done >= count:
                 break
             time.sleep(2)

@@ -57,7 +57,7 @@ sys.path.insert(0, str(BASE_DIR))
 import psycopg2  # noqa: E402
 
 from articles.normalising import ArticleText  # noqa: E402
-from bench.database import manage, recreate  # noqa: E402
+from bench.database import first_value, manage, recreate  # noqa: E402
 from bench.diffing import load_corpus, revision_chain  # noqa: E402
 
 WORD = re.compile(r"\b[a-z]{3,}\b")
@@ -484,13 +484,13 @@ def main() -> None:
     cursor = connection.cursor()
     cursor.execute("VACUUM ANALYZE")
     cursor.execute("SHOW default_toast_compression")
-    default_compression = cursor.fetchone()[0]
+    default_compression = first_value(cursor)
     tables = app_tables(cursor)
     cursor.execute(
         "SELECT count(*) FROM information_schema.columns WHERE table_name = 'articles_version' "
         "AND column_name IN ('paragraphs', 'search_document')"
     )
-    has_app_paragraphs = cursor.fetchone()[0] == 2
+    has_app_paragraphs = first_value(cursor) == 2
     app_detail: dict[str, Any] = {name: relation_sizes(cursor, name) for name in tables}
     if has_app_paragraphs:
         app_detail["articles_version"]["columns"] = column_bytes(
