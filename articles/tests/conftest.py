@@ -2,9 +2,11 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from pytest_django import Settings
 
 from articles import fetching, robots
 from articles.tests.support import Behaviour, LocalSite, RawServer
@@ -27,9 +29,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     database, and those marked ``once`` (browser, real workers and outages, fuzzing, the newsroom)."""
     if not config.getoption("--database-pass"):
         return
-    kept, left = [], []
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
     for item in items:
-        uses_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(item.fixturenames)
+        fixtures = set(item.fixturenames) if isinstance(item, pytest.Function) else set()
+        uses_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES & fixtures
         (kept if uses_database and not item.get_closest_marker("once") else left).append(item)
     config.hook.pytest_deselected(items=left)
     items[:] = kept
@@ -48,11 +52,11 @@ def _a_redis_database_per_test_process() -> None:
     base, _, number = django_settings.REDIS_URL.rpartition("/")
     own = f"{base}/{(int(number or 0) - int(worker[2:])) % 16}"
     django_settings.REDIS_URL = django_settings.CELERY_BROKER_URL = own
-    app.conf.broker_url = own
+    app.conf.broker_url = own  # type: ignore[misc]  # read-only in celery-types; Celery's conf takes it
 
 
 @pytest.fixture(autouse=True)
-def _quick_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+def _quick_password_hashing(settings: Settings) -> None:
     """A million PBKDF2 rounds cost half a second a user; the tests are not about the hash's strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -104,31 +108,32 @@ def _no_network_beyond_loopback() -> Iterator[None]:
     """Fail any test that would send a packet, DNS query included, anywhere but 127.0.0.0/8."""
     real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
 
-    def connect(self: socket.socket, address: object) -> None:
+    def connect(self: socket.socket, address: Any) -> None:
         if not _is_local(address):
             raise OSError(f"test tried to connect to {address!r}: only 127.0.0.0/8 is allowed")
         return real_connect(self, address)
 
-    def getaddrinfo(host: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> list[Any]:
         if host is not None and not _is_local((host,)):
             raise OSError(f"test tried to resolve {host!r}: only local names are allowed")
         return real_getaddrinfo(host, *args, **kwargs)
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    # Patched on the class on purpose; typeshed's connect takes _socket.socket, the base, as self.
+    socket.socket.connect = connect  # type: ignore[method-assign, assignment]
+    socket.getaddrinfo = getaddrinfo
     yield
     socket.socket.connect = real_connect  # type: ignore[method-assign]
     socket.getaddrinfo = real_getaddrinfo
 
 
 @pytest.fixture(autouse=True)
-def _fetch_from_loopback_only(settings) -> None:  # type: ignore[no-untyped-def]
+def _fetch_from_loopback_only(settings: Settings) -> None:
     """Tests fetch from their own site on 127.0.0.1; everything else stays refused."""
     settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings) -> None:  # type: ignore[no-untyped-def]
+def _fresh_cache(settings: Settings) -> None:
     """Each test starts with an empty cache: no totals, diffs or API throttle counts from another test."""
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
@@ -144,14 +149,14 @@ def _no_connection_kept_between_tests() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _no_politeness_delay(settings) -> None:  # type: ignore[no-untyped-def]
+def _no_politeness_delay(settings: Settings) -> None:
     """Tests hit their own local site back to back; test_politeness.py turns the limits on itself."""
     settings.POLITE_HOST_DELAY = 0
     settings.POLITE_HOST_CONCURRENCY = 1000
 
 
 @pytest.fixture(autouse=True)
-def _exact_schedule(settings) -> None:  # type: ignore[no-untyped-def]
+def _exact_schedule(settings: Settings) -> None:
     """Tests assert exact check times; test_scheduling.py tests the jitter itself."""
     settings.TRACK_JITTER = 0
 

@@ -12,16 +12,33 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 import pytest
+from bs4 import Tag
 
 if TYPE_CHECKING:
     import hypothesis
     from django.contrib.auth.models import User
+    from lxml import etree
     from playwright.sync_api import Browser, Playwright
 
     from articles.models import Article, Source, Version
+
+
+def one(soup: Tag, selector: str) -> Tag:
+    """The first element ``selector`` matches in ``soup``: the test fails here if there is none."""
+    found = soup.select_one(selector)
+    assert found is not None, f"nothing matches {selector!r}"
+    return found
+
+
+def text_at(element: "ElementTree.Element | etree._Element", path: str) -> str:
+    """The text of the XML element at ``path`` under ``element``: the test fails here if there is none."""
+    text = element.findtext(path)
+    assert text is not None, f"nothing at {path}"
+    return text
 
 
 @dataclass
@@ -125,7 +142,8 @@ needs_chromium = pytest.mark.skipif(
 
 def launch_chromium(playwright: "Playwright", args: list[str] = CHROMIUM_ARGS) -> "Browser":
     """Debian's Chromium (never a browser download of Playwright's own), headless, on the real clock."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, env=real_clock_environment())
+    environment: dict[str, str | float | bool] = {**real_clock_environment()}
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, env=environment)
 
 
 # The 61 real pages with hand-checked bodies (MIT, see its README): inside the repo, so a clone tests alone.
@@ -195,7 +213,7 @@ def a_small_site() -> SiteObjects:
     )
 
 
-Behaviour = Callable[[socket.socket, threading.Event], None]
+Behaviour = Callable[[socket.socket, threading.Event], object]
 
 
 def pause(stop: threading.Event, seconds: float) -> bool:
@@ -257,7 +275,7 @@ class RecordingResolver:
         return self.answers[host]
 
 
-def fuzz_settings(ci_examples: int, **options: object) -> "hypothesis.settings":
+def fuzz_settings(ci_examples: int, **options: Any) -> "hypothesis.settings":
     """Hypothesis settings for the property tests: in CI a fixed, derandomized ``ci_examples`` with no
     example database, so a run is quick and repeatable; ``FUZZ_EXAMPLES=N`` (``make fuzz``) makes it a
     long random search of N examples per property instead."""

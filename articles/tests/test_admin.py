@@ -3,13 +3,16 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from articles.models import Article, Source
 
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_add_a_url_in_canonical_form(admin_client: Client, django_capture_on_commit_callbacks) -> None:
+def test_staff_add_a_url_in_canonical_form(
+    admin_client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks() as queued:
         response = admin_client.post(
             "/admin/articles/article/add/", {"url": "HTTPS://Example.com/a?utm_source=x"}
@@ -42,7 +45,9 @@ def test_a_url_variant_of_a_tracked_article_is_refused(admin_client: Client, var
     assert Article.objects.track(variant) == (Article.objects.get(), False)
 
 
-def test_check_now_action_queues_checks(admin_client: Client, django_capture_on_commit_callbacks) -> None:
+def test_check_now_action_queues_checks(
+    admin_client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     article = Article.objects.create(url="https://example.com/a")
     with django_capture_on_commit_callbacks() as queued:
         admin_client.post(
@@ -110,7 +115,7 @@ def test_staff_resume_a_stopped_article_in_the_admin(admin_client: Client) -> No
 
 
 def test_check_now_and_resume_on_the_article_page_are_for_staff_only(
-    admin_client: Client, client: Client, django_capture_on_commit_callbacks
+    admin_client: Client, client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     # Its next check a day away: "check now" queues one all the same.
     article = Article.objects.create(

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from pytest_django import DjangoDbBlocker
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import AnonRateThrottle
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def spec(django_db_blocker) -> OpenAPI:  # type: ignore[no-untyped-def]
+def spec(django_db_blocker: DjangoDbBlocker) -> OpenAPI:
     with django_db_blocker.unblock():
         response = Client().get("/api/v1/schema?format=json")
     assert response.status_code == 200
@@ -33,8 +34,10 @@ class Api:
         response = self.client.get(path, params)
         assert response.status_code == expect, response.content
         assert response["Content-Type"] == "application/json"
+        # The test client's response is an HttpResponse; django-stubs types it apart.
         self.spec.validate_response(
-            DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response)
+            DjangoOpenAPIRequest(response.wsgi_request),
+            DjangoOpenAPIResponse(response),  # type: ignore[arg-type]
         )
         return response.json()
 
@@ -43,12 +46,14 @@ class Api:
         response = self.client.post(path, body, content_type="application/json", headers=headers)
         assert response.status_code == expect, response.content
         assert response["Content-Type"] == "application/json"
+        # The test client's response is an HttpResponse; django-stubs types it apart.
         self.spec.validate_response(
-            DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response)
+            DjangoOpenAPIRequest(response.wsgi_request),
+            DjangoOpenAPIResponse(response),  # type: ignore[arg-type]
         )
         return response.json()
 
-    def all_pages(self, path: str, **params: Any) -> list[dict]:
+    def all_pages(self, path: str, **params: Any) -> list[dict[str, Any]]:
         results, page = [], self.get(path, **params)
         while True:
             results.extend(page["results"])
@@ -105,7 +110,7 @@ def test_article_filters(api: Api, article: Article) -> None:
     other = Article.objects.create(url="http://127.0.0.1/other", status=Article.Status.GONE)
     add_version(other, 0, "Other", ["Text."])
 
-    def ids(**params: str) -> list[int]:
+    def ids(**params: Any) -> list[int]:
         return [a["id"] for a in api.get("/api/v1/articles/", **params)["results"]]
 
     assert ids(source="daily") == [article.pk]

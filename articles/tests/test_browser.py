@@ -4,6 +4,8 @@ marked by more than colour, and pages that render without errors."""
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, ConsoleMessage, FloatRect, Page
+from pytest_django.live_server_helper import LiveServer
 
 from articles.models import Article
 from articles.tests.support import add_version, launch_chromium, needs_chromium
@@ -11,14 +13,17 @@ from articles.tests.support import add_version, launch_chromium, needs_chromium
 pytestmark = [needs_chromium, pytest.mark.once]
 
 
-def cell_boxes(page) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+def cell_boxes(page: Page) -> tuple[FloatRect, FloatRect]:
     """Where the old and the new text of the edited paragraph are drawn."""
     row = page.locator(".diff .row.replace")
-    return row.locator(".cell.old").bounding_box(), row.locator(".cell.new").bounding_box()
+    old, new = row.locator(".cell.old").bounding_box(), row.locator(".cell.new").bounding_box()
+    assert old is not None  # both are shown
+    assert new is not None
+    return old, new
 
 
 @pytest.fixture
-def browser(article: Article) -> Iterator[object]:
+def browser(article: Article) -> Iterator[Browser]:
     # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
     from playwright.sync_api import sync_playwright
 
@@ -37,12 +42,17 @@ def article(transactional_db: None) -> Article:
 
 
 def test_a_diff_shows_deletions_struck_and_insertions_underlined(
-    browser, live_server, article: Article
-) -> None:  # type: ignore[no-untyped-def]
+    browser: Browser, live_server: LiveServer, article: Article
+) -> None:
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
 
     page.goto(f"{live_server.url}/articles/{article.pk}/")
     page.get_by_role("link", name="diff with previous").click()
@@ -62,7 +72,7 @@ def test_a_diff_shows_deletions_struck_and_insertions_underlined(
     page.close()
 
 
-def test_on_a_phone_the_versions_stack(live_server, article: Article, browser) -> None:  # type: ignore[no-untyped-def]
+def test_on_a_phone_the_versions_stack(live_server: LiveServer, article: Article, browser: Browser) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(f"{live_server.url}/articles/{article.pk}/diff/0/1/")
     old_box, new_box = cell_boxes(page)
@@ -71,7 +81,7 @@ def test_on_a_phone_the_versions_stack(live_server, article: Article, browser) -
     page.close()
 
 
-def test_the_api_docs_work_offline(live_server, article: Article, browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_docs_work_offline(live_server: LiveServer, article: Article, browser: Browser) -> None:
     page = browser.new_page()
     failed: list[str] = []
     page.on("requestfailed", lambda request: failed.append(request.url))

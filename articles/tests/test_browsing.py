@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import ConsoleMessage, Page
+from pytest_django.live_server_helper import LiveServer
 
 from articles.models import Article
 from articles.tests.support import launch_chromium, needs_chromium
@@ -28,7 +30,7 @@ def longest(demo: None) -> tuple[int, str, int]:
 
 
 @pytest.fixture
-def page(longest: tuple[int, str, int], tmp_path: Path) -> Iterator[object]:
+def page(longest: tuple[int, str, int], tmp_path: Path) -> Iterator[Page]:
     # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
     from playwright.sync_api import sync_playwright
 
@@ -37,20 +39,27 @@ def page(longest: tuple[int, str, int], tmp_path: Path) -> Iterator[object]:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                errors.append(message.text)
+
+        page.on("console", on_console)
         yield page
         browser.close()
         assert errors == []
 
 
-def shoot(page, name: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def shoot(page: Page, name: str, tmp_path: Path) -> None:
     folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
     assert (folder / f"{name}.png").stat().st_size > 10_000
 
 
-def test_from_home_to_any_two_versions(live_server, longest, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_from_home_to_any_two_versions(
+    live_server: LiveServer, longest: tuple[int, str, int], page: Page, tmp_path: Path
+) -> None:
     page.goto(live_server.url)
     assert page.locator("h1").inner_text() == "Recent changes"
     assert page.locator(".changes li").count() > 5

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from django.test import Client, override_settings
 
 from articles import checking
 from articles.checking import check_article
-from articles.extraction import EXTRACTOR_VERSION, extract
+from articles.extraction import EXTRACTOR_VERSION, Extraction, extract
 from articles.models import Article, Version
 from articles.tests.support import LocalSite, article_html
 
@@ -100,7 +100,7 @@ def test_a_history_read_by_the_previous_extractor_is_re_baselined(
     article = tracked(local_site)
     local_site.serve("/story", article_with_a_dateline("Updated 14:02 GMT, 6 Dec 2026"))
 
-    def release_3(html: str, url: str):  # type: ignore[no-untyped-def]
+    def release_3(html: str, url: str) -> Extraction:
         read = extract(html, url)
         dateline = "By Jane Roe · Updated 14:02 GMT, 6 Dec 2026"
         return dataclasses.replace(read, paragraphs=[dateline, *read.paragraphs], extractor_version="3")
@@ -196,7 +196,7 @@ def test_a_new_extractor_re_baselines_instead_of_showing_an_edit(
     with time_machine.travel(NOW, tick=False):
         check_article(article)
 
-    def improved(html: str, url: str):  # type: ignore[no-untyped-def]
+    def improved(html: str, url: str) -> Extraction:
         old = extract(html, url)
         return dataclasses.replace(old, paragraphs=[*old.paragraphs, "A caption the old rules missed."],
                                    extractor="improved", extractor_version="9")  # fmt: skip
@@ -223,6 +223,7 @@ def test_an_article_unchanged_for_forty_days_stops_and_staff_can_resume_it(local
     intervals = []
     day = NOW
     while article.status == Article.Status.ACTIVE and day < NOW + timedelta(days=60):
+        assert article.next_check_at is not None
         day = article.next_check_at
         with time_machine.travel(day, tick=False):
             check_article(article)
@@ -274,7 +275,11 @@ def test_the_pages_own_dates_are_kept_and_shown_but_never_make_a_version(
         datetime(2026, 11, 26, 11, 30, tzinfo=UTC),
     )
     page = client.get(f"/articles/{article.pk}/").content.decode()
-    dates = BeautifulSoup(page, "lxml").find("dt", string="Dates").find_next("dd").get_text()
-    assert dates == "published 26 November 2026, 08:00 UTC, updated 26 November 2026, 11:30 UTC, per the page"
+    label = BeautifulSoup(page, "lxml").find("dt", string="Dates")
+    dates = label.find_next("dd") if isinstance(label, Tag) else None
+    assert dates is not None
+    assert dates.get_text() == (
+        "published 26 November 2026, 08:00 UTC, updated 26 November 2026, 11:30 UTC, per the page"
+    )
     api = client.get(f"/api/v1/articles/{article.pk}/").json()
     assert api["page_modified_at"] == "2026-11-26T11:30:00Z"

@@ -18,6 +18,7 @@ import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.management import call_command
 from django.db import OperationalError
+from pytest_django import Settings
 
 from articles import recording, tasks
 from articles.checking import check_article
@@ -85,7 +86,7 @@ REASONS = {
 
 
 @pytest.fixture
-def two_articles(local_site: LocalSite, settings) -> tuple[Article, Article]:  # type: ignore[no-untyped-def]
+def two_articles(local_site: LocalSite, settings: Settings) -> tuple[Article, Article]:
     settings.FETCH_ROBOTS = True
     local_site.serve("/robots.txt", "User-agent: *\nDisallow: /private/\n", headers={})
     first = Article.objects.track(local_site.serve("/first", article_html("First", ["One story."])))[0]
@@ -117,7 +118,7 @@ def test_an_unexpected_error_in_any_stage_is_recorded_and_the_batch_goes_on(
 def test_an_unexpected_error_fails_like_a_transient_one_until_it_gives_up(
     monkeypatch: pytest.MonkeyPatch,
     local_site: LocalSite,
-    settings,  # type: ignore[no-untyped-def]
+    settings: Settings,
 ) -> None:
     """A bug (ours or a library's) may be fixed by the next deploy: backed off and tried again, and
     given up on after TRACK_MAX_FAILURES like any error that might pass."""

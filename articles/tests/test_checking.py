@@ -119,6 +119,7 @@ def test_failures_back_off_and_success_resets(local_site: LocalSite) -> None:
     for _ in range(4):
         with time_machine.travel(NOW, tick=False):
             assert check_article(article).kind == "error"
+        assert article.next_check_at is not None
         delays.append(article.next_check_at - NOW)
     assert delays == [timedelta(seconds=s) for s in (600, 1200, 2400, 3600)]
     assert article.last_error == "HTTP 503"

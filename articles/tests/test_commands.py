@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from articles.models import Article, Source
 from articles.tests.support import LocalSite, article_html
@@ -16,7 +17,9 @@ def run(*args: str, stderr: StringIO | None = None) -> str:
     return out.getvalue()
 
 
-def test_track_adds_the_canonical_url_and_queues_a_check(django_capture_on_commit_callbacks) -> None:
+def test_track_adds_the_canonical_url_and_queues_a_check(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks() as queued:
         output = run("track", "HTTP://127.0.0.1:8000/story?utm_campaign=x#top")
     article = Article.objects.get()

@@ -17,6 +17,8 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, path, resolve
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
 from rest_framework.throttling import AnonRateThrottle
 
 from articles.models import Article, Source
@@ -292,7 +294,7 @@ def browser_site(transactional_db: None, staff: User) -> dict[str, int]:
 
 
 @pytest.fixture
-def site_url(live_server: Any, settings: Any) -> str:
+def site_url(live_server: LiveServer, settings: Settings) -> str:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, HOST]
     return live_server.url.replace("localhost", HOST, 1)
 

@@ -4,6 +4,7 @@ Postgres under a running web; here the connection is pointed at nothing, for rea
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -22,7 +23,7 @@ def article(transactional_db: None) -> Article:
 
 
 @pytest.fixture
-def database_down(tmp_path) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def database_down(tmp_path: Path) -> Iterator[None]:
     """Point the default connection where no database answers: a closed port, or a missing file."""
     saved = dict(connection.settings_dict)
     connection.close()
@@ -64,7 +65,7 @@ def test_the_api_answers_503_in_its_error_shape(
     assert response.json()["error"]["code"] == "unavailable"
 
 
-def test_pages_come_back_when_the_database_does(client: Client, article: Article, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_pages_come_back_when_the_database_does(client: Client, article: Article, tmp_path: Path) -> None:
     saved = dict(connection.settings_dict)
     connection.close()
     connection.settings_dict["NAME"] = str(tmp_path / "missing" / "db")

@@ -1,8 +1,13 @@
 """Discovery: feeds and section pages of a local site become tracked articles, once per article."""
 
+from typing import cast
+
 import pytest
+from django.test import Client
+from pytest_django import Settings
 
 from articles import discovery
+from articles.fetching import FetchResult
 from articles.models import Article, Source
 from articles.tasks import discover_sources
 from articles.tests.support import LocalSite
@@ -98,9 +103,9 @@ def test_url_variants_in_one_run_are_one_candidate() -> None:
         '<a href="https://news.example/a/story?utm_source=x">1</a><a href="http://www.news.example/a/story">2</a>'
         '<a href="https://m.news.example/a/story#top">3</a><a href="https://news.example/">home</a>'
     )
-    assert discovery.candidate_urls(source, [("section", Page(html, "https://news.example/s"))]) == [
-        "https://news.example/a/story"
-    ]
+    # A stand-in with what candidate_urls reads of a fetched page.
+    page = cast(FetchResult, Page(html, "https://news.example/s"))
+    assert discovery.candidate_urls(source, [("section", page)]) == ["https://news.example/a/story"]
 
 
 def test_an_unreachable_feed_is_reported_not_fatal(local_site: LocalSite, source: Source) -> None:
@@ -123,7 +128,7 @@ def test_a_deny_pattern_of_the_source_replaces_the_default(local_site: LocalSite
     assert local_site.url("/about") in urls  # any link on the site, with no link pattern
 
 
-def test_the_periodic_task_claims_due_sources_once(source: Source, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_periodic_task_claims_due_sources_once(source: Source, settings: Settings) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     Source.objects.create(name="No feeds", slug="none")  # nothing to discover: never claimed
     claimed = Source.objects.claim_discovery(source.next_discovery_at, 10)
@@ -133,8 +138,8 @@ def test_the_periodic_task_claims_due_sources_once(source: Source, settings) -> 
 
 
 def test_the_source_page_says_how_its_articles_are_found(
-    local_site: LocalSite, source: Source, client
-) -> None:  # type: ignore[no-untyped-def]
+    local_site: LocalSite, source: Source, client: Client
+) -> None:
     page = client.get("/sources/local/").content.decode()
     assert "2 feeds and 1 section page read every 10 minutes; not read yet" in page
     source.feed_urls = [local_site.url("/missing.xml")]

@@ -3,6 +3,7 @@
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,21 +14,22 @@ APP_SERVICES = ("migrate", "web", "worker", "beat")
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+def compose() -> dict[str, Any]:
+    compose: dict[str, Any] = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+    return compose
 
 
-def command(service: dict) -> str:
+def command(service: dict[str, Any]) -> str:
     cmd = service["command"]
     return cmd if isinstance(cmd, str) else shlex.join(cmd)
 
 
-def test_it_has_the_whole_stack(compose: dict) -> None:
+def test_it_has_the_whole_stack(compose: dict[str, Any]) -> None:
     assert set(compose["services"]) == {*APP_SERVICES, "postgres", "redis"}
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_services_run_the_project_image_in_production_mode(compose: dict, name: str) -> None:
+def test_app_services_run_the_project_image_in_production_mode(compose: dict[str, Any], name: str) -> None:
     service = compose["services"][name]
     assert service["build"] == "."
     env = service["environment"]
@@ -42,13 +44,13 @@ def test_app_services_run_the_project_image_in_production_mode(compose: dict, na
 
 
 @pytest.mark.parametrize("name", ["web", "worker", "beat"])
-def test_long_running_services_wait_for_migrations(compose: dict, name: str) -> None:
+def test_long_running_services_wait_for_migrations(compose: dict[str, Any], name: str) -> None:
     assert compose["services"][name]["depends_on"]["migrate"] == {
         "condition": "service_completed_successfully"
     }
 
 
-def test_each_service_runs_its_own_process(compose: dict) -> None:
+def test_each_service_runs_its_own_process(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert command(services["migrate"]) == "python manage.py migrate --noinput"
     assert command(services["web"]).startswith("gunicorn newsdiffs.wsgi --bind 0.0.0.0:8000")
@@ -57,7 +59,7 @@ def test_each_service_runs_its_own_process(compose: dict) -> None:
     assert services["web"]["ports"] == ["${WEB_PORT:-8000}:8000"]
 
 
-def test_health_checks(compose: dict) -> None:
+def test_health_checks(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert "pg_isready -U newsdiffs -d newsdiffs" in services["postgres"]["healthcheck"]["test"][1]
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
@@ -65,7 +67,7 @@ def test_health_checks(compose: dict) -> None:
     assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
 
 
-def test_data_lives_in_volumes(compose: dict) -> None:
+def test_data_lives_in_volumes(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert "redis-data:/data" in services["redis"]["volumes"]

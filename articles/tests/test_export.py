@@ -1,10 +1,12 @@
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from pytest_django import DjangoAssertNumQueries
 
 from articles.models import Article, Source, Version
 from articles.normalising import ArticleText
@@ -48,7 +50,7 @@ def import_(path: Path) -> str:
     return out.getvalue().strip()
 
 
-def database_rows() -> dict[str, list[tuple]]:
+def database_rows() -> dict[str, list[tuple[Any, ...]]]:
     """Everything the history consists of, without the row ids that differ between installations."""
     return {
         "sources": list(Source.objects.order_by("slug").values_list("slug", "name", "homepage")),
@@ -166,7 +168,7 @@ def test_export_filters(tmp_path: Path, history: list[Article]) -> None:
 
 
 def test_export_reads_through_a_server_side_cursor(
-    tmp_path: Path, history: list[Article], django_assert_max_num_queries
+    tmp_path: Path, history: list[Article], django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("server-side cursors are Postgres's")

@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 from django.test import Client
 
 from articles.models import Article, Source
-from articles.tests.support import add_version
+from articles.tests.support import add_version, one, text_at
 
 pytestmark = pytest.mark.django_db
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -58,9 +58,9 @@ def test_article_feed_has_one_readable_entry_per_change(client: Client, article:
     content = BeautifulSoup(oldest.content[0].value, "lxml")
     assert [d.get_text() for d in content.find_all("del")] == ["Tuesday"]
     assert [i.get_text() for i in content.find_all("ins")] == ["Monday"]
-    assert "line-through" in content.find("del")["style"]
+    assert "line-through" in one(content, "del")["style"]
     headline_change = BeautifulSoup(newest.content[0].value, "lxml")
-    assert headline_change.p.get_text() == "Headline: Mayor openscloses bridge"
+    assert one(headline_change, "p").get_text() == "Headline: Mayor openscloses bridge"
     assert newest.published_parsed[:4] == (2026, 11, 20, 12)
 
 
@@ -118,9 +118,9 @@ def test_hostile_text_stays_text(client: Client) -> None:
     add_version(article, 0, HOSTILE, [HOSTILE], byline=HOSTILE)
     add_version(article, 1, HOSTILE + " now", [HOSTILE + " now"], byline=HOSTILE + " too")
     response = client.get(f"/articles/{article.pk}/feed.atom")
-    entry = ET.fromstring(response.content).find(f"{ATOM}entry")
-    assert entry.find(f"{ATOM}title").text == f"v1: {HOSTILE} now"
-    content = BeautifulSoup(entry.find(f"{ATOM}content").text, "lxml")
+    feed = ET.fromstring(response.content)
+    assert text_at(feed, f"{ATOM}entry/{ATOM}title") == f"v1: {HOSTILE} now"
+    content = BeautifulSoup(text_at(feed, f"{ATOM}entry/{ATOM}content"), "lxml")
     assert not content.find_all(["script", "img"])
     assert HOSTILE in content.get_text()
     assert set(tag.name for tag in content.find_all(True)) <= {"html", "body", "p", "strong", "ins", "del"}

@@ -1,6 +1,8 @@
 import gzip
+from collections.abc import Callable
 
 import pytest
+from pytest_django import Settings
 
 from articles.fetching import FEED_TYPES, FetchError, fetch, is_allowed_address
 from articles.tests.support import LocalSite
@@ -8,7 +10,7 @@ from articles.tests.support import LocalSite
 LOOPBACK = ["127.0.0.1/32"]
 
 
-def stub_resolver(answers: dict[str, list[str]]):
+def stub_resolver(answers: dict[str, list[str]]) -> Callable[[str, int], list[str]]:
     """Judge addresses without sending a packet: the resolver answers from this table."""
 
     def resolve(host: str, port: int) -> list[str]:
@@ -31,7 +33,7 @@ def test_it_fetches_a_page(local_site: LocalSite) -> None:
     assert sent["Host"] == f"127.0.0.1:{local_site.port}"
 
 
-def test_the_user_agent_comes_from_settings(local_site: LocalSite, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_user_agent_comes_from_settings(local_site: LocalSite, settings: Settings) -> None:
     settings.FETCH_USER_AGENT = "newsdiffs-test/9.9 (+https://example.org/bot)"
     url = local_site.serve("/a", "<p>x</p>")
     fetch(url, allowed_networks=LOOPBACK)

@@ -6,13 +6,14 @@ import time
 from collections.abc import Callable
 
 import pytest
+from pytest_django import Settings
 
 from articles.fetching import FetchError, fetch
 from articles.tests.support import Behaviour, RawServer, pause
 
 
 @pytest.fixture
-def short_timeouts(settings) -> None:  # type: ignore[no-untyped-def]
+def short_timeouts(settings: Settings) -> None:
     settings.FETCH_CONNECT_TIMEOUT = 0.5
     settings.FETCH_READ_TIMEOUT = 0.3
     settings.FETCH_TOTAL_TIMEOUT = 0.8

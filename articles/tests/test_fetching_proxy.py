@@ -2,7 +2,7 @@
 
 import http.client
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, urlunsplit
 
@@ -79,7 +79,7 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ForwardProxy]:
     forward.server.server_close()
 
 
-def resolver(answers: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+def resolver(answers: dict[str, list[str]]) -> Callable[[str, int], list[str]]:
     def resolve(host: str, port: int) -> list[str]:
         if host not in answers:
             raise OSError("Name or service not known")

@@ -162,7 +162,7 @@ def path(draw: st.DrawFn, route: Route) -> str:
     """The route's address with every parameter valid but, half the time, one: a single fault at a time
     is what finds most errors, where faults everywhere mostly stop at the first 404."""
     values = {name: draw(valid_value(pattern)) for name, pattern in route.parameters}
-    if route.parameters and draw(st.booleans()):
+    if bool(route.parameters) and draw(st.booleans()):
         name, pattern = draw(st.sampled_from(route.parameters))
         values[name] = draw(hostile_value(pattern))
     return "/" + route.template % {name: encode(value) for name, value in values.items()}
@@ -309,9 +309,11 @@ def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL)
+    version = Version.objects.filter(article=article).first()
+    assert version is not None
     yield {
         "article": str(article.pk), "stopped": str(stopped.pk), "removed": str(removed.pk),
-        "source": str(source.pk), "version": str(Version.objects.filter(article=article).first().pk),
+        "source": str(source.pk), "version": str(version.pk),
         "staff": str(staff.pk), "reader": str(reader.pk), "token": token.key,
         "staff-session": sessions["editor"], "reader-session": sessions["reader"],
     }  # fmt: skip
@@ -356,7 +358,9 @@ FUZZ = fuzz_settings(
 )
 
 
-def probe(method: str, path: str, query: str = "", body: tuple[str, str] = ("", ""), who: str = "anonymous"):
+def probe(
+    method: str, path: str, query: str = "", body: tuple[str, str] = ("", ""), who: str = "anonymous"
+) -> example:
     """One request as the outside probe sent it: each 500 it found stays an example of these properties."""
     return example(request_=Request(method, path, query, body, who, {}, csrf_checks=False))
 

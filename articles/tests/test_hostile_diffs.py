@@ -19,20 +19,21 @@ from django.conf import settings as django_settings
 from django.core.cache import cache, caches
 from django.db.models import F
 from django.test import Client
+from pytest_django import Settings
 
 from articles.browsing import PAGE_ROWS, cached_rendering, diff_key
 from articles.diffing import MAX_LISTED_OPS
 from articles.feeds import NOT_YET
 from articles.models import Article, Source, Version
 from articles.normalising import ArticleText
-from articles.tests.support import T0, add_version
+from articles.tests.support import T0, add_version, one, text_at
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def shared_cache(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def shared_cache(settings: Settings) -> Iterator[None]:
     """The cache the site runs with, Redis, where there is one (this test process's own database of it,
     emptied: rows are numbered from 1 again in each test database); else the per-test memory cache."""
     if django_settings.REDIS_URL:
@@ -72,15 +73,15 @@ def diff_page(client: Client, article: Article, view: str) -> tuple[list[str], l
     """The page's deleted and inserted words, and its version headers' times (side view only)."""
     page = BeautifulSoup(client.get(f"/articles/{article.pk}/diff/0/1/?view={view}").content, "lxml")
     changed = [tag.get_text() for tag in page.select(".diff del, .diff ins")]
-    return changed, [time["datetime"] for time in page.select(".diff .head time")]
+    return changed, [str(time["datetime"]) for time in page.select(".diff .head time")]
 
 
 def feed_changes(client: Client, article: Article, kind: str) -> list[str]:
     root = ET.fromstring(client.get(f"/articles/{article.pk}/feed.{kind}").content)
     if kind == "rss":
-        content = root.find("channel/item/{http://purl.org/rss/1.0/modules/content/}encoded").text
+        content = text_at(root, "channel/item/{http://purl.org/rss/1.0/modules/content/}encoded")
     else:
-        content = root.find(f"{ATOM}entry/{ATOM}content").text
+        content = text_at(root, f"{ATOM}entry/{ATOM}content")
     return [tag.get_text() for tag in BeautifulSoup(content, "lxml").select("del, ins")]
 
 
@@ -128,8 +129,11 @@ def test_cache_keys_name_the_article_the_versions_and_the_engine_release() -> No
         assert f"v1.{new.pk}." in key
         keys.add(key)
     assert len(keys) == 2
+    first, last = victim.versions.first(), attacker.versions.last()
+    assert first is not None
+    assert last is not None
     with pytest.raises(ValueError, match="one article"):
-        diff_key("page", victim.versions.first(), attacker.versions.last())
+        diff_key("page", first, last)
 
 
 # --- no free CPU -------------------------------------------------------------------------------------------
@@ -227,7 +231,7 @@ def test_a_feed_of_hostile_changes_makes_a_bounded_share_of_its_diffs_per_reques
     cpu_seconds(client, f"/articles/{small.pk}/feed.atom")
 
     def entries(xml: bytes) -> list[str]:
-        return [entry.find(f"{ATOM}content").text for entry in ET.fromstring(xml).findall(f"{ATOM}entry")]
+        return [text_at(entry, f"{ATOM}content") for entry in ET.fromstring(xml).findall(f"{ATOM}entry")]
 
     first, xml = timed_get(client, f"/articles/{article.pk}/feed.atom")
     assert first < FIRST_RENDER_CPU_SECONDS, f"{first:.2f} s"  # all four at once: 1.25 s
@@ -242,7 +246,7 @@ def test_a_feed_of_hostile_changes_makes_a_bounded_share_of_its_diffs_per_reques
 def test_a_long_diff_says_what_it_does_not_list(client: Client) -> None:
     article = store_pair("40,000 short paragraphs, all changed")
     page = BeautifulSoup(client.get(f"/articles/{article.pk}/diff/0/1/").content, "lxml")
-    note = " ".join(page.select_one(".unlisted").get_text().split())
+    note = " ".join(one(page, ".unlisted").get_text().split())
     diff = client.get(f"/api/v1/articles/{article.pk}/diff/0/1/").json()
     assert len(diff["paragraphs"]) == MAX_LISTED_OPS
     unlisted = diff["unlisted"]
@@ -252,21 +256,21 @@ def test_a_long_diff_says_what_it_does_not_list(client: Client) -> None:
     assert unlisted["paragraphs_removed"] == 40_000 - listed_old
     assert unlisted["paragraphs_added"] == 40_000 - listed_new
     assert f"the last {40_000 - listed_old} paragraphs of v0 and {40_000 - listed_new} of v1" in note
-    more = " ".join(page.select_one(".more").get_text().split())
+    more = " ".join(one(page, ".more").get_text().split())
     assert (
         more == f"… and {MAX_LISTED_OPS - PAGE_ROWS} more changed paragraphs, too many to show on one page …"
     )
     assert len(page.select(".diff .row")) == 1 + 1 + PAGE_ROWS + 1  # head, headline, rows, the rest counted
     assert diff["coarse"] is True
     feed = ET.fromstring(client.get(f"/articles/{article.pk}/feed.atom").content)
-    content = feed.find(f"{ATOM}entry/{ATOM}content").text
+    content = text_at(feed, f"{ATOM}entry/{ATOM}content")
     assert content.count("<p>") < 300
     assert "more changes than a feed entry shows" in content
 
 
 def test_diff_pages_and_the_api_share_one_count_of_diffs_computed_per_client(
-    client: Client, shared_cache: None, settings
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, shared_cache: None, settings: Settings
+) -> None:
     settings.DIFF_RENDERS_PER_MINUTE = 3
     victim, attacker = twins()
     page = f"/articles/{victim.pk}/diff/0/1/"
@@ -327,7 +331,12 @@ def test_a_request_whose_maker_finishes_between_two_looks_takes_its_result(
 
     monkeypatch.setattr(instance, "get", get)
     made: list[int] = []
-    assert cached_rendering(key, lambda: made.append(1) or "made again", None) == "the maker's diff"
+
+    def make_again() -> str:
+        made.append(1)
+        return "made again"
+
+    assert cached_rendering(key, make_again, None) == "the maker's diff"
     assert made == []
     assert cache.get(claim) is None
 

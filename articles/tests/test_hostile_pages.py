@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 import brotli
 import pytest
 from django.conf import settings
+from pytest_django import Settings
 
 from articles.checking import CheckOutcome, check_article
 from articles.models import Article
@@ -44,7 +45,7 @@ TOO_SLOW = "took too long to download"
 
 
 @pytest.fixture(autouse=True)
-def _hostile_limits(settings) -> None:  # type: ignore[no-untyped-def]
+def _hostile_limits(settings: Settings) -> None:
     # robots.txt has its own tests; the raw servers here would answer /robots.txt like the page.
     settings.FETCH_ROBOTS = False
     settings.FETCH_CONNECT_TIMEOUT = 0.5
@@ -225,8 +226,8 @@ def test_a_trickle_is_cut_by_the_total_deadline(
 
 
 def test_one_byte_a_second_is_cut_by_the_total_deadline(
-    raw_server: Callable[[Behaviour], RawServer], settings
-) -> None:  # type: ignore[no-untyped-def]
+    raw_server: Callable[[Behaviour], RawServer], settings: Settings
+) -> None:
     settings.FETCH_READ_TIMEOUT = 1.5
     settings.FETCH_TOTAL_TIMEOUT = 2.5
     checked = check(raw_server(trickle(b"HTTP/1.1 200 OK\r\n", ENDLESS_HEADER, 1.0)).url)
@@ -306,8 +307,8 @@ def test_a_redirect_to_an_unreadable_address_is_refused(
 @pytest.mark.parametrize("location", UNREADABLE)
 def test_a_robots_txt_redirect_to_an_unreadable_address_is_a_recorded_failure(
     local_site: LocalSite,
-    settings,
-    location: str,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    location: str,
 ) -> None:
     """As for any robots.txt that cannot be read (RFC 9309 §2.3.1.4): the page is not fetched, and the
     check backs off as for an unreachable robots.txt."""
@@ -678,7 +679,7 @@ def test_a_page_the_parser_reads_only_in_part_stores_nothing(
     assert checked.peak_bytes < 20 * len(page), f"peak {checked.peak_bytes:,} bytes"
 
 
-def test_a_huge_attribute_past_the_cap_is_refused(local_site: LocalSite, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_huge_attribute_past_the_cap_is_refused(local_site: LocalSite, settings: Settings) -> None:
     settings.FETCH_MAX_BYTES = 5 * MB  # the default
     page = b'<html data-x="' + b"A" * (10 * MB) + b'"><body>' + STORY_HTML.encode()
     checked = check(local_site.serve("/story", page, headers={"Content-Type": "text/html"}), memory=True)
@@ -686,7 +687,9 @@ def test_a_huge_attribute_past_the_cap_is_refused(local_site: LocalSite, setting
     assert checked.peak_bytes < 3 * MB, f"peak {checked.peak_bytes:,} bytes"  # refused by its length header
 
 
-def test_a_huge_attribute_within_the_cap_leaves_the_story_readable(local_site: LocalSite, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_huge_attribute_within_the_cap_leaves_the_story_readable(
+    local_site: LocalSite, settings: Settings
+) -> None:
     settings.FETCH_MAX_BYTES = 5 * MB
     page = b'<html><body><img src="data:image/png;base64,' + b"A" * (4 * MB) + b'">' + STORY_HTML.encode()
     checked = check(local_site.serve("/story", page, headers={"Content-Type": "text/html"}), memory=True)
@@ -695,8 +698,8 @@ def test_a_huge_attribute_within_the_cap_leaves_the_story_readable(local_site: L
 
 
 def test_an_attribute_past_the_parsers_limit_once_decoded_stores_nothing(
-    local_site: LocalSite, settings
-) -> None:  # type: ignore[no-untyped-def]
+    local_site: LocalSite, settings: Settings
+) -> None:
     """4 MB of windows-1252 curly quotes are 12 MB as UTF-8, past libxml2's 10 MB for one attribute."""
     settings.FETCH_MAX_BYTES = 5 * MB
     page = b'<html><body><img alt="' + b"\x92" * (4 * MB) + b'">' + STORY_HTML.encode()
@@ -771,7 +774,9 @@ def test_oversized_validators_are_dropped_not_stored(local_site: LocalSite) -> N
     assert "If-None-Match" not in local_site.requests[-1][1]
 
 
-def test_a_robots_txt_bomb_is_read_only_as_far_as_robots_txt_goes(local_site: LocalSite, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_robots_txt_bomb_is_read_only_as_far_as_robots_txt_goes(
+    local_site: LocalSite, settings: Settings
+) -> None:
     settings.FETCH_ROBOTS = True
     headers = {"Content-Type": "text/plain", "Content-Encoding": "gzip"}
     local_site.serve("/robots.txt", gzip_bomb(GIB), headers=headers)

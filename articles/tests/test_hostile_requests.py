@@ -148,7 +148,9 @@ def test_the_parsers_refuse_what_no_database_holds() -> None:
     assert parse_number("0") == 0
     assert parse_number(str(MAX_INTEGER)) == MAX_INTEGER
     assert [parse_number(v) for v in (None, "", "-1", str(MAX_INTEGER + 1), "٣", "+1", "1 ")] == [None] * 7
-    assert parse_aware_datetime("2026-11-20T23:29+13:00").isoformat() == "2026-11-20T10:29:00+00:00"
+    moment = parse_aware_datetime("2026-11-20T23:29+13:00")
+    assert moment is not None
+    assert moment.isoformat() == "2026-11-20T10:29:00+00:00"
     assert parse_aware_datetime("\x00") is None
     field = Article._meta.get_field("last_changed_at")
     assert column_value(field, "2026-11-20T10:30:00Z") is not None
@@ -165,7 +167,7 @@ def test_the_parsers_refuse_what_no_database_holds() -> None:
     ],
 )
 def test_the_api_docs_page_answers_any_client(
-    client: Client, method: str, headers: dict, status: int
+    client: Client, method: str, headers: dict[str, str], status: int
 ) -> None:
     """Both found by test_fuzz_routes.py."""
     response = client.generic(method, "/api/v1/docs/", headers=headers)

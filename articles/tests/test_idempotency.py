@@ -1,6 +1,7 @@
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar, cast
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -14,13 +15,15 @@ from articles.models import Article, Version
 from articles.normalising import ArticleText
 from articles.tests.support import LocalSite, add_version, article_html
 
+T = TypeVar("T")
 
-def run_in_threads(*targets: Callable[[], object]) -> list[object]:
+
+def run_in_threads(*targets: Callable[[], T]) -> list[T]:
     """Run each target in its own thread (so its own database connection) and return their results."""
-    results: list[object] = [None] * len(targets)
+    results: list[T | None] = [None] * len(targets)
     errors: list[BaseException] = []
 
-    def runner(index: int, target: Callable[[], object]) -> None:
+    def runner(index: int, target: Callable[[], T]) -> None:
         try:
             results[index] = target()
         except BaseException as exc:
@@ -34,7 +37,7 @@ def run_in_threads(*targets: Callable[[], object]) -> list[object]:
     for thread in threads:
         thread.join(timeout=30)
     assert not errors, errors
-    return results
+    return cast(list[T], results)  # every target returned: none raised
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,15 +7,17 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
-from django.http import HttpResponse
 from django.test import Client
 
 from articles.tests.test_settings import manage
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-password-for-tests-0123"
@@ -44,7 +46,8 @@ def login_cache(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -
                 "LOCATION": str(tmp_path / "cache"),
             }
         }
-    return request.param
+    backend: str = request.param
+    return backend
 
 
 @pytest.fixture
@@ -53,7 +56,7 @@ def users() -> None:
     User.objects.create_superuser("other", "other@example.org", PASSWORD)
 
 
-def log_in(client: Client, username: str, password: str) -> HttpResponse:
+def log_in(client: Client, username: str, password: str) -> "_MonkeyPatchedWSGIResponse":
     return client.post(LOGIN, {"username": username, "password": password, "next": "/admin/"})
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from articles.diffing import change_stats, diff_body
 from articles.models import Article, Version
 from articles.normalising import ArticleText
-from articles.tests.support import T0, add_version
+from articles.tests.support import T0, add_version, one
 
 PARAS = [
     "The council voted on Tuesday to close the old bridge over the river for a year of repairs.",
@@ -72,7 +72,7 @@ def test_the_diff_page_says_where_it_went_and_where_it_came_from(
         notes = [note.get_text() for note in soup.select(".moved-note")]
         assert "Moved here from paragraph 4" in notes
         assert soup.select(".diff ins, .diff del") == []  # nothing struck or underlined: no word changed
-        assert "1 paragraph moved" in soup.select_one(".summary").get_text()
+        assert "1 paragraph moved" in one(soup, ".summary").get_text()
     assert notes == ["Moved here from paragraph 4", "Moved: now paragraph 1"]
 
 
@@ -98,7 +98,7 @@ def test_a_move_does_not_top_the_biggest_changes(client: Client, moved_article: 
     add_version(small, 1, "Small edit", ["It opened on Monday."])
     with time_machine.travel(T0 + timedelta(hours=6), tick=False):
         page = BeautifulSoup(client.get("/?view=biggest&period=day").content, "lxml")
-    assert page.select_one(".changes .headline").get_text() == "Small edit"
+    assert one(page, ".changes .headline").get_text() == "Small edit"
 
 
 def test_the_cached_diff_is_the_versions_own(client: Client, moved_article: Article) -> None:
@@ -112,7 +112,7 @@ def test_the_cached_diff_is_the_versions_own(client: Client, moved_article: Arti
     shown = {}
     for article in (moved_article, twin):
         page = BeautifulSoup(client.get(f"/articles/{article.pk}/diff/0/1/").content, "lxml")
-        shown[article.pk] = page.select_one(".diff .head .cell.new time")["datetime"]
+        shown[article.pk] = one(page, ".diff .head .cell.new time")["datetime"]
     assert shown[moved_article.pk] == (T0 + timedelta(hours=1)).isoformat()
     assert shown[twin.pk] == (T0 - timedelta(days=30)).isoformat()
 

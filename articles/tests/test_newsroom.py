@@ -3,6 +3,7 @@ tracker against — and the tracker itself checked against it, end to end."""
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import feedparser
 import httpx
@@ -30,11 +31,12 @@ class Site:
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.client = httpx.Client(base_url=self.base, timeout=60)
 
-    def get(self, path: str, **kwargs: object) -> httpx.Response:
-        return self.client.get(path, **kwargs)  # type: ignore[arg-type]
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(path, **kwargs)
 
-    def truth(self, **params: str) -> dict:  # type: ignore[type-arg]
-        return self.client.get("/_newsroom/truth.json", params=params).json()
+    def truth(self, **params: str) -> dict[str, Any]:
+        truth: dict[str, Any] = self.client.get("/_newsroom/truth.json", params=params).json()
+        return truth
 
     def advance(self, seconds: float) -> None:
         self.client.post("/_newsroom/clock", params={"advance": str(seconds)})
@@ -98,7 +100,7 @@ def test_section_pages_and_feeds_list_the_newest_stories(site: Site) -> None:
 def test_unchurned_pages_answer_conditional_gets() -> None:
     running = Site(Newsroom(12, seed=5, churn=False, faults=False))
     try:
-        by_template = {}
+        by_template: dict[str, str] = {}
         for entry in running.truth()["articles"]:
             by_template.setdefault(running.room.story(entry["id"]).template, entry["path"])
         first = running.get(by_template["broadsheet"])
@@ -115,7 +117,7 @@ def test_faults_are_served_as_promised() -> None:
     running = Site(room)
     try:
         running.advance(3 * 24 * 3600)  # every fault has started
-        by_fault: dict[str, dict] = {}  # type: ignore[type-arg]
+        by_fault: dict[str, dict[str, Any]] = {}
         for entry in running.truth()["articles"]:
             by_fault.setdefault(entry["fault"], entry)
         assert running.get(by_fault["gone404"]["path"]).status_code == 404

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from pytest_django import Settings
 
 from articles import politeness
 from articles.checking import check_article
@@ -28,8 +29,10 @@ def gates() -> list[politeness.Gate]:
 
 
 @pytest.fixture(params=range(len(gates())), ids=["local", "redis"][: len(gates())])
-def gate(request: pytest.FixtureRequest, settings, monkeypatch: pytest.MonkeyPatch) -> politeness.Gate:  # type: ignore[no-untyped-def]
-    chosen = gates()[request.param]
+def gate(
+    request: pytest.FixtureRequest, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> politeness.Gate:
+    chosen: politeness.Gate = gates()[request.param]
     monkeypatch.setattr(politeness, "gate", lambda: chosen)
     return chosen
 
@@ -38,7 +41,7 @@ def host() -> str:
     return f"site-{uuid.uuid4().hex[:8]}.test"  # a fresh host per test: no state left in Redis between tests
 
 
-def test_at_most_k_requests_to_one_host(gate: politeness.Gate, settings) -> None:  # type: ignore[no-untyped-def]
+def test_at_most_k_requests_to_one_host(gate: politeness.Gate, settings: Settings) -> None:
     settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 2, 0
     name, other = host(), host()
     assert gate.try_acquire(name, "a") == 0
@@ -49,7 +52,7 @@ def test_at_most_k_requests_to_one_host(gate: politeness.Gate, settings) -> None
     assert gate.try_acquire(name, "c") == 0
 
 
-def test_a_minimum_delay_between_starts(gate: politeness.Gate, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_minimum_delay_between_starts(gate: politeness.Gate, settings: Settings) -> None:
     settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 10, 0.3
     name = host()
     assert gate.try_acquire(name, "a") == 0
@@ -60,7 +63,7 @@ def test_a_minimum_delay_between_starts(gate: politeness.Gate, settings) -> None
 
 
 @pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs REDIS_URL")
-def test_two_workers_share_the_limit_through_redis(settings) -> None:  # type: ignore[no-untyped-def]
+def test_two_workers_share_the_limit_through_redis(settings: Settings) -> None:
     settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 1, 0
     one, two = RedisGate(settings.REDIS_URL), RedisGate(settings.REDIS_URL)  # separate connections
     name = host()
@@ -70,7 +73,9 @@ def test_two_workers_share_the_limit_through_redis(settings) -> None:  # type: i
     assert two.try_acquire(name, "b") == 0
 
 
-def test_concurrent_fetchers_never_exceed_the_limit(gate: politeness.Gate, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_fetchers_never_exceed_the_limit(
+    gate: politeness.Gate, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 2, 0.05
     name, lock = host(), threading.Lock()
     inside, peak = 0, 0
@@ -120,7 +125,7 @@ def test_concurrent_fetchers_never_exceed_the_limit(gate: politeness.Gate, setti
         assert max(end_b - start_a, end_a - start_b) >= 0.045  # less a clock tick
 
 
-def test_a_long_wait_raises_instead_of_sleeping(gate: politeness.Gate, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_wait_raises_instead_of_sleeping(gate: politeness.Gate, settings: Settings) -> None:
     settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 1, 60
     name = host()
     with host_slot(name), pytest.raises(HostBusy) as busy, host_slot(name, max_wait=1):
@@ -131,8 +136,8 @@ def test_a_long_wait_raises_instead_of_sleeping(gate: politeness.Gate, settings)
 @pytest.mark.django_db
 def test_a_check_of_a_busy_host_goes_back_on_the_schedule(
     gate: politeness.Gate,
-    settings,
-    local_site: LocalSite,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    local_site: LocalSite,
 ) -> None:
     settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY, settings.POLITE_MAX_WAIT = 1, 0, 0
     local_site.serve("/story", article_html("H", ["Body."]))
@@ -142,6 +147,7 @@ def test_a_check_of_a_busy_host_goes_back_on_the_schedule(
         outcome = check_article(article)
     assert outcome.kind == "deferred"
     article.refresh_from_db()
+    assert article.next_check_at is not None
     assert NOW < article.next_check_at <= NOW + timedelta(seconds=2)
     assert local_site.requests == []
     gate.release("127.0.0.1", "another-worker")
@@ -150,8 +156,8 @@ def test_a_check_of_a_busy_host_goes_back_on_the_schedule(
 
 def test_a_redirect_to_another_host_waits_for_that_hosts_turn(
     gate: politeness.Gate,
-    settings,
-    local_site: LocalSite,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    local_site: LocalSite,
 ) -> None:
     settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 1, 0
     other = host()
@@ -175,8 +181,8 @@ def test_a_redirect_to_another_host_waits_for_that_hosts_turn(
 
 def test_waiting_for_a_turn_does_not_use_up_the_fetchs_time(
     gate: politeness.Gate,
-    settings,
-    local_site: LocalSite,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    local_site: LocalSite,
 ) -> None:
     settings.POLITE_HOST_CONCURRENCY, settings.POLITE_HOST_DELAY = 1, 1.0
     settings.FETCH_TOTAL_TIMEOUT = 0.8

@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from articles import politeness
 from articles.checking import check_article
@@ -73,7 +74,7 @@ def private_redis() -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture
-def redis_cache(settings, private_redis: PrivateRedis) -> PrivateRedis:  # type: ignore[no-untyped-def]
+def redis_cache(settings: Settings, private_redis: PrivateRedis) -> PrivateRedis:
     settings.CACHES = {
         "default": {
             "BACKEND": "newsdiffs.cache.ResilientRedisCache",
@@ -148,6 +149,7 @@ def test_a_check_while_redis_is_down_is_put_back_not_failed(
     assert article.consecutive_failures == 0
     assert article.last_error == ""
     assert article.status == Article.Status.ACTIVE
+    assert article.next_check_at is not None
     wait = article.next_check_at - timezone.now()
     assert timedelta(seconds=40) < wait < timedelta(seconds=80)
     assert article.version_count == 0
@@ -230,6 +232,7 @@ def test_a_broker_channel_on_a_closed_connection_raises_the_error_the_worker_exp
         queue.get(timeout=5)  # delivered and not acknowledged, as a check under way with acks_late
         errors = broker.connection_errors
         broker.transport.client = None  # what kombu's connection close leaves behind
-        queue.channel._pool = None
+        # A Redis channel; the stubs know the channel only as kombu's abstract StdChannel.
+        queue.channel._pool = None  # type: ignore[attr-defined]
         with pytest.raises(errors):
-            queue.channel.close()
+            queue.channel.close()  # type: ignore[attr-defined]

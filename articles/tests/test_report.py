@@ -20,7 +20,7 @@ from articles.tests.report import counts, main
     ],
 )
 def test_the_summary_is_read_with_or_without_its_border(
-    tmp_path: Path, last_line: str, expected: dict
+    tmp_path: Path, last_line: str, expected: dict[str, int]
 ) -> None:
     log = tmp_path / "run.log"
     log.write_text(f"collected\n..F..\n{last_line}\nmake: *** [Makefile:53: test-sqlite] Error 1\n")
@@ -28,7 +28,7 @@ def test_the_summary_is_read_with_or_without_its_border(
 
 
 def test_the_total_fails_on_a_failure_or_a_missing_summary(
-    tmp_path: Path, capsys: pytest.CaptureFixture
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good, bad, broken = tmp_path / "good.log", tmp_path / "bad.log", tmp_path / "broken.log"
     good.write_text("=== 10 passed in 1.00s ===\n")

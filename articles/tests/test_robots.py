@@ -1,8 +1,10 @@
 """robots.txt: the RFC 9309 reading of the file, and the fetcher honouring it per origin."""
 
 import threading
+from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from articles import robots
 from articles.fetching import FetchError, fetch
@@ -144,7 +146,7 @@ def test_an_allowed_page_is_fetched_and_the_rules_are_asked_for_once(local_site:
     assert paths(local_site) == ["/robots.txt", "/news/a", "/news/b"]
 
 
-def test_the_rules_are_cached_for_the_configured_time(local_site: LocalSite, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_rules_are_cached_for_the_configured_time(local_site: LocalSite, settings: Settings) -> None:
     settings.FETCH_ROBOTS_CACHE_SECONDS = 0  # Django: 0 means "expire at once"
     url = local_site.serve("/a", "<p>a</p>")
     fetch(url)
@@ -177,7 +179,7 @@ def test_an_unreachable_robots_txt_means_try_again_later() -> None:
     assert caught.value.transient
 
 
-def test_robots_txt_can_be_turned_off(local_site: LocalSite, settings) -> None:  # type: ignore[no-untyped-def]
+def test_robots_txt_can_be_turned_off(local_site: LocalSite, settings: Settings) -> None:
     local_site.serve("/robots.txt", "User-agent: *\nDisallow: /\n")
     url = local_site.serve("/a", "<p>a</p>")
     fetch(url, robots=False)
@@ -188,7 +190,7 @@ def test_robots_txt_can_be_turned_off(local_site: LocalSite, settings) -> None: 
     assert paths(local_site) == ["/a", "/a", "/robots.txt"]
 
 
-def test_the_user_agent_setting_chooses_the_group(local_site: LocalSite, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_user_agent_setting_chooses_the_group(local_site: LocalSite, settings: Settings) -> None:
     local_site.serve("/robots.txt", "User-agent: archiver\nDisallow: /\n")
     url = local_site.serve("/a", "<p>a</p>")
     fetch(url)
@@ -285,9 +287,14 @@ def test_a_cache_that_is_down_costs_a_re_read_not_the_check(monkeypatch: pytest.
 
 
 def test_rules_read_lately_are_held_in_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked = []
+    asked: list[tuple[Any, ...]] = []
     shared = robots._shared_rules
-    monkeypatch.setattr(robots, "_shared_rules", lambda *args: asked.append(args) or shared(*args))
+
+    def shared_rules(*args: Any) -> robots.RobotsRules:
+        asked.append(args)
+        return shared(*args)
+
+    monkeypatch.setattr(robots, "_shared_rules", shared_rules)
     rules = [robots.ALLOW_ALL]
     for _ in range(3):
         assert robots.cached_rules("http://127.0.0.1:2", "newsdiffs", rules.pop, 60) is robots.ALLOW_ALL

@@ -52,7 +52,8 @@ class Stack:
 
     def get(self, path: str) -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as response:
-            return response.read().decode()
+            page: str = response.read().decode()
+            return page
 
     def wait_for_page(self, path: str, text: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -83,8 +84,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
         output, _ = process.communicate(timeout=30)
     log = output.decode(errors="replace")
-    for process in ("web", "worker", "beat"):
-        assert f"{process}.1 stopped" in log, log
+    for name in ("web", "worker", "beat"):
+        assert f"{name}.1 stopped" in log, log
     assert "Traceback" not in log, log
     assert "SIGKILL" not in log, log  # every process shut down in time, nothing was killed mid-check
 

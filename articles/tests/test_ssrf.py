@@ -92,6 +92,7 @@ def test_a_tracked_page_that_redirects_to_the_metadata_service_fails_with_its_re
     assert article.last_error.startswith("refused: ")
     assert article.last_error.endswith(("non-public address 169.254.169.254", "address ::ffff:a9fe:a9fe"))
     assert article.status == Article.Status.ACTIVE
+    assert article.next_check_at is not None
     assert article.next_check_at > timezone.now()  # backed off, not retried at once
 
     check_article(article)

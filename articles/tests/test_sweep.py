@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.test import override_settings
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from articles.models import Article
 from articles.tasks import check_soon, sweep_due_articles
@@ -31,7 +32,7 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_sweep_claims_only_due_active_articles(
-    enqueued: list[int], django_capture_on_commit_callbacks
+    enqueued: list[int], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     due = make(3, due_in=-timedelta(minutes=5))
     make(2, due_in=timedelta(minutes=5))
@@ -43,7 +44,7 @@ def test_sweep_claims_only_due_active_articles(
 
 @override_settings(TRACK_SWEEP_BATCH=4, TRACK_CLAIM_SECONDS=600)
 def test_sweeps_are_bounded_and_most_overdue_first(
-    enqueued: list[int], django_capture_on_commit_callbacks
+    enqueued: list[int], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     old = make(4, due_in=-timedelta(hours=3))
     newer = make(3, due_in=-timedelta(minutes=1))
@@ -58,7 +59,7 @@ def test_sweeps_are_bounded_and_most_overdue_first(
 
 
 def test_nothing_is_enqueued_until_the_claim_commits(
-    enqueued: list[int], django_capture_on_commit_callbacks
+    enqueued: list[int], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     make(2, due_in=-timedelta(minutes=1))
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -69,7 +70,7 @@ def test_nothing_is_enqueued_until_the_claim_commits(
 
 @override_settings(TRACK_CLAIM_SECONDS=600)
 def test_a_lost_check_is_swept_again_after_its_claim_expires(
-    enqueued: list[int], django_capture_on_commit_callbacks
+    enqueued: list[int], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     (article,) = make(1, due_in=-timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
@@ -82,7 +83,9 @@ def test_a_lost_check_is_swept_again_after_its_claim_expires(
     assert enqueued == [article.pk, article.pk]
 
 
-def test_check_soon_claims_once(enqueued: list[int], django_capture_on_commit_callbacks) -> None:
+def test_check_soon_claims_once(
+    enqueued: list[int], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     article, _ = Article.objects.track("http://127.0.0.1/story")
     with django_capture_on_commit_callbacks(execute=True):
         assert check_soon(article) is True
@@ -99,7 +102,7 @@ def test_stopped_and_removed_articles_are_not_claimed_for_a_check(enqueued: list
 
 @override_settings(TRACK_CHECK_BATCH=3)
 def test_a_sweep_sends_its_checks_a_few_to_a_task(
-    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     tasks_sent: list[list[int]] = []
     monkeypatch.setattr("articles.tasks.check_articles.delay", tasks_sent.append)

@@ -7,11 +7,12 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractUser, Permission
+from django.contrib.auth.models import Permission, User
 from django.core.management import CommandError, call_command
 from django.test import Client
 from lxml import html as lxml_html
 from openapi_core import OpenAPI
+from pytest_django import DjangoCaptureOnCommitCallbacks, DjangoDbBlocker, Settings
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import UserRateThrottle
 
@@ -85,33 +86,34 @@ VARIANTS = [
 
 
 @pytest.fixture
-def staff(django_user_model: type[AbstractUser]) -> AbstractUser:
+def staff(django_user_model: type[User]) -> User:
     staff = django_user_model.objects.create_user("editor", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="add_article"))
     return staff
 
 
 @pytest.fixture
-def staff_client(staff: AbstractUser) -> Client:
+def staff_client(staff: User) -> Client:
     client = Client()
     client.force_login(staff)
     return client
 
 
 @pytest.fixture
-def reader_client(django_user_model: type[AbstractUser]) -> Client:
+def reader_client(django_user_model: type[User]) -> Client:
     client = Client()
     client.force_login(django_user_model.objects.create_user("reader"))
     return client
 
 
 @pytest.fixture
-def token(staff: AbstractUser) -> str:
-    return Token.objects.create(user=staff).key
+def token(staff: User) -> str:
+    key: str = Token.objects.create(user=staff).key
+    return key
 
 
 @pytest.fixture(scope="module")
-def spec(django_db_blocker) -> OpenAPI:  # type: ignore[no-untyped-def]
+def spec(django_db_blocker: DjangoDbBlocker) -> OpenAPI:
     with django_db_blocker.unblock():
         return OpenAPI.from_dict(Client().get("/api/v1/schema?format=json").json())
 
@@ -159,7 +161,8 @@ def test_only_staff_see_the_link_in_the_header(
 ) -> None:
     def header_links(c: Client) -> list[str]:
         page = lxml_html.fromstring(c.get("/").content)
-        return page.xpath("//header//nav//a/@href")
+        links: list[str] = page.xpath("//header//nav//a/@href")
+        return links
 
     assert "/track/" not in header_links(client)
     assert "/track/" not in header_links(reader_client)
@@ -167,7 +170,7 @@ def test_only_staff_see_the_link_in_the_header(
 
 
 def test_staff_track_a_url_and_land_on_its_page(
-    staff_client: Client, django_capture_on_commit_callbacks
+    staff_client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     source = Source.objects.create(name="The Daily Test", slug="daily")
     page = lxml_html.fromstring(staff_client.get("/track/").content)
@@ -188,7 +191,7 @@ def test_staff_track_a_url_and_land_on_its_page(
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_a_variant_of_a_tracked_url_leads_to_that_article(
-    staff_client: Client, variant: str, django_capture_on_commit_callbacks
+    staff_client: Client, variant: str, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     article = Article.objects.create(url=TRACKED)
     with django_capture_on_commit_callbacks() as queued:
@@ -209,7 +212,9 @@ def test_bad_input_gets_its_message_on_the_form(staff_client: Client, url: str, 
     assert Article.objects.count() == 0
 
 
-def test_loopback_is_refused_where_the_fetcher_would_refuse_it(staff_client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_loopback_is_refused_where_the_fetcher_would_refuse_it(
+    staff_client: Client, settings: Settings
+) -> None:
     settings.FETCH_ALLOWED_NETWORKS = []  # production's default
     for url, shown in (("http://127.0.0.1/s", "127.0.0.1"), ("http://2130706433/s", "2130706433 (127.0.0.1)"),
                        ("http://[::1]:8000/s", "::1")):  # fmt: skip
@@ -235,7 +240,7 @@ def test_an_unknown_source_and_a_removed_article_are_refused(staff_client: Clien
     assert Article.objects.count() == 1
 
 
-def test_the_form_needs_its_csrf_token(staff: AbstractUser) -> None:
+def test_the_form_needs_its_csrf_token(staff: User) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff)
     assert client.post("/track/", {"url": TRACKED}).status_code == 403
@@ -255,7 +260,9 @@ def test_other_methods_are_not_allowed(staff_client: Client) -> None:
 # --- the API ----------------------------------------------------------------------------------------------
 
 
-def test_api_tracks_with_a_staff_token(api: Api, token: str, django_capture_on_commit_callbacks) -> None:
+def test_api_tracks_with_a_staff_token(
+    api: Api, token: str, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks() as queued:
         response = api.client.post(
             "/api/v1/articles/", {"url": "https://example.com/a?fbclid=1"}, content_type="application/json",
@@ -329,7 +336,7 @@ def test_api_refuses_what_is_not_json(api: Api, token: str) -> None:
 
 
 def test_api_writes_are_for_staff_tokens_only(
-    api: Api, staff_client: Client, django_user_model: type[AbstractUser]
+    api: Api, staff_client: Client, django_user_model: type[User]
 ) -> None:
     anonymous = api.client.post("/api/v1/articles/", {"url": TRACKED}, content_type="application/json")
     assert anonymous.status_code == 401

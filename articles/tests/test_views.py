@@ -1,14 +1,16 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from django.db import connection
 from django.test import Client, override_settings
+from pytest_django import DjangoAssertNumQueries
 
 from articles import browsing
 from articles.models import Article, Source
-from articles.tests.support import T0, add_version
+from articles.tests.support import T0, add_version, one
 
 pytestmark = pytest.mark.django_db
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -21,7 +23,7 @@ def soup_of(client: Client, path: str, status: int = 200) -> BeautifulSoup:
     return BeautifulSoup(response.content, "lxml")
 
 
-def texts(soup: BeautifulSoup, selector: str) -> list[str]:
+def texts(soup: Tag, selector: str) -> list[str]:
     return [" ".join(node.get_text(" ", strip=True).split()) for node in soup.select(selector)]
 
 
@@ -88,23 +90,25 @@ def test_home_shows_the_biggest_changes_of_the_day_or_week(client: Client, artic
     add_version(big, 1, "Big", ["Short.", "A whole new paragraph of many words arrived."])
     with time_machine.travel(T0 + timedelta(hours=6), tick=False):
         day = soup_of(client, "/?view=biggest&period=day")
-    assert day.h1.get_text() == "Biggest changes in the last day"
+    assert one(day, "h1").get_text() == "Biggest changes in the last day"
     assert texts(day, ".changes .headline") == ["Big", "Mayor closes bridge", "Mayor closes bridge"]
     with time_machine.travel(T0 + timedelta(days=3), tick=False):
         assert texts(soup_of(client, "/?view=biggest&period=day"), ".changes .headline") == []
         assert len(texts(soup_of(client, "/?view=biggest&period=week"), ".changes .headline")) == 3
 
 
-def test_home_pages_by_keyset_without_counting(client: Client, django_assert_max_num_queries) -> None:
+def test_home_pages_by_keyset_without_counting(
+    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
     for i in range(60):
         article = Article.objects.create(url=f"http://127.0.0.1/{i}")
         add_version(article, 0, f"Story {i}", ["Text."])
         add_version(article, 1, f"Story {i}", ["Text, edited."])
     first = soup_of(client, "/")
     assert len(first.select(".changes li")) == 50
-    older = first.select_one('.pager a[href*="after="]')["href"]
+    older = one(first, '.pager a[href*="after="]')["href"]
     with django_assert_max_num_queries(3):  # the page, its sources, no COUNT (totals are cached)
-        second = soup_of(client, "/" + older)
+        second = soup_of(client, "/" + str(older))
     assert len(second.select(".changes li")) == 10
     assert set(texts(first, ".headline")).isdisjoint(texts(second, ".headline"))
     assert soup_of(client, "/?after=garbage").select(".changes li")  # a bad cursor starts from the top
@@ -129,7 +133,7 @@ def test_source_page_shows_health_and_articles(client: Client, article: Article,
     facts = dict(zip(texts(soup, ".health dt"), texts(soup, ".health dd"), strict=True))
     assert facts["Versions a day"].startswith("0.7 over the last 7 days")
     assert facts["Failing checks"] == "1 of 2 tracked articles (50 %) failed their last check"
-    assert "may be read wrongly" in soup.select_one(".health .warning").get_text()
+    assert "may be read wrongly" in one(soup, ".health .warning").get_text()
 
 
 # Article ---------------------------------------------------------------------------------------------
@@ -140,23 +144,23 @@ def test_article_page_tells_its_story(client: Client, article: Article) -> None:
     Article.objects.filter(pk=article.pk).update(next_check_at=NOW + timedelta(minutes=12))
     with time_machine.travel(NOW, tick=False):
         soup = soup_of(client, f"/articles/{article.pk}/")
-    assert soup.h1.get_text() == "Mayor closes bridge"
+    assert one(soup, "h1").get_text() == "Mayor closes bridge"
     facts = dict(zip(texts(soup, ".facts dt"), texts(soup, ".facts dd"), strict=True))
     assert facts["First seen"] == "20 November 2026, 09:30 UTC"
     assert facts["Changes"] == "2 changes (1 minor or parser change hidden)."
     assert facts["Tracking"] == "Tracked: checked about every hour; next check in 12 minutes."
     assert facts["Source"] == "The Daily Test"
     rows = soup.select("table.versions tbody tr")
-    assert [r.select_one("td:nth-of-type(3) a").get_text() for r in rows] == ["v3", "v1", "v0"]
+    assert [one(r, "td:nth-of-type(3) a").get_text() for r in rows] == ["v3", "v1", "v0"]
     assert "2\xa0hours later" in rows[0].get_text()  # from v1, the previous version shown
     assert texts(rows[0], "td:nth-of-type(4)") == [
         "headline now: Mayor closes bridge headline changed · +1/−0 words · 1 paragraph added"
     ]
-    assert rows[0].select_one('a[href*="web.archive.org"]')["href"] == (
+    assert one(rows[0], 'a[href*="web.archive.org"]')["href"] == (
         "https://web.archive.org/web/20261120123000/http://127.0.0.1/story"
     )
-    assert rows[0].select_one('input[name="b"]').has_attr("checked")
-    assert rows[1].select_one('input[name="a"]').has_attr("checked")
+    assert one(rows[0], 'input[name="b"]').has_attr("checked")
+    assert one(rows[1], 'input[name="a"]').has_attr("checked")
     assert texts(soup, "p.meta")[0] == "1 minor or parser-change version hidden. Show them"
 
 
@@ -168,7 +172,7 @@ def test_hidden_versions_show_on_request(client: Client, article: Article) -> No
         "v1",
         "v0",
     ]
-    assert "Minor edit" in soup.select_one("tr.kind-minor").get_text()
+    assert "Minor edit" in one(soup, "tr.kind-minor").get_text()
 
 
 @pytest.mark.parametrize(
@@ -183,7 +187,7 @@ def test_hidden_versions_show_on_request(client: Client, article: Article) -> No
     ],
 )  # fmt: skip
 def test_tracking_status_in_words(
-    client: Client, article: Article, status: str, fields: dict, words: str
+    client: Client, article: Article, status: str, fields: dict[str, Any], words: str
 ) -> None:
     Article.objects.filter(pk=article.pk).update(status=status, **fields)
     with time_machine.travel(T0, tick=False):
@@ -254,10 +258,10 @@ def test_diff_steps_to_the_previous_and_next_change(client: Client, article: Art
     soup = soup_of(client, f"/articles/{article.pk}/diff/0/1/")
     assert soup.select_one('a[rel="prev"]') is None
     assert (
-        soup.select_one('a[rel="next"]')["href"] == f"/articles/{article.pk}/diff/2/3/"
+        one(soup, 'a[rel="next"]')["href"] == f"/articles/{article.pk}/diff/2/3/"
     )  # the minor v2 is skipped
     last = soup_of(client, f"/articles/{article.pk}/diff/2/3/")
-    assert last.select_one('a[rel="prev"]')["href"] == f"/articles/{article.pk}/diff/0/1/"
+    assert one(last, 'a[rel="prev"]')["href"] == f"/articles/{article.pk}/diff/0/1/"
     assert last.select_one('a[rel="next"]') is None
 
 
@@ -294,9 +298,7 @@ def test_a_mobile_url_finds_the_desktop_article(client: Client) -> None:
 
 
 def test_an_untracked_url_says_so(client: Client, article: Article) -> None:
-    assert (
-        "not tracked" in soup_of(client, "/search/?q=http://127.0.0.1/other").select_one(".empty").get_text()
-    )
+    assert "not tracked" in one(soup_of(client, "/search/?q=http://127.0.0.1/other"), ".empty").get_text()
 
 
 def test_full_text_search_finds_headlines_and_text(client: Client, article: Article) -> None:
@@ -308,7 +310,7 @@ def test_full_text_search_finds_headlines_and_text(client: Client, article: Arti
         "Mayor closes bridge"
     ]  # an old version
     assert texts(soup_of(client, "/search/?q=zeppelin"), ".empty") == ["No article matches “zeppelin”."]
-    feed = soup_of(client, "/search/?q=bridge").select_one('link[type="application/atom+xml"]')["href"]
+    feed = one(soup_of(client, "/search/?q=bridge"), 'link[type="application/atom+xml"]')["href"]
     assert feed == "/search/feed.atom?q=bridge"
 
 
@@ -351,7 +353,7 @@ def test_search_finds_the_same_articles_either_way(
 )  # fmt: skip
 def test_unknown_things_are_404(client: Client, article: Article, path: str) -> None:
     soup = soup_of(client, path.format(pk=article.pk), status=404)
-    assert soup.h1.get_text() == "Not found"
+    assert one(soup, "h1").get_text() == "Not found"
 
 
 @pytest.mark.parametrize("path", ["/articles/{pk}/", "/articles/{pk}/diff/0/1/", "/articles/{pk}/versions/0/",
@@ -359,7 +361,7 @@ def test_unknown_things_are_404(client: Client, article: Article, path: str) -> 
 def test_removed_articles_are_410(client: Client, article: Article, path: str) -> None:
     Article.objects.filter(pk=article.pk).update(status=Article.Status.REMOVED)
     soup = soup_of(client, path.format(pk=article.pk), status=410)
-    assert soup.h1.get_text() == "Removed"
+    assert one(soup, "h1").get_text() == "Removed"
     assert not soup_of(client, "/").select(".changes li")
 
 

@@ -31,6 +31,7 @@ def a_day_of_checks(site: LocalSite, article: Article, start: datetime, changes:
         check_at(site, article, when, load=checks if changes else 0)
         checks += 1
         article.refresh_from_db()
+        assert article.next_check_at is not None
         when = article.next_check_at
     return checks
 
@@ -43,6 +44,8 @@ def test_a_page_that_changes_on_every_load_is_flagged_and_checked_seldom(local_s
     # flag the page after 6 hours; the rest of the day has a check every 6 hours (±10 %).
     assert article.volatile_since == NOW + 23 * timedelta(minutes=15)
     assert checks <= 24 + 4
+    assert article.next_check_at is not None
+    assert article.last_checked_at is not None
     assert article.next_check_at - article.last_checked_at >= timedelta(hours=5.4)
     # Nothing stored is lost: one version per check, numbered without gaps, each with its own text.
     numbers = list(article.versions.order_by("number").values_list("number", flat=True))
@@ -64,6 +67,8 @@ def test_fewer_versions_in_a_day_or_as_many_over_longer_are_no_flag(local_site: 
     check_at(local_site, article, NOW + DAY + timedelta(minutes=1), 4)
     article.refresh_from_db()
     assert (article.version_count, article.volatile_since) == (5, None)
+    assert article.next_check_at is not None
+    assert article.last_checked_at is not None
     assert article.next_check_at - article.last_checked_at < timedelta(hours=1)
 
 
@@ -79,11 +84,15 @@ def test_the_flag_clears_when_the_page_settles_after_a_whole_window(local_site: 
     assert check_at(local_site, article, flagged + timedelta(hours=6), 4).startswith("unchanged")
     article.refresh_from_db()
     assert article.volatile_since == flagged
+    assert article.next_check_at is not None
+    assert article.last_checked_at is not None
     assert article.next_check_at - article.last_checked_at >= timedelta(hours=5.4)
     # Unchanged after a whole window: settled; checked on the schedule again.
     assert check_at(local_site, article, flagged + DAY, 4).startswith("unchanged")
     article.refresh_from_db()
     assert article.volatile_since is None
+    assert article.next_check_at is not None
+    assert article.last_checked_at is not None
     assert article.next_check_at - article.last_checked_at < timedelta(hours=5.4)
 
 

@@ -18,16 +18,25 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 import time_machine
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.test import Client
 from lxml import etree
 from lxml import html as lxml_html
+from playwright.sync_api import Dialog
 
 from articles.checking import check_article
 from articles.models import Article, Source, Version
 from articles.normalising import normalise_text
-from articles.tests.support import T0, LocalSite, add_version, article_html, launch_chromium, needs_chromium
+from articles.tests.support import (
+    T0,
+    LocalSite,
+    add_version,
+    article_html,
+    launch_chromium,
+    needs_chromium,
+    text_at,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +126,8 @@ def scheme_of(url: str) -> str:
 
 
 def text_of(tree: Any) -> str:
-    return tree.text_content()
+    text: str = tree.text_content()
+    return text
 
 
 # --- data -------------------------------------------------------------------------------------------------
@@ -157,7 +167,7 @@ def byline(payload: str) -> str:
 
 
 @pytest.fixture
-def staff_client(django_user_model: type[AbstractUser]) -> Client:
+def staff_client(django_user_model: type[User]) -> Client:
     client = Client()
     client.force_login(django_user_model.objects.create_user("editor", is_staff=True, is_superuser=True))
     return client
@@ -259,20 +269,21 @@ def feed_entries(xml: bytes) -> tuple[str, list[dict[str, str]]]:
     root = etree.fromstring(xml)
     if root.tag == "rss":
         channel = root.find("channel")
+        assert channel is not None
         items = channel.findall("item")
         content = "{http://purl.org/rss/1.0/modules/content/}encoded"
         entries = [
-            {"title": i.findtext("title"), "link": i.findtext("link"), "summary": i.findtext("description"),
-             "content": i.findtext(content)}
+            {"title": text_at(i, "title"), "link": text_at(i, "link"), "summary": text_at(i, "description"),
+             "content": text_at(i, content)}
             for i in items
         ]  # fmt: skip
-        return channel.findtext("title"), entries
+        return text_at(channel, "title"), entries
     entries = [
-        {"title": e.findtext(f"{ATOM}title"), "link": e.find(f"{ATOM}link").get("href"),
-         "summary": e.findtext(f"{ATOM}summary"), "content": e.findtext(f"{ATOM}content")}
+        {"title": text_at(e, f"{ATOM}title"), "link": e.findall(f"{ATOM}link")[0].get("href", ""),
+         "summary": text_at(e, f"{ATOM}summary"), "content": text_at(e, f"{ATOM}content")}
         for e in root.findall(f"{ATOM}entry")
     ]  # fmt: skip
-    return root.findtext(f"{ATOM}title"), entries
+    return text_at(root, f"{ATOM}title"), entries
 
 
 @pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
@@ -445,7 +456,7 @@ def browser_article(transactional_db: None) -> Article:
 
 @needs_chromium
 @pytest.mark.once
-def test_no_payload_runs_in_a_browser(live_server: Any, browser_article: Article) -> None:  # type: ignore[no-untyped-def]
+def test_no_payload_runs_in_a_browser(live_server: Any, browser_article: Article) -> None:
     """Chromium, with the Content-Security-Policy ignored (bypass_csp): escaping alone must keep every payload
     inert, whatever header the site sends."""
     from playwright.sync_api import sync_playwright
@@ -461,7 +472,12 @@ def test_no_payload_runs_in_a_browser(live_server: Any, browser_article: Article
         context = browser.new_context(bypass_csp=True, java_script_enabled=True)
         page = context.new_page()
         dialogs: list[str] = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+        def on_dialog(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         for path in paths:
             page.goto(f"{live_server.url}{path}")
             page.mouse.move(200, 200)
