@@ -72,9 +72,10 @@ fuzz: $(VENV)/.installed-dev ## Long hypothesis run of the URL, diff and route (
 	DATABASE_URL= REDIS_URL= NEWSDIFFS_VAR_DIR=$(CURDIR)/var/fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		$(BIN)/pytest -p no:cacheprovider --hypothesis-show-statistics articles/tests/test_fuzz_*.py
 
-lint: $(VENV)/.installed-dev ## ruff: lint and format check
+lint: $(VENV)/.installed-dev ## ruff: lint and format check; mypy: types (strict on articles/)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-dev ## ruff: fix what can be fixed and format
 	$(BIN)/ruff check --fix .
