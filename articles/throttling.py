@@ -29,6 +29,7 @@ def client_address(request: HttpRequest) -> str:
     """The client's address as the API's throttle finds it: behind NUM_PROXIES proxies, the address the last
     of them saw, so that a forged X-Forwarded-For changes nothing when it is 0. Failed logins are counted by
     it too (settings.AXES_CLIENT_IP_CALLABLE)."""
+    # get_ident reads the request's META alone, which a Django request has as DRF's Request does.
     return BaseThrottle().get_ident(request)  # type: ignore[arg-type]
 
 

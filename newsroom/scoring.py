@@ -1,6 +1,7 @@
 """Checking a tracker against the truth: every real edit stored once, chrome churn never."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # Faults after which a page serves no story text to compare (the tracker should mark, not store, them).
 TEXTLESS_FAULTS = frozenset(("gone404", "gone410", "binary", "huge"))
@@ -18,7 +19,7 @@ class Score:
     problems: list[str] = field(default_factory=list)
 
 
-def score(steps: list[dict[str, object]], stored: dict[str, list[str]]) -> Score:
+def score(steps: list[dict[str, Any]], stored: dict[str, list[str]]) -> Score:
     """Compare a tracker's versions with the truth taken at the moments it checked.
 
     ``steps``: truth documents (``Newsroom.truth``) for each round of checks; ``stored``: path → the text
@@ -30,7 +31,7 @@ def score(steps: list[dict[str, object]], stored: dict[str, list[str]]) -> Score
     required: dict[str, list[set[str]]] = {}
     allowed: dict[str, set[str]] = {}
     for step in steps:
-        for entry in step["articles"]:  # type: ignore[attr-defined]
+        for entry in step["articles"]:
             if entry["status"] != 200 or entry["fault"] in TEXTLESS_FAULTS:
                 continue
             path = entry["path"]

@@ -122,7 +122,7 @@ def _no_network_beyond_loopback() -> Iterator[None]:
     socket.socket.connect = connect  # type: ignore[method-assign, assignment]
     socket.getaddrinfo = getaddrinfo
     yield
-    socket.socket.connect = real_connect  # type: ignore[method-assign]
+    socket.socket.connect = real_connect  # type: ignore[method-assign]  # put back, as patched above
     socket.getaddrinfo = real_getaddrinfo
 
 

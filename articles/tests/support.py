@@ -95,8 +95,8 @@ class LocalSite:
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
 
-    def serve(self, path: str, body: bytes | str, **kwargs: object) -> str:
-        self.pages[path] = Page(body, **kwargs)  # type: ignore[arg-type]
+    def serve(self, path: str, body: bytes | str, **kwargs: Any) -> str:
+        self.pages[path] = Page(body, **kwargs)
         return self.url(path)
 
 

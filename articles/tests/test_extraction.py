@@ -531,7 +531,9 @@ def test_a_stated_time_is_believed_only_when_it_can_be_one() -> None:
     assert stated_time("2026-12-06T14:02:00+01:00", now) == datetime(2026, 12, 6, 13, 2, tzinfo=UTC)
     assert stated_time("2026-12-06T09:51:00", now) == datetime(2026, 12, 6, 9, 51, tzinfo=UTC)  # no zone: UTC
     assert stated_time("2026-12-04", now) == datetime(2026, 12, 4, tzinfo=UTC)
-    assert stated_time("2026-12-06T09:51:00+05:30", now).utcoffset() == timedelta(hours=5, minutes=30)  # type: ignore[union-attr]
+    moment = stated_time("2026-12-06T09:51:00+05:30", now)
+    assert moment is not None
+    assert moment.utcoffset() == timedelta(hours=5, minutes=30)
     for nonsense in (
         "",
         "yesterday",
