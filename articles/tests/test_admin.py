@@ -57,7 +57,7 @@ def test_check_now_action_queues_checks(
 
 
 def test_check_now_action_queues_a_check_due_tomorrow_and_says_what_it_did(
-    admin_client: Client, django_capture_on_commit_callbacks
+    admin_client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     tomorrow = timezone.now() + timedelta(days=1)
     scheduled = Article.objects.create(url="https://example.com/a", next_check_at=tomorrow)

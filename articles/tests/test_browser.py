@@ -95,8 +95,8 @@ def test_the_api_docs_work_offline(live_server: LiveServer, article: Article, br
 
 
 def test_a_feed_opened_in_a_browser_is_a_page_that_says_how_to_subscribe(
-    live_server, article: Article, browser
-) -> None:  # type: ignore[no-untyped-def]
+    live_server: LiveServer, article: Article, browser: Browser
+) -> None:
     page = browser.new_page()
     for path in ("/search/feed.atom?q=bridge", "/search/feed.rss?q=bridge"):
         page.goto(f"{live_server.url}{path}")

@@ -186,7 +186,7 @@ def test_browsers_get_a_page_saying_how_to_subscribe_and_readers_get_the_feed(
     assert browser["Content-Type"] == "text/html; charset=utf-8"
     page = BeautifulSoup(browser.content, "html.parser")
     assert "This is a feed" in page.get_text()
-    assert page.select_one("code.feed-address").get_text() == f"http://testserver{path}"
+    assert one(page, "code.feed-address").get_text() == f"http://testserver{path}"
     assert [a.get_text() for a in page.select(".feed-entries a")] == [
         "v3: Mayor closes bridge",
         "v1: Mayor opens bridge",

@@ -115,7 +115,7 @@ def test_a_sweep_sends_its_checks_a_few_to_a_task(
 
 @override_settings(TRACK_CLAIM_SECONDS=600)
 def test_check_now_queues_a_check_whenever_the_next_one_is_due(
-    enqueued: list[int], django_capture_on_commit_callbacks
+    enqueued: list[int], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     """Staff's "check now" on an article whose next check was a day away answered "a check is already
     under way" and queued nothing: a claim and a schedule for later looked the same. Only a check under
@@ -140,7 +140,7 @@ def test_check_now_queues_a_check_whenever_the_next_one_is_due(
 
 @override_settings(TRACK_CLAIM_SECONDS=600)
 def test_a_check_a_sweep_claimed_is_under_way(
-    enqueued: list[int], django_capture_on_commit_callbacks
+    enqueued: list[int], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     (article,) = make(1, due_in=-timedelta(minutes=1))
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
