@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -237,6 +238,11 @@ def search(request: HttpRequest) -> HttpResponse:
         results = matching_articles(query).filter(last_changed_at__isnull=False).select_related("source")
         context["page"] = keyset_page(results, ("last_changed_at", "pk"), request.GET.get("after"), PAGE_SIZE)
     return render(request, "articles/search.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and feed readers ask for /favicon.ico whatever the page says: they get the site's icon."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -7,6 +7,7 @@ from articles import views
 urlpatterns = [
     path("", include("articles.urls")),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("api/v1/", include("articles.api_urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]

@@ -44,7 +44,9 @@ __all__ = [
 
 # Raise it whenever the same two texts may be compared differently: cached diffs name it. 2: moves.
 # 3: at most MAX_LISTED_OPS paragraph operations listed. 4: word-level work bounded by MAX_DIFF_WORK.
-DIFF_RELEASE = "4"
+# 5 (rendering, which the cached pages hold too): a space between words struck and words put in their
+# place; cells name their version, for the labels phones show.
+DIFF_RELEASE = "5"
 
 
 @dataclass(frozen=True)
@@ -133,12 +135,24 @@ def render_segments(segments: Sequence[Segment], *, inline_styles: bool = False)
     """HTML for one paragraph: every piece of text is escaped; only <ins>/<del> are ours. Feed readers drop
     stylesheets, so feeds ask for inline styles."""
     parts = []
+    previous: Segment | None = None
     for segment in segments:
         text = html.escape(segment.text)  # what django's escape does, without its lazy-string wrapper
         if segment.kind == "equal":
             parts.append(text)
+            previous = segment
             continue
+        # Words struck and words put in their place touch in the inline view ("TuesdayWednesday" when
+        # read, copied or heard): a space, outside both marks, keeps them apart.
+        if (
+            previous is not None
+            and previous.kind not in ("equal", segment.kind)
+            and not previous.text[-1:].isspace()
+            and not segment.text[:1].isspace()
+        ):
+            parts.append(" ")
         tag = "del" if segment.kind == "delete" else "ins"
         style = f' style="{INLINE_STYLES[segment.kind]}"' if inline_styles else ""
         parts.append(f"<{tag}{style}>{text}</{tag}>")
+        previous = segment
     return mark_safe("".join(parts))

@@ -78,6 +78,41 @@ def test_on_a_phone_the_versions_stack(live_server: LiveServer, article: Article
     old_box, new_box = cell_boxes(page)
     assert new_box["y"] >= old_box["y"] + old_box["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing overflows sideways
+    # An unchanged paragraph (and headline) once, not twice; each changed one says which version it is.
+    assert (
+        page.locator(".diff")
+        .get_by_text("Crowds came.", exact=True)
+        .evaluate_all("cells => cells.filter(c => c.offsetParent).length")
+        == 1
+    )
+    assert (
+        page.locator(".diff")
+        .get_by_text("Mayor opens bridge", exact=True)
+        .evaluate_all("cells => cells.filter(c => c.offsetParent).length")
+        == 1
+    )
+    labels = page.locator(".diff .row.replace .cell").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert labels == ['"Before (v0)"', '"After (v1)"']
+    page.close()
+    wide = browser.new_page(viewport={"width": 1280, "height": 800})
+    wide.goto(f"{live_server.url}/articles/{article.pk}/diff/0/1/")
+    assert (
+        wide.locator(".diff")
+        .get_by_text("Crowds came.", exact=True)
+        .evaluate_all("cells => cells.filter(c => c.offsetParent).length")
+        == 2
+    )
+    wide.close()
+
+
+def test_inline_keeps_struck_and_inserted_words_apart(
+    live_server: LiveServer, article: Article, browser: Browser
+) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/articles/{article.pk}/diff/0/1/?view=inline")
+    assert "Tuesday Wednesday" in page.locator(".diff.inline").inner_text()
     page.close()
 
 

@@ -60,7 +60,7 @@ def test_article_feed_has_one_readable_entry_per_change(client: Client, article:
     assert [i.get_text() for i in content.find_all("ins")] == ["Monday"]
     assert "line-through" in one(content, "del")["style"]
     headline_change = BeautifulSoup(newest.content[0].value, "lxml")
-    assert one(headline_change, "p").get_text() == "Headline: Mayor openscloses bridge"
+    assert one(headline_change, "p").get_text() == "Headline: Mayor opens closes bridge"
     assert newest.published_parsed[:4] == (2026, 11, 20, 12)
 
 

@@ -308,7 +308,19 @@ def _check_html(segments: tuple[Segment, ...]) -> None:
         markup.close()
         assert markup.other == []
         assert markup.open is None
-        assert _merged_spans(markup.spans) == _merged_spans([(tags[s.kind], s.text) for s in segments])
+        expected: list[tuple[str, str]] = []
+        for before, segment in zip((None, *segments), segments, strict=False):
+            # Words struck and words put in their place are kept apart by a space of their own.
+            if (
+                before is not None
+                and before.kind not in ("equal", segment.kind)
+                and segment.kind != "equal"
+                and not before.text[-1:].isspace()
+                and not segment.text[:1].isspace()
+            ):
+                expected.append(("", " "))
+            expected.append((tags[segment.kind], segment.text))
+        assert _merged_spans(markup.spans) == _merged_spans(expected)
         for tag, attrs in markup.tags:
             style = INLINE_STYLES["delete" if tag == "del" else "insert"]
             assert attrs == ([("style", style)] if inline_styles else [])

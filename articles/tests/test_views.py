@@ -420,3 +420,17 @@ def test_a_very_long_diff_folds_its_unchanged_paragraphs() -> None:
     assert "unchanged paragraphs are folded" in html
     assert "2500 unchanged paragraphs" in html
     assert html.count('class="row insert"') == 1
+
+
+def test_small_things_a_first_visit_finds(client: Client, article: Article) -> None:
+    # /favicon.ico, asked for whatever the page says, is the site's icon.
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301
+    assert icon["Location"].endswith(".svg")
+    # The period only matters for "biggest first".
+    assert "Period" not in client.get("/").content.decode()
+    assert "Period" in client.get("/?view=biggest").content.decode()
+    # An article tracked by hand has no source, said in words.
+    Article.objects.filter(pk=article.pk).update(source=None)
+    facts = soup_of(client, f"/articles/{article.pk}/").select(".facts dd")
+    assert "none (tracked by hand)" in [dd.get_text() for dd in facts]
