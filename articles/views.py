@@ -199,7 +199,9 @@ def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
     old, new = pair
     view = request.GET.get("view") or request.COOKIES.get(DIFF_VIEW_COOKIE)
     view = view if view in DIFF_VIEWS else "side"
-    changes_only = request.GET.get("show") == "changes"
+    # A minor edit (a comma, a space) is lost in a long text: it opens on the changes alone.
+    show = request.GET.get("show") or ("changes" if new.kind == Version.Kind.MINOR else "all")
+    changes_only = show == "changes"
     changes = list(article.versions.changes().values_list("number", flat=True).order_by("number"))
     earlier = [n for n in changes if n < b]
     later = [n for n in changes if n > b]

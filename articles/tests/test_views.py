@@ -434,3 +434,27 @@ def test_small_things_a_first_visit_finds(client: Client, article: Article) -> N
     Article.objects.filter(pk=article.pk).update(source=None)
     facts = soup_of(client, f"/articles/{article.pk}/").select(".facts dd")
     assert "none (tracked by hand)" in [dd.get_text() for dd in facts]
+
+
+def test_a_minor_edit_opens_on_its_changes_with_its_marks_framed(client: Client, article: Article) -> None:
+    soup = soup_of(client, f"/articles/{article.pk}/diff/1/2/")  # v2: "Music played." → "Music played!"
+    assert texts(soup, ".row.skipped") == ["… 2 unchanged paragraphs …"]
+    assert soup.select(".diff-body.minor-edit ins")
+    assert texts(soup, ".diff-tools .toggle a")[-1] == "show whole text"
+    whole = soup_of(client, f"/articles/{article.pk}/diff/1/2/?show=all")
+    assert not whole.select(".row.skipped")
+    # An edit opens whole, as before.
+    assert not soup_of(client, f"/articles/{article.pk}/diff/0/1/").select(".row.skipped")
+
+
+def test_article_text_carries_its_own_direction(client: Client, article: Article) -> None:
+    """Arabic or Hebrew in a story: each paragraph and cell says dir="auto", so a line mixing scripts
+    reads in its own order."""
+    add_version(article, 4, "الجسر مغلق", ["أغلق الجسر يوم الاثنين (Monday) بعد التصويت.", "Crowds came."])
+    version = soup_of(client, f"/articles/{article.pk}/versions/4/")
+    assert one(version, "h1")["dir"] == "auto"
+    assert {p.get("dir") for p in version.select(".body p")} == {"auto"}
+    diff = soup_of(client, f"/articles/{article.pk}/diff/3/4/")
+    assert {cell.get("dir") for cell in diff.select(".diff .row:not(.head) .cell:not(.wide)")} == {"auto"}
+    inline = soup_of(client, f"/articles/{article.pk}/diff/3/4/?view=inline")
+    assert {p.get("dir") for p in inline.select(".diff.inline p.para")} == {"auto"}
