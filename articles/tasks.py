@@ -8,6 +8,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import shared_task as celery_shared_task
@@ -109,6 +110,35 @@ def check_soon(article: Article) -> bool:
         if claimed:
             check_article.delay_on_commit(article.pk)
     return claimed
+
+
+def checked_since(article: Article, since: datetime, timeout: float) -> Article | None:
+    """``article`` as its check recorded it, once a check that started at or after ``since`` has (a
+    worker's), or None if none did within ``timeout`` seconds (no worker running, a host that asked us to
+    wait, a slow site)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        fresh = Article.objects.filter(pk=article.pk).first()
+        if fresh is None:
+            return None
+        if fresh.last_checked_at is not None and fresh.last_checked_at >= since:
+            return fresh
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.2)
+
+
+def first_check_words(article: Article, since: datetime, timeout: float) -> str:
+    """What a new article's first check found, in words, for whoever just asked to track it."""
+    checked = checked_since(article, since, timeout)
+    if checked is None:
+        return (
+            f"Its first check has not finished within {timeout:g} s (is a worker running?); "
+            "its page will show it."
+        )
+    if checked.version_count:
+        return f"First check done: version 0 read, “{checked.title}”."
+    return f"First check done. {checked.standing().summary}"
 
 
 def track(url: str, source: Source | None = None) -> tuple[Article, bool]:

@@ -160,13 +160,17 @@ def track(request: HttpRequest) -> HttpResponse:
     # A link may prefill the URL (the search page's, for a URL not tracked yet); only a POST tracks it.
     form = TrackForm(request.POST) if request.method == "POST" else TrackForm(initial=request.GET.dict())
     if form.is_valid():
+        since = timezone.now()
         try:
             article, created = tasks.track(form.cleaned_data["url"], form.cleaned_data["source"])
         except InvalidURL as exc:  # removed by an admin since the form was checked
             form.add_error("url", str(exc))
         else:
             if created:
-                messages.success(request, f"Now tracking {article.url}; its first check is queued.")
+                # A few seconds for the first check, so that staff learn at once of a 404 or a PDF.
+                wait = settings.TRACK_WAIT_SECONDS
+                said = tasks.first_check_words(article, since, wait) if wait else "Its first check is queued."
+                messages.success(request, f"Now tracking {article.url}. {said}")
             else:
                 messages.info(
                     request, f"Already tracked (as {article.url}): this is its page; nothing was added."

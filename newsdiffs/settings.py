@@ -345,6 +345,9 @@ TRACK_CHECK_BATCH = envint("TRACK_CHECK_BATCH", 10)
 TRACK_BATCH_SECONDS = envint("TRACK_BATCH_SECONDS", 60)
 # A claimed article is not swept again for this long; if its task is lost it comes back after it.
 TRACK_CLAIM_SECONDS = envint("TRACK_CLAIM_SECONDS", 10 * 60)
+# How long `manage.py track` and the Track page wait for a new article's first check to say how it went
+# (0: do not wait). A worker takes a second or two when it is idle.
+TRACK_WAIT_SECONDS = envint("TRACK_WAIT_SECONDS", 5)
 # Errors back off exponentially from TRACK_BACKOFF_MIN up to this cap.
 TRACK_BACKOFF_MIN = envint("TRACK_BACKOFF_MIN", 15 * 60)
 TRACK_BACKOFF_MAX = envint("TRACK_BACKOFF_MAX", 24 * 3600)

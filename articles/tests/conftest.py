@@ -56,6 +56,12 @@ def _a_redis_database_per_test_process() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_wait_for_first_checks(settings: Settings) -> None:
+    """Tracking waits for the first check to say how it went; most tests run no worker to make one."""
+    settings.TRACK_WAIT_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _quick_password_hashing(settings: Settings) -> None:
     """A million PBKDF2 rounds cost half a second a user; the tests are not about the hash's strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,13 +6,16 @@ version; one word edited → version 1; headline rewritten → version 2; the pa
 
 import time
 from collections.abc import Callable, Iterator
+from io import StringIO
 
 import pytest
 from bs4 import BeautifulSoup
 from celery.contrib.testing.worker import start_worker
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from articles.models import Article, Source
 from articles.tasks import discover_sources, sweep_due_articles
@@ -114,3 +117,41 @@ def test_a_story_in_a_source_feed_is_discovered_and_recorded(
     assert article.url == story
     assert Article.objects.count() == 1  # the video was not tracked
     assert article.versions.get().title == "Bridge to close"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tracking_waits_for_the_first_check_and_says_what_it_found(
+    local_site: LocalSite, celery_worker: None, settings: Settings
+) -> None:
+    """`manage.py track` and the Track page said nothing of a URL that answered 404 or served a PDF: they
+    wait a few seconds for the first check (a real worker's) and say how it went."""
+    settings.TRACK_WAIT_SECONDS = 20
+    story = local_site.serve("/story", article_html("Council approves plan", PARAGRAPHS))
+    missing = local_site.url("/no-such-story")
+    pdf = local_site.serve("/report.pdf", b"%PDF-1.4 ...", headers={"Content-Type": "application/pdf"})
+    out = StringIO()
+    call_command("track", story, stdout=out)
+    assert "First check done: version 0 read, “Council approves plan”." in out.getvalue()
+    out = StringIO()
+    call_command("track", missing, stdout=out)
+    assert "First check done. No version yet: its last check failed (HTTP 404" in out.getvalue()
+    out = StringIO()
+    call_command("track", "--no-wait", local_site.url("/later"), stdout=out)
+    assert "First check" not in out.getvalue()
+
+    staff = Client()
+    staff.force_login(
+        User.objects.create_superuser("staff", "staff@example.com", "a-long-password-for-tests")
+    )
+    page = staff.post("/track/", {"url": pdf}, follow=True).content.decode()
+    assert (
+        "First check done. No version yet: its last check failed (not an HTML page (application/pdf))" in page
+    )
+
+
+@pytest.mark.django_db
+def test_without_a_worker_tracking_says_the_check_is_not_done(settings: Settings) -> None:
+    settings.TRACK_WAIT_SECONDS = 1
+    out = StringIO()
+    call_command("track", "http://127.0.0.1:9/story", stdout=out)
+    assert "has not finished within 1 s (is a worker running?)" in out.getvalue()

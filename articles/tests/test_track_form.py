@@ -186,7 +186,7 @@ def test_staff_track_a_url_and_land_on_its_page(
     assert response["Location"] == f"/articles/{article.pk}/"
     assert len(queued) == 1  # the first check goes out once the row is committed
     shown = messages_on(staff_client.get(response["Location"]))
-    assert shown == [f"Now tracking {TRACKED}; its first check is queued."]
+    assert shown == [f"Now tracking {TRACKED}. Its first check is queued."]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

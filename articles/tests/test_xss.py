@@ -366,7 +366,7 @@ def test_a_tracked_url_with_markup_in_its_query_is_shown_as_text(staff_client: C
     article = Article.objects.get()
     page = inert(response.content)
     assert page.xpath('//ul[@class="messages"]/li/text()') == [
-        f"Now tracking {article.url}; its first check is queued."
+        f"Now tracking {article.url}. Its first check is queued."
     ]
     assert "<script>" in article.url
     assert page.findtext(".//h1") == article.url  # no headline yet: the URL stands in, as text
