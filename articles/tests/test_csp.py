@@ -215,8 +215,9 @@ def test_static_files_carry_the_policy(db: None, settings: Any, static: str) -> 
 
 
 def test_no_template_has_inline_style_or_script() -> None:
-    """The browser refuses inline styles, scripts and event handlers: they belong in static/."""
-    inline = re.compile(r"style=|<style|<script|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+    """The browser refuses inline styles, scripts and event handlers: they belong in static/. (A script
+    loaded from a file, as the API docs' are, is not inline: the policy of its path says whether it runs.)"""
+    inline = re.compile(r"style=|<style|<script(?![^>]*\ssrc=)|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
     templates = Path(__file__).resolve().parents[2] / "templates"
     found = {
         f"{t.relative_to(templates)}: {m}"
