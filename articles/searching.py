@@ -7,12 +7,16 @@ against it: recomputing it per row made common words take 20 s on 360,000 versio
 """
 
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import F, Lookup, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from articles.canonical import InvalidURL, url_variants
 from articles.models import Article, Version
@@ -97,3 +101,80 @@ def is_common(versions: QuerySet[Version]) -> bool:
 def estimated_rows(queryset: QuerySet[Any]) -> float:
     plan = queryset.explain(format="json")
     return float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+
+
+# The words of a query worth marking in a snippet: not websearch's operators ("or", a leading "-").
+QUERY_WORD = re.compile(r"(?<![\w-])(?!or\b)\w[\w'’]*", re.IGNORECASE)
+SNIPPET_CHARS = 240  # about two lines around the first match
+LISTED_VERSIONS = 12
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a search found an article: a snippet of its newest matching version, the words marked, and
+    the numbers of the versions that match."""
+
+    snippet: SafeString
+    versions: list[int]
+    more_versions: int
+
+
+def _matching_versions(article_ids: list[int], query: str) -> QuerySet[Version]:
+    found = Version.objects.filter(article_id__in=article_ids).order_by()
+    if connection.vendor == "postgresql":
+        search = SearchQuery(query, config=TEXT_SEARCH_CONFIG, search_type="websearch")
+        return found.filter(search_document=search)
+    words = Q()
+    for word in query.split()[:10]:
+        words &= Q(title__icontains=word) | Q(found_text__icontains=word)
+    return found.annotate(found_text=Cast("paragraphs", output_field=TextField())).filter(words)
+
+
+def snippet(texts: list[str], query: str) -> SafeString:
+    """Text around the first of ``query``'s words in ``texts`` (headline first), escaped, each word found
+    marked. Words are matched as prefixes ("bridge" marks "bridges"), near enough to what Postgres's
+    stemming found; a text where none shows (a stemmed form) gives its opening."""
+    words = [re.escape(w) for w in dict.fromkeys(m.group().lower() for m in QUERY_WORD.finditer(query))]
+    pattern = re.compile(rf"\b(?:{'|'.join(words)})\w*", re.IGNORECASE) if words else None
+    chosen, start = texts[0] if texts else "", 0
+    for text in texts:
+        if pattern and (match := pattern.search(text)):
+            chosen, start = text, match.start()
+            break
+    begin = max(0, start - SNIPPET_CHARS // 3)
+    if begin:  # from a word's start
+        begin = chosen.find(" ", begin) + 1 or begin
+    piece = chosen[begin : begin + SNIPPET_CHARS]
+    parts, last = [], 0
+    for match in pattern.finditer(piece) if pattern else ():
+        parts.append(escape(piece[last : match.start()]))
+        parts.append(format_html("<mark>{}</mark>", match.group()))
+        last = match.end()
+    parts.append(escape(piece[last:]))
+    lead = "… " if begin else ""
+    tail = " …" if begin + SNIPPET_CHARS < len(chosen) else ""
+    return mark_safe(lead + "".join(parts) + tail)  # every piece of text escaped above
+
+
+def hits(articles: list[Article], query: str) -> dict[int, Hit]:
+    """For a page of search results: which versions of each article match, and a snippet of the newest."""
+    numbers: dict[int, list[int]] = {}
+    for article_id, number in _matching_versions([a.pk for a in articles], query).values_list(
+        "article_id", "number"
+    ):
+        numbers.setdefault(article_id, []).append(number)
+    newest = Q(pk__in=[])
+    for article_id, found in numbers.items():
+        newest |= Q(article_id=article_id, number=max(found))
+    texts = {
+        v.article_id: [v.title, *v.paragraphs]
+        for v in Version.objects.filter(newest).only("article_id", "title", "paragraphs")
+    }
+    return {
+        article_id: Hit(
+            snippet(texts.get(article_id, []), query),
+            sorted(found)[-LISTED_VERSIONS:],
+            max(0, len(found) - LISTED_VERSIONS),
+        )
+        for article_id, found in numbers.items()
+    }

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from articles import browsing, scheduling, tasks
+from articles import browsing, scheduling, searching, tasks
 from articles.canonical import InvalidURL
 from articles.forms import TrackForm
 from articles.models import Article, Source, Version
@@ -242,7 +242,10 @@ def search(request: HttpRequest) -> HttpResponse:
         context["url_not_tracked"] = True
     elif query:
         results = matching_articles(query).filter(last_changed_at__isnull=False).select_related("source")
-        context["page"] = keyset_page(results, ("last_changed_at", "pk"), request.GET.get("after"), PAGE_SIZE)
+        page = keyset_page(results, ("last_changed_at", "pk"), request.GET.get("after"), PAGE_SIZE)
+        where = searching.hits(page.items, query)
+        context["page"] = page
+        context["results"] = [(article, where.get(article.pk)) for article in page.items]
     return render(request, "articles/search.html", context)
 
 

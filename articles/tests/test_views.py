@@ -314,6 +314,29 @@ def test_full_text_search_finds_headlines_and_text(client: Client, article: Arti
     assert feed == "/search/feed.atom?q=bridge"
 
 
+def test_search_results_show_where_the_words_are(client: Client, article: Article) -> None:
+    """A snippet of the newest matching version with the words marked, and the versions that have them."""
+    soup = soup_of(client, "/search/?q=Monday")
+    assert [str(mark) for mark in soup.select(".results .snippet mark")] == ["<mark>Monday</mark>"]
+    assert one(soup, ".results .snippet").get_text() == "It opened on Monday."
+    assert texts(soup, ".results .found-in a") == ["v1", "v2", "v3"]  # not v0, which says Tuesday
+    assert one(soup, ".results .found-in a")["href"] == f"/articles/{article.pk}/versions/1/"
+    old = soup_of(client, "/search/?q=Tuesday")
+    assert texts(old, ".results .found-in a") == ["v0"]
+    assert [m.get_text() for m in old.select(".results .snippet mark")] == ["Tuesday"]
+
+
+def test_a_snippet_escapes_the_text_and_marks_only_the_words() -> None:
+    from articles.searching import snippet
+
+    text = "<script>alert(1)</script> The bridges closed, tolls or not; " + "then more words follow. " * 20
+    html = str(snippet(["A headline", text], "bridge -tolls or closed"))
+    assert html.startswith(
+        "&lt;script&gt;alert(1)&lt;/script&gt; The <mark>bridges</mark> <mark>closed</mark>, tolls or not;"
+    )
+    assert html.endswith(" …")
+
+
 def test_postgres_search_uses_the_full_text_index() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("full-text search is Postgres's; SQLite matches substrings")
