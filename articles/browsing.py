@@ -60,15 +60,18 @@ def _cached(key: str, compute: Callable[[], T]) -> T:
     return cast(T, cache.get_or_set(key, compute, TOTALS_SECONDS))
 
 
-def totals() -> dict[str, int]:
-    """Site-wide counts for the home page, recomputed at most once a minute whatever the traffic."""
+def totals() -> dict[str, Any]:
+    """Site-wide counts for the home page, recomputed at most once a minute whatever the traffic, with the
+    time they were counted: the list under them is live, so the page says how old they are."""
 
-    def compute() -> dict[str, int]:
-        today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    def compute() -> dict[str, Any]:
+        now = timezone.now()
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
         return {
             "articles": row_count(Article),
             "versions": row_count(Version),
             "changes_today": Version.objects.changes().filter(fetched_at__gte=today).count(),
+            "counted_at": now,
         }
 
     return _cached("home-totals", compute)

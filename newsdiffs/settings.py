@@ -117,8 +117,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "newsdiffs.urls"
 WSGI_APPLICATION = "newsdiffs.wsgi.application"
 # One path segment or more, ending in "/" as Django's routes do: "office" and "/office/" both mean /office/.
-# Empty means the default, never the site's root, where the admin would take over /login/ and the like and
-# its looser Content-Security-Policy (CSP_PATH_UPDATES) would cover every page.
+# Empty means the default, never the site's root, where the admin would take over /login/ and the like.
 ADMIN_PATH = (os.environ.get("ADMIN_PATH") or "admin").strip("/") + "/"
 if ADMIN_PATH == "/":
     raise ImproperlyConfigured("ADMIN_PATH must name a path, like office/, not the site's root.")
@@ -240,6 +239,8 @@ if not DEBUG:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [NONE],
+        # One script of the site's own, from /static/: times in the reader's zone (static/js/local-times.js).
+        "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "form-action": [SELF],
@@ -247,12 +248,11 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
     }
 }
-# What the policy gains under these path prefixes (newsdiffs/security.py), and nowhere else: the site's own
-# pages run no script. The admin runs Django's scripts and the API docs Swagger UI's, all from /static/,
-# none inline (the docs use drf-spectacular's split view for that); the docs fetch the schema and let the
-# reader try requests, hence connect-src.
+# What the policy gains under these path prefixes (newsdiffs/security.py), and nowhere else. Every script,
+# the site's, the admin's (Django's) and the API docs' (Swagger UI's), comes from /static/, none inline (the
+# docs use drf-spectacular's split view for that); the docs fetch the schema and let the reader try
+# requests, hence connect-src.
 CSP_PATH_UPDATES = {
-    f"/{ADMIN_PATH}": {"script-src": [SELF]},
     "/api/v1/docs/": {"script-src": [SELF], "connect-src": [SELF]},
 }
 # Django's defaults, stated so that a test pins them: no MIME sniffing (JSON is never run as a script),

@@ -143,3 +143,21 @@ def test_a_feed_opened_in_a_browser_is_a_page_that_says_how_to_subscribe(
         page.set_viewport_size({"width": width, "height": 800})
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.close()
+
+
+def test_times_show_in_the_reader_s_zone_and_in_utc_without_script(
+    live_server: LiveServer, article: Article, browser: Browser
+) -> None:
+    # v0 was fetched at 09:30 UTC on 20 November 2026 (support.T0): 10:30 in Berlin, in winter.
+    berlin = browser.new_context(timezone_id="Europe/Berlin")
+    page = berlin.new_page()
+    page.goto(f"{live_server.url}/articles/{article.pk}/versions/0/")
+    fetched = page.locator(".meta time").first
+    assert fetched.inner_text() == "20 Nov 2026, 10:30 CET"
+    assert fetched.get_attribute("title") == "20 November 2026, 09:30 UTC"
+    berlin.close()
+    no_script = browser.new_context(timezone_id="Europe/Berlin", java_script_enabled=False)
+    page = no_script.new_page()
+    page.goto(f"{live_server.url}/articles/{article.pk}/versions/0/")
+    assert page.locator(".meta time").first.inner_text() == "20 November 2026, 09:30 UTC"
+    no_script.close()

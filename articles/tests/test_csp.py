@@ -36,14 +36,15 @@ pytestmark = [pytest.mark.urls(__name__)]
 
 BASE = {
     "default-src": ["'none'"],
+    "script-src": ["'self'"],
     "style-src": ["'self'"],
     "img-src": ["'self'", "data:"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
     "base-uri": ["'none'"],
 }
-ADMIN = {**BASE, "script-src": ["'self'"]}
-DOCS = {**BASE, "script-src": ["'self'"], "connect-src": ["'self'"]}
+ADMIN = BASE
+DOCS = {**BASE, "connect-src": ["'self'"]}
 
 # (path, who asks, status, policy); {article} is a tracked article's id, {removed} a removed one's.
 PAGES: list[tuple[str, str, int, dict[str, list[str]]]] = [
