@@ -97,7 +97,8 @@ def describe(article: "Article", now: datetime, *, hidden: int | None = None) ->
     changes = _changes(article, hidden)
     checked = article.last_checked_at
     if checked is None:
-        last_check = "Not checked yet."
+        # Versions without a check on record came from an import (or the demo), not from a check here.
+        last_check = "No check recorded here." if article.version_count else "Not checked yet."
     elif error:
         last_check = f"Last checked {_ago(checked, now)}: it failed ({error})."
     else:

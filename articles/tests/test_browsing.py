@@ -105,3 +105,14 @@ def test_from_home_to_any_two_versions(
     page.get_by_role("link", name="side by side").click()
     page.wait_for_url("**view=side")
     assert page.locator(".diff.side").count() == 1
+
+    # On a phone: the same pages, nothing wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path, name in (
+        ("/", "phone-home"),
+        (f"/articles/{pk}/", "phone-article"),
+        (f"/articles/{pk}/diff/0/1/?view=side", "phone-diff"),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        shoot(page, name, tmp_path)

@@ -224,3 +224,8 @@ def test_versions_moments_apart_do_not_say_zero_minutes() -> None:
 
     assert later(NOW, NOW + timedelta(seconds=20)) == "moments later"
     assert later(NOW, NOW + timedelta(hours=2)) == "2\xa0hours later"
+
+
+def test_versions_without_a_check_on_record_do_not_say_not_checked_yet() -> None:
+    imported = Article(url="https://example.com/a", first_seen_at=ago(days=2), version_count=3)
+    assert imported.standing(NOW).last_check == "No check recorded here."
