@@ -50,31 +50,36 @@ def article_for_url(text: str) -> Article | None:
     return next((found[v] for v in variants if v in found), None)
 
 
-def matching_articles(query: str) -> QuerySet[Article]:
-    """Articles any version of which matches ``query``; not yet ordered."""
+def matching_versions(query: str) -> QuerySet[Version]:
+    """Versions whose headline or text matches ``query``, unordered: by full-text search on Postgres, by
+    substrings (each word) on SQLite."""
     if connection.vendor == "postgresql":
         search = SearchQuery(query, config=TEXT_SEARCH_CONFIG, search_type="websearch")
         # Unordered: with Version's default ordering (article, number) Postgres walked the article index and
         # read every version's document to test it instead of asking the GIN index: 0.2 s for a common word
         # at 4.5 M versions (bench/scale.py).
-        versions = Version.objects.filter(search_document=search).order_by()
-        # Rare words: the GIN index finds every match at once, so list them. Common words: the matches are
-        # dense, so walking the newest articles and testing each finds a page quickly. Left to itself the
-        # planner sometimes walked all articles for a rare word: 3.4 s at a million articles (measured).
-        # A word the statistics know to be common is not probed at all: for it Postgres reads the table in
-        # order, testing each version's document, and took 0.26 s to find the probe's 10,000.
-        if not is_common(versions):
-            probe = list(versions.values_list("article_id", flat=True)[:SEARCH_PROBE])
-            if len(probe) < SEARCH_PROBE:
-                found = IdIn(F("pk"), sorted(set(probe)))
-                return Article.objects.published().filter(found)
-    else:
-        words = Q()
-        for word in query.split()[:10]:
-            words &= Q(title__icontains=word) | Q(text__icontains=word)
-        # The plugin takes an annotation named like the Version.text property for a redefinition of it.
-        text = Cast("paragraphs", output_field=TextField())
-        versions = Version.objects.annotate(text=text).filter(words)  # type: ignore[no-redef]
+        return Version.objects.filter(search_document=search).order_by()
+    words = Q()
+    for word in query.split()[:10]:
+        words &= Q(title__icontains=word) | Q(found_text__icontains=word)
+    # Not named "text": the type checker's plugin takes that for a redefinition of the Version.text property.
+    text = Cast("paragraphs", output_field=TextField())
+    return Version.objects.annotate(found_text=text).filter(words).order_by()
+
+
+def matching_articles(query: str) -> QuerySet[Article]:
+    """Articles any version of which matches ``query``; not yet ordered."""
+    versions = matching_versions(query)
+    # Rare words: the GIN index finds every match at once, so list them. Common words: the matches are
+    # dense, so walking the newest articles and testing each finds a page quickly. Left to itself the
+    # planner sometimes walked all articles for a rare word: 3.4 s at a million articles (measured).
+    # A word the statistics know to be common is not probed at all: for it Postgres reads the table in
+    # order, testing each version's document, and took 0.26 s to find the probe's 10,000.
+    if connection.vendor == "postgresql" and not is_common(versions):
+        probe = list(versions.values_list("article_id", flat=True)[:SEARCH_PROBE])
+        if len(probe) < SEARCH_PROBE:
+            found = IdIn(F("pk"), sorted(set(probe)))
+            return Article.objects.published().filter(found)
     return Article.objects.published().filter(pk__in=versions.values("article_id"))
 
 
@@ -119,17 +124,6 @@ class Hit:
     more_versions: int
 
 
-def _matching_versions(article_ids: list[int], query: str) -> QuerySet[Version]:
-    found = Version.objects.filter(article_id__in=article_ids).order_by()
-    if connection.vendor == "postgresql":
-        search = SearchQuery(query, config=TEXT_SEARCH_CONFIG, search_type="websearch")
-        return found.filter(search_document=search)
-    words = Q()
-    for word in query.split()[:10]:
-        words &= Q(title__icontains=word) | Q(found_text__icontains=word)
-    return found.annotate(found_text=Cast("paragraphs", output_field=TextField())).filter(words)
-
-
 def snippet(texts: list[str], query: str) -> SafeString:
     """Text around the first of ``query``'s words in ``texts`` (headline first), escaped, each word found
     marked. Words are matched as prefixes ("bridge" marks "bridges"), near enough to what Postgres's
@@ -159,9 +153,8 @@ def snippet(texts: list[str], query: str) -> SafeString:
 def hits(articles: list[Article], query: str) -> dict[int, Hit]:
     """For a page of search results: which versions of each article match, and a snippet of the newest."""
     numbers: dict[int, list[int]] = {}
-    for article_id, number in _matching_versions([a.pk for a in articles], query).values_list(
-        "article_id", "number"
-    ):
+    found_in = matching_versions(query).filter(article_id__in=[a.pk for a in articles])
+    for article_id, number in found_in.values_list("article_id", "number"):
         numbers.setdefault(article_id, []).append(number)
     newest = Q(pk__in=[])
     for article_id, found in numbers.items():
