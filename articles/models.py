@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import scheduling
+from articles.addresses import refused_literal
 from articles.canonical import InvalidURL, canonical_url, url_variants
 from articles.diffing import ChangeStats
-from articles.fetching import refused_literal
 from articles.normalising import ArticleText
 from articles.standing import Standing, describe
 

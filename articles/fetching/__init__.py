@@ -29,19 +29,13 @@ name, patch it in the module that uses it (``articles.fetching.page._read_respon
 here is not seen by the code of the submodules.
 """
 
+from articles.addresses import IPAddress, is_allowed_address, refused_literal
 from articles.fetching.binary import binary_kind
 from articles.fetching.body import ACCEPT_ENCODING, DECODE_STEP, MAX_CONTENT_CODINGS
 from articles.fetching.charset import decode_html, sniff_utf16
 from articles.fetching.client import MAX_CLIENTS, REDIRECT_CODES, close_clients
 from articles.fetching.errors import TOO_SLOW, FetchError, TooManyRedirects
-from articles.fetching.guard import (
-    IPAddress,
-    Resolver,
-    checked_address,
-    is_allowed_address,
-    refused_literal,
-    resolve,
-)
+from articles.fetching.guard import Resolver, checked_address, resolve
 from articles.fetching.page import FEED_TYPES, HTML_TYPES, FetchResult, fetch
 from articles.fetching.robots import ROBOTS_TIMEOUT, ROBOTS_TOTAL_TIMEOUT
 

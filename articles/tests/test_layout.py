@@ -1,0 +1,56 @@
+"""How the code hangs together, checked from its imports (read, not run)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def module_file(name: str) -> Path | None:
+    path = ROOT.joinpath(*name.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def project_imports(name: str) -> set[str]:
+    """The project's modules that module ``name`` imports, at any depth in the file (TYPE_CHECKING and
+    function-level imports included: they load the module as surely when they run)."""
+    path = module_file(name)
+    assert path is not None, name
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {n for n in found if n.split(".")[0] == "articles" and module_file(n) is not None}
+
+
+def reachable(name: str) -> set[str]:
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        parts = current.split(".")
+        # Importing a.b.c runs a/__init__ and a/b/__init__ first.
+        todo.extend(".".join(parts[:i]) for i in range(2, len(parts)) if module_file(".".join(parts[:i])))
+        todo.extend(project_imports(current))
+    return seen
+
+
+def test_the_models_do_not_load_the_fetcher() -> None:
+    """What a check writes lives in recording.py; the models judge a URL's address with the pure
+    articles/addresses.py, so loading a model never loads the HTTP client."""
+    loaded = reachable("articles.models")
+    assert "articles.addresses" in loaded
+    assert not [name for name in loaded if name.startswith(("articles.fetching", "articles.checking"))]
+
+
+def test_the_address_guard_and_tracking_judge_addresses_with_one_function() -> None:
+    assert "articles.addresses" in project_imports("articles.fetching.guard")
+    assert "articles.addresses" in project_imports("articles.models")
