@@ -54,9 +54,11 @@ def manage(database_url: str, *args: str) -> dict[str, float]:
     return {"seconds": time.perf_counter() - start, "peak_rss_mib": peak_kib / 1024}
 
 
+# Every NOT NULL column of articles_article (test_layout checks the list against the model).
 ARTICLE_COLUMNS = (
     "id", "url", "title", "first_seen_at", "last_changed_at", "status", "consecutive_failures", "last_error",
-    "etag", "last_modified", "body_hash", "version_count",
+    "etag", "last_modified", "body_hash", "final_url", "body_parsed_by", "version_count", "current_hash",
+    "variant_flips",
 )  # fmt: skip
 VERSION_COLUMNS = (
     "article_id", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",

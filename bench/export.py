@@ -103,9 +103,10 @@ def populate(database_url: str, articles: int, seed: int = 7, chunk: int = 20_00
                     ))  # fmt: skip
                 last_changed = seen + timedelta(hours=count - 1)
                 url = f"https://news.example/{pk}"
-                article_rows.append(
-                    (pk, url, f"Story {pk}", seen, last_changed, "active", 0, "", "", "", "", count)
-                )
+                article_rows.append((
+                    pk, url, f"Story {pk}", seen, last_changed, "active", 0, "", "", "", "", "", "", count,
+                    text.content_hash, 0,
+                ))  # fmt: skip
             copy(cursor, "articles_article", ARTICLE_COLUMNS, article_rows)
             copy(cursor, "articles_version", VERSION_COLUMNS, version_rows)
             versions += len(version_rows)

@@ -54,3 +54,20 @@ def test_the_models_do_not_load_the_fetcher() -> None:
 def test_the_address_guard_and_tracking_judge_addresses_with_one_function() -> None:
     assert "articles.addresses" in project_imports("articles.fetching.guard")
     assert "articles.addresses" in project_imports("articles.models")
+
+
+def test_the_benchmarks_bulk_load_every_column_the_database_requires() -> None:
+    """bench/export.py COPYs articles and versions straight into the tables: a NOT NULL column the model
+    gained and the list lacked broke it (body_parsed_by, current_hash)."""
+    from django.db.models import NOT_PROVIDED
+
+    from articles.models import Article, Version
+    from bench.database import ARTICLE_COLUMNS, VERSION_COLUMNS
+
+    for model, columns in ((Article, ARTICLE_COLUMNS), (Version, VERSION_COLUMNS)):
+        required = {
+            field.column
+            for field in model._meta.concrete_fields
+            if not field.null and not field.primary_key and field.db_default is NOT_PROVIDED
+        }
+        assert required - set(columns) == set(), model.__name__
