@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import hypothesis
     from django.contrib.auth.models import User
     from lxml import etree
-    from playwright.sync_api import Browser, Playwright
+    from playwright.sync_api import Browser
 
     from articles.models import Article, Source, Version
 
@@ -140,10 +140,20 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def launch_chromium(playwright: "Playwright", args: list[str] = CHROMIUM_ARGS) -> "Browser":
-    """Debian's Chromium (never a browser download of Playwright's own), headless, on the real clock."""
+@contextlib.contextmanager
+def chromium(args: list[str] = CHROMIUM_ARGS) -> Iterator["Browser"]:
+    """Debian's Chromium (never a browser download of Playwright's own), headless, on the real clock; closed
+    (with Playwright) on the way out. Playwright runs an event loop in the calling thread, where the ORM
+    then refuses to run: a test makes its data first."""
+    from playwright.sync_api import sync_playwright
+
     environment: dict[str, str | float | bool] = {**real_clock_environment()}
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, env=environment)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, env=environment)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 # The 61 real pages with hand-checked bodies (MIT, see its README): inside the repo, so a clone tests alone.

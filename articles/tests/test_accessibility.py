@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from pytest_django.live_server_helper import LiveServer
 
-from articles.tests.support import PASSWORD, SiteObjects, a_small_site, launch_chromium, needs_chromium
+from articles.tests.support import PASSWORD, SiteObjects, a_small_site, chromium, needs_chromium
 
 pytestmark = [needs_chromium, pytest.mark.once]
 # Found, not imported: only its copy of axe-core is used.
@@ -31,13 +31,8 @@ def site(transactional_db: None) -> SiteObjects:
 
 @pytest.fixture
 def browser(site: SiteObjects) -> Iterator[Browser]:
-    # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium() as browser:  # after the data (support.chromium)
         yield browser
-        browser.close()
 
 
 def serious_violations(page: Page) -> list[str]:

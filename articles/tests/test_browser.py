@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, ConsoleMessage, FloatRect, Page
 from pytest_django.live_server_helper import LiveServer
 
 from articles.models import Article
-from articles.tests.support import add_version, launch_chromium, needs_chromium
+from articles.tests.support import add_version, chromium, needs_chromium
 
 pytestmark = [needs_chromium, pytest.mark.once]
 
@@ -24,13 +24,8 @@ def cell_boxes(page: Page) -> tuple[FloatRect, FloatRect]:
 
 @pytest.fixture
 def browser(article: Article) -> Iterator[Browser]:
-    # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium() as browser:  # after the data (support.chromium)
         yield browser
-        browser.close()
 
 
 @pytest.fixture

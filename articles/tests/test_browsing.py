@@ -13,7 +13,7 @@ from playwright.sync_api import ConsoleMessage, Page
 from pytest_django.live_server_helper import LiveServer
 
 from articles.models import Article
-from articles.tests.support import launch_chromium, needs_chromium
+from articles.tests.support import chromium, needs_chromium
 
 pytestmark = [needs_chromium, pytest.mark.once]
 
@@ -31,11 +31,7 @@ def longest(demo: None) -> tuple[int, str, int]:
 
 @pytest.fixture
 def page(longest: tuple[int, str, int], tmp_path: Path) -> Iterator[Page]:
-    # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium() as browser:  # after the data (support.chromium)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -46,8 +42,7 @@ def page(longest: tuple[int, str, int], tmp_path: Path) -> Iterator[Page]:
 
         page.on("console", on_console)
         yield page
-        browser.close()
-        assert errors == []
+    assert errors == []
 
 
 def shoot(page: Page, name: str, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from pytest_django.live_server_helper import LiveServer
 from rest_framework.throttling import AnonRateThrottle
 
 from articles.models import Article, Source
-from articles.tests.support import CHROMIUM_ARGS, add_version, launch_chromium, needs_chromium
+from articles.tests.support import CHROMIUM_ARGS, add_version, chromium, needs_chromium
 from newsdiffs import urls as project_urls
 
 
@@ -303,19 +303,15 @@ def site_url(live_server: LiveServer, settings: Settings) -> str:
 
 @pytest.fixture
 def browser(browser_site: dict[str, int], site_url: str) -> Iterator[Any]:
-    # Playwright runs an event loop in this thread, where the ORM then refuses to run: data first.
-    from playwright.sync_api import sync_playwright
-
-    # The site is opened as news.example (on 127.0.0.1) and trusted as if on HTTPS, as in production:
-    # Chromium treats localhost specially (Swagger UI too), and applies Cross-Origin-Opener-Policy only on
-    # a trustworthy origin, warning on the console otherwise. Every other name still goes nowhere.
+    # After the data (support.chromium). The site is opened as news.example (on 127.0.0.1) and trusted as
+    # if on HTTPS, as in production: Chromium treats localhost specially (Swagger UI too), and applies
+    # Cross-Origin-Opener-Policy only on a trustworthy origin, warning on the console otherwise. Every other
+    # name still goes nowhere.
     args = [a for a in CHROMIUM_ARGS if not a.startswith("--host-resolver-rules=")]
     rules = f"MAP {HOST} 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
     args += [f"--host-resolver-rules={rules}", f"--unsafely-treat-insecure-origin-as-secure={site_url}"]
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, args)
+    with chromium(args) as browser:
         yield browser
-        browser.close()
 
 
 @needs_chromium

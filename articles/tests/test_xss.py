@@ -33,7 +33,7 @@ from articles.tests.support import (
     LocalSite,
     add_version,
     article_html,
-    launch_chromium,
+    chromium,
     needs_chromium,
     text_at,
 )
@@ -464,16 +464,13 @@ def browser_article(transactional_db: None) -> Article:
 def test_no_payload_runs_in_a_browser(live_server: Any, browser_article: Article) -> None:
     """Chromium, with the Content-Security-Policy ignored (bypass_csp): escaping alone must keep every payload
     inert, whatever header the site sends."""
-    from playwright.sync_api import sync_playwright
-
     pk = browser_article.pk
     title = browser_article.title
     paths = [
         f"/articles/{pk}/", f"/articles/{pk}/versions/1/", f"/articles/{pk}/diff/0/1/",
         f"/articles/{pk}/diff/0/1/?view=inline", "/search/?q=zebra", f"/search/?q={quote(title[:200])}",
     ]  # fmt: skip
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium() as browser:
         context = browser.new_context(bypass_csp=True, java_script_enabled=True)
         page = context.new_page()
         dialogs: list[str] = []
@@ -510,7 +507,6 @@ def test_no_payload_runs_in_a_browser(live_server: Any, browser_article: Article
             assert MARK in found["text"], path
         assert dialogs == []
         context.close()
-        browser.close()
 
 
 @pytest.mark.parametrize("text", ["\x00", "zebra\x00", "\x1b[0m", "%00", "'", "\\", ":*|!&(", "\ufffd"])
