@@ -49,7 +49,7 @@ class _Progress:
     stage: str = "starting the check"  # fetch() takes the site's turn itself, within "fetching the page"
 
 
-def check_article(article: Article, now: datetime | None = None) -> CheckOutcome:
+def run_check(article: Article, now: datetime | None = None) -> CheckOutcome:
     """Check ``article`` once. Every exception but a database outage ends as a recorded failure with a
     reason, backed off like any other: one that escaped would leave the article claimed, with nothing
     recorded, to come back at every claim expiry and fail the same way for ever (and end the task that

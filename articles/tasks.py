@@ -46,11 +46,12 @@ CHECK_TASK_OPTIONS: dict[str, Any] = {
 
 @shared_task(**CHECK_TASK_OPTIONS)
 def check_article(article_id: int) -> str:
-    """Check one article. Safe to run twice or concurrently: the store step locks the article row."""
+    """Check one article (``checking.run_check``). Safe to run twice or concurrently: the store step locks
+    the article row. Its name, ``articles.tasks.check_article``, is what queued messages carry: keep it."""
     article = Article.objects.filter(pk=article_id).first()
     if article is None:
         return "article deleted"
-    return str(checking.check_article(article))
+    return str(checking.run_check(article))
 
 
 @shared_task(**CHECK_TASK_OPTIONS)
@@ -60,7 +61,7 @@ def check_articles(article_ids: list[int]) -> str:
     so slow sites never hold one beyond its time limit. Safe to run twice, like check_article.
 
     One article never stops the others: its check records whatever went wrong (see
-    checking.check_article), and anything still escaping is logged here and the batch goes on. Only a
+    checking.run_check), and anything still escaping is logged here and the batch goes on. Only a
     database outage ends the task (to be retried whole), and the soft time limit, which hands the rest
     on as the deadline does."""
     deadline = time.monotonic() + settings.TRACK_BATCH_SECONDS
@@ -88,7 +89,7 @@ def check_articles(article_ids: list[int]) -> str:
 
 def _check_one(article_id: int) -> str:
     article = Article.objects.filter(pk=article_id).first()
-    return checking.check_article(article).kind if article else "deleted"
+    return checking.run_check(article).kind if article else "deleted"
 
 
 @shared_task(acks_late=True)

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup, Tag
 from django.test import Client, override_settings
 
 from articles import checking
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.extraction import EXTRACTOR_VERSION, Extraction, extract
 from articles.models import Article, Version
 from articles.tests.support import LocalSite, article_html
@@ -42,7 +42,7 @@ def test_chrome_churn_never_makes_a_version(local_site: LocalSite) -> None:
     outcomes = []
     for n in range(1, 31):
         local_site.serve("/story", churned_page(n))
-        outcomes.append(check_article(article).kind)
+        outcomes.append(run_check(article).kind)
     assert outcomes[0] == "new_version"
     spurious = outcomes[1:].count("new_version")
     assert spurious == 0
@@ -69,7 +69,7 @@ def test_relative_time_churn_makes_no_version_at_all(local_site: LocalSite) -> N
     outcomes = []
     for age in ages:
         local_site.serve("/story", article_with_a_dateline(age))
-        outcomes.append(check_article(article).kind)
+        outcomes.append(run_check(article).kind)
     assert outcomes == ["new_version", *["unchanged"] * (len(ages) - 1)]
     assert article.versions.count() == 1  # not even a hidden minor one
     assert article.versions.get().paragraphs == STORY
@@ -78,13 +78,13 @@ def test_relative_time_churn_makes_no_version_at_all(local_site: LocalSite) -> N
 def test_a_rewritten_h1_is_a_headline_change_not_a_body_edit(local_site: LocalSite) -> None:
     article = tracked(local_site)
     local_site.serve("/story", article_html("Bridge to close", STORY))
-    check_article(article)
+    run_check(article)
     # Only the visible heading is rewritten: <title> still carries the first headline.
     rewritten = article_html("Bridge to close", STORY).replace(
         "<h1>Bridge to close</h1>", "<h1>Bridge closure delayed after council finds more cracks</h1>"
     )
     local_site.serve("/story", rewritten)
-    assert str(check_article(article)) == "new version 1"
+    assert str(run_check(article)) == "new version 1"
     version = article.versions.get(number=1)
     assert version.title == "Bridge closure delayed after council finds more cracks"
     assert version.title_changed
@@ -108,9 +108,9 @@ def test_a_history_read_by_the_previous_extractor_is_re_baselined(
     with monkeypatch.context() as patched, time_machine.travel(NOW, tick=False):
         patched.setattr(checking, "extract", release_3)
         patched.setattr(checking, "release_for", lambda url: "generic/3")
-        assert str(check_article(article)) == "new version 0"
+        assert str(run_check(article)) == "new version 0"
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        assert str(check_article(article)) == "new version 1"
+        assert str(run_check(article)) == "new version 1"
     version = article.versions.get(number=1)
     assert (version.kind, version.extractor_version) == (Version.Kind.PARSER, EXTRACTOR_VERSION)
     assert version.paragraphs == STORY
@@ -121,19 +121,19 @@ def test_a_history_read_by_the_previous_extractor_is_re_baselined(
 def test_typographic_flips_make_no_version(local_site: LocalSite) -> None:
     article = tracked(local_site)
     local_site.serve("/story", article_html("Mayor’s “plan” – explained", ["It’s done…"]))
-    check_article(article)
+    run_check(article)
     local_site.serve("/story", article_html('Mayor\'s "plan" - explained', ["It's done..."]))
-    assert check_article(article).kind == "unchanged"
+    assert run_check(article).kind == "unchanged"
     assert article.versions.count() == 1
 
 
 def test_one_word_changed_in_the_body_is_a_new_version(local_site: LocalSite) -> None:
     article = tracked(local_site)
     local_site.serve("/story", churned_page(1))
-    check_article(article)
+    run_check(article)
     edited = [STORY[0].replace("Tuesday", "Wednesday"), STORY[1]]
     local_site.serve("/story", churned_page(2, paragraphs=edited))
-    assert str(check_article(article)) == "new version 1"
+    assert str(run_check(article)) == "new version 1"
     version = article.versions.get(number=1)
     assert version.kind == Version.Kind.EDIT
     assert (version.words_added, version.words_removed, version.paragraphs_changed) == (1, 1, 1)
@@ -143,9 +143,9 @@ def test_one_word_changed_in_the_body_is_a_new_version(local_site: LocalSite) ->
 def test_a_headline_only_change_is_a_new_version(local_site: LocalSite) -> None:
     article = tracked(local_site)
     local_site.serve("/story", churned_page(1))
-    check_article(article)
+    run_check(article)
     local_site.serve("/story", churned_page(2, headline="Bridge to close for a year"))
-    assert str(check_article(article)) == "new version 1"
+    assert str(run_check(article)) == "new version 1"
     version = article.versions.get(number=1)
     assert version.title_changed
     assert version.kind == Version.Kind.EDIT
@@ -160,7 +160,7 @@ def test_flip_flopping_variants_are_stored_once(local_site: LocalSite) -> None:
     with time_machine.travel(NOW, tick=False):
         for page in (a, b, a, b, a, b, a):
             local_site.serve("/story", page)
-            kinds.append(check_article(article).kind)
+            kinds.append(run_check(article).kind)
     assert kinds == ["new_version", "new_version"] + ["unchanged"] * 5
     article.refresh_from_db()
     assert article.versions.count() == 2
@@ -168,19 +168,19 @@ def test_flip_flopping_variants_are_stored_once(local_site: LocalSite) -> None:
     assert article.last_flip_at == NOW
     # A real edit after the flip-flops is still the next version, diffed against the latest.
     local_site.serve("/story", churned_page(3, headline="Bridge closed"))
-    assert str(check_article(article)) == "new version 2"
+    assert str(run_check(article)) == "new version 2"
 
 
 def test_punctuation_and_date_line_edits_are_minor_versions(local_site: LocalSite) -> None:
     article = tracked(local_site)
     with time_machine.travel(NOW, tick=False):
         local_site.serve("/story", article_html("Bridge to close", ["Updated 10:00 GMT, 26 Nov", *STORY]))
-        check_article(article)
+        run_check(article)
     later = NOW + timedelta(hours=1)
     with time_machine.travel(later, tick=False):
         punctuated = ["Updated 11:02 GMT, 26 Nov", STORY[0].replace(" on Tuesday", ", on Tuesday,"), STORY[1]]
         local_site.serve("/story", article_html("Bridge to close", punctuated))
-        assert str(check_article(article)) == "new version 1"
+        assert str(run_check(article)) == "new version 1"
     assert article.versions.get(number=1).kind == Version.Kind.MINOR
     assert article.last_changed_at == later
     assert list(article.versions.changes()) == []  # hidden by default
@@ -194,7 +194,7 @@ def test_a_new_extractor_re_baselines_instead_of_showing_an_edit(
     page = churned_page(1)
     local_site.serve("/story", page)
     with time_machine.travel(NOW, tick=False):
-        check_article(article)
+        run_check(article)
 
     def improved(html: str, url: str) -> Extraction:
         old = extract(html, url)
@@ -205,13 +205,13 @@ def test_a_new_extractor_re_baselines_instead_of_showing_an_edit(
     monkeypatch.setattr(checking, "release_for", lambda url: "improved/9")
     # The very same bytes: the old extractor's reading is not reused for the new one.
     with time_machine.travel(NOW + timedelta(days=2), tick=False):
-        assert str(check_article(article)) == "new version 1"
+        assert str(run_check(article)) == "new version 1"
     version = article.versions.get(number=1)
     assert version.kind == Version.Kind.PARSER
     assert (version.extractor, version.extractor_version) == ("improved", "9")
     assert article.last_changed_at == NOW  # a re-parse is not a change by the publisher
     with time_machine.travel(NOW + timedelta(days=2, hours=1), tick=False):
-        assert str(check_article(article)) == "unchanged (identical bytes)"
+        assert str(run_check(article)) == "unchanged (identical bytes)"
 
 
 @override_settings(TRACK_STOP_AFTER_DAYS=40)
@@ -219,14 +219,14 @@ def test_an_article_unchanged_for_forty_days_stops_and_staff_can_resume_it(local
     local_site.serve("/story", churned_page(1))
     with time_machine.travel(NOW, tick=False):
         article = tracked(local_site)
-        check_article(article)
+        run_check(article)
     intervals = []
     day = NOW
     while article.status == Article.Status.ACTIVE and day < NOW + timedelta(days=60):
         assert article.next_check_at is not None
         day = article.next_check_at
         with time_machine.travel(day, tick=False):
-            check_article(article)
+            run_check(article)
         if article.next_check_at:
             intervals.append(article.next_check_at - day)
     assert article.status == Article.Status.STOPPED
@@ -244,7 +244,7 @@ def test_an_article_unchanged_for_forty_days_stops_and_staff_can_resume_it(local
         article.resume()
         assert article.status == Article.Status.ACTIVE
         assert Article.objects.claim_due(day + timedelta(days=1), 10) == [article.pk]
-        check_article(article)
+        run_check(article)
     assert article.next_check_at == day + timedelta(days=1, minutes=15)
     assert article.versions.count() == 1
 
@@ -262,12 +262,12 @@ def test_the_pages_own_dates_are_kept_and_shown_but_never_make_a_version(
     article = tracked(local_site)
     local_site.serve("/story", dated("2026-11-26T09:00:00Z"))
     with time_machine.travel(NOW, tick=False):
-        check_article(article)
+        run_check(article)
     assert article.versions.get().page_modified_at == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     # The page says it was updated, and nothing in its text changed: no version, the new date kept.
     local_site.serve("/story", dated("2026-11-26T11:30:00Z"))
     with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
-        assert check_article(article).kind == "unchanged"
+        assert run_check(article).kind == "unchanged"
     article.refresh_from_db()
     assert article.versions.count() == 1
     assert (article.page_published_at, article.page_modified_at) == (

@@ -21,7 +21,7 @@ from django.db import OperationalError
 from pytest_django import Settings
 
 from articles import recording, tasks
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.models import Article
 from articles.normalising import ArticleText
 from articles.scheduling import backoff_delay
@@ -130,7 +130,7 @@ def test_an_unexpected_error_fails_like_a_transient_one_until_it_gives_up(
     monkeypatch.setattr(ArticleText, "from_parts", classmethod(broken))
     article = Article.objects.track(local_site.serve("/story", article_html("H", ["Body."])))[0]
     for failures, status in [(1, "active"), (2, "active"), (3, "failing")]:
-        outcome = check_article(article)
+        outcome = run_check(article)
         assert str(outcome) == "error: unexpected error while reading the page (Injected: again)"
         article.refresh_from_db()
         assert (article.consecutive_failures, article.status) == (failures, status)
@@ -141,7 +141,7 @@ def test_a_long_exception_message_is_cut_in_the_reason(
 ) -> None:
     first, _ = two_articles
     inject(monkeypatch, "normalise", Injected("x" * 10_000))
-    outcome = check_article(first)
+    outcome = run_check(first)
     assert outcome.kind == "error"
     assert len(outcome.reason) < 400
     first.refresh_from_db()

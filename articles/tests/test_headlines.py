@@ -5,7 +5,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.extraction import extract
 from articles.models import Article
 from articles.tests.support import LocalSite
@@ -70,9 +70,9 @@ def test_which_headline_changed_is_recorded_and_shown(
     first, second, title_changed, social_changed = CASES[case]
     local_site.serve("/story", first)
     article, _ = Article.objects.track(local_site.url("/story"))
-    check_article(article)
+    run_check(article)
     local_site.serve("/story", second)
-    assert str(check_article(article)) == "new version 1"
+    assert str(run_check(article)) == "new version 1"
     version = article.versions.get(number=1)
     assert (version.title_changed, version.social_title_changed) == (title_changed, social_changed)
     assert version.paragraphs == STORY  # never a body edit

@@ -1,4 +1,4 @@
-"""Hostile pages through the whole check path: ``check_article`` on a tracked article against a local server.
+"""Hostile pages through the whole check path: ``run_check`` on a tracked article against a local server.
 
 Each case asserts what a worker and the staff see: the check ends within a bound (big ones also within a
 memory bound, by tracemalloc, which sees every Python allocation including zlib's and brotli's output but
@@ -27,7 +27,7 @@ import pytest
 from django.conf import settings
 from pytest_django import Settings
 
-from articles.checking import CheckOutcome, check_article
+from articles.checking import CheckOutcome, run_check
 from articles.models import Article
 from articles.scheduling import backoff_delay
 from articles.tests.support import Behaviour, LocalSite, RawServer, article_html, pause
@@ -77,7 +77,7 @@ def check(url: str, *, article: Article | None = None, memory: bool = False) -> 
         tracemalloc.start()
     started = time.monotonic()
     try:
-        outcome = check_article(article, now=NOW)
+        outcome = run_check(article, now=NOW)
     finally:
         seconds = time.monotonic() - started
         peak = tracemalloc.get_traced_memory()[1] if memory else 0

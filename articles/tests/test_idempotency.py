@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from articles import recording, tasks
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.diffing import ChangeStats, change_stats
 from articles.models import Article, Version
 from articles.normalising import ArticleText
@@ -47,8 +47,8 @@ def test_the_same_check_twice_at_once_stores_one_version(local_site: LocalSite) 
     local_site.barrier = threading.Barrier(2)  # both checks have fetched before either stores
 
     outcomes = run_in_threads(
-        lambda: str(check_article(Article.objects.get(pk=article.pk))),
-        lambda: str(check_article(Article.objects.get(pk=article.pk))),
+        lambda: str(run_check(Article.objects.get(pk=article.pk))),
+        lambda: str(run_check(Article.objects.get(pk=article.pk))),
     )
 
     assert sorted(outcomes) == ["new version 0", "unchanged"]
@@ -171,7 +171,7 @@ def test_the_change_statistics_are_computed_before_the_row_is_locked(
         return change_stats(old, new)
 
     monkeypatch.setattr(recording, "change_stats", diff_watching_the_row)
-    assert str(check_article(article)) == "new version 0"
+    assert str(run_check(article)) == "new version 0"
     assert row_free == [True]
 
 
@@ -183,7 +183,7 @@ def test_a_version_stored_while_the_statistics_were_computed_is_the_one_they_are
     meantime, found under the lock: the new version follows it, with statistics against it."""
     local_site.serve("/story", article_html("H", ["First.", "Second."]))
     article, _ = Article.objects.track(local_site.url("/story"))
-    check_article(article)
+    run_check(article)
     first = article.versions.get()
     local_site.serve("/story", article_html("H", ["First.", "Second, edited.", "Third."]))
     meanwhile: list[Version] = []
@@ -195,7 +195,7 @@ def test_a_version_stored_while_the_statistics_were_computed_is_the_one_they_are
         return change_stats(old, new)
 
     monkeypatch.setattr(recording, "change_stats", diff_while_another_check_stores)
-    assert str(check_article(Article.objects.get(pk=article.pk))) == "new version 2"
+    assert str(run_check(Article.objects.get(pk=article.pk))) == "new version 2"
     stored = article.versions.get(number=2)
     assert stored.stats == change_stats(meanwhile[0].text, stored.text)
     assert stored.stats != change_stats(first.text, stored.text)

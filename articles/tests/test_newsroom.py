@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from articles import discovery
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.extraction import extract
 from articles.models import Article
 from newsroom.management.commands.newsroom import register
@@ -163,7 +163,7 @@ def test_the_tracker_records_every_edit_once_and_no_churn() -> None:
             running.advance(hours * 3600)
             steps.append(running.truth())
             for article in Article.objects.filter(status=Article.Status.ACTIVE):
-                check_article(article)
+                run_check(article)
         stored = {
             article.url.removeprefix(running.base): [
                 text_key(v.title, v.paragraphs) for v in article.versions.order_by("number")

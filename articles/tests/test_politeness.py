@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from pytest_django import Settings
 
 from articles import politeness
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.fetching import fetch
 from articles.models import Article
 from articles.politeness import HostBusy, LocalGate, RedisGate, host_slot
@@ -144,14 +144,14 @@ def test_a_check_of_a_busy_host_goes_back_on_the_schedule(
     article, _ = Article.objects.track(local_site.url("/story"))
     assert gate.try_acquire("127.0.0.1", "another-worker") == 0
     with time_machine.travel(NOW, tick=False):
-        outcome = check_article(article)
+        outcome = run_check(article)
     assert outcome.kind == "deferred"
     article.refresh_from_db()
     assert article.next_check_at is not None
     assert NOW < article.next_check_at <= NOW + timedelta(seconds=2)
     assert local_site.requests == []
     gate.release("127.0.0.1", "another-worker")
-    assert check_article(article).kind == "new_version"
+    assert run_check(article).kind == "new_version"
 
 
 def test_a_redirect_to_another_host_waits_for_that_hosts_turn(

@@ -22,7 +22,7 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from articles import politeness
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.models import Article, Source
 from articles.tests.support import LocalSite, add_version, article_html, real_clock_environment
 
@@ -141,7 +141,7 @@ def test_a_check_while_redis_is_down_is_put_back_not_failed(
     article = Article.objects.create(url=url, next_check_at=timezone.now())
     private_redis.stop()
 
-    outcome = check_article(article)
+    outcome = run_check(article)
 
     article.refresh_from_db()
     assert outcome.kind == "deferred"
@@ -156,7 +156,7 @@ def test_a_check_while_redis_is_down_is_put_back_not_failed(
     assert local_site.requests == []  # nothing fetched unthrottled
 
     private_redis.start()
-    assert check_article(article).kind == "new_version"
+    assert run_check(article).kind == "new_version"
 
 
 @pytest.mark.skipif(

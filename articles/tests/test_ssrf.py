@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from articles import checking
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.fetching import FetchError, fetch
 from articles.models import Article
 from articles.tests.support import LocalSite, RecordingResolver, article_html
@@ -86,7 +86,7 @@ def test_a_tracked_page_that_redirects_to_the_metadata_service_fails_with_its_re
     local_site.serve("/story", "", status=302, headers={"Location": location})
     article = Article.objects.create(url=local_site.url("/story"), next_check_at=timezone.now())
 
-    first = check_article(article)
+    first = run_check(article)
     article.refresh_from_db()
     assert first.kind == "error"
     assert article.last_error.startswith("refused: ")
@@ -95,7 +95,7 @@ def test_a_tracked_page_that_redirects_to_the_metadata_service_fails_with_its_re
     assert article.next_check_at is not None
     assert article.next_check_at > timezone.now()  # backed off, not retried at once
 
-    check_article(article)
+    run_check(article)
     article.refresh_from_db()
     assert article.status == Article.Status.FAILING  # a refusal is permanent: given up after two
     assert article.next_check_at is None

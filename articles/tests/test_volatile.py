@@ -8,7 +8,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.models import Article
 from articles.tests.support import LocalSite, article_html
 
@@ -21,7 +21,7 @@ def check_at(site: LocalSite, article: Article, when: datetime, load: int) -> st
     """Check the article at ``when`` with the page serving text ``load`` (a new text per load)."""
     site.serve("/story", article_html("Quote of the moment", [f"Today's quote is number {load}.", "Body."]))
     with time_machine.travel(when, tick=False):
-        return str(check_article(article))
+        return str(run_check(article))
 
 
 def a_day_of_checks(site: LocalSite, article: Article, start: datetime, changes: bool = True) -> int:

@@ -25,7 +25,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from playwright.sync_api import Dialog
 
-from articles.checking import check_article
+from articles.checking import run_check
 from articles.models import Article, Source, Version
 from articles.normalising import normalise_text
 from articles.tests.support import (
@@ -420,9 +420,9 @@ def test_payloads_fetched_from_a_page_are_shown_as_text(
     assert urlsplit(article.url).query == urlsplit(path).query  # stored as typed
     requested = httpx.URL(article.url).raw_path.decode()  # what goes on the wire: " < > percent-encoded
     local_site.serve(requested, hostile_page(payloads))
-    assert str(check_article(article)) == "new version 0", [r[0] for r in local_site.requests]
+    assert str(run_check(article)) == "new version 0", [r[0] for r in local_site.requests]
     local_site.serve(requested, hostile_page(payloads, edit=" now edited"))
-    assert str(check_article(article)) == "new version 1"
+    assert str(run_check(article)) == "new version 1"
     v1 = Version.objects.get(article=article, number=1)
     assert v1.title.startswith("zebra <script>")  # what the page said, not its markup
     # As every text is stored: NFC, no invisible characters; the parser itself drops most C0 controls.

@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.canonical import InvalidURL, canonical_url
-from articles.checking import CheckOutcome, check_article, described
+from articles.checking import CheckOutcome, described, run_check
 from articles.models import Article
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         level = checking_log.level
         checking_log.setLevel(logging.CRITICAL)
         try:
-            outcome = check_article(found)
+            outcome = run_check(found)
         except Exception as exc:  # what the check leaves to its task (the database gone): one line too
             outcome = CheckOutcome("error", reason=described(exc))
         finally:
