@@ -37,6 +37,7 @@ from lxml.html import HtmlElement
 from articles.extraction import FORM_FEED_AS_SPACE, NOT_XML, extract
 from articles.fetching import decode_html
 from articles.normalising import ArticleText
+from newsroom import edits
 
 PAGES_DIR = BASE_DIR / "articles" / "tests" / "pages"
 WORD = re.compile(r"\b[a-z]{5,}\b")
@@ -138,11 +139,12 @@ def churned(html: str, seed: int) -> str:
 
 
 def edited(html: str, paragraph: str, rng: random.Random) -> str | None:
-    """The page with one word of ``paragraph`` replaced where it stands in the page's text (a text node
-    that holds it once, outside scripts), or None if no word of it is found in exactly one text node."""
+    """The page with one word of ``paragraph`` (edits.pick_words chooses which) replaced where it stands in
+    the page's text (a text node that holds it once, outside scripts) by the word reversed, or None if no
+    word of it is found in exactly one text node."""
     root = tree(html)
     folded = " ".join(paragraph.split())
-    slots = []  # (element, "text" or "tail", word)
+    slots = {}  # word → (element, "text" or "tail")
     for word in dict.fromkeys(WORD.findall(paragraph)):
         pattern = re.compile(rf"\b{word}\b")
         found = [
@@ -156,10 +158,13 @@ def edited(html: str, paragraph: str, rng: random.Random) -> str | None:
         # The one place the word is written, and that place is this paragraph: not a reader's comment
         # quoting the story, nor the page's other copy of a word the story splits with markup.
         if len(found) == 1 and in_paragraph(*found[0], folded):
-            slots.append((*found[0], word))
-    if not slots:
+            slots[word] = found[0]
+    picked = edits.pick_words(paragraph, rng, 1, eligible=slots.__contains__)
+    if not picked:
         return None
-    element, where, word = rng.choice(slots)
+    word = picked[0].group()
+    element, where = slots[word]
+    # Reversed, and longer: no normalisation folds it back into the word.
     setattr(element, where, re.sub(rf"\b{word}\b", word[::-1] + "x", getattr(element, where), count=1))
     return lxml.html.tostring(root, encoding="unicode")
 

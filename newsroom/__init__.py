@@ -16,7 +16,7 @@ what is true at a moment: each article's status and the text(s) it serves, keyed
 tracker's stored versions can be checked against it: every real edit one version, chrome churn none.
 
 It is an app of its own, not part of ``articles``: demo and benchmark tooling, which the tracker never
-imports. ``words`` and ``stories`` write the articles and their edits, ``world`` keeps the clock and the
-truth, ``rendering`` makes the pages and feeds, ``server`` serves them, and ``scoring`` checks a
-tracker's stored versions against the truth.
+imports. ``words`` and ``stories`` write the articles, ``edits`` their edits (benchmarks and fuzz tests
+edit with it too), ``world`` keeps the clock and the truth, ``rendering`` makes the pages and feeds,
+``server`` serves them, and ``scoring`` checks a tracker's stored versions against the truth.
 """

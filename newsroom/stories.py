@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from articles.normalising import comparison_key
+from newsroom import edits
 from newsroom.words import CLAUSES, DAYS, ORDINALS, PLACES, REPORTERS, SUBJECTS, THINGS, VERBS
 
 SECTIONS = ("world", "politics", "business", "science", "sport", "culture")
@@ -29,7 +30,7 @@ def text_key(title: str, paragraphs: list[str] | tuple[str, ...]) -> str:
 @dataclass(frozen=True)
 class Edit:
     at: float  # world seconds after publication
-    kind: str  # headline, insert, remove, reorder, words, typo, punctuation, correction
+    kind: str  # one of edits.KINDS
     seed: int
 
 
@@ -75,7 +76,7 @@ class Story:
         for edit in self.edits:
             if edit.at > age:
                 break
-            rng_title, paragraphs = apply_edit(edit, rng_title, paragraphs, self)
+            rng_title, paragraphs = apply_edit(edit, rng_title, paragraphs)
             texts.append(Text(rng_title, tuple(paragraphs)))
         return texts
 
@@ -109,38 +110,30 @@ def _headline(rng: random.Random) -> str:
     return f"{subject.capitalize()} {verb} {thing} in {rng.choice(PLACES)}"
 
 
-def apply_edit(edit: Edit, title: str, paragraphs: list[str], story: Story) -> tuple[str, list[str]]:
-    rng = random.Random(edit.seed)
-    paragraphs = list(paragraphs)
-    index = rng.randrange(len(paragraphs))
-    if edit.kind == "headline":
-        title = _headline(rng)
-    elif edit.kind == "insert":
-        paragraphs.insert(rng.randrange(1, len(paragraphs) + 1), _paragraph(rng))
-    elif edit.kind == "remove" and len(paragraphs) > 3:
-        del paragraphs[max(index, 1)]
-    elif edit.kind == "reorder" and len(paragraphs) > 2:
-        moved = paragraphs.pop(max(index, 1))
-        paragraphs.insert(rng.randrange(1, len(paragraphs) + 1), moved)
-    elif edit.kind == "words":
-        words = paragraphs[index].split(" ")
-        for _ in range(rng.randint(1, 3)):
-            words[rng.randrange(len(words))] = rng.choice(("reportedly", "formally", "narrowly", "finally"))
-        paragraphs[index] = " ".join(words)
-    elif edit.kind == "typo":
-        # The first text carries a typo made when the story was written (see make_story); this fixes it.
-        paragraphs = [p.replace("teh ", "the ", 1) for p in paragraphs]
-    elif edit.kind == "punctuation":
-        paragraphs[index] = paragraphs[index].replace(", ", " ", 1).replace(" said.", " said:", 1) + " "
-        paragraphs[index] = paragraphs[index].rstrip(" .") + "!"
-    elif edit.kind == "correction":
-        paragraphs.append(
-            f"Correction: An earlier version of this article misstated the number of members who voted. "
-            f"It was {rng.randint(3, 20)}, not {rng.randint(21, 40)}."
-        )
-    else:  # a remove or reorder that the paragraph count does not allow: touch a few words instead
-        paragraphs[index] = paragraphs[index].replace(" the ", " this ", 1)
-    return title, paragraphs
+class _Editors(edits.Writer):
+    """The newsroom's editors write its own made-up prose."""
+
+    def word(self, rng: random.Random, old: str) -> str:
+        return rng.choice(("reportedly", "formally", "narrowly", "finally"))
+
+    def sentence(self, rng: random.Random) -> str:
+        return _sentence(rng)
+
+    def paragraph(self, rng: random.Random) -> str:
+        return _paragraph(rng)
+
+    def headline(self, rng: random.Random, old: str) -> str:
+        return _headline(rng)
+
+
+EDITORS = _Editors()
+
+
+def apply_edit(edit: Edit, title: str, paragraphs: list[str] | tuple[str, ...]) -> tuple[str, list[str]]:
+    """The headline and paragraphs after ``edit``: one operation of its kind, drawn from its seed."""
+    draft = edits.Draft(title, paragraphs)
+    edits.apply(draft, edit.kind, random.Random(edit.seed), EDITORS)
+    return draft.title, draft.paragraphs
 
 
 # Which share of stories has which fault (when faults are on).
@@ -148,12 +141,15 @@ FAULT_SHARES = (
     ("slow", 0.01), ("gone404", 0.01), ("gone410", 0.005), ("error500", 0.01), ("moved", 0.01),
     ("huge", 0.002), ("charset", 0.02), ("binary", 0.005),
 )  # fmt: skip
+# The newsroom's mixes of edits.KINDS: what rewrite mode does to every request's text (never a minor edit,
+# so that each check finds a version), and what a story's editors do over its first days (every kind a
+# tracker must tell apart, a typo fix only in a story written with one).
 REWRITE_KINDS = ("words", "insert", "headline", "correction", "words")
 EDIT_KINDS = (
     "headline",
     "insert",
     "remove",
-    "reorder",
+    "move",
     "words",
     "words",
     "typo",
@@ -168,7 +164,7 @@ def make_story(seed: int, story_id: int, published: float, faults: bool) -> Stor
     title = _headline(rng)
     typo = rng.random() < 0.25
     if typo:
-        paragraphs[1] = "The report said teh " + paragraphs[1][0].lower() + paragraphs[1][1:]
+        paragraphs[1] = f"The report said {edits.TYPO} " + paragraphs[1][0].lower() + paragraphs[1][1:]
     # NewsEdits has ~3.6 versions per article: most edits come in the first hours, none after a few days.
     count = rng.choices(range(7), weights=(12, 20, 22, 18, 12, 9, 7))[0]
     times = sorted(min(rng.expovariate(1 / (4 * HOUR)), 3 * DAY) for _ in range(count))
@@ -179,11 +175,13 @@ def make_story(seed: int, story_id: int, published: float, faults: bool) -> Stor
     elif not typo:
         kinds = [k if k != "typo" else "words" for k in kinds]
     order = sorted(range(len(times)), key=times.__getitem__)
-    edits = tuple(Edit(60 + times[i], kinds[i], rng.randrange(2**32)) for i in order)
+    schedule = tuple(Edit(60 + times[i], kinds[i], rng.randrange(2**32)) for i in order)
     ab = rng.random() < 0.05
     ab_until = 2 * HOUR
     if ab:  # A/B tests run before any edit, so the truth is two variants of one text
-        edits = tuple(Edit(max(e.at, ab_until + 60 * (n + 1)), e.kind, e.seed) for n, e in enumerate(edits))
+        schedule = tuple(
+            Edit(max(e.at, ab_until + 60 * (n + 1)), e.kind, e.seed) for n, e in enumerate(schedule)
+        )
     fault = ""
     if faults:
         roll = rng.random()
@@ -199,7 +197,7 @@ def make_story(seed: int, story_id: int, published: float, faults: bool) -> Stor
         byline=f"By {rng.choice(REPORTERS)}",
         published=published,
         first=Text(title, tuple(paragraphs)),
-        edits=edits,
+        edits=schedule,
         ab_headline=_headline(rng) if ab else "",
         ab_until=ab_until if ab else 0.0,
         fault=fault,

@@ -98,7 +98,7 @@ class Newsroom:
         elif self.rewrite:
             kind = REWRITE_KINDS[request % len(REWRITE_KINDS)]
             title, paragraphs = apply_edit(
-                Edit(0, kind, hash((story.id, request))), text.title, list(text.paragraphs), story
+                Edit(0, kind, hash((story.id, request))), text.title, text.paragraphs
             )
             text = Text(title, tuple(paragraphs))
         return text

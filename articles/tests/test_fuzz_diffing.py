@@ -7,6 +7,7 @@ runs a long random search.
 
 import gc
 import json
+import random
 import re
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from articles.diffing import (
 from articles.normalising import ArticleText
 from articles.serializers import diff_data
 from articles.tests.support import fuzz_settings
+from newsroom import edits
 
 FUZZ = fuzz_settings(
     60,
@@ -90,44 +92,48 @@ def _interleaved(groups: int, size: int) -> tuple[str, str]:
 INTERLEAVED = st.builds(_interleaved, st.integers(0, 5000), st.integers(1, 3))
 
 
-def _tokens(paragraph: str) -> list[str]:
-    return TOKEN.findall(paragraph)
+class _Hostile(edits.Writer):
+    """What the fuzz tests' edits write: pieces hypothesis draws. Any token may be changed: a word, a
+    punctuation mark, a run of spaces."""
+
+    word_pattern = TOKEN
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+
+    def word(self, rng: random.Random, old: str) -> str:
+        return self.draw(st.tuples(SPACE, PIECE).map("".join))
+
+    def sentence(self, rng: random.Random) -> str:
+        return self.draw(PROSE)
+
+    def paragraph(self, rng: random.Random) -> str:
+        paragraph: str = self.draw(st.one_of(PARAGRAPH, REPETITION))
+        return paragraph
+
+    def headline(self, rng: random.Random, old: str) -> str:
+        return self.draw(PROSE)
+
+
+# The edits' choices of where, drawn by hypothesis so that it can shrink them.
+RANDOM = st.randoms(use_true_random=False)
+BODY_EDITS = ("words", "words", "words", "insert", "remove", "move", "repeat")
 
 
 @st.composite
 def edited(draw: st.DrawFn, paragraph: str) -> str:
     """The paragraph with a few tokens changed, inserted or removed, as an editor would."""
-    pieces = _tokens(paragraph)
-    for _ in range(draw(st.integers(0, 4))):
-        at = draw(st.integers(0, len(pieces)))
-        action = draw(st.sampled_from(["insert", "delete", "replace"]))
-        if action != "delete":
-            pieces.insert(at, draw(st.tuples(SPACE, PIECE).map("".join)))
-        if action != "insert" and at < len(pieces) - (action == "replace"):
-            del pieces[at + (action == "replace")]
-    return "".join(pieces)
+    rng = draw(RANDOM)
+    return edits.change_words(paragraph, rng, _Hostile(draw), rng.randint(0, 4))[0]
 
 
 @st.composite
 def edited_body(draw: st.DrawFn, paragraphs: list[str]) -> list[str]:
-    """The paragraphs with some edited, inserted, removed or moved."""
-    new = list(paragraphs)
-    for _ in range(draw(st.integers(0, 6))):
-        at = draw(st.integers(0, len(new)))
-        action = draw(st.sampled_from(["edit", "edit", "edit", "insert", "delete", "move", "repeat"]))
-        if action == "insert":
-            new.insert(at, draw(st.one_of(PARAGRAPH, REPETITION)))
-        elif at == len(new):
-            continue
-        elif action == "edit":
-            new[at] = draw(edited(new[at]))
-        elif action == "delete":
-            del new[at]
-        elif action == "move":
-            new.insert(draw(st.integers(0, len(new) - 1)), new.pop(at))
-        else:
-            new[at:at] = [new[at]] * draw(st.sampled_from([1, 2, 50]))
-    return new
+    """The paragraphs with some edited, inserted, removed, moved or repeated."""
+    rng = draw(RANDOM)
+    draft = edits.Draft("", paragraphs)
+    edits.revise(draft, rng, _Hostile(draw), BODY_EDITS, rng.randint(0, 6))
+    return draft.paragraphs
 
 
 PARAGRAPH_PAIR = st.one_of(
