@@ -10,12 +10,13 @@
 - bodies of 10–25 paragraphs of 20–60 words: windows of the corpus's real article text, with ~4 % of the
   words replaced by names from a Zipf-distributed vocabulary of 200,000 made-up proper nouns, so that a
   search meets very common words, medium ones and words found in a handful of articles, as on a real site;
-- consecutive versions differ as edits do: a few words changed in a paragraph, a sentence added, a paragraph
-  inserted or removed, the headline rewritten in ~20 % of edits; ~8 % minor (punctuation) and ~4 % parser
-  (a new extractor version reads a trailing paragraph differently) versions;
-- the change-statistics columns are computed from the edit that made each version (the word diff of each
-  changed paragraph, the word count of added and removed ones) rather than by diffing whole texts, which
-  would cost ~1 ms a version; ``check_stats`` compares a sample with ``diffing.change_stats``;
+- consecutive versions differ as edits do (``newsroom.edits.update``, NewsEdits-like: a few words changed, a
+  sentence added or cut, a paragraph inserted, removed or moved, the headline or byline rewritten, a
+  correction appended, seldom a rewrite); ~8 % minor (punctuation) and ~4 % parser (a new extractor version
+  reads a trailing paragraph differently) versions;
+- the change-statistics columns are the edit's own count (``edits.Draft.stats``: the word diff of each
+  changed word or sentence, the word count of added and removed paragraphs) rather than a diff of whole
+  texts, which would cost ~1 ms a version; ``check_stats`` compares a sample with ``diffing.change_stats``;
 - articles' status, next check, last change, version count and current hash agree with their versions and
   with the schedule: stopped after 40 days without a change, a few gone, failing or removed.
 
@@ -40,7 +41,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ sys.path.insert(0, str(BASE_DIR))
 
 import bench.setup  # noqa: E402,F401  (Django configured: the schedule and the diff code are the app's)
 from articles import scheduling  # noqa: E402
-from articles.diffing import change_stats, count_words, diff_words, tokens  # noqa: E402
+from articles.diffing import ChangeStats, change_stats  # noqa: E402
 from articles.normalising import ArticleText  # noqa: E402
 from bench.database import (  # noqa: E402
     VERSION_COLUMNS,
@@ -62,6 +62,7 @@ from bench.database import (  # noqa: E402
     recreate,
 )
 from bench.setup import DEFAULT_CORPUS  # noqa: E402
+from newsroom import edits  # noqa: E402
 
 CORPUS = DEFAULT_CORPUS / "ground-truth.json"
 SOURCES = (
@@ -82,6 +83,8 @@ ARTICLE_COLUMNS = (
     "status", "consecutive_failures", "last_error", "etag", "last_modified", "body_hash", "final_url",
     "body_parsed_by", "version_count", "current_hash", "variant_flips", "last_flip_at", "resumed_at",
 )  # fmt: skip
+# The versions' columns the loader writes: the required ones and the moves its edits make.
+LOADED_VERSION_COLUMNS = (*VERSION_COLUMNS, "paragraphs_moved")
 TABLES = ("articles_article", "articles_version")
 
 
@@ -89,8 +92,9 @@ def is_english(text: str) -> bool:
     return sum(c.isascii() for c in text) >= 0.97 * len(text)
 
 
-class Vocabulary:
-    """Real article words in their real order, and a long tail of names drawn by Zipf's law."""
+class Vocabulary(edits.Writer):
+    """Real article words in their real order, and a long tail of names drawn by Zipf's law: what the
+    loader's edits write."""
 
     def __init__(self, rng: random.Random) -> None:
         bodies = json.loads(CORPUS.read_text())
@@ -119,91 +123,35 @@ class Vocabulary:
         text = " ".join(words)
         return text if text[-1] in '.!?"”' else text + "."
 
-    def headline(self, rng: random.Random) -> str:
+    def headline(self, rng: random.Random, old: str = "") -> str:
         words = self.window(rng, rng.randint(8, 14))
         words[rng.randrange(len(words))] = self.name(rng)
         return " ".join(words).strip(".,;:").capitalize()
 
+    def word(self, rng: random.Random, old: str) -> str:
+        return rng.choice([*self.window(rng, 1), self.name(rng)])
 
-@dataclass
-class Stats:
-    words_added: int = 0
-    words_removed: int = 0
-    paragraphs_added: int = 0
-    paragraphs_removed: int = 0
-    paragraphs_changed: int = 0
-    title_changed: bool = False
+    def sentence(self, rng: random.Random) -> str:
+        return self.paragraph(rng, 8, 20)
 
 
-def words_in(paragraph: str) -> int:
-    return count_words(tokens(paragraph))
-
-
-def edit(vocabulary: Vocabulary, rng: random.Random, title: str, body: list[str], kind: str) -> tuple:
-    """The next version's headline and paragraphs from this one's, and the statistics of that edit.
-
-    Paragraphs are edited at distinct positions, so each counts once, as diff_body would count it."""
-    body, stats = list(body), Stats()
-    untouched = list(range(len(body)))  # positions of paragraphs this edit has not yet touched
-    rng.shuffle(untouched)
-
-    def change(at: int, new: str, added: int = 0, removed: int = 0) -> None:
-        stats.words_added += added
-        stats.words_removed += removed
-        stats.paragraphs_changed += 1
-        body[at] = new
-
-    if kind == "minor":  # punctuation only
-        at = untouched.pop()
-        text = body[at]
-        change(at, text[:-1] + ("!" if text[-1] == "." else ".") if text[-1] in ".!" else text + ".")
-    elif kind == "parser":  # the new reader keeps or drops a trailing box
-        if rng.random() < 0.5 and len(body) > 3:
-            stats.words_removed += words_in(body.pop())
-            stats.paragraphs_removed += 1
+def next_version(
+    vocabulary: Vocabulary, rng: random.Random, text: tuple[str, str, list[str]], kind: str
+) -> tuple[tuple[str, str, list[str]], ChangeStats]:
+    """The next version's headline, byline and paragraphs from this one's, and the statistics of the change:
+    an edit is one NewsEdits-like update (edits.update), a minor one touches punctuation, and a parser
+    change is a new reader keeping or dropping a trailing box."""
+    draft = edits.Draft(text[0], text[2], text[1])
+    if kind == "minor":
+        edits.apply(draft, "punctuation", rng, vocabulary)
+    elif kind == "parser":
+        if rng.random() < 0.5 and len(draft.paragraphs) > 3:
+            draft.remove(len(draft.paragraphs) - 1)
         else:
-            body.append("Read more: " + vocabulary.headline(rng) + ".")
-            stats.words_added += words_in(body[-1])
-            stats.paragraphs_added += 1
+            draft.insert(len(draft.paragraphs), "Read more: " + vocabulary.headline(rng) + ".")
     else:
-        if rng.random() < 0.2:
-            title, stats.title_changed = vocabulary.headline(rng), True
-        operations = 0 if stats.title_changed and rng.random() < 0.3 else rng.choice((1, 1, 1, 1, 1, 2, 2, 3))
-        inserts: list[tuple[int, str]] = []
-        removes: list[int] = []
-        for _ in range(operations):
-            if len(untouched) < 3:
-                break
-            roll = rng.random()
-            if roll < 0.6:  # a few words changed
-                at = untouched.pop()
-                words = body[at].split(" ")
-                added = removed = 0
-                for position in rng.sample(range(len(words)), min(len(words), rng.randint(1, 4))):
-                    replacement = rng.choice([*vocabulary.window(rng, 1), vocabulary.name(rng)])
-                    # Word by word: the whole paragraph's diff costs ~0.5 ms, 25 minutes over the load.
-                    word_diff = diff_words(words[position], replacement)
-                    added, removed = added + word_diff.words_added, removed + word_diff.words_removed
-                    words[position] = replacement
-                change(at, " ".join(words), added, removed)
-            elif roll < 0.7:  # a sentence added at the end
-                at = untouched.pop()
-                sentence = vocabulary.paragraph(rng, 8, 20)
-                change(at, body[at] + " " + sentence, added=words_in(sentence))
-            elif roll < 0.9:
-                inserts.append((untouched.pop(), vocabulary.paragraph(rng)))
-            else:
-                removes.append(untouched.pop())
-        for at in sorted(removes, reverse=True):
-            stats.words_removed += words_in(body[at])
-            stats.paragraphs_removed += 1
-            body[at] = ""
-        for at, text in inserts:
-            body[at] = body[at] + "\0" + text  # inserted after ``at``: positions stay valid meanwhile
-            stats.words_added += words_in(text)
-            stats.paragraphs_added += 1
-        body = [p for joined in body for p in joined.split("\0") if p]
-    return title, body, stats
+        edits.update(draft, rng, vocabulary)
+    return (draft.title, draft.byline, draft.paragraphs), draft.stats()
 
 
 def version_times(rng: random.Random, first: datetime, count: int, now: datetime) -> list[datetime]:
@@ -223,25 +171,28 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
     while count < MAX_VERSIONS and rng.random() < VERSIONS_MEAN_DECAY:
         count += 1
     times = version_times(rng, first, count, now)
-    title = vocabulary.headline(rng)
-    byline = f"By {vocabulary.name(rng)} {vocabulary.name(rng)}"
-    body = [vocabulary.paragraph(rng) for _ in range(rng.randint(10, 25))]
-    extractor_version, kind, stats = 1, "edit", Stats()
+    text = (
+        vocabulary.headline(rng),
+        f"By {vocabulary.name(rng)} {vocabulary.name(rng)}",
+        [vocabulary.paragraph(rng) for _ in range(rng.randint(10, 25))],
+    )
+    extractor_version, kind, stats = 1, "edit", ChangeStats()
     versions, last_changed, digest = [], first, ""
     for number, fetched_at in enumerate(times):
         if number:
             roll = rng.random()
             kind = "minor" if roll < 0.08 else "parser" if roll < 0.12 else "edit"
             extractor_version += kind == "parser"
-            title, body, stats = edit(vocabulary, rng, title, body, kind)
+            text, stats = next_version(vocabulary, rng, text, kind)
             if kind != "parser":
                 last_changed = fetched_at
+        title, byline, body = text
         paragraphs = json.dumps(body, ensure_ascii=False)
         digest = hashlib.sha256(f"{title}\n{byline}\n{paragraphs}".encode()).hexdigest()
         versions.append((
             pk, number, fetched_at, title, byline, paragraphs, digest, "generic", f"1.{extractor_version}",
             kind, stats.words_added, stats.words_removed, stats.paragraphs_added, stats.paragraphs_removed,
-            stats.paragraphs_changed, "t" if stats.title_changed else "f",
+            stats.paragraphs_changed, "t" if stats.title_changed else "f", stats.paragraphs_moved,
         ))  # fmt: skip
     status, failures, error, next_check, checked = (
         "active",
@@ -381,7 +332,7 @@ def load(
         for article_chunk, version_chunk in generate(articles, seed, now):
             chunks.put((
                 ("articles_article", ARTICLE_COLUMNS, copy_text(article_chunk)),
-                ("articles_version", VERSION_COLUMNS, copy_text(version_chunk)),
+                ("articles_version", LOADED_VERSION_COLUMNS, copy_text(version_chunk)),
             ))  # fmt: skip
             versions += len(version_chunk)
             bar.update(len(article_chunk))
@@ -440,7 +391,7 @@ def trigger_cost(database_url: str, articles: int = 3000, seed: int = 7) -> dict
                 )
             started = time.perf_counter()
             cursor.copy_expert(
-                f"COPY bench_trigger_cost ({', '.join(VERSION_COLUMNS)}) FROM STDIN", io.StringIO(text)
+                f"COPY bench_trigger_cost ({', '.join(LOADED_VERSION_COLUMNS)}) FROM STDIN", io.StringIO(text)
             )
             result[f"copy_ms_per_1000_versions_trigger_{trigger}"] = round(
                 (time.perf_counter() - started) / len(versions) * 1e6, 1
@@ -463,7 +414,7 @@ def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[st
         ids = random.Random(seed).sample(range(1, top + 1), min(sample, top))
         cursor.execute(
             "SELECT article_id, number, title, byline, paragraphs, words_added, words_removed, "
-            "paragraphs_added, paragraphs_removed, paragraphs_changed, title_changed "
+            "paragraphs_added, paragraphs_removed, paragraphs_changed, title_changed, paragraphs_moved "
             "FROM articles_version WHERE article_id = ANY(%s) ORDER BY article_id, number",
             [ids],
         )
@@ -475,7 +426,8 @@ def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[st
         text = ArticleText(row[2], row[3], tuple(row[4]))
         if previous is not None and previous[0] == row[0]:
             pairs += 1
-            agree += tuple(vars(change_stats(previous[1], text)).values()) == tuple(row[5:])
+            stored = ChangeStats(*row[5:12])  # the columns in the order of its fields
+            agree += change_stats(previous[1], text) == stored
         previous = (row[0], text)
     return {"pairs": pairs, "agree": agree, "share": round(agree / pairs, 4) if pairs else None}
 
