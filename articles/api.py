@@ -112,7 +112,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet[Source]):
             OpenApiParameter(
                 "url",
                 str,
-                description="The article at this URL, in any variant (tracking parameters, host case…).",
+                description="The article at this URL, in any variant (campaign parameters, host case…).",
             ),
         ],
     ),
@@ -131,7 +131,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet[Article]):
         description=(
             "Start tracking a URL and queue its first check. Needs a staff member's token: "
             "`Authorization: Token …`. A URL already tracked in any variant (http/https, `www.`, mobile "
-            "host, tracking parameters) is not added again: the answer is 200 with that article."
+            "host, campaign parameters) is not added again: the answer is 200 with that article."
         ),
         request=TrackSerializer,
         responses={

@@ -8,8 +8,9 @@ from urllib.parse import SplitResult, parse_qsl, quote, unquote_plus, urlencode,
 MAX_URL_LENGTH = 2048
 SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
-# Parameters that say how a reader arrived, not which article they read.
-TRACKING_PARAMETERS = frozenset(
+# Campaign parameters: how a reader arrived (an ad, a newsletter, a post), not which article they read.
+# Elsewhere they are called "tracking parameters"; here to track is what newsdiffs does to an article.
+CAMPAIGN_PARAMETERS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ocid", "cmpid", "smid", "smtyp"}
 )
 # A host name once IDNA-encoded: DNS labels (underscores too, which some CDN hosts have). IDNA maps some
@@ -25,10 +26,10 @@ class InvalidURL(ValueError):
     """The text cannot be tracked as an article URL; the message says why, for the person who typed it."""
 
 
-def _is_tracking(piece: str) -> bool:
-    """Whether a query parameter (``name=value`` as typed) is a tracking one; its name is compared decoded."""
+def _is_campaign(piece: str) -> bool:
+    """Whether a query parameter (``name=value`` as typed) is a campaign one; its name is compared decoded."""
     lowered = unquote_plus(piece.partition("=")[0]).lower()
-    return lowered.startswith("utm_") or lowered in TRACKING_PARAMETERS
+    return lowered.startswith("utm_") or lowered in CAMPAIGN_PARAMETERS
 
 
 def _is_space_or_control(ch: str) -> bool:
@@ -59,10 +60,10 @@ def _host(parts: SplitResult) -> str:
 
 
 def _query(query: str) -> str:
-    """The query without tracking parameters, the others as typed: a server may read the raw query
+    """The query without campaign parameters, the others as typed: a server may read the raw query
     (``index.php?/news/7``, Latin-1 escapes like ``%E9``), so decoding and re-encoding it would name
     another page. Non-ASCII characters are percent-encoded, and escapes in upper case (the same bytes)."""
-    kept = "&".join(piece for piece in query.split("&") if piece and not _is_tracking(piece))
+    kept = "&".join(piece for piece in query.split("&") if piece and not _is_campaign(piece))
     return PERCENT_ESCAPE.sub(lambda escape: escape.group().upper(), quote(kept, safe=QUERY_SAFE))
 
 

@@ -43,7 +43,7 @@ def links_from_feed(body: bytes, base_url: str) -> list[str]:
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
     links = []
     for entry in parsed.entries:
-        # Feeds behind a redirecting tracker (FeedBurner) keep the article's own address here.
+        # Feeds behind a redirecting feed proxy (FeedBurner) keep the article's own address here.
         link = entry.get("feedburner_origlink") or entry.get("link")
         if isinstance(link, str) and link:
             links.append(urljoin(base_url, link))

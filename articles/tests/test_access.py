@@ -473,7 +473,7 @@ def test_the_secret_scan_finds_what_it_should(path: str, text: str, found: bool)
     assert bool(secrets_in(path, text)) is found
 
 
-def test_no_secret_is_tracked_in_git() -> None:
+def test_no_secret_is_committed() -> None:
     files = subprocess.run(
         ["git", "ls-files", "-z"], cwd=BASE_DIR, capture_output=True, text=True, check=True
     ).stdout.split("\0")

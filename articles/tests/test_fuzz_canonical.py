@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, assume, example, given
 from hypothesis import strategies as st
 
 from articles.canonical import (
+    CAMPAIGN_PARAMETERS,
     DEFAULT_PORTS,
     MAX_URL_LENGTH,
     MOBILE_PREFIXES,
-    TRACKING_PARAMETERS,
     InvalidURL,
     bare_host,
     canonical_url,
@@ -33,7 +33,7 @@ FUZZ = fuzz_settings(
 
 ANY_CHARACTER = st.characters(exclude_categories=())  # lone surrogates included: JSON can carry them
 PRINTABLE = st.characters(exclude_categories=("C", "Z"))
-TRACKING = [*sorted(TRACKING_PARAMETERS), "utm_source", "UTM_Medium", "utm_", "Fbclid", "utm%5Fcampaign"]
+CAMPAIGN = [*sorted(CAMPAIGN_PARAMETERS), "utm_source", "UTM_Medium", "utm_", "Fbclid", "utm%5Fcampaign"]
 
 
 def _label(alphabet: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -74,7 +74,7 @@ PATH_SEGMENT = st.one_of(
 )
 PATH = st.lists(PATH_SEGMENT, max_size=6).map(lambda segments: "".join("/" + s for s in segments))
 QUERY_NAME = st.one_of(
-    st.sampled_from(["id", "q", "a", "", "/news/7", "p%20q", "é", *TRACKING]), st.text(PRINTABLE, max_size=6)
+    st.sampled_from(["id", "q", "a", "", "/news/7", "p%20q", "é", *CAMPAIGN]), st.text(PRINTABLE, max_size=6)
 )
 QUERY_VALUE = st.one_of(
     st.sampled_from(
@@ -142,9 +142,9 @@ VALID_URL = st.builds(
 )
 
 
-def _is_tracking(piece: str) -> bool:
+def _is_campaign(piece: str) -> bool:
     name = unquote_plus(piece.partition("=")[0]).lower()
-    return name.startswith("utm_") or name in TRACKING_PARAMETERS
+    return name.startswith("utm_") or name in CAMPAIGN_PARAMETERS
 
 
 def _is_ip(host: str) -> bool:
@@ -185,7 +185,7 @@ def _check_canonical(url: str) -> None:
     else:
         assert re.fullmatch(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*", parts.hostname), url
     assert parts.port != DEFAULT_PORTS[parts.scheme]
-    assert not any(_is_tracking(piece) for piece in parts.query.split("&"))
+    assert not any(_is_campaign(piece) for piece in parts.query.split("&"))
     assert canonical_url(url) == url
 
 
@@ -253,7 +253,7 @@ def test_url_like_text_is_a_canonical_url_or_invalid(raw: str) -> None:
 )  # Latin-1 escapes were replaced by U+FFFD: "q=%EF%BF%BDt%EF%BF%BD")
 @example("https://example.com/?q=a%20b&print")  # became "q=a+b&print="
 def test_the_canonical_url_names_the_same_resource(raw: str) -> None:
-    """Only the scheme's and host's case, a default port, the fragment and tracking parameters may go: the
+    """Only the scheme's and host's case, a default port, the fragment and campaign parameters may go: the
     path and the other parameters reach the server as they were typed."""
     if (url := _canonical_or_invalid(raw)) is None:
         return
@@ -261,7 +261,7 @@ def test_the_canonical_url_names_the_same_resource(raw: str) -> None:
     assert canonical.scheme == typed.scheme.lower()
     assert canonical.port == (None if typed.port == DEFAULT_PORTS[canonical.scheme] else typed.port)
     assert canonical.path == (typed.path or "/")
-    kept = [piece for piece in typed.query.split("&") if piece and not _is_tracking(piece)]
+    kept = [piece for piece in typed.query.split("&") if piece and not _is_campaign(piece)]
     assert _query_bytes(canonical.query) == _query_bytes("&".join(kept))
 
 
@@ -275,7 +275,7 @@ def test_the_canonical_url_names_the_same_resource(raw: str) -> None:
     st.lists(st.sampled_from(["utm_source=x", "fbclid=1", "UTM_Medium=y%20z", "gclid="]), max_size=3),
 )
 def test_what_does_not_name_the_article_is_dropped(
-    url: str, space: str, upper: bool, default_port: bool, fragment: str, tracking: list[str]
+    url: str, space: str, upper: bool, default_port: bool, fragment: str, campaign: list[str]
 ) -> None:
     canonical = canonical_url(url)
     parts = urlsplit(url)
@@ -283,7 +283,7 @@ def test_what_does_not_name_the_article_is_dropped(
     scheme = parts.scheme.upper() if upper else parts.scheme
     if default_port and parts.port is None:
         netloc += f":{DEFAULT_PORTS[parts.scheme]}"
-    query = "&".join([*tracking[:1], *filter(None, [parts.query]), *tracking[1:]])
+    query = "&".join([*campaign[:1], *filter(None, [parts.query]), *campaign[1:]])
     variant = f"{space}{scheme}://{netloc}{parts.path}{'?' if query else ''}{query}{fragment}{space}"
     assert canonical_url(variant) == canonical
 
