@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from articles.canonical import canonical_url
 from articles.diffing import ChangeStats
-from articles.models import STAT_FIELDS, Article, Source, Version
+from articles.models import STAT_FIELDS, Article, Source, Version, load_paragraphs, pack_paragraphs
 from articles.normalising import ArticleText
 
 CHUNK_SIZE = 500
@@ -50,6 +50,8 @@ def version_record(version: Version) -> dict[str, Any]:
 def article_record(article: Article) -> dict[str, Any]:
     """``article`` with its versions prefetched in number order (see ``articles_to_export``)."""
     source = article.source
+    versions = list(article.versions.all())
+    load_paragraphs(versions)  # their keyframes are among them: no query
     return {
         "url": article.url,
         "source": {"slug": source.slug, "name": source.name, "homepage": source.homepage} if source else None,
@@ -57,7 +59,7 @@ def article_record(article: Article) -> dict[str, Any]:
         "status": article.status,
         "first_seen_at": _time(article.first_seen_at),
         "last_changed_at": _time(article.last_changed_at),
-        "versions": [version_record(v) for v in article.versions.all()],
+        "versions": [version_record(v) for v in versions],
     }
 
 
@@ -118,7 +120,7 @@ def _version(data: dict[str, Any]) -> Version:
             fetched_at=_parse_time(data["fetched_at"], f"v{data['number']} fetched_at"),
             title=text.title,
             byline=text.byline,
-            paragraphs=list(text.paragraphs),
+            plain_paragraphs=list(text.paragraphs),
             social_title=text.social_title,
             page_published_at=_stated(data, "page_published_at", data["number"]),
             page_modified_at=_stated(data, "page_modified_at", data["number"]),
@@ -255,6 +257,7 @@ class Importer:
                 article.version_count = len(ours) + len(added)
                 changed_articles.append(article)
                 new_versions.extend(added)
+        pack_paragraphs(new_versions)  # each against its keyframe, from this batch or read in one query
         Version.objects.bulk_create(new_versions, batch_size=1000)
         Article.objects.bulk_update(
             changed_articles, ["title", "last_changed_at", "version_count"], batch_size=1000

@@ -30,7 +30,7 @@ from django.views.decorators.http import condition
 
 from articles.browsing import cached_rendering, diff_key, move_note, text_param, version_diff, visible_article
 from articles.diffing import Segment, render_segments, social_title_changed
-from articles.models import Source, Version
+from articles.models import Source, Version, load_paragraphs
 from articles.searching import MAX_QUERY_LENGTH, matching_articles
 
 FEED_LENGTH = 50
@@ -147,6 +147,7 @@ def change_html(previous: Version | None, version: Version, budget: CpuBudget | 
 
 
 def _change_html(previous: Version, version: Version) -> str:
+    load_paragraphs([previous, version])  # two queries for both, however long their chain
     diff = version_diff(previous, version)
     social = diff.social_title if social_title_changed(previous.text, version.text) else None
     parts: list[str] = [
@@ -214,12 +215,12 @@ class ChangesFeed(Feed[Version, Scope]):
     def items(self, scope: Scope) -> list[Version]:
         # Without their texts, which only a diff not cached yet reads (each then loads its own): 50 versions
         # of a megabyte and their predecessors were 100 MB of JSON to decode for every request.
-        versions = list(scope.versions().select_related("article").defer("paragraphs")[:FEED_LENGTH])
+        versions = list(scope.versions().select_related("article").without_texts()[:FEED_LENGTH])
         # Each entry is diffed against its predecessor: fetch all predecessors in one query.
         wanted = Q(pk__in=[])
         for version in versions:
             wanted |= Q(article_id=version.article_id, number=version.number - 1)
-        predecessors = Version.objects.filter(wanted).defer("search_document", "paragraphs")
+        predecessors = Version.objects.filter(wanted).without_texts()
         previous = {(v.article_id, v.number): v for v in predecessors} if versions else {}
         budget = CpuBudget(FEED_DIFF_CPU_SECONDS)  # this request's, shared by its entries
         for version in versions:
@@ -340,7 +341,7 @@ def feed_page(request: HttpRequest, feed: ChangesFeed, **kwargs: Any) -> HttpRes
             version.fetched_at,
             feed.item_description(version),
         )
-        for version in scope.versions().select_related("article").defer("paragraphs")[:FEED_LENGTH]
+        for version in scope.versions().select_related("article").without_texts()[:FEED_LENGTH]
     ]
     context = {"scope": scope, "address": request.build_absolute_uri(), "entries": entries}
     return render(request, "articles/feed.html", context)

@@ -201,7 +201,7 @@ def _add_version(
         fetched_at=now,
         title=text.title,
         byline=text.byline,
-        paragraphs=list(text.paragraphs),
+        plain_paragraphs=list(text.paragraphs),
         social_title=text.social_title,
         page_published_at=article.page_published_at,
         page_modified_at=article.page_modified_at,

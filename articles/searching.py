@@ -19,7 +19,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.canonical import InvalidURL, url_variants
-from articles.models import Article, Version
+from articles.models import TEXT_FIELDS, Article, Version, load_paragraphs
 
 TEXT_SEARCH_INDEX = "version_search_document_idx"
 TEXT_SEARCH_CONFIG = "english"
@@ -63,7 +63,7 @@ def matching_versions(query: str) -> QuerySet[Version]:
     for word in query.split()[:10]:
         words &= Q(title__icontains=word) | Q(found_text__icontains=word)
     # Not named "text": the type checker's plugin takes that for a redefinition of the Version.text property.
-    text = Cast("paragraphs", output_field=TextField())
+    text = Cast("plain_paragraphs", output_field=TextField())
     return Version.objects.annotate(found_text=text).filter(words).order_by()
 
 
@@ -159,10 +159,11 @@ def hits(articles: list[Article], query: str) -> dict[int, Hit]:
     newest = Q(pk__in=[])
     for article_id, found in numbers.items():
         newest |= Q(article_id=article_id, number=max(found))
-    texts = {
-        v.article_id: [v.title, *v.paragraphs]
-        for v in Version.objects.filter(newest).only("article_id", "title", "paragraphs")
-    }
+    newest_versions = list(
+        Version.objects.filter(newest).only("article_id", "number", "title", *TEXT_FIELDS).order_by()
+    )
+    load_paragraphs(newest_versions)
+    texts = {v.article_id: [v.title, *v.paragraphs] for v in newest_versions}
     return {
         article_id: Hit(
             snippet(texts.get(article_id, []), query),

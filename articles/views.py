@@ -33,10 +33,7 @@ DIFF_VIEW_COOKIE = "diffview"
 
 def home(request: HttpRequest) -> HttpResponse:
     changes = (
-        Version.objects.published()
-        .changes()
-        .select_related("article", "article__source")
-        .defer("paragraphs", "search_document")
+        Version.objects.published().changes().select_related("article", "article__source").without_texts()
     )
     source = browsing.text_param(request, "source")
     if source:
@@ -103,7 +100,7 @@ def source(request: HttpRequest, slug: str) -> HttpResponse:
 def article(request: HttpRequest, pk: int) -> HttpResponse:
     article = browsing.visible_article(pk, Article.objects.select_related("source"))
     show_all = request.GET.get("all") == "1"
-    versions = list(article.versions.defer("paragraphs", "search_document").order_by("number"))
+    versions = list(article.versions.without_texts().order_by("number"))
     hidden = sum(1 for v in versions if v.kind != Version.Kind.EDIT)
     rows: list[tuple[Version, Version | None]] = []
     previous: Version | None = None

@@ -179,8 +179,9 @@ def add_version(
     text = ArticleText(title, byline, tuple(paragraphs))
     version = Version.objects.create(
         article=article, number=number, fetched_at=T0 + timedelta(hours=number), title=title, byline=byline,
-        paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic", extractor_version="1",
-        kind=kind, **dataclasses.asdict(change_stats(previous.text if previous else None, text)),
+        plain_paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic",
+        extractor_version="1", kind=kind,
+        **dataclasses.asdict(change_stats(previous.text if previous else None, text)),
     )  # fmt: skip
     Article.objects.filter(pk=article.pk).update(
         title=title, version_count=number + 1, last_changed_at=version.fetched_at

@@ -120,7 +120,7 @@ class Command(BaseCommand):
                 stats = change_stats(previous, text)
                 Version.objects.create(
                     article=article, number=article.version_count, fetched_at=fetched,
-                    title=text.title, byline=text.byline, paragraphs=list(text.paragraphs),
+                    title=text.title, byline=text.byline, plain_paragraphs=list(text.paragraphs),
                     content_hash=text.content_hash, extractor="demo", extractor_version="1", kind=kind,
                     **dataclasses.asdict(stats),
                 )  # fmt: skip
