@@ -57,8 +57,10 @@ from articles.diffing import change_stats, count_words, diff_words, tokens  # no
 from articles.normalising import ArticleText  # noqa: E402
 from bench.database import (  # noqa: E402
     VERSION_COLUMNS,
+    ChainReader,
     first_value,
     manage,
+    packed,
     recreate,
 )
 from bench.setup import DEFAULT_CORPUS  # noqa: E402
@@ -228,6 +230,7 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
     body = [vocabulary.paragraph(rng) for _ in range(rng.randint(10, 25))]
     extractor_version, kind, stats = 1, "edit", Stats()
     versions, last_changed, digest = [], first, ""
+    earlier: dict[int, list[str]] = {}
     for number, fetched_at in enumerate(times):
         if number:
             roll = rng.random()
@@ -241,8 +244,9 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
         versions.append((
             pk, number, fetched_at, title, byline, paragraphs, digest, "generic", f"1.{extractor_version}",
             kind, stats.words_added, stats.words_removed, stats.paragraphs_added, stats.paragraphs_removed,
-            stats.paragraphs_changed, "t" if stats.title_changed else "f",
+            stats.paragraphs_changed, "t" if stats.title_changed else "f", *packed(body, number, earlier),
         ))  # fmt: skip
+        earlier[number] = list(body)
     status, failures, error, next_check, checked = (
         "active",
         0,
@@ -463,7 +467,8 @@ def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[st
         ids = random.Random(seed).sample(range(1, top + 1), min(sample, top))
         cursor.execute(
             "SELECT article_id, number, title, byline, paragraphs, words_added, words_removed, "
-            "paragraphs_added, paragraphs_removed, paragraphs_changed, title_changed "
+            "paragraphs_added, paragraphs_removed, paragraphs_changed, title_changed, packed_paragraphs, "
+            "packed_against "
             "FROM articles_version WHERE article_id = ANY(%s) ORDER BY article_id, number",
             [ids],
         )
@@ -471,11 +476,12 @@ def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[st
     connection.close()
     pairs = agree = 0
     previous = None
+    reader = ChainReader()
     for row in rows:
-        text = ArticleText(row[2], row[3], tuple(row[4]))
+        text = ArticleText(row[2], row[3], tuple(reader.paragraphs(row[0], row[1], row[4], row[11], row[12])))
         if previous is not None and previous[0] == row[0]:
             pairs += 1
-            agree += tuple(vars(change_stats(previous[1], text)).values()) == tuple(row[5:])
+            agree += tuple(vars(change_stats(previous[1], text)).values()) == tuple(row[5:11])
         previous = (row[0], text)
     return {"pairs": pairs, "agree": agree, "share": round(agree / pairs, 4) if pairs else None}
 
