@@ -188,8 +188,10 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 
 def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     article = browsing.visible_article(pk)
-    version = get_object_or_404(Version, article=article, number=number)
-    return render(request, "articles/version.html", {"article": article, "version": version})
+    pair = article.version_pair(number, number)  # with its keyframe, in one query
+    if pair is None:
+        raise Http404("No such version.")
+    return render(request, "articles/version.html", {"article": article, "version": pair[1]})
 
 
 def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
