@@ -31,7 +31,7 @@ from django.views.decorators.http import condition
 from articles.browsing import cached_rendering, diff_key, move_note, text_param, version_diff, visible_article
 from articles.diffing import Segment, render_segments, social_title_changed
 from articles.models import Source, Version
-from articles.searching import MAX_QUERY_LENGTH, matching_articles
+from articles.searching import MAX_QUERY_LENGTH, candidate_articles
 
 FEED_LENGTH = 50
 FEED_MAX_AGE = 300
@@ -102,7 +102,6 @@ class Scope:
 
     def versions(self) -> Any:
         changes = Version.objects.published().changes(include_hidden=self.include_hidden)
-        changes = changes.defer("search_document")
         return changes.filter(self.filter).order_by(*self.order)
 
     def last_modified(self) -> datetime | None:
@@ -219,7 +218,7 @@ class ChangesFeed(Feed[Version, Scope]):
         wanted = Q(pk__in=[])
         for version in versions:
             wanted |= Q(article_id=version.article_id, number=version.number - 1)
-        predecessors = Version.objects.filter(wanted).defer("search_document", "paragraphs")
+        predecessors = Version.objects.filter(wanted).defer("paragraphs")
         previous = {(v.article_id, v.number): v for v in predecessors} if versions else {}
         budget = CpuBudget(FEED_DIFF_CPU_SECONDS)  # this request's, shared by its entries
         for version in versions:
@@ -304,7 +303,7 @@ class SearchFeed(ChangesFeed):
             title=f"Changes to articles matching “{query}”",
             link=reverse("home"),
             description=f"Changes to articles whose headline or text matches “{query}”",
-            filter=Q(article__in=matching_articles(query)),
+            filter=Q(article__in=candidate_articles(query)),
         )
 
 

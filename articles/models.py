@@ -210,6 +210,12 @@ class Article(models.Model):
             models.Index(fields=["-last_changed_at"], name="article_last_changed_idx"),
             # The week's activity per source reads article → source from this index alone (bench/scale.py).
             models.Index(fields=["id", "source"], name="article_source_lookup_idx"),
+            # A source's page counts its tracked and failing articles from this index alone.
+            models.Index(
+                fields=["source", "consecutive_failures"],
+                name="article_active_source_idx",
+                condition=Q(status="active"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -245,11 +251,11 @@ class Article(models.Model):
         )
 
     def latest_version(self) -> "Version | None":
-        return self.versions.defer("search_document").order_by("-number").first()
+        return self.versions.order_by("-number").first()
 
     def version_pair(self, old: int, new: int) -> tuple["Version", "Version"] | None:
         """Versions ``old`` and ``new`` of this article, or None if either does not exist."""
-        found = {v.number: v for v in self.versions.defer("search_document").filter(number__in=[old, new])}
+        found = {v.number: v for v in self.versions.filter(number__in=[old, new])}
         return (found[old], found[new]) if old in found and new in found else None
 
     def claim_now(self, now: datetime | None = None) -> bool:
@@ -339,8 +345,6 @@ class Version(models.Model):
     paragraphs_moved = models.PositiveIntegerField(default=0, db_default=0)
     # The social headline changed in a way the headline's own change does not tell (see diffing).
     social_title_changed = models.BooleanField(default=False, db_default=False)
-    # Postgres fills this on insert (a trigger, see migration 0004) for full-text search; unused on SQLite.
-    search_document = SearchVectorField(null=True, editable=False)
 
     objects = VersionQuerySet.as_manager()
 
@@ -384,3 +388,35 @@ class Version(models.Model):
 
 
 STAT_FIELDS = tuple(field.name for field in dataclasses.fields(ChangeStats))
+
+
+class ArticleSearch(models.Model):
+    """Every word any version of an article had (headline, social headline, text), for full-text search:
+    one document per article, its lexemes without positions, with a GIN index (Postgres; see searching).
+    Kept by the app as versions are stored (``searching.add_words``); ``manage.py rebuild_search`` makes
+    it again. Empty on SQLite, where search matches substrings of the versions."""
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="search")
+    document = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"search document of article {self.article_id}"
+
+
+class SourceDay(models.Model):
+    """What a source's articles did on one day (UTC), counted as versions are stored
+    (``activity.count_stored``) so that the sources' pages never count versions; ``manage.py
+    rebuild_source_days`` counts them again from the versions."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    versions = models.PositiveIntegerField(default=0)
+    # Articles whose newest version was stored that day: an article changed in the days from D to today
+    # has its newest version in them, so the sum over those days counts each such article once.
+    articles_latest = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day"], name="source_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.day}: {self.versions} versions"
