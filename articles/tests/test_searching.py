@@ -8,11 +8,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
-from articles import searching
+from articles import activity, searching
 from articles.checking import check_article
-from articles.models import Article, ArticleSearch, Source
+from articles.models import Article, ArticleSearch, Source, SourceDay
 from articles.tests.support import T0, LocalSite, add_version, article_html
 from articles.tests.test_views import soup_of, texts
 
@@ -115,3 +116,44 @@ def test_documents_made_again_are_the_ones_kept(article: Article) -> None:
     ArticleSearch.objects.filter(pk=other.pk).update(document=None)
     call_command("rebuild_search", "--after", str(article.pk), "--until", str(other.pk), stdout=out)
     assert documents() == kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_the_documents_and_counters_of_stored_histories() -> None:
+    """A database made before documents and counters (migration 0013) gets both, as the app keeps them."""
+    before = [("articles", "0013_article_check_claimed_at")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    OldSource, OldArticle, OldVersion = (
+        old_apps.get_model("articles", name) for name in ("Source", "Article", "Version")
+    )
+    source = OldSource.objects.create(name="Daily", slug="daily")
+    texts = (["It opened on Tuesday."], ["It opened on Monday.", "Crowds came."])
+    for n, owner in enumerate((source, None)):
+        article = OldArticle.objects.create(url=f"http://127.0.0.1/{n}", source=owner)
+        for number, paragraphs in enumerate(texts):
+            OldVersion.objects.create(
+                article=article, number=number, paragraphs=paragraphs, title="Bridge",
+                fetched_at=T0 + timedelta(days=number), social_title=f"Bridge {n}", byline="",
+                extractor="generic", extractor_version="1", content_hash=str(number),
+            )  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    counted = list(
+        SourceDay.objects.order_by("day").values_list("source_id", "day", "versions", "articles_latest")
+    )
+    assert counted == [(source.pk, T0.date(), 1, 0), (source.pk, T0.date() + timedelta(days=1), 1, 1)]
+    activity.rebuild()
+    assert (
+        list(SourceDay.objects.order_by("day").values_list("source_id", "day", "versions", "articles_latest"))
+        == counted
+    )
+    if connection.vendor == "postgresql":
+        migrated = documents()
+        assert len(migrated) == 2
+        assert "'tuesday'" in migrated[article.pk]
+        assert "'1'" in migrated[article.pk]  # the social headline's words
+        call_command("rebuild_search", stdout=StringIO())
+        assert documents() == migrated
