@@ -21,6 +21,11 @@ WHERE v.article_id > %s AND v.article_id <= %s
 GROUP BY v.article_id
 """
 
+# The words of a version put together from those of its pieces, in order (searching.found_versions).
+AGGREGATE = """
+CREATE AGGREGATE articles_tsvector_agg(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '')
+"""
+
 DROP_VERSION_SEARCH = """
 DROP INDEX IF EXISTS version_search_document_idx;
 DROP TRIGGER IF EXISTS articles_version_search_document ON articles_version;
@@ -33,6 +38,7 @@ def build_documents(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(DROP_VERSION_SEARCH)
+        cursor.execute(AGGREGATE)
         cursor.execute("SELECT coalesce(max(id), 0) FROM articles_article")
         top = cursor.fetchone()[0]
         for low in range(0, top, BATCH):
@@ -50,6 +56,7 @@ def restore_version_search(apps, schema_editor):
     earlier = importlib.import_module("articles.migrations.0004_stored_search_document")
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("DROP INDEX IF EXISTS article_search_document_idx")
+        cursor.execute("DROP AGGREGATE IF EXISTS articles_tsvector_agg(tsvector)")
         cursor.execute(earlier.CREATE)
 
 
