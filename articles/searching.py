@@ -37,6 +37,8 @@ SEARCH_PROBE = 100_000
 COMMON_SHARE = 0.01
 # websearch's phrase operators (<->, <N>): a document without positions can only say both words are in it.
 PHRASE = re.compile(r"<\d*-?>")
+# A lexeme in a tsquery's text form: quoted, a quote inside doubled.
+LEXEME = re.compile(r"'(?:[^']|'')*'")
 
 
 def looks_like_url(text: str) -> bool:
@@ -212,22 +214,37 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
             parts.append(pieces.setdefault(piece, len(pieces)))
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            "SELECT q::text, ''::tsvector @@ q FROM websearch_to_tsquery(%s, %s) AS q",
+            [TEXT_SEARCH_CONFIG, query],
+        )
+        tree, matches_no_words = cursor.fetchone()
+        # Without a phrase, where words stand does not matter: a version's pieces that hold none of the
+        # query's words change nothing, and only the others are put together (for a common word, a few of
+        # its twenty). A version none of whose pieces does matches as no words at all would (an exclusion).
+        relevant, params = "TRUE", []
+        words = " | ".join(LEXEME.findall(tree))
+        if not PHRASE.search(tree) and words:
+            relevant, params = "piece.words @@ %s::tsquery", [words]
+        cursor.execute(
+            f"""
             WITH piece AS MATERIALIZED (
                 SELECT number - 1 AS piece, to_tsvector(%s, text) AS words
                 FROM unnest(%s::text[]) WITH ORDINALITY AS piece (text, number)
             )
-            SELECT version FROM (
+            SELECT version, words @@ websearch_to_tsquery(%s, %s) FROM (
                 SELECT part.version, articles_tsvector_agg(piece.words ORDER BY part.position) AS words
                 FROM unnest(%s::int[], %s::int[]) WITH ORDINALITY AS part (version, piece, position)
                 JOIN piece USING (piece)
+                WHERE {relevant}
                 GROUP BY part.version
             ) version
-            WHERE words @@ websearch_to_tsquery(%s, %s)
             """,
-            [TEXT_SEARCH_CONFIG, list(pieces), owners, parts, TEXT_SEARCH_CONFIG, query],
+            [TEXT_SEARCH_CONFIG, list(pieces), TEXT_SEARCH_CONFIG, query, owners, parts, *params],
         )
-        matching = {index for (index,) in cursor.fetchall()}
+        seen = dict(cursor.fetchall())
+    matching = {index for index, matches in seen.items() if matches}
+    if matches_no_words:
+        matching |= set(range(len(versions))) - seen.keys()
     for index, version in enumerate(versions):
         if index in matching:
             found.setdefault(version.article_id, []).append(version)
