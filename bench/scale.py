@@ -328,7 +328,9 @@ def run(requests: int, seed: int, explain_to: Path, only: str = "") -> dict[str,
                     queries = queries_of(client, url)
                 explained.append(f"--- {url} ({url_ms:.1f} ms, {len(queries)} queries)")
                 for query in sorted(queries, key=lambda q: -q["ms"])[:2]:
-                    explained.append(f"-- {query['ms']:.1f} ms\n{query['sql']}\n{explain(query['sql'])}\n")
+                    sql = query["sql"]  # a search's page of texts is megabytes of parameters
+                    shown = sql if len(sql) <= 1000 else f"{sql[:1000]} … ({len(sql) - 1000} more characters)"
+                    explained.append(f"-- {query['ms']:.1f} ms\n{shown}\n{explain(sql)}\n")
     explain_to.write_text("\n".join(explained) + "\n")
     return results
 
