@@ -198,7 +198,7 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet[Version]):
 
     def get_queryset(self) -> Any:
         article = get_object_or_404(Article.objects.published(), pk=self.kwargs["article_pk"])
-        return Version.objects.filter(article=article).defer("search_document")
+        return Version.objects.filter(article=article)
 
     def with_text(self) -> bool:
         return self.action == "retrieve" or _truthy(self.request.query_params.get("text"))

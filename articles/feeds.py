@@ -31,7 +31,7 @@ from django.views.decorators.http import condition
 from articles.browsing import cached_rendering, diff_key, move_note, text_param, version_diff, visible_article
 from articles.diffing import Segment, render_segments, social_title_changed
 from articles.models import Source, Version, load_paragraphs
-from articles.searching import MAX_QUERY_LENGTH, matching_articles
+from articles.searching import MAX_QUERY_LENGTH, candidate_articles
 
 FEED_LENGTH = 50
 FEED_MAX_AGE = 300
@@ -102,7 +102,6 @@ class Scope:
 
     def versions(self) -> Any:
         changes = Version.objects.published().changes(include_hidden=self.include_hidden)
-        changes = changes.defer("search_document")
         return changes.filter(self.filter).order_by(*self.order)
 
     def last_modified(self) -> datetime | None:
@@ -305,7 +304,7 @@ class SearchFeed(ChangesFeed):
             title=f"Changes to articles matching “{query}”",
             link=reverse("home"),
             description=f"Changes to articles whose headline or text matches “{query}”",
-            filter=Q(article__in=matching_articles(query)),
+            filter=Q(article__in=candidate_articles(query)),
         )
 
 

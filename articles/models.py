@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -213,6 +213,12 @@ class Article(models.Model):
             models.Index(fields=["-last_changed_at"], name="article_last_changed_idx"),
             # The week's activity per source reads article → source from this index alone (bench/scale.py).
             models.Index(fields=["id", "source"], name="article_source_lookup_idx"),
+            # A source's page counts its tracked and failing articles from this index alone.
+            models.Index(
+                fields=["source", "consecutive_failures"],
+                name="article_active_source_idx",
+                condition=Q(status="active"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -248,13 +254,13 @@ class Article(models.Model):
         )
 
     def latest_version(self) -> "Version | None":
-        return self.versions.defer("search_document").order_by("-number").first()
+        return self.versions.order_by("-number").first()
 
     def version_pair(self, old: int, new: int) -> tuple["Version", "Version"] | None:
         """Versions ``old`` and ``new`` of this article, or None if either does not exist; with their
         paragraphs, read in the same query as the keyframes they are packed against."""
         numbers = {old, new} | {k for n in (old, new) if (k := dictionary_number(n)) is not None}
-        rows = list(self.versions.defer("search_document").filter(number__in=numbers))
+        rows = list(self.versions.filter(number__in=numbers))
         load_paragraphs(rows)
         found = {v.number: v for v in rows}
         return (found[old], found[new]) if old in found and new in found else None
@@ -302,7 +308,7 @@ class VersionQuerySet(models.QuerySet["Version"]):
     def without_texts(self) -> "VersionQuerySet":
         """Without the paragraphs and the search document, for lists: a version that needs its paragraphs
         after all loads them on first use (``Version.paragraphs``)."""
-        return self.defer(*TEXT_FIELDS, "search_document")
+        return self.defer(*TEXT_FIELDS)
 
     def published(self) -> "VersionQuerySet":
         """Versions of the articles the public may see (``ArticleQuerySet.published``), for lists of changes
@@ -332,9 +338,9 @@ class Version(models.Model):
     byline = models.TextField(blank=True)
     # The paragraphs (``paragraphs`` reads and writes them) are stored packed: zlib bytes whose dictionary is
     # the paragraphs of version ``packed_against`` of the same article (None: packed alone), see text_chain.
-    # Rows written before migration 0014 hold them as JSON in ``plain_paragraphs`` until ``manage.py
-    # compact_versions`` packs them. New rows are written with both: on Postgres the search trigger indexes
-    # the JSON and then drops it (migration 0014); SQLite keeps it, as its search reads it.
+    # Rows written before migration 0016 hold them as JSON in ``plain_paragraphs`` until ``manage.py
+    # compact_versions`` packs them. New rows are packed only on Postgres (search reads the articles'
+    # documents); SQLite keeps the JSON too, as its search reads it.
     plain_paragraphs = models.JSONField(null=True, blank=True, editable=False, db_column="paragraphs")
     packed_paragraphs = models.BinaryField(null=True, editable=False)
     packed_against = models.PositiveIntegerField(null=True, editable=False)
@@ -358,8 +364,6 @@ class Version(models.Model):
     paragraphs_moved = models.PositiveIntegerField(default=0, db_default=0)
     # The social headline changed in a way the headline's own change does not tell (see diffing).
     social_title_changed = models.BooleanField(default=False, db_default=False)
-    # Postgres fills this on insert (a trigger, see migration 0004) for full-text search; unused on SQLite.
-    search_document = SearchVectorField(null=True, editable=False)
 
     objects = VersionQuerySet.as_manager()
 
@@ -391,7 +395,7 @@ class Version(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A new version is written with its paragraphs (``paragraphs`` or ``plain_paragraphs``) and packed
-        # here; so is one stored before migration 0014 that is saved again.
+        # here; so is one stored before migration 0016 that is saved again.
         fields = self.__dict__
         given = self._paragraphs is not None or fields.get("plain_paragraphs") is not None
         if given and fields.get("packed_paragraphs", b"") is None:
@@ -495,8 +499,45 @@ def pack_paragraphs(versions: Iterable[Version]) -> None:
         rows = list(Version.objects.filter(which).only("article_id", "number", *TEXT_FIELDS).order_by())
         load_paragraphs(rows)
         known.update({(row.article_id, row.number): row for row in rows})
+    # Postgres keeps the packed form only (search reads the articles' documents); SQLite's substring search
+    # reads the JSON.
+    keep_plain = connection.vendor != "postgresql"
     for version in versions:
         number = dictionary_number(version.number)
         base = known.get((version.article_id, number)) if number is not None else None
         version.packed_paragraphs = encode(version.paragraphs, base.paragraphs if base else None)
         version.packed_against = number if base else None
+        if not keep_plain:
+            version.plain_paragraphs = None
+
+
+class ArticleSearch(models.Model):
+    """Every word any version of an article had (headline, social headline, text), for full-text search:
+    one document per article, its lexemes without positions, with a GIN index (Postgres; see searching).
+    Kept by the app as versions are stored (``searching.add_words``); ``manage.py rebuild_search`` makes
+    it again. Empty on SQLite, where search matches substrings of the versions."""
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="search")
+    document = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"search document of article {self.article_id}"
+
+
+class SourceDay(models.Model):
+    """What a source's articles did on one day (UTC), counted as versions are stored
+    (``activity.count_stored``) so that the sources' pages never count versions; ``manage.py
+    rebuild_source_days`` counts them again from the versions."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    versions = models.PositiveIntegerField(default=0)
+    # Articles whose newest version was stored that day: an article changed in the days from D to today
+    # has its newest version in them, so the sum over those days counts each such article once.
+    articles_latest = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day"], name="source_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.day}: {self.versions} versions"

@@ -23,7 +23,7 @@ from articles.forms import TrackForm
 from articles.models import Article, Source, Version
 from articles.paging import keyset_page
 from articles.params import parse_number
-from articles.searching import MAX_QUERY_LENGTH, article_for_url, looks_like_url, matching_articles
+from articles.searching import MAX_QUERY_LENGTH, article_for_url, candidate_articles, looks_like_url
 from articles.throttling import DiffThrottled, client_of
 
 PAGE_SIZE = 50
@@ -240,11 +240,12 @@ def search(request: HttpRequest) -> HttpResponse:
             return redirect(found)
         context["url_not_tracked"] = True
     elif query:
-        results = matching_articles(query).filter(last_changed_at__isnull=False).select_related("source")
+        results = candidate_articles(query).filter(last_changed_at__isnull=False).select_related("source")
         page = keyset_page(results, ("last_changed_at", "pk"), request.GET.get("after"), PAGE_SIZE)
         where = searching.hits(page.items, query)
         context["page"] = page
-        context["results"] = [(article, where.get(article.pk)) for article in page.items]
+        # A candidate none of whose versions matches is left out: a page may show fewer than PAGE_SIZE.
+        context["results"] = [(article, where[article.pk]) for article in page.items if article.pk in where]
     return render(request, "articles/search.html", context)
 
 

@@ -72,8 +72,8 @@ VERSION_COLUMNS = (
 def packed(paragraphs: list[str], number: int, earlier: dict[int, list[str]]) -> tuple[str, int | None]:
     """Version ``number``'s paragraphs as the app stores them (articles/text_chain.py: packed against its
     keyframe, taken from ``earlier``, the article's paragraphs by number), as the COPY values of
-    packed_paragraphs (hex) and packed_against. Written beside the JSON, which the search trigger indexes
-    and then drops."""
+    packed_paragraphs (hex) and packed_against; the JSON column is left empty, as the app leaves it on
+    PostgreSQL."""
     keyframe = text_chain.dictionary_number(number)
     blob = text_chain.encode(paragraphs, earlier[keyframe] if keyframe is not None else None)
     return "\\x" + blob.hex(), keyframe

@@ -99,7 +99,7 @@ def populate(database_url: str, articles: int, seed: int = 7, chunk: int = 20_00
                     changed = 1 if number else 0
                     version_rows.append((
                         pk, number, seen + timedelta(hours=number), text.title, text.byline,
-                        json.dumps(paragraphs), text.content_hash, "generic", "1", "edit",
+                        None, text.content_hash, "generic", "1", "edit",  # packed only, as the app stores it
                         changed, changed, 0, 0, changed, "f", *packed(paragraphs, number, earlier),
                     ))  # fmt: skip
                     earlier[number] = list(paragraphs)
@@ -113,6 +113,13 @@ def populate(database_url: str, articles: int, seed: int = 7, chunk: int = 20_00
             copy(cursor, "articles_version", VERSION_COLUMNS, version_rows)
             versions += len(version_rows)
         cursor.execute("SELECT setval('articles_article_id_seq', %s)", [articles])
+    connection.close()
+    # After the COPY, as the app's commands make them: the search documents, the sources' counters.
+    manage(database_url, "rebuild_search")
+    manage(database_url, "rebuild_source_days")
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     connection.close()
     return versions

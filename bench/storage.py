@@ -413,7 +413,7 @@ APP_COLUMNS = (
 
 
 def read_whole(table: str, packed: bool) -> Callable[[Any, int, int], ArticleText]:
-    """A copy of the app's table: its JSON paragraphs, or (since migration 0014) its packed ones, read with
+    """A copy of the app's table: its JSON paragraphs, or (since migration 0016) its packed ones, read with
     the keyframe they are packed against in one query."""
 
     def read(cursor: Any, article_id: int, number: int) -> ArticleText:

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from articles import models, text_chain
 from articles.models import Article, Version, load_paragraphs
-from articles.searching import matching_articles
+from articles.searching import candidate_articles, found_versions
 from articles.tests.support import add_version
 
 WORDS = [
@@ -28,6 +28,13 @@ WORDS = [
     "after",
     "delays",
 ]
+
+
+def matching(query: str) -> list[Article]:
+    """The articles a search for ``query`` lists, by URL: candidates confirmed by their versions."""
+    candidates = list(candidate_articles(query))
+    found = found_versions(candidates, query)
+    return sorted((a for a in candidates if a.pk in found), key=lambda a: a.url)
 
 
 def paragraphs_of(rng: random.Random, count: int = 8) -> list[str]:
@@ -184,7 +191,7 @@ def test_versions_stored_before_packing_read_as_they_were(
     long_history: tuple[Article, list[list[str]]],
 ) -> None:
     article, texts = long_history
-    # As migration 0014 leaves rows written before it: JSON, nothing packed.
+    # As migration 0016 leaves rows written before it: JSON, nothing packed.
     for number in (0, 17):
         Version.objects.filter(article=article, number=number).update(
             plain_paragraphs=texts[number], packed_paragraphs=None, packed_against=None
@@ -201,5 +208,5 @@ def test_versions_stored_before_packing_read_as_they_were(
 def test_search_finds_words_of_packed_paragraphs(long_history: tuple[Article, list[list[str]]]) -> None:
     article, _ = long_history
     add_version(Article.objects.create(url="http://127.0.0.1/other"), 0, "Other", ["A zeppelin landed."])
-    assert [a.url for a in matching_articles("zeppelin")] == ["http://127.0.0.1/other"]
-    assert article in matching_articles("bridge")
+    assert [a.url for a in matching("zeppelin")] == ["http://127.0.0.1/other"]
+    assert article in matching("bridge")

@@ -30,15 +30,15 @@ def pack_articles(first: int, articles: int) -> tuple[int, int | None]:
         pack_paragraphs(versions)  # keyframes packed before (new versions) are read in one query
         Version.objects.bulk_update(versions, ["packed_paragraphs", "packed_against"], batch_size=500)
         if connection.vendor == "postgresql":
-            # The search trigger leaves a row's document as it is when its JSON goes (migration 0014).
-            # SQLite keeps the JSON: its search reads it.
+            # Search reads the articles' documents, made before (migration 0014): the JSON can go.
+            # SQLite keeps it: its search reads it.
             Version.objects.filter(pk__in=[v.pk for v in versions]).update(plain_paragraphs=None)
     return len(versions), ids[-1] + 1
 
 
 class Command(BaseCommand):
     help = (
-        "Pack the paragraphs of versions stored before migration 0014 (zlib against their keyframe), a batch "
+        "Pack the paragraphs of versions stored before migration 0016 (zlib against their keyframe), a batch "
         "of articles per transaction. Stop it at any time; run it again to go on."
     )
 

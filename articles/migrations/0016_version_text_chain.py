@@ -2,49 +2,14 @@
 they are packed against, and the JSON column made nullable (the model calls it plain_paragraphs). Rows
 already stored stay as they are, readable, until ``manage.py compact_versions`` packs them.
 
-On Postgres the search trigger still indexes the JSON a new row is written with, then drops it when the row
-carries its packed form, so a packed row keeps its search document and not its text twice. It no longer
-recomputes the document of a row without JSON (compact_versions' update), which would lose the paragraphs."""
+A packed row keeps no JSON on Postgres (search reads the articles' documents, migration 0014); SQLite keeps it
+for its substring search."""
 
 from django.db import migrations, models
 
-TRIGGER = """
-CREATE OR REPLACE FUNCTION articles_version_search_document() RETURNS trigger AS $$
-BEGIN
-    IF NEW.paragraphs IS NOT NULL THEN
-        NEW.search_document := to_tsvector('english', coalesce(NEW.title, '') || ' ' || NEW.paragraphs::text);
-    ELSIF TG_OP = 'INSERT' THEN
-        NEW.search_document := to_tsvector('english', coalesce(NEW.title, ''));
-    END IF;
-    IF NEW.packed_paragraphs IS NOT NULL THEN
-        NEW.paragraphs := NULL;
-    END IF;
-    RETURN NEW;
-END
-$$ LANGUAGE plpgsql;
-"""
-
-TRIGGER_BEFORE = """
-CREATE OR REPLACE FUNCTION articles_version_search_document() RETURNS trigger AS $$
-BEGIN
-    NEW.search_document := to_tsvector('english', coalesce(NEW.title, '') || ' ' || coalesce(NEW.paragraphs::text, ''));
-    RETURN NEW;
-END
-$$ LANGUAGE plpgsql;
-"""
-
-
-def postgres_only(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0013_article_check_claimed_at"),
+        ("articles", "0015_source_day_counters"),
     ]
 
     operations = [
@@ -73,5 +38,4 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(postgres_only(TRIGGER), postgres_only(TRIGGER_BEFORE)),
     ]
