@@ -22,7 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from articles import tasks
 from articles.browsing import cached_rendering, diff_key, text_param, version_diff
 from articles.canonical import InvalidURL, canonical_url
-from articles.models import Article, Source, Version
+from articles.models import Article, Source, Version, load_paragraphs
 from articles.paging import model_field
 from articles.params import column_value, parse_aware_datetime
 from articles.serializers import (
@@ -198,11 +198,19 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet[Version]):
 
     def get_queryset(self) -> Any:
         article = get_object_or_404(Article.objects.published(), pk=self.kwargs["article_pk"])
-        return Version.objects.filter(article=article).defer("search_document")
+        return Version.objects.filter(article=article)
+
+    def with_text(self) -> bool:
+        return self.action == "retrieve" or _truthy(self.request.query_params.get("text"))
 
     def get_serializer_class(self) -> type[VersionSerializer]:
-        with_text = self.action == "retrieve" or _truthy(self.request.query_params.get("text"))
-        return VersionTextSerializer if with_text else VersionSerializer
+        return VersionTextSerializer if self.with_text() else VersionSerializer
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.with_text():
+            load_paragraphs(page)  # the page's keyframes in one query, not one per version
+        return page
 
 
 class DiffView(APIView):

@@ -10,13 +10,12 @@ from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from articles import activity
 from articles.diffing import (
     DIFF_RELEASE,
     ParagraphOp,
@@ -94,32 +93,15 @@ def row_count(model: Any) -> int:
     return count
 
 
-def weekly_activity() -> dict[int | None, dict[str, Any]]:
-    """Per source over the last week: versions stored each day and articles changed, for every source at once
-    and at most once a minute, shared by the sources page and each source's page.
-
-    One range on the fetched_at index, each version's source found by primary key (a subquery per row). Joined
-    the usual way, Postgres read every article of the source, or all articles, to hash or merge them: 0.2 to
-    0.3 s at 1.28 M articles (bench/scale.py)."""
-
-    def compute() -> dict[int | None, dict[str, Any]]:
-        recent = Version.objects.filter(fetched_at__gte=timezone.now() - timedelta(days=7))
-        source = Subquery(Article.objects.filter(pk=OuterRef("article_id")).values("source_id"))
-        grouped = recent.annotate(day=TruncDate("fetched_at")).values_list("article_id", "day")
-        weeks: dict[int | None, dict[str, Any]] = {}
-        for article, day, count, source_id in grouped.annotate(n=Count("pk"), source=source).order_by():
-            week = weeks.setdefault(source_id, {"per_day": {}, "versions": 0, "articles": set()})
-            week["per_day"][day] = week["per_day"].get(day, 0) + count
-            week["versions"] += count
-            week["articles"].add(article)
-        for week in weeks.values():
-            week["articles"] = len(week["articles"])
-        return weeks
-
-    return _cached("source-week", compute)
+def weekly_activity() -> dict[int, dict[str, Any]]:
+    """Per source over the last week (today and the six days before, UTC): versions stored each day and
+    articles changed, for every source at once and at most once a minute, shared by the sources page and each
+    source's page. Read from the sources' daily counters (``activity``): counting the week's versions took
+    0.13 to 0.17 s at 1.28 M articles (bench/scale.py)."""
+    return _cached("source-week", lambda: activity.week(timezone.now().date()))
 
 
-def weekly_by_source() -> dict[int | None, tuple[int, int]]:
+def weekly_by_source() -> dict[int, tuple[int, int]]:
     """Per source over the last week: versions stored and articles changed."""
     return {source: (week["versions"], week["articles"]) for source, week in weekly_activity().items()}
 

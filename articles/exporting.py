@@ -17,9 +17,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from articles import activity, searching
 from articles.canonical import canonical_url
 from articles.diffing import ChangeStats
-from articles.models import STAT_FIELDS, Article, Source, Version
+from articles.models import STAT_FIELDS, Article, Source, Version, load_paragraphs, pack_paragraphs
 from articles.normalising import ArticleText
 
 CHUNK_SIZE = 500
@@ -50,6 +51,8 @@ def version_record(version: Version) -> dict[str, Any]:
 def article_record(article: Article) -> dict[str, Any]:
     """``article`` with its versions prefetched in number order (see ``articles_to_export``)."""
     source = article.source
+    versions = list(article.versions.all())
+    load_paragraphs(versions)  # their keyframes are among them: no query
     return {
         "url": article.url,
         "source": {"slug": source.slug, "name": source.name, "homepage": source.homepage} if source else None,
@@ -57,7 +60,7 @@ def article_record(article: Article) -> dict[str, Any]:
         "status": article.status,
         "first_seen_at": _time(article.first_seen_at),
         "last_changed_at": _time(article.last_changed_at),
-        "versions": [version_record(v) for v in article.versions.all()],
+        "versions": [version_record(v) for v in versions],
     }
 
 
@@ -118,7 +121,7 @@ def _version(data: dict[str, Any]) -> Version:
             fetched_at=_parse_time(data["fetched_at"], f"v{data['number']} fetched_at"),
             title=text.title,
             byline=text.byline,
-            paragraphs=list(text.paragraphs),
+            plain_paragraphs=list(text.paragraphs),
             social_title=text.social_title,
             page_published_at=_stated(data, "page_published_at", data["number"]),
             page_modified_at=_stated(data, "page_modified_at", data["number"]),
@@ -227,13 +230,17 @@ class Importer:
         articles.update({a.url: a for a in created})
 
         present: dict[int, dict[int, str]] = {}
+        newest_before: dict[int, datetime] = {}
         existing_ids = [a.pk for a in articles.values() if a.pk not in new_ids]
-        for article_id, number, content_hash in Version.objects.filter(
+        for article_id, number, content_hash, fetched_at in Version.objects.filter(
             article_id__in=existing_ids
-        ).values_list("article_id", "number", "content_hash"):
+        ).values_list("article_id", "number", "content_hash", "fetched_at"):
             present.setdefault(article_id, {})[number] = content_hash
+            newest_before[article_id] = max(newest_before.get(article_id, fetched_at), fetched_at)
 
         new_versions, changed_articles = [], []
+        words: dict[int, list[str]] = {}
+        stored: list[activity.Stored] = []
         for url, item in incoming.items():
             article = articles[url]
             ours = present.get(article.pk, {})
@@ -255,7 +262,13 @@ class Importer:
                 article.version_count = len(ours) + len(added)
                 changed_articles.append(article)
                 new_versions.extend(added)
+                words[article.pk] = [searching.searchable_text(v.text) for v in added]
+                fetched = [v.fetched_at for v in added]
+                stored.append(activity.Stored(article.source_id, newest_before.get(article.pk), fetched))
+        pack_paragraphs(new_versions)  # each against its keyframe, from this batch or read in one query
         Version.objects.bulk_create(new_versions, batch_size=1000)
+        searching.add_words(words)
+        activity.count_stored(stored)
         Article.objects.bulk_update(
             changed_articles, ["title", "last_changed_at", "version_count"], batch_size=1000
         )

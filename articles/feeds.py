@@ -30,8 +30,8 @@ from django.views.decorators.http import condition
 
 from articles.browsing import cached_rendering, diff_key, move_note, text_param, version_diff, visible_article
 from articles.diffing import Segment, render_segments, social_title_changed
-from articles.models import Source, Version
-from articles.searching import MAX_QUERY_LENGTH, matching_articles
+from articles.models import Source, Version, load_paragraphs
+from articles.searching import MAX_QUERY_LENGTH, candidate_articles
 
 FEED_LENGTH = 50
 FEED_MAX_AGE = 300
@@ -102,7 +102,6 @@ class Scope:
 
     def versions(self) -> Any:
         changes = Version.objects.published().changes(include_hidden=self.include_hidden)
-        changes = changes.defer("search_document")
         return changes.filter(self.filter).order_by(*self.order)
 
     def last_modified(self) -> datetime | None:
@@ -147,6 +146,7 @@ def change_html(previous: Version | None, version: Version, budget: CpuBudget | 
 
 
 def _change_html(previous: Version, version: Version) -> str:
+    load_paragraphs([previous, version])  # two queries for both, however long their chain
     diff = version_diff(previous, version)
     social = diff.social_title if social_title_changed(previous.text, version.text) else None
     parts: list[str] = [
@@ -214,12 +214,12 @@ class ChangesFeed(Feed[Version, Scope]):
     def items(self, scope: Scope) -> list[Version]:
         # Without their texts, which only a diff not cached yet reads (each then loads its own): 50 versions
         # of a megabyte and their predecessors were 100 MB of JSON to decode for every request.
-        versions = list(scope.versions().select_related("article").defer("paragraphs")[:FEED_LENGTH])
+        versions = list(scope.versions().select_related("article").without_texts()[:FEED_LENGTH])
         # Each entry is diffed against its predecessor: fetch all predecessors in one query.
         wanted = Q(pk__in=[])
         for version in versions:
             wanted |= Q(article_id=version.article_id, number=version.number - 1)
-        predecessors = Version.objects.filter(wanted).defer("search_document", "paragraphs")
+        predecessors = Version.objects.filter(wanted).without_texts()
         previous = {(v.article_id, v.number): v for v in predecessors} if versions else {}
         budget = CpuBudget(FEED_DIFF_CPU_SECONDS)  # this request's, shared by its entries
         for version in versions:
@@ -304,7 +304,7 @@ class SearchFeed(ChangesFeed):
             title=f"Changes to articles matching “{query}”",
             link=reverse("home"),
             description=f"Changes to articles whose headline or text matches “{query}”",
-            filter=Q(article__in=matching_articles(query)),
+            filter=Q(article__in=candidate_articles(query)),
         )
 
 
@@ -340,7 +340,7 @@ def feed_page(request: HttpRequest, feed: ChangesFeed, **kwargs: Any) -> HttpRes
             version.fetched_at,
             feed.item_description(version),
         )
-        for version in scope.versions().select_related("article").defer("paragraphs")[:FEED_LENGTH]
+        for version in scope.versions().select_related("article").without_texts()[:FEED_LENGTH]
     ]
     context = {"scope": scope, "address": request.build_absolute_uri(), "entries": entries}
     return render(request, "articles/feed.html", context)

@@ -1,11 +1,13 @@
 import dataclasses
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +18,7 @@ from articles.canonical import InvalidURL, canonical_url, url_variants
 from articles.diffing import ChangeStats
 from articles.normalising import ArticleText
 from articles.standing import Standing, describe
+from articles.text_chain import decode, dictionary_number, encode
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -210,6 +213,12 @@ class Article(models.Model):
             models.Index(fields=["-last_changed_at"], name="article_last_changed_idx"),
             # The week's activity per source reads article → source from this index alone (bench/scale.py).
             models.Index(fields=["id", "source"], name="article_source_lookup_idx"),
+            # A source's page counts its tracked and failing articles from this index alone.
+            models.Index(
+                fields=["source", "consecutive_failures"],
+                name="article_active_source_idx",
+                condition=Q(status="active"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -245,11 +254,15 @@ class Article(models.Model):
         )
 
     def latest_version(self) -> "Version | None":
-        return self.versions.defer("search_document").order_by("-number").first()
+        return self.versions.order_by("-number").first()
 
     def version_pair(self, old: int, new: int) -> tuple["Version", "Version"] | None:
-        """Versions ``old`` and ``new`` of this article, or None if either does not exist."""
-        found = {v.number: v for v in self.versions.defer("search_document").filter(number__in=[old, new])}
+        """Versions ``old`` and ``new`` of this article, or None if either does not exist; with their
+        paragraphs, read in the same query as the keyframes they are packed against."""
+        numbers = {old, new} | {k for n in (old, new) if (k := dictionary_number(n)) is not None}
+        rows = list(self.versions.filter(number__in=numbers))
+        load_paragraphs(rows)
+        found = {v.number: v for v in rows}
         return (found[old], found[new]) if old in found and new in found else None
 
     def claim_now(self, now: datetime | None = None) -> bool:
@@ -292,6 +305,11 @@ class Article(models.Model):
 
 
 class VersionQuerySet(models.QuerySet["Version"]):
+    def without_texts(self) -> "VersionQuerySet":
+        """Without the paragraphs and the search document, for lists: a version that needs its paragraphs
+        after all loads them on first use (``Version.paragraphs``)."""
+        return self.defer(*TEXT_FIELDS)
+
     def published(self) -> "VersionQuerySet":
         """Versions of the articles the public may see (``ArticleQuerySet.published``), for lists of changes
         across articles."""
@@ -318,7 +336,14 @@ class Version(models.Model):
     fetched_at = models.DateTimeField()
     title = models.TextField()
     byline = models.TextField(blank=True)
-    paragraphs = models.JSONField(default=list)
+    # The paragraphs (``paragraphs`` reads and writes them) are stored packed: zlib bytes whose dictionary is
+    # the paragraphs of version ``packed_against`` of the same article (None: packed alone), see text_chain.
+    # Rows written before migration 0016 hold them as JSON in ``plain_paragraphs`` until ``manage.py
+    # compact_versions`` packs them. New rows are packed only on Postgres (search reads the articles'
+    # documents); SQLite keeps the JSON too, as its search reads it.
+    plain_paragraphs = models.JSONField(null=True, blank=True, editable=False, db_column="paragraphs")
+    packed_paragraphs = models.BinaryField(null=True, editable=False)
+    packed_against = models.PositiveIntegerField(null=True, editable=False)
     # The headline of sharing cards (og:title, twitter:title or <title>); empty where none was read.
     social_title = models.TextField(blank=True, default="", db_default="")
     # When the page said, at this version, it was published and last updated.
@@ -339,10 +364,11 @@ class Version(models.Model):
     paragraphs_moved = models.PositiveIntegerField(default=0, db_default=0)
     # The social headline changed in a way the headline's own change does not tell (see diffing).
     social_title_changed = models.BooleanField(default=False, db_default=False)
-    # Postgres fills this on insert (a trigger, see migration 0004) for full-text search; unused on SQLite.
-    search_document = SearchVectorField(null=True, editable=False)
 
     objects = VersionQuerySet.as_manager()
+
+    # Decoded paragraphs, once read or set.
+    _paragraphs: list[str] | None = None
 
     class Meta:
         ordering = ["article", "number"]
@@ -367,8 +393,30 @@ class Version(models.Model):
     def __str__(self) -> str:
         return f"v{self.number}: {self.title}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new version is written with its paragraphs (``paragraphs`` or ``plain_paragraphs``) and packed
+        # here; so is one stored before migration 0016 that is saved again.
+        fields = self.__dict__
+        given = self._paragraphs is not None or fields.get("plain_paragraphs") is not None
+        if given and fields.get("packed_paragraphs", b"") is None:
+            pack_paragraphs([self])
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("version", args=[self.article_id, self.number])
+
+    @property
+    def paragraphs(self) -> list[str]:
+        if self._paragraphs is None:
+            load_paragraphs([self])
+        assert self._paragraphs is not None
+        return self._paragraphs
+
+    @paragraphs.setter
+    def paragraphs(self, value: Iterable[str]) -> None:
+        self._paragraphs = list(value)
+        self.plain_paragraphs = self._paragraphs
+        self.packed_paragraphs = self.packed_against = None
 
     @property
     def text(self) -> ArticleText:
@@ -384,3 +432,112 @@ class Version(models.Model):
 
 
 STAT_FIELDS = tuple(field.name for field in dataclasses.fields(ChangeStats))
+# The columns a version's paragraphs are read from.
+TEXT_FIELDS = ("plain_paragraphs", "packed_paragraphs", "packed_against")
+
+
+def load_paragraphs(versions: Iterable[Version]) -> None:
+    """Decode the paragraphs of ``versions``, with one query for the text columns of those that were loaded
+    without them and one for the dictionaries (keyframes) they need that are not among them."""
+    versions = list(versions)
+    wanted = [v for v in versions if v._paragraphs is None]
+    if deferred := [v.pk for v in wanted if v.get_deferred_fields() & set(TEXT_FIELDS)]:
+        columns = {v.pk: v for v in Version.objects.filter(pk__in=deferred).only(*TEXT_FIELDS)}
+        for version in wanted:
+            if version.pk in columns:
+                for name in TEXT_FIELDS:
+                    setattr(version, name, getattr(columns[version.pk], name))
+    known = {(v.article_id, v.number): v for v in versions}
+    missing = {
+        (v.article_id, v.packed_against)
+        for v in wanted
+        if v.packed_paragraphs is not None
+        and v.packed_against is not None
+        and (v.article_id, v.packed_against) not in known
+    }
+    if missing:
+        which = Q(pk__in=[])
+        for article_id, number in missing:
+            which |= Q(article_id=article_id, number=number)
+        for row in Version.objects.filter(which).only("article_id", "number", *TEXT_FIELDS).order_by():
+            known[(row.article_id, row.number)] = row
+    # Keyframes (packed alone or plain) first, so that the versions packed against them find them decoded.
+    for version in sorted(wanted, key=lambda v: v.packed_against is not None):
+        version._paragraphs = _decoded(version, known)
+
+
+def _decoded(version: Version, known: dict[tuple[int, int], Version]) -> list[str]:
+    if version._paragraphs is not None:
+        return version._paragraphs
+    if version.packed_paragraphs is None:
+        return list(version.plain_paragraphs or [])
+    if version.packed_against is None:
+        return decode(version.packed_paragraphs)
+    base = known[(version.article_id, version.packed_against)]
+    if base._paragraphs is None:
+        base._paragraphs = _decoded(base, known)
+    return decode(version.packed_paragraphs, base._paragraphs)
+
+
+def pack_paragraphs(versions: Iterable[Version]) -> None:
+    """Pack the paragraphs of ``versions`` (their ``paragraphs`` set), each against its keyframe's: taken
+    from ``versions`` when it is among them, else read in one query; a version whose keyframe is missing
+    is packed alone."""
+    versions = list(versions)
+    known = {(v.article_id, v.number): v for v in versions}
+    missing = set()
+    for version in versions:
+        if (number := dictionary_number(version.number)) is not None and (
+            version.article_id,
+            number,
+        ) not in known:
+            missing.add((version.article_id, number))
+    if missing:
+        which = Q(pk__in=[])
+        for article_id, number in missing:
+            which |= Q(article_id=article_id, number=number)
+        rows = list(Version.objects.filter(which).only("article_id", "number", *TEXT_FIELDS).order_by())
+        load_paragraphs(rows)
+        known.update({(row.article_id, row.number): row for row in rows})
+    # Postgres keeps the packed form only (search reads the articles' documents); SQLite's substring search
+    # reads the JSON.
+    keep_plain = connection.vendor != "postgresql"
+    for version in versions:
+        number = dictionary_number(version.number)
+        base = known.get((version.article_id, number)) if number is not None else None
+        version.packed_paragraphs = encode(version.paragraphs, base.paragraphs if base else None)
+        version.packed_against = number if base else None
+        if not keep_plain:
+            version.plain_paragraphs = None
+
+
+class ArticleSearch(models.Model):
+    """Every word any version of an article had (headline, social headline, text), for full-text search:
+    one document per article, its lexemes without positions, with a GIN index (Postgres; see searching).
+    Kept by the app as versions are stored (``searching.add_words``); ``manage.py rebuild_search`` makes
+    it again. Empty on SQLite, where search matches substrings of the versions."""
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="search")
+    document = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"search document of article {self.article_id}"
+
+
+class SourceDay(models.Model):
+    """What a source's articles did on one day (UTC), counted as versions are stored
+    (``activity.count_stored``) so that the sources' pages never count versions; ``manage.py
+    rebuild_source_days`` counts them again from the versions."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    versions = models.PositiveIntegerField(default=0)
+    # Articles whose newest version was stored that day: an article changed in the days from D to today
+    # has its newest version in them, so the sum over those days counts each such article once.
+    articles_latest = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day"], name="source_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.day}: {self.versions} versions"

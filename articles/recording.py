@@ -9,7 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 
-from articles import scheduling
+from articles import activity, scheduling, searching
 from articles.diffing import ChangeStats, change_stats
 from articles.extraction import Extraction
 from articles.fetching import FetchResult
@@ -93,9 +93,7 @@ def store_if_changed(
         locked.page_modified_at = article.page_modified_at
         version = None
         if key != locked.current_hash:
-            recent = list(
-                locked.versions.defer("search_document").order_by("-number")[: settings.TRACK_VARIANT_WINDOW]
-            )
+            recent = list(locked.versions.order_by("-number")[: settings.TRACK_VARIANT_WINDOW])
             # Recomputed from the stored text, not read from the stored hash, so that a change to the
             # normalisation rules never makes every article look edited.
             keys = [v.text.content_hash for v in recent]
@@ -201,7 +199,7 @@ def _add_version(
         fetched_at=now,
         title=text.title,
         byline=text.byline,
-        paragraphs=list(text.paragraphs),
+        plain_paragraphs=list(text.paragraphs),
         social_title=text.social_title,
         page_published_at=article.page_published_at,
         page_modified_at=article.page_modified_at,
@@ -209,6 +207,10 @@ def _add_version(
         extractor=extraction.extractor,
         extractor_version=extraction.extractor_version,
     )
+    # In the version's transaction: the article's search document and its source's counters.
+    searching.add_words({article.pk: [searching.searchable_text(text)]})
+    newest_before = None if latest is None else latest.fetched_at
+    activity.count_stored([activity.Stored(article.source_id, newest_before, [now])])
     article.title = text.title
     article.version_count = version.number + 1
     # A re-parse is not news: it neither counts as a change nor brings back frequent checks.

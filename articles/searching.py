@@ -1,36 +1,44 @@
 """Finding articles: by any variant of their URL, or by words in their headlines and text.
 
-On Postgres the words go through full-text search (websearch syntax: "quoted phrases", -exclusions, or)
-over a stored tsvector of every version's headline and paragraphs, with a GIN index; on SQLite, a plain
-substring match. The tsvector is stored, not an index expression, because Postgres rechecks matches
-against it: recomputing it per row made common words take 20 s on 360,000 versions (measured).
+On Postgres the words go through full-text search (websearch syntax: "quoted phrases", -exclusions, or) in
+two steps. One document per article (``ArticleSearch``: every word any of its versions had, without
+positions) with a GIN index finds the articles that may match; then the versions of the page of them shown
+are read (``Version.paragraphs``, however stored) and tested one by one, which says which versions match and
+drops an article none of whose versions does (words from different versions, a phrase, an exclusion). A
+document per version and its index were as large as the texts themselves (bench/results/storage.json).
+On SQLite, a plain substring match over the versions.
 """
 
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import F, Lookup, Q, QuerySet, TextField
+from django.db.models import BooleanField, F, Lookup, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.canonical import InvalidURL, url_variants
-from articles.models import Article, Version
+from articles.models import Article, ArticleSearch, Version, load_paragraphs
+from articles.normalising import ArticleText
 
-TEXT_SEARCH_INDEX = "version_search_document_idx"
+TEXT_SEARCH_INDEX = "article_search_document_idx"
 TEXT_SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
-# Up to this many matching versions are listed from the GIN index. A word in 1 % of 4.5 M versions (45,000)
-# still is: walking the newest articles for it tested 6,000 of them, reading each version's document (0.17 s).
+# Up to this many matching articles are listed from the GIN index; more, and the newest articles are walked.
 SEARCH_PROBE = 100_000
-# A word Postgres estimates to be in more than this share of the versions is searched by walking the newest
+# A word Postgres estimates to be in more than this share of the articles is searched by walking the newest
 # articles straight away. Twice the 0.5 % that Postgres assumes at most for words missing from its statistics,
 # so a rare word is never walked for: a walk for a word in no article reads every article (60 s here).
 COMMON_SHARE = 0.01
+# websearch's phrase operators (<->, <N>): a document without positions can only say both words are in it.
+PHRASE = re.compile(r"<\d*-?>")
+# A lexeme in a tsquery's text form: quoted, a quote inside doubled.
+LEXEME = re.compile(r"'(?:[^']|'')*'")
 
 
 def looks_like_url(text: str) -> bool:
@@ -50,37 +58,116 @@ def article_for_url(text: str) -> Article | None:
     return next((found[v] for v in variants if v in found), None)
 
 
+def searchable_pieces(text: ArticleText) -> tuple[str, ...]:
+    """What search reads of a version: its headlines and its paragraphs."""
+    return (text.title, text.social_title, *text.paragraphs)
+
+
+def searchable_text(text: ArticleText) -> str:
+    """A version's searchable pieces as one text, a line each."""
+    return "\n".join(searchable_pieces(text))
+
+
+def add_words(texts: dict[int, list[str]]) -> None:
+    """Add the words of ``texts`` (new versions' searchable texts, by article id) to their articles'
+    documents: a union, so adding a version's words twice (a retried task) changes nothing (Postgres)."""
+    if connection.vendor != "postgresql" or not texts:
+        return
+    ids = sorted(texts)  # rows locked in one order by every writer
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {ArticleSearch._meta.db_table} (article_id, document)
+            SELECT article_id, strip(to_tsvector(%s, text)) FROM unnest(%s::bigint[], %s::text[])
+                AS new (article_id, text)
+            ON CONFLICT (article_id) DO UPDATE
+                SET document = coalesce({ArticleSearch._meta.db_table}.document, '') || EXCLUDED.document
+            """,
+            [TEXT_SEARCH_CONFIG, ids, ["\n".join(texts[pk]) for pk in ids]],
+        )
+
+
+def rebuild_documents(article_ids: Sequence[int]) -> int:
+    """Make the documents of ``article_ids`` again from all their versions (Postgres); how many were made.
+    Each distinct headline and paragraph is read once: most of a version is its predecessor's."""
+    if connection.vendor != "postgresql" or not article_ids:
+        return 0
+    parts: dict[int, set[str]] = {}
+    versions = list(Version.objects.filter(article_id__in=article_ids).order_by())
+    load_paragraphs(versions)  # keyframes in one query, not one per version
+    for version in versions:
+        found = parts.setdefault(version.article_id, set())
+        found.update(searchable_pieces(version.text))
+    ids = sorted(parts)
+    owners = [pk for pk in ids for _ in parts[pk]]
+    pieces = [piece for pk in ids for piece in sorted(parts[pk])]
+    with connection.cursor() as cursor:
+        table = ArticleSearch._meta.db_table
+        cursor.execute(f"DELETE FROM {table} WHERE article_id = ANY(%s)", [list(article_ids)])
+        # Lexemes gathered per piece and merged per article: one to_tsvector of a long history's whole text
+        # could pass the 1 MB a tsvector may hold before strip() drops its positions.
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (article_id, document)
+            SELECT article_id, array_to_tsvector(array_agg(DISTINCT lexeme))
+            FROM unnest(%s::bigint[], %s::text[]) AS piece (article_id, text),
+                unnest(to_tsvector(%s, text)) AS word
+            GROUP BY article_id
+            """,
+            [owners, pieces, TEXT_SEARCH_CONFIG],
+        )
+    return len(ids)
+
+
 def matching_versions(query: str) -> QuerySet[Version]:
-    """Versions whose headline or text matches ``query``, unordered: by full-text search on Postgres, by
-    substrings (each word) on SQLite."""
-    if connection.vendor == "postgresql":
-        search = SearchQuery(query, config=TEXT_SEARCH_CONFIG, search_type="websearch")
-        # Unordered: with Version's default ordering (article, number) Postgres walked the article index and
-        # read every version's document to test it instead of asking the GIN index: 0.2 s for a common word
-        # at 4.5 M versions (bench/scale.py).
-        return Version.objects.filter(search_document=search).order_by()
+    """Versions whose headline or text contains each word of ``query``, unordered (SQLite's search)."""
     words = Q()
     for word in query.split()[:10]:
-        words &= Q(title__icontains=word) | Q(found_text__icontains=word)
+        words &= Q(title__icontains=word) | Q(social_title__icontains=word) | Q(found_text__icontains=word)
     # Not named "text": the type checker's plugin takes that for a redefinition of the Version.text property.
-    text = Cast("paragraphs", output_field=TextField())
+    text = Cast("plain_paragraphs", output_field=TextField())
     return Version.objects.annotate(found_text=text).filter(words).order_by()
 
 
-def matching_articles(query: str) -> QuerySet[Article]:
-    """Articles any version of which matches ``query``; not yet ordered."""
-    versions = matching_versions(query)
+def document_query(query: str) -> str | None:
+    """What an article's document must match for a version of it to match ``query``: the words a match
+    needs, exclusions left out (``querytree``) and phrases as plain conjunctions; None when no word is needed
+    (an exclusion alone), and "" when nothing can match (only stop words)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT querytree(websearch_to_tsquery(%s, %s))", [TEXT_SEARCH_CONFIG, query])
+        tree: str = cursor.fetchone()[0]
+    if tree == "T":
+        return None
+    return PHRASE.sub("&", tree)
+
+
+def candidate_articles(query: str) -> QuerySet[Article]:
+    """Published articles that may have a version matching ``query``; not yet ordered. Exact on SQLite;
+    on Postgres, by their documents, to be confirmed with ``found_versions``."""
+    published = Article.objects.published()
+    if connection.vendor != "postgresql":
+        return published.filter(pk__in=matching_versions(query).values("article_id"))
+    needed = document_query(query)
+    if needed is None:
+        return published
+    if not needed:
+        return published.none()
+    documents = documents_matching(needed)
     # Rare words: the GIN index finds every match at once, so list them. Common words: the matches are
     # dense, so walking the newest articles and testing each finds a page quickly. Left to itself the
     # planner sometimes walked all articles for a rare word: 3.4 s at a million articles (measured).
-    # A word the statistics know to be common is not probed at all: for it Postgres reads the table in
-    # order, testing each version's document, and took 0.26 s to find the probe's 10,000.
-    if connection.vendor == "postgresql" and not is_common(versions):
-        probe = list(versions.values_list("article_id", flat=True)[:SEARCH_PROBE])
+    if not is_common(documents):
+        probe = list(documents.values_list("article_id", flat=True)[:SEARCH_PROBE])
         if len(probe) < SEARCH_PROBE:
-            found = IdIn(F("pk"), sorted(set(probe)))
-            return Article.objects.published().filter(found)
-    return Article.objects.published().filter(pk__in=versions.values("article_id"))
+            return published.filter(IdIn(F("pk"), sorted(probe)))
+    return published.filter(pk__in=documents.values("article_id"))
+
+
+def documents_matching(needed: str) -> QuerySet[ArticleSearch]:
+    """The documents that match ``needed`` (a ``document_query``), through their GIN index, unordered."""
+    return ArticleSearch.objects.filter(
+        RawSQL("document @@ %s::tsquery", [needed], output_field=BooleanField())
+    ).order_by()
 
 
 class IdIn(Lookup[bool]):
@@ -95,17 +182,76 @@ class IdIn(Lookup[bool]):
         return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
 
 
-def is_common(versions: QuerySet[Version]) -> bool:
-    """Whether Postgres's statistics say that the word is in more than COMMON_SHARE of the versions.
+def is_common(documents: QuerySet[ArticleSearch]) -> bool:
+    """Whether Postgres's statistics say that the words are in more than COMMON_SHARE of the documents.
 
     Only words among the most common ones ANALYZE samples get a real estimate; any other gets at most 0.5 %,
-    so a wrong answer only ever means probing first, as for every word before."""
-    return estimated_rows(versions) > COMMON_SHARE * estimated_rows(Version.objects.order_by())
+    so a wrong answer only ever means probing first."""
+    return estimated_rows(documents) > COMMON_SHARE * estimated_rows(ArticleSearch.objects.order_by())
 
 
 def estimated_rows(queryset: QuerySet[Any]) -> float:
     plan = queryset.explain(format="json")
     return float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+
+
+def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Version]]:
+    """The versions of ``articles`` that match ``query``, by article id, oldest first; an article none of
+    whose versions matches is left out. Reads every version of these articles only (a page of results)."""
+    ids = [a.pk for a in articles]
+    found: dict[int, list[Version]] = {}
+    if connection.vendor != "postgresql":
+        for version in matching_versions(query).filter(article_id__in=ids).order_by("article_id", "number"):
+            found.setdefault(version.article_id, []).append(version)
+        return found
+    versions = list(Version.objects.filter(article_id__in=ids).order_by("article_id", "number"))
+    load_paragraphs(versions)  # keyframes in one query, not one per version
+    # Each distinct headline and paragraph is read into words once, and each version's words put together
+    # from its pieces in order, as to_tsvector reads its whole text: most of a version is its predecessor's,
+    # and reading every version's text whole took 0.26 to 0.35 s for a page of 50 articles (bench/scale.py).
+    pieces: dict[str, int] = {}
+    owners, parts = [], []
+    for index, version in enumerate(versions):
+        for piece in searchable_pieces(version.text):
+            owners.append(index)
+            parts.append(pieces.setdefault(piece, len(pieces)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q::text, ''::tsvector @@ q FROM websearch_to_tsquery(%s, %s) AS q",
+            [TEXT_SEARCH_CONFIG, query],
+        )
+        tree, matches_no_words = cursor.fetchone()
+        # Without a phrase, where words stand does not matter: a version's pieces that hold none of the
+        # query's words change nothing, and only the others are put together (for a common word, a few of
+        # its twenty). A version none of whose pieces does matches as no words at all would (an exclusion).
+        relevant, params = "TRUE", []
+        words = " | ".join(LEXEME.findall(tree))
+        if not PHRASE.search(tree) and words:
+            relevant, params = "piece.words @@ %s::tsquery", [words]
+        cursor.execute(
+            f"""
+            WITH piece AS MATERIALIZED (
+                SELECT number - 1 AS piece, to_tsvector(%s, text) AS words
+                FROM unnest(%s::text[]) WITH ORDINALITY AS piece (text, number)
+            )
+            SELECT version, words @@ websearch_to_tsquery(%s, %s) FROM (
+                SELECT part.version, articles_tsvector_agg(piece.words ORDER BY part.position) AS words
+                FROM unnest(%s::int[], %s::int[]) WITH ORDINALITY AS part (version, piece, position)
+                JOIN piece USING (piece)
+                WHERE {relevant}
+                GROUP BY part.version
+            ) version
+            """,
+            [TEXT_SEARCH_CONFIG, list(pieces), TEXT_SEARCH_CONFIG, query, owners, parts, *params],
+        )
+        seen = dict(cursor.fetchall())
+    matching = {index for index, matches in seen.items() if matches}
+    if matches_no_words:
+        matching |= set(range(len(versions))) - seen.keys()
+    for index, version in enumerate(versions):
+        if index in matching:
+            found.setdefault(version.article_id, []).append(version)
+    return found
 
 
 # The words of a query worth marking in a snippet: not websearch's operators ("or", a leading "-").
@@ -151,23 +297,13 @@ def snippet(texts: list[str], query: str) -> SafeString:
 
 
 def hits(articles: list[Article], query: str) -> dict[int, Hit]:
-    """For a page of search results: which versions of each article match, and a snippet of the newest."""
-    numbers: dict[int, list[int]] = {}
-    found_in = matching_versions(query).filter(article_id__in=[a.pk for a in articles])
-    for article_id, number in found_in.values_list("article_id", "number"):
-        numbers.setdefault(article_id, []).append(number)
-    newest = Q(pk__in=[])
-    for article_id, found in numbers.items():
-        newest |= Q(article_id=article_id, number=max(found))
-    texts = {
-        v.article_id: [v.title, *v.paragraphs]
-        for v in Version.objects.filter(newest).only("article_id", "title", "paragraphs")
-    }
+    """For a page of search results: which versions of each article match, and a snippet of the newest; an
+    article none of whose versions matches (its document matched) has no hit."""
     return {
         article_id: Hit(
-            snippet(texts.get(article_id, []), query),
-            sorted(found)[-LISTED_VERSIONS:],
-            max(0, len(found) - LISTED_VERSIONS),
+            snippet([versions[-1].title, *versions[-1].paragraphs], query),
+            [v.number for v in versions[-LISTED_VERSIONS:]],
+            max(0, len(versions) - LISTED_VERSIONS),
         )
-        for article_id, found in numbers.items()
+        for article_id, versions in found_versions(articles, query).items()
     }

@@ -23,7 +23,7 @@ from articles.forms import TrackForm
 from articles.models import Article, Source, Version
 from articles.paging import keyset_page
 from articles.params import parse_number
-from articles.searching import MAX_QUERY_LENGTH, article_for_url, looks_like_url, matching_articles
+from articles.searching import MAX_QUERY_LENGTH, article_for_url, candidate_articles, looks_like_url
 from articles.throttling import DiffThrottled, client_of
 
 PAGE_SIZE = 50
@@ -33,10 +33,7 @@ DIFF_VIEW_COOKIE = "diffview"
 
 def home(request: HttpRequest) -> HttpResponse:
     changes = (
-        Version.objects.published()
-        .changes()
-        .select_related("article", "article__source")
-        .defer("paragraphs", "search_document")
+        Version.objects.published().changes().select_related("article", "article__source").without_texts()
     )
     source = browsing.text_param(request, "source")
     if source:
@@ -103,7 +100,7 @@ def source(request: HttpRequest, slug: str) -> HttpResponse:
 def article(request: HttpRequest, pk: int) -> HttpResponse:
     article = browsing.visible_article(pk, Article.objects.select_related("source"))
     show_all = request.GET.get("all") == "1"
-    versions = list(article.versions.defer("paragraphs", "search_document").order_by("number"))
+    versions = list(article.versions.without_texts().order_by("number"))
     hidden = sum(1 for v in versions if v.kind != Version.Kind.EDIT)
     rows: list[tuple[Version, Version | None]] = []
     previous: Version | None = None
@@ -191,8 +188,10 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 
 def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     article = browsing.visible_article(pk)
-    version = get_object_or_404(Version, article=article, number=number)
-    return render(request, "articles/version.html", {"article": article, "version": version})
+    pair = article.version_pair(number, number)  # with its keyframe, in one query
+    if pair is None:
+        raise Http404("No such version.")
+    return render(request, "articles/version.html", {"article": article, "version": pair[1]})
 
 
 def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
@@ -241,11 +240,12 @@ def search(request: HttpRequest) -> HttpResponse:
             return redirect(found)
         context["url_not_tracked"] = True
     elif query:
-        results = matching_articles(query).filter(last_changed_at__isnull=False).select_related("source")
+        results = candidate_articles(query).filter(last_changed_at__isnull=False).select_related("source")
         page = keyset_page(results, ("last_changed_at", "pk"), request.GET.get("after"), PAGE_SIZE)
         where = searching.hits(page.items, query)
         context["page"] = page
-        context["results"] = [(article, where.get(article.pk)) for article in page.items]
+        # A candidate none of whose versions matches is left out: a page may show fewer than PAGE_SIZE.
+        context["results"] = [(article, where[article.pk]) for article in page.items if article.pk in where]
     return render(request, "articles/search.html", context)
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import psycopg2
 
+from articles import text_chain
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -63,8 +65,40 @@ ARTICLE_COLUMNS = (
 VERSION_COLUMNS = (
     "article_id", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",
     "extractor_version", "kind", "words_added", "words_removed", "paragraphs_added", "paragraphs_removed",
-    "paragraphs_changed", "title_changed",
+    "paragraphs_changed", "title_changed", "packed_paragraphs", "packed_against",
 )  # fmt: skip
+
+
+def packed(paragraphs: list[str], number: int, earlier: dict[int, list[str]]) -> tuple[str, int | None]:
+    """Version ``number``'s paragraphs as the app stores them (articles/text_chain.py: packed against its
+    keyframe, taken from ``earlier``, the article's paragraphs by number), as the COPY values of
+    packed_paragraphs (hex) and packed_against; the JSON column is left empty, as the app leaves it on
+    PostgreSQL."""
+    keyframe = text_chain.dictionary_number(number)
+    blob = text_chain.encode(paragraphs, earlier[keyframe] if keyframe is not None else None)
+    return "\\x" + blob.hex(), keyframe
+
+
+class ChainReader:
+    """Paragraphs of versions read with plain SQL in (article, number) order: the JSON of a row not packed
+    yet, else its packed bytes decoded against the keyframe read before it."""
+
+    def __init__(self) -> None:
+        self.article: int | None = None
+        self.earlier: dict[int, list[str]] = {}
+
+    def paragraphs(
+        self, article_id: int, number: int, plain: Any, blob: Any, against: int | None
+    ) -> list[str]:
+        if article_id != self.article:
+            self.article, self.earlier = article_id, {}
+        if blob is None:
+            paragraphs = list(plain or [])
+        else:
+            paragraphs = text_chain.decode(blob, self.earlier[against] if against is not None else None)
+        if text_chain.dictionary_number(number) is None:
+            self.earlier[number] = paragraphs
+        return paragraphs
 
 
 def first_value(cursor: psycopg2.extensions.cursor) -> Any:
@@ -77,5 +111,7 @@ def first_value(cursor: psycopg2.extensions.cursor) -> Any:
 
 def copy(cursor, table: str, columns: tuple[str, ...], rows) -> None:
     """COPY rows in text format (none of the generated values holds a tab or a newline)."""
-    text = "".join("\t".join(str(v).replace("\\", "\\\\") for v in row) + "\n" for row in rows)
+    text = "".join(
+        "\t".join("\\N" if v is None else str(v).replace("\\", "\\\\") for v in row) + "\n" for row in rows
+    )
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))

@@ -139,7 +139,7 @@ def as_version(text: ArticleText, number: int) -> Version:
         fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
         title=text.title,
         byline=text.byline,
-        paragraphs=list(text.paragraphs),
+        plain_paragraphs=list(text.paragraphs),
         content_hash=text.content_hash,
     )
 

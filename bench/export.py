@@ -23,7 +23,7 @@ import psycopg2
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.database import ARTICLE_COLUMNS, VERSION_COLUMNS, copy, manage, recreate  # noqa: E402
+from bench.database import ARTICLE_COLUMNS, VERSION_COLUMNS, copy, manage, packed, recreate  # noqa: E402
 
 WORDS = (
     "the",
@@ -88,6 +88,7 @@ def populate(database_url: str, articles: int, seed: int = 7, chunk: int = 20_00
                 paragraphs = [" ".join(rng.choices(WORDS, k=30)) + "." for _ in range(5)]
                 count = rng.choice((1, 2, 3, 4, 5, 6, 2, 3, 4, 6))  # mean 3.6
                 seen = t0 + timedelta(minutes=pk)
+                earlier: dict[int, list[str]] = {}
                 for number in range(count):
                     if number:
                         edited = rng.randrange(len(paragraphs))
@@ -98,9 +99,10 @@ def populate(database_url: str, articles: int, seed: int = 7, chunk: int = 20_00
                     changed = 1 if number else 0
                     version_rows.append((
                         pk, number, seen + timedelta(hours=number), text.title, text.byline,
-                        json.dumps(paragraphs), text.content_hash, "generic", "1", "edit",
-                        changed, changed, 0, 0, changed, "f",
+                        None, text.content_hash, "generic", "1", "edit",  # packed only, as the app stores it
+                        changed, changed, 0, 0, changed, "f", *packed(paragraphs, number, earlier),
                     ))  # fmt: skip
+                    earlier[number] = list(paragraphs)
                 last_changed = seen + timedelta(hours=count - 1)
                 url = f"https://news.example/{pk}"
                 article_rows.append((
@@ -111,6 +113,13 @@ def populate(database_url: str, articles: int, seed: int = 7, chunk: int = 20_00
             copy(cursor, "articles_version", VERSION_COLUMNS, version_rows)
             versions += len(version_rows)
         cursor.execute("SELECT setval('articles_article_id_seq', %s)", [articles])
+    connection.close()
+    # After the COPY, as the app's commands make them: the search documents, the sources' counters.
+    manage(database_url, "rebuild_search")
+    manage(database_url, "rebuild_source_days")
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     connection.close()
     return versions

@@ -46,6 +46,7 @@ import psycopg2
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench.database import ChainReader  # noqa: E402
 from bench.processes import free_port, http_status, newsroom_command, stack_environment, wait_for  # noqa: E402
 
 CLAIM_SECONDS = 30
@@ -304,18 +305,26 @@ class Rounds:
         """Every stored version's text key, per story, in version order."""
         stories = self.story_of()
         keys: dict[int, list[str]] = {}
-        for article_id, title, paragraphs in self.db.query(
-            "SELECT article_id, title, paragraphs FROM articles_version ORDER BY article_id, number"
-        ):
+        for article_id, title, paragraphs in self.texts():
             keys.setdefault(stories[article_id], []).append(self.text_key(title, paragraphs))
         return keys
 
+    def texts(self) -> list[tuple[int, str, list[str]]]:
+        """Every stored version's article, headline and paragraphs, in version order."""
+        reader = ChainReader()
+        return [
+            (row[0], row[1], reader.paragraphs(row[0], *row[2:]))
+            for row in self.db.query(
+                "SELECT article_id, title, number, paragraphs, packed_paragraphs, packed_against"
+                " FROM articles_version ORDER BY article_id, number"
+            )
+        ]
+
     def stored_this_round(self) -> int:
         """How many stories have their text of this round's edition stored."""
-        return self.db.query(
-            "SELECT count(DISTINCT article_id) FROM articles_version WHERE paragraphs->>-1 LIKE %s",
-            [f"Update {self.edition}:%"],
-        )[0][0]
+        update = f"Update {self.edition}:"
+        return len({article_id for article_id, _, paragraphs in self.texts() if paragraphs[-1:] and
+                    paragraphs[-1].startswith(update)})  # fmt: skip
 
     def mid_round(self) -> None:
         """Wait until a tenth of the stories are stored: checks are then surely under way."""
@@ -604,10 +613,7 @@ def catch_up(stack: Stack, rounds: Rounds, db: Database) -> Result:
         start = time.monotonic()
         total = len(rounds.story_of())
         while time.monotonic() - start < 240:
-            done = db.query(
-                "SELECT count(DISTINCT article_id) FROM articles_version WHERE paragraphs->>-1 LIKE %s",
-                [f"Update {rounds.edition}:%"],
-            )[0][0]
+            done = rounds.stored_this_round()
             samples.append((time.monotonic() - start, done))
             if done >= total:
                 break

@@ -24,9 +24,10 @@ Times are relative to the moment of loading; everything else depends on the seed
 a SHA-256 of the text, not the normalised comparison key (that costs 0.23 ms a version, 18 minutes here):
 the app recomputes that key from the stored text whenever it compares.
 
-The versions table's trigger fills ``search_document`` on every COPY row (it stays on: search must work on
-the data). Secondary indexes and foreign keys are dropped during the load and rebuilt after it, as for any
-bulk load; their definitions are read from the catalogue and restored verbatim.
+Secondary indexes and foreign keys are dropped during the load and rebuilt after it, as for any bulk load;
+their definitions are read from the catalogue and restored verbatim. The articles' search documents and the
+sources' daily counters are made after the COPY, by the app's own commands (``rebuild_search``, in
+``writers`` processes over ranges of articles, and ``rebuild_source_days``), before the indexes return.
 """
 
 import argparse
@@ -35,9 +36,12 @@ import hashlib
 import io
 import itertools
 import json
+import os
 import queue
 import random
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -57,8 +61,10 @@ from articles.diffing import ChangeStats, change_stats  # noqa: E402
 from articles.normalising import ArticleText  # noqa: E402
 from bench.database import (  # noqa: E402
     VERSION_COLUMNS,
+    ChainReader,
     first_value,
     manage,
+    packed,
     recreate,
 )
 from bench.setup import DEFAULT_CORPUS  # noqa: E402
@@ -85,7 +91,7 @@ ARTICLE_COLUMNS = (
 )  # fmt: skip
 # The versions' columns the loader writes: the required ones and the moves its edits make.
 LOADED_VERSION_COLUMNS = (*VERSION_COLUMNS, "paragraphs_moved")
-TABLES = ("articles_article", "articles_version")
+TABLES = ("articles_article", "articles_version", "articles_articlesearch")
 
 
 def is_english(text: str) -> bool:
@@ -178,6 +184,7 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
     )
     extractor_version, kind, stats = 1, "edit", ChangeStats()
     versions, last_changed, digest = [], first, ""
+    earlier: dict[int, list[str]] = {}
     for number, fetched_at in enumerate(times):
         if number:
             roll = rng.random()
@@ -190,10 +197,12 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
         paragraphs = json.dumps(body, ensure_ascii=False)
         digest = hashlib.sha256(f"{title}\n{byline}\n{paragraphs}".encode()).hexdigest()
         versions.append((
-            pk, number, fetched_at, title, byline, paragraphs, digest, "generic", f"1.{extractor_version}",
+            pk, number, fetched_at, title, byline, None, digest, "generic", f"1.{extractor_version}",
             kind, stats.words_added, stats.words_removed, stats.paragraphs_added, stats.paragraphs_removed,
-            stats.paragraphs_changed, "t" if stats.title_changed else "f", stats.paragraphs_moved,
+            stats.paragraphs_changed, "t" if stats.title_changed else "f", *packed(body, number, earlier),
+            stats.paragraphs_moved,
         ))  # fmt: skip
+        earlier[number] = list(body)
     status, failures, error, next_check, checked = (
         "active",
         0,
@@ -303,9 +312,7 @@ def load(
     )
     deferred = deferred_structures(cursor)
 
-    # COPY runs in other threads, each with its own connection, so that Postgres computes the trigger's
-    # tsvectors (85 % of the COPY time, measured by ``trigger_cost``) on several cores while the next chunk
-    # is made.
+    # COPY runs in other threads, each with its own connection, while the next chunk is made.
     chunks: queue.Queue = queue.Queue(maxsize=writers)
     copy_seconds = [0.0]
     lock = threading.Lock()
@@ -344,6 +351,12 @@ def load(
     timings["copy_wall_seconds"] = time.perf_counter() - started
     timings["copy_busy_seconds_per_writer"] = copy_seconds[0] / writers
     started = time.perf_counter()
+    build_search_documents(database_url, articles, writers)
+    timings["search_documents_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    manage(database_url, "rebuild_source_days")
+    timings["source_days_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
     for statement in tqdm(deferred, desc="indexes and keys", disable=not progress):
         cursor.execute(statement)
     cursor.execute("SELECT setval('articles_article_id_seq', %s)", [articles])
@@ -367,42 +380,25 @@ def load(
     }
 
 
-def trigger_cost(database_url: str, articles: int = 3000, seed: int = 7) -> dict[str, float]:
-    """Seconds to COPY the same versions with the search-document trigger on and off (into a scratch
-    copy of the table): how much of the load the trigger's tsvector accounts for."""
-    now = datetime.now(UTC)
-    _, versions = next(generate(articles, seed, now))
-    text = copy_text(versions)
-    connection = psycopg2.connect(database_url)
-    connection.autocommit = True
-    result = {}
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit = off")
-        for trigger in ("on", "off"):
-            cursor.execute("DROP TABLE IF EXISTS bench_trigger_cost")
-            cursor.execute(
-                "CREATE TABLE bench_trigger_cost "
-                "(LIKE articles_version INCLUDING DEFAULTS INCLUDING IDENTITY)"
-            )
-            if trigger == "on":
-                cursor.execute(
-                    "CREATE TRIGGER t BEFORE INSERT ON bench_trigger_cost FOR EACH ROW "
-                    "EXECUTE FUNCTION articles_version_search_document()"
-                )
-            started = time.perf_counter()
-            cursor.copy_expert(
-                f"COPY bench_trigger_cost ({', '.join(LOADED_VERSION_COLUMNS)}) FROM STDIN", io.StringIO(text)
-            )
-            result[f"copy_ms_per_1000_versions_trigger_{trigger}"] = round(
-                (time.perf_counter() - started) / len(versions) * 1e6, 1
-            )
-        cursor.execute("DROP TABLE bench_trigger_cost")
-    connection.close()
-    started = time.perf_counter()
-    for _ in generate(articles, seed, now):
-        pass
-    result["generate_ms_per_1000_versions"] = round((time.perf_counter() - started) / len(versions) * 1e6, 1)
-    return result
+def build_search_documents(database_url: str, articles: int, writers: int) -> None:
+    """The articles' search documents, by ``manage.py rebuild_search`` in ``writers`` processes at once,
+    each over its own range of article ids (ids run from 1 to ``articles``)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "",
+        "NEWSDIFFS_VAR_DIR": tempfile.mkdtemp(),
+    }
+    share = -(-articles // writers)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "rebuild_search", "--after", str(low), "--until", str(low + share)],
+            cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
+        )
+        for low in range(0, articles, share)
+    ]  # fmt: skip
+    if any(process.wait() for process in processes):
+        raise SystemExit("manage.py rebuild_search failed")
 
 
 def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[str, Any]:
@@ -414,7 +410,8 @@ def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[st
         ids = random.Random(seed).sample(range(1, top + 1), min(sample, top))
         cursor.execute(
             "SELECT article_id, number, title, byline, paragraphs, words_added, words_removed, "
-            "paragraphs_added, paragraphs_removed, paragraphs_changed, title_changed, paragraphs_moved "
+            "paragraphs_added, paragraphs_removed, paragraphs_changed, title_changed, paragraphs_moved, "
+            "packed_paragraphs, packed_against "
             "FROM articles_version WHERE article_id = ANY(%s) ORDER BY article_id, number",
             [ids],
         )
@@ -422,8 +419,9 @@ def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[st
     connection.close()
     pairs = agree = 0
     previous = None
+    reader = ChainReader()
     for row in rows:
-        text = ArticleText(row[2], row[3], tuple(row[4]))
+        text = ArticleText(row[2], row[3], tuple(reader.paragraphs(row[0], row[1], row[4], row[12], row[13])))
         if previous is not None and previous[0] == row[0]:
             pairs += 1
             stored = ChangeStats(*row[5:12])  # the columns in the order of its fields

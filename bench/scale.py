@@ -6,7 +6,8 @@ Builds (``bench/loader.py``) a Postgres database of 1.28 M articles and ~4.6 M v
 ``--database`` already holds that size and seed (its COMMENT says so), then migrates it (new migrations run
 on the big tables, as in a deployment) and asks the Django test client in this process for each page
 ``--requests`` times: random articles, sources, diff pairs, older pages (keyset cursors anywhere in the two
-years), search terms found in most, some or a handful of the articles, URLs in another variant.
+years), search terms found in most, some or a handful of the articles, quoted two-word phrases, URLs in
+another variant.
 
 Each page is measured cold (a dummy cache: every cache.get_or_set computes, so the database path is what is
 timed) and, where a page caches something, again with a warm local-memory cache. Postgres's own buffers are
@@ -17,6 +18,7 @@ Writes bench/results/scale.json.
 """
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -49,6 +51,7 @@ def configure(database_url: str) -> None:
         STATIC_ROOT=static_root,
         NEWSDIFFS_VAR_DIR=tempfile.mkdtemp(prefix="nd-scale-var-"),
         API_ANON_RATE="1000000000/day",
+        DIFF_RENDERS_PER_MINUTE="1000000000",  # one client asks for every diff
     )
 
 
@@ -180,12 +183,13 @@ class Workload:
 
         with connection.cursor() as cursor:
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'articles_version'")
-            sample = (
-                f"TABLESAMPLE SYSTEM ({min(100, 300_000 / max(cursor.fetchone()[0], 1)):.4f}) REPEATABLE (7)"
-            )
+            share = min(100, 300_000 / max(cursor.fetchone()[0], 1))
+            sample = f"TABLESAMPLE SYSTEM ({share:.4f}) REPEATABLE (7)"
+            # Each sampled version's words as search has them (the app stores no document per version).
+            document = "to_tsvector(''english'', title || '' '' || paragraphs::text)"
             cursor.execute(
                 f"SELECT word, ndoc::float / (SELECT count(*) FROM articles_version {sample}) "
-                f"FROM ts_stat('SELECT search_document FROM articles_version {sample}') "
+                f"FROM ts_stat('SELECT {document} FROM articles_version {sample}') "
                 "WHERE length(word) > 3 AND word ~ '^[a-z]+$'"
             )
             shares = cursor.fetchall()
@@ -200,6 +204,7 @@ class Workload:
         common = sorted(word for word, stem in stems if share_of.get(stem, 0) > 0.2)
         medium = sorted(word for word, stem in stems if 0.002 < share_of.get(stem, 0) < 0.01)
         rare = self.rare_words()
+        phrases = self.corpus_phrases()
         n, rng = self.requests, self.rng
         urls = list(Article.objects.filter(pk__in=[pk for pk, _ in self.article_ids(n)]).values_list("url"))
         return {
@@ -207,6 +212,7 @@ class Workload:
             "search: medium word": [f"/search/?q={rng.choice(medium)}" for _ in range(n)],
             "search: rare word": [f"/search/?q={rng.choice(rare)}" for _ in range(n)],
             "search: two words": [f"/search/?q={rng.choice(common)}+{rng.choice(medium)}" for _ in range(n)],
+            "search: phrase": [f"/search/?q=%22{'+'.join(rng.choice(phrases))}%22" for _ in range(n)],
             "search: URL": [
                 "/search/?q=" + url.replace("https://www.", "http://") + "%3Futm_source%3Dx"
                 for (url,) in urls
@@ -219,6 +225,16 @@ class Workload:
         bodies = json.loads(CORPUS.read_text()).values()
         text = " ".join(body["articleBody"] for body in bodies if is_english(body["articleBody"]))
         return sorted({word for word in text.lower().split() if word.isalpha() and len(word) > 3})
+
+    def corpus_phrases(self) -> list[tuple[str, str]]:
+        """Two words in a row of the corpus's text (each of four letters or more): phrases the loaded
+        texts hold, in their windows of it."""
+        from bench.loader import CORPUS, is_english
+
+        bodies = json.loads(CORPUS.read_text()).values()
+        words = " ".join(body["articleBody"] for body in bodies if is_english(body["articleBody"])).split()
+        plain = [w.lower() if w.isalpha() and len(w) > 3 else "" for w in words]
+        return sorted({(a, b) for a, b in itertools.pairwise(plain) if a and b})
 
     def rare_words(self) -> list[str]:
         """Names far down the loader's Zipf tail: each is in a few dozen versions at full size."""
@@ -312,7 +328,9 @@ def run(requests: int, seed: int, explain_to: Path, only: str = "") -> dict[str,
                     queries = queries_of(client, url)
                 explained.append(f"--- {url} ({url_ms:.1f} ms, {len(queries)} queries)")
                 for query in sorted(queries, key=lambda q: -q["ms"])[:2]:
-                    explained.append(f"-- {query['ms']:.1f} ms\n{query['sql']}\n{explain(query['sql'])}\n")
+                    sql = query["sql"]  # a search's page of texts is megabytes of parameters
+                    shown = sql if len(sql) <= 1000 else f"{sql[:1000]} … ({len(sql) - 1000} more characters)"
+                    explained.append(f"-- {query['ms']:.1f} ms\n{shown}\n{explain(sql)}\n")
     explain_to.write_text("\n".join(explained) + "\n")
     return results
 

@@ -1,18 +1,21 @@
 """Bytes on disk per version in Postgres against the raw text, for the app's table and for other layouts.
 
     .venv/bin/python bench/storage.py [--articles 20000] [--postgres postgres://postgres@127.0.0.1:5432]
+                                      [--database newsdiffs_bench_storage]
 
 Builds NewsEdits-like revision chains (1 to 6 versions, ~3.6 on average) from the 61 real article texts of
 the extraction corpus, each article made distinct by swapping a quarter of its words for other corpus
 words (so that no layout gains from the same text recurring across articles), then:
 
-- app: creates the database newsdiffs_bench_storage, migrates it with the real migrations and loads the
-  chains with `manage.py import`, so the app's own code decides how versions are stored (whatever the
-  current models and migrations are). Every articles_* table but articles_article and articles_source counts.
+- app: creates the database newsdiffs_bench_storage (--database), migrates it with the real migrations and
+  loads the chains with `manage.py import`, so the app's own code decides how versions are stored (whatever
+  the current models and migrations are). Every articles_* table but articles_article and articles_source
+  counts.
 - other layouts: scratch tables in schema `layouts` of the same database, loaded with COPY from the same
   chains: the app's table with lz4 TOAST compression; without its search tsvector; paragraphs stored once per
   article with versions as arrays of paragraph ids; versions as deltas against the previous one; versions as
-  zlib bytes with the previous version as the dictionary; a search table of only the latest versions.
+  zlib bytes with the previous version as the dictionary, or with the chain's keyframe as the dictionary (the
+  app's choice, articles/text_chain.py); a search table of only the latest versions.
 
 Size is pg_total_relation_size (heap, TOAST and indexes) over raw text bytes (title, byline and paragraphs in
 UTF-8). Read cost is the median time to read one version, and the two versions of a diff page, by article and
@@ -45,11 +48,12 @@ KEYFRAME_EVERY = 16
 parser = argparse.ArgumentParser()
 parser.add_argument("--articles", type=int, default=20_000)
 parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+parser.add_argument("--database", default=DATABASE, help="the bench's own database, dropped and made anew")
 parser.add_argument("--reads", type=int, default=1_000)
 parser.add_argument("--runs", type=int, default=3)
 ARGS = parser.parse_args()
 # Django (for the app's read path) talks to the bench database; set before bench.setup configures it.
-os.environ["DATABASE_URL"] = f"{ARGS.postgres}/{DATABASE}"
+os.environ["DATABASE_URL"] = f"{ARGS.postgres}/{ARGS.database}"
 os.environ["REDIS_URL"] = ""
 
 sys.path.insert(0, str(BASE_DIR))
@@ -57,7 +61,7 @@ sys.path.insert(0, str(BASE_DIR))
 import psycopg2  # noqa: E402
 
 from articles.normalising import ArticleText  # noqa: E402
-from bench.database import first_value, manage, recreate  # noqa: E402
+from bench.database import ChainReader, first_value, manage, recreate  # noqa: E402
 from bench.diffing import load_corpus, revision_chain  # noqa: E402
 
 WORD = re.compile(r"\b[a-z]{3,}\b")
@@ -227,6 +231,11 @@ def build_layouts(cursor: Any, data: list[Chain], has_app_paragraphs: bool) -> d
     """Create and fill the scratch tables; the tables that make up each layout, by name."""
     cursor.execute("DROP SCHEMA IF EXISTS layouts CASCADE; CREATE SCHEMA layouts")
     layouts: dict[str, list[str]] = {}
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'articles_version' "
+        "AND column_name IN ('packed_paragraphs', 'packed_against')"
+    )
+    app_columns = APP_COLUMNS + tuple(sorted(row[0] for row in cursor.fetchall()))
     if has_app_paragraphs:
         # The app's table as it is, every column and index (not its trigger: the values are copied over).
         for name, sql in (
@@ -238,7 +247,7 @@ def build_layouts(cursor: Any, data: list[Chain], has_app_paragraphs: bool) -> d
             table = "layouts." + sql.split("layouts.")[1].split()[0]
             cursor.execute(f"CREATE TABLE {table} (LIKE articles_version INCLUDING ALL); {sql}")
             columns = ", ".join(
-                c for c in APP_COLUMNS if "search_document" not in sql or c != "search_document"
+                c for c in app_columns if "search_document" not in sql or c != "search_document"
             )
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM articles_version")
             layouts[name] = [table]
@@ -340,6 +349,25 @@ def build_layouts(cursor: Any, data: list[Chain], has_app_paragraphs: bool) -> d
     copy_rows(cursor, f"layouts.version_zlib ({META_NAMES}, title, body)", rows)
     layouts["zlib, previous version as dictionary (app-side; keyframe every 16)"] = ["layouts.version_zlib"]
 
+    # The same with the chain's keyframe as every version's dictionary: at most two rows and two
+    # decompressions per read, whatever the chain's length.
+    cursor.execute(
+        f"CREATE TABLE layouts.version_zlib_keyframe ({META_COLUMNS}, title text NOT NULL,"
+        f" body bytea NOT NULL);"
+        f"ALTER TABLE layouts.version_zlib_keyframe ALTER COLUMN body SET STORAGE EXTERNAL;"
+        f"{meta_indexes('layouts.version_zlib_keyframe')}"
+    )
+    rows = []
+    for article_id, chain in data:
+        for number, text in enumerate(chain):
+            base = keyframe(number)
+            dictionary = serialised(chain[base])[-32_768:]
+            packer = zlib.compressobj(9) if base == number else zlib.compressobj(9, zdict=dictionary)
+            packed = packer.compress(serialised(text)) + packer.flush()
+            rows.append((*meta(article_id, number, text), text.title, packed))
+    copy_rows(cursor, f"layouts.version_zlib_keyframe ({META_NAMES}, title, body)", rows)
+    layouts["zlib, keyframe as dictionary (app-side; keyframe every 16)"] = ["layouts.version_zlib_keyframe"]
+
     # Search alone, for pairing with any layout: every text any version had, once per article, in one
     # document (with positions, so "quoted phrases" still work; and stripped of them).
     rows = []
@@ -384,13 +412,26 @@ APP_COLUMNS = (
 # --- reading a version ----------------------------------------------------------------------------------
 
 
-def read_whole(table: str) -> Callable[[Any, int, int], ArticleText]:
+def read_whole(table: str, packed: bool) -> Callable[[Any, int, int], ArticleText]:
+    """A copy of the app's table: its JSON paragraphs, or (since migration 0016) its packed ones, read with
+    the keyframe they are packed against in one query."""
+
     def read(cursor: Any, article_id: int, number: int) -> ArticleText:
+        if not packed:
+            cursor.execute(
+                f"SELECT title, byline, paragraphs FROM {table} WHERE article_id = %s AND number = %s",
+                [article_id, number],
+            )
+            title, byline, paragraphs = cursor.fetchone()
+            return ArticleText(title, byline, tuple(paragraphs))
         cursor.execute(
-            f"SELECT title, byline, paragraphs FROM {table} WHERE article_id = %s AND number = %s",
-            [article_id, number],
+            f"SELECT number, title, byline, paragraphs, packed_paragraphs, packed_against FROM {table}"
+            " WHERE article_id = %s AND number IN (%s, %s) ORDER BY number",
+            [article_id, keyframe(number), number],
         )
-        title, byline, paragraphs = cursor.fetchone()
+        reader = ChainReader()
+        for row_number, title, byline, *text in cursor.fetchall():  # noqa: B007  (the last row is the version)
+            paragraphs = reader.paragraphs(article_id, row_number, *text)
         return ArticleText(title, byline, tuple(paragraphs))
 
     return read
@@ -435,6 +476,24 @@ def read_zlib(cursor: Any, article_id: int, number: int) -> ArticleText:
     return ArticleText(title, byline, tuple(paragraphs))
 
 
+def read_zlib_keyframe(cursor: Any, article_id: int, number: int) -> ArticleText:
+    cursor.execute(
+        "SELECT number, title, body FROM layouts.version_zlib_keyframe WHERE article_id = %s"
+        " AND number IN (%s, %s) ORDER BY number",
+        [article_id, keyframe(number), number],
+    )
+    rows = {row[0]: (row[1], bytes(row[2])) for row in cursor.fetchall()}
+    dictionary = zlib.decompress(rows[keyframe(number)][1])
+    title, body = rows[number]
+    if number == keyframe(number):
+        raw = dictionary
+    else:
+        unpacker = zlib.decompressobj(zdict=dictionary[-32_768:])
+        raw = unpacker.decompress(body) + unpacker.flush()
+    byline, paragraphs = json.loads(raw)
+    return ArticleText(title, byline, tuple(paragraphs))
+
+
 def read_app_orm(_cursor: Any, article_id: int, number: int) -> ArticleText:
     """The app's own read path, whatever its layout: the pages' Article.version_pair."""
     from articles.models import Article
@@ -476,7 +535,7 @@ def main() -> None:
           f"{raw / 2**20:.1f} MiB, {raw / versions:.0f} B/version")  # fmt: skip
     print(f"(built in {time.perf_counter() - started:.0f} s)")
 
-    database_url = recreate(ARGS.postgres, DATABASE)
+    database_url = recreate(ARGS.postgres, ARGS.database)
     manage(database_url, "migrate", "-v0")
     print(f"app: imported in {load_app(database_url, data):.0f} s")
     connection = psycopg2.connect(database_url)
@@ -492,9 +551,14 @@ def main() -> None:
     )
     has_app_paragraphs = first_value(cursor) == 2
     app_detail: dict[str, Any] = {name: relation_sizes(cursor, name) for name in tables}
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'articles_version' "
+        "AND column_name = 'packed_paragraphs'"
+    )
+    packed = ("packed_paragraphs",) if cursor.fetchall() else ()
     if has_app_paragraphs:
         app_detail["articles_version"]["columns"] = column_bytes(
-            cursor, "articles_version", ("title", "byline", "paragraphs", "search_document")
+            cursor, "articles_version", ("title", "byline", "paragraphs", *packed, "search_document")
         )
         app_detail["articles_version"]["index_sizes"] = index_sizes(cursor, "articles_version")
 
@@ -514,11 +578,13 @@ def main() -> None:
         if name.startswith("app ("):
             readers[name] = read_app_orm
         elif name.startswith("app"):
-            readers[name] = read_whole(layouts[name][0])
+            readers[name] = read_whole(layouts[name][0], packed=bool(packed))
         elif name.startswith("paragraphs"):
             readers[name] = read_ids
         elif name.startswith("deltas"):
             readers[name] = read_delta
+        elif name.startswith("zlib, keyframe"):
+            readers[name] = read_zlib_keyframe
         else:
             readers[name] = read_zlib
     expected = {(a, n): chain[n] for a, chain in data for n in range(len(chain))}
@@ -547,6 +613,10 @@ def main() -> None:
     print("(read times: the app's through the ORM, as its pages read; the other layouts' in plain SQL)")
     app_name = next(iter(layouts))
     print(f"\napp ratio {results[app_name]['ratio_to_raw_text']:.1%} of raw text; goal ≤ {GOAL_RATIO:.0%}")
+    # The version texts alone: the columns that hold headline, byline and paragraphs, as stored.
+    text_columns = app_detail["articles_version"].get("columns", {})
+    text_bytes = sum(v for k, v in text_columns.items() if k != "search_document")
+    print(f"app text columns {text_bytes / raw:.1%} of raw text ({', '.join(text_columns)})")
     print(json.dumps(app_detail, indent=2))
     summary = {
         "measured_at": datetime.now(UTC).isoformat(),
@@ -556,7 +626,12 @@ def main() -> None:
         "raw_bytes_per_version": round(raw / versions),
         "default_toast_compression": default_compression,
         "goal_ratio": GOAL_RATIO,
-        "app": {"layout": app_name, **results[app_name], "relations_detail": app_detail},
+        "app": {
+            "layout": app_name,
+            **results[app_name],
+            "text_columns_ratio_to_raw_text": round(text_bytes / raw, 3),
+            "relations_detail": app_detail,
+        },
         "layouts": results,
     }
     (BASE_DIR / "bench" / "results" / "storage.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -35,7 +35,7 @@ import psycopg2
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.database import manage, recreate  # noqa: E402
+from bench.database import ChainReader, manage, recreate  # noqa: E402
 from bench.processes import free_port, http_status, newsroom_command, stack_environment, wait_for  # noqa: E402
 
 GOALS = {"unchanged bytes": 500.0, "chrome churn": 100.0, "real edits": 75.0}
@@ -183,12 +183,14 @@ def correctness(connection, stack: Stack) -> dict[str, int]:
     with connection, connection.cursor("versions") as cursor:
         cursor.itersize = 5000
         cursor.execute(
-            "SELECT a.url, v.title, v.paragraphs FROM articles_version v JOIN articles_article a"
-            " ON a.id = v.article_id ORDER BY v.article_id, v.number"
+            "SELECT a.url, v.title, v.article_id, v.number, v.paragraphs, v.packed_paragraphs,"
+            " v.packed_against FROM articles_version v JOIN articles_article a ON a.id = v.article_id"
+            " ORDER BY v.article_id, v.number"
         )
-        for url, title, paragraphs in cursor:
+        reader = ChainReader()
+        for url, title, *text in cursor:
             story_id = int(url.rsplit("-", 1)[-1].rstrip("/"))
-            stored.setdefault(story_id, []).append(text_key(title, paragraphs))
+            stored.setdefault(story_id, []).append(text_key(title, reader.paragraphs(*text)))
     missed = spurious = texts = 0
     for story_id, keys in served.items():
         want, got = set(keys), stored.get(int(story_id), [])

@@ -33,9 +33,18 @@ LOOSE_TEXT = etree.XPath(
 )
 
 
+# The items of a list set among a story's paragraphs (an agenda, steps), leaves only: a list of links
+# beside them weighs nothing anyway (see _weight).
+LIST_ITEMS = etree.XPath(
+    "//li[not(descendant::p or descendant::li or descendant::pre)]"
+    "[ancestor::*[self::ul or self::ol][1][../p]]"
+)
+
+
 def _weight(text: str, link_chars: int) -> float:
     # Short lines (menu entries, labels) count for little, but do count: a story can be two lines long.
-    length = len(text.strip())
+    # White space folded: a template's indentation is not text, and changes between deploys.
+    length = len(" ".join(text.split()))
     score = max(0.0, length - 2 * link_chars) * (1.0 + min(text.count(","), 5) * 0.05)
     return score if length >= 25 else score * 0.2
 
@@ -105,17 +114,26 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
         if _in_a_small_box(parent, small_boxes):
             continue  # a paywall prompt's or a caption's line: the box is weighed as a whole, below
         text, links = p.text_content(), _link_text_length(p)
+        # The boxes a template puts between paragraphs are weighed below, beside any paragraph.
+        parents[parent] = None
         if _is_boilerplate(folded := " ".join(text.split()), links):
             _add_up(dropped, p, _cost(p, len(folded)))
         elif weight := _weight(text, links):
             paragraphs.append(([parent, *parent.iterancestors()], weight))
-            parents[parent] = None
     for parent in parents:
         for box in parent:
             if not isinstance(box.tag, str) or box.tag in ("p", "pre") or not _is_chrome(box, details=True):
                 continue
             if (length := _text_length(box)) <= SMALL_BOX:
                 _add_up(dropped, box, _cost(box, length))
+    for item in LIST_ITEMS(document):
+        # Weighed for the block of prose the list stands in (the list's parent), as its paragraphs are.
+        parent = next(item.iterancestors("ul", "ol")).getparent()
+        if parent is None or _in_a_small_box(parent, small_boxes):
+            continue
+        text, links = item.text_content(), _link_text_length(item)
+        if not _is_boilerplate(" ".join(text.split()), links) and (weight := _weight(text, links)):
+            paragraphs.append(([parent, *parent.iterancestors()], weight))
     for element in LOOSE_TEXT(document):
         if weight := _weight(_direct_text(element), 0):
             paragraphs.append(([element, *element.iterancestors()], weight))

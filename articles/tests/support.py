@@ -171,17 +171,23 @@ def add_version(
     kind: str = "edit",
 ) -> "Version":
     """Store a version fetched ``number`` hours after T0, with its stats against its predecessor."""
+    from articles import activity, searching
     from articles.diffing import change_stats
     from articles.models import Article, Version
     from articles.normalising import ArticleText
 
     previous = article.versions.filter(number=number - 1).first()
+    newest_before = article.versions.order_by("-fetched_at").values_list("fetched_at", flat=True).first()
     text = ArticleText(title, byline, tuple(paragraphs))
     version = Version.objects.create(
         article=article, number=number, fetched_at=T0 + timedelta(hours=number), title=title, byline=byline,
-        paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic", extractor_version="1",
-        kind=kind, **dataclasses.asdict(change_stats(previous.text if previous else None, text)),
+        plain_paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic",
+        extractor_version="1", kind=kind,
+        **dataclasses.asdict(change_stats(previous.text if previous else None, text)),
     )  # fmt: skip
+    # What recording does beside the version: its words to the article's search document, the counters.
+    searching.add_words({article.pk: [searching.searchable_text(text)]})
+    activity.count_stored([activity.Stored(article.source_id, newest_before, [version.fetched_at])])
     Article.objects.filter(pk=article.pk).update(
         title=title, version_count=number + 1, last_changed_at=version.fetched_at
     )

@@ -66,7 +66,6 @@ def database_rows() -> dict[str, list[tuple[Any, ...]]]:
                 "fetched_at",
                 "title",
                 "byline",
-                "paragraphs",
                 "content_hash",
                 "extractor",
                 "extractor_version",
@@ -84,6 +83,7 @@ def database_rows() -> dict[str, list[tuple[Any, ...]]]:
                 "page_modified_at",
             )
         ),
+        "paragraphs": [tuple(v.paragraphs) for v in Version.objects.order_by("article__url", "number")],
     }
 
 

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from articles.extraction import extract
+from articles.extraction.container import _weight
 from articles.tests.support import article_html
 from articles.tests.test_extraction_site_rules import PAGES, SAVED, corpus_page
 
@@ -198,3 +199,50 @@ def test_a_prompt_a_load_drops_into_a_box_of_story_under_a_layout_name_stays_out
     assert first.paragraphs == ["Author: Petra", bio]
     prompt = '<div class="paywall-prompt"><p>You have 2 free articles left this month.</p></div>'
     assert extract(page(prompt), "http://x/") == first
+
+
+def test_a_box_beside_a_link_line_outside_the_story_costs_its_wrapper_nothing() -> None:
+    """A small chrome box a load drops beside a teaser link next to the story must not make the wrapper
+    around story and teaser look looser, or the choice between the story's <article> and that wrapper
+    tips on the box: one load reads the teaser as story, the next does not. Tried with text of every
+    length after the teaser, across the tie."""
+    story = "".join(f"<p>{text} It goes on for a while, as stories do, with details.</p>" for text in STORY)
+    box = '<div class="cookie-banner"><p>We use cookies to improve your visit (id 785046).</p></div>'
+
+    def page(extra: str, words: int) -> str:
+        related = (
+            f'<div><p><a href="/t">Another story about the council and its budget</a></p>{extra}</div>'
+            f"<p>{' '.join(['word'] * words)}</p>"
+        )
+        return f"<html><body><main><article><h1>Bridge</h1>{story}</article>{related}</main></body></html>"
+
+    for words in range(1, 60):
+        assert extract(page(box, words), "http://x/") == extract(page("", words), "http://x/"), words
+
+
+def test_a_story_told_in_a_list_outweighs_a_signup_form() -> None:
+    """An event post whose text is mostly an agenda (<ol>): its items are the story's text when choosing
+    the container, not only its two short <p>s, or the blog's follow form beside it, with its two
+    paragraphs, is read as the story (and loads that add a box tip the choice back and forth)."""
+    agenda = [
+        "Two or three short lightning talks from members, fifteen minutes each at most",
+        "An exchange of experience: what models of organisation have worked for you, and why",
+        "Small groups on the lessons learned, then a short presentation from every group",
+        "Where and when the next meeting takes place, and what kind of meeting it should be",
+    ]
+    html = f"""<html><body><div class="post"><h1>April meeting</h1><div class="entry-content">
+    <p><strong>Host</strong>: Example AG, Hamburg</p><p><strong>Chair</strong>: Sam Reed</p>
+    <h2>Agenda</h2><ol>{"".join(f"<li>{item}</li>" for item in agenda)}</ol></div></div>
+    <form id="follow" action="/subscribe"><p>Get every new post delivered to your inbox, free of charge.</p>
+    <p class="count">Join 106 other followers</p><p><input type="email"></p></form></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "Host: Example AG, Hamburg", "Chair: Sam Reed", "Agenda", *agenda
+    ]  # fmt: skip
+
+
+def test_a_templates_indentation_weighs_nothing() -> None:
+    """Loose text's weight is its words and the spaces between them, however the template indents the
+    elements around it (a deploy changes that): else the densest of two near-equal blocks flips."""
+    text = "Grease the tin with a little butter and heat the oven to 180 degrees, fan 160 degrees."
+    indented = text.replace(" and ", "\n        and  ") + "\n\t\t" + " " * 40
+    assert _weight(indented, 0) == _weight(text, 0)

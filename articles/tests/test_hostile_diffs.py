@@ -160,7 +160,7 @@ def store_pair(name: str) -> Article:
         text = ArticleText("Headline", "By A", tuple(paragraphs))
         Version.objects.create(
             article=article, number=number, fetched_at=T0, title="Headline", byline="By A",
-            paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic",
+            plain_paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic",
             extractor_version="1", kind="edit",
         )  # fmt: skip
     return article
@@ -224,7 +224,7 @@ def test_a_feed_of_hostile_changes_makes_a_bounded_share_of_its_diffs_per_reques
         text = ArticleText("Headline", "By A", tuple(paragraphs))
         Version.objects.create(
             article=article, number=number, fetched_at=T0 + timedelta(hours=number), title="Headline",
-            byline="By A", paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic",
+            byline="By A", plain_paragraphs=paragraphs, content_hash=text.content_hash, extractor="generic",
             extractor_version="1", kind="edit",
         )  # fmt: skip
     small, _ = twins()  # imports and compiled templates are the first request's

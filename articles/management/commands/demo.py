@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from articles import activity, searching
 from articles.diffing import change_stats
 from articles.models import Article, Source, Version
 from articles.normalising import ArticleText
@@ -120,10 +121,13 @@ class Command(BaseCommand):
                 stats = change_stats(previous, text)
                 Version.objects.create(
                     article=article, number=article.version_count, fetched_at=fetched,
-                    title=text.title, byline=text.byline, paragraphs=list(text.paragraphs),
+                    title=text.title, byline=text.byline, plain_paragraphs=list(text.paragraphs),
                     content_hash=text.content_hash, extractor="demo", extractor_version="1", kind=kind,
                     **dataclasses.asdict(stats),
                 )  # fmt: skip
+                searching.add_words({article.pk: [searching.searchable_text(text)]})
+                newest_before = article.last_changed_at if article.version_count else None
+                activity.count_stored([activity.Stored(source.pk, newest_before, [fetched])])
                 article.version_count += 1
                 article.title, article.last_changed_at = text.title, fetched
                 previous = text

@@ -1,0 +1,159 @@
+"""Search over one document per article: the words of every version stay findable, the versions that match
+are found after, and what no single version matches (words of different versions, a phrase, an exclusion) is
+not a result, as when each version was searched."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
+
+from articles import activity, searching
+from articles.checking import run_check
+from articles.models import Article, ArticleSearch, Source, SourceDay
+from articles.tests.support import T0, LocalSite, add_version, article_html
+from articles.tests.test_views import soup_of, texts
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def article() -> Article:
+    article = Article.objects.create(url="http://127.0.0.1/story")
+    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came."])
+    add_version(article, 1, "Mayor opens bridge", ["It opened on Monday.", "Crowds came."])
+    add_version(article, 2, "Mayor closes bridge", ["It opened on Monday.", "Crowds came.", "Closed."])
+    return article
+
+
+def found(client: Client, query: str) -> list[tuple[str, list[str]]]:
+    """Each result's headline and the versions it was found in."""
+    soup = soup_of(client, f"/search/?q={query}")
+    return [(texts(item, "li > a")[0], texts(item, ".found-in a")) for item in soup.select(".results > li")]
+
+
+def postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("documents are Postgres's; SQLite searches the versions")
+
+
+def test_a_checked_article_is_found_by_the_words_of_its_old_versions(local_site: LocalSite) -> None:
+    article, _ = Article.objects.track(local_site.url("/story"), Source.objects.create(name="D", slug="d"))
+    for text in ("The zeppelin landed on Tuesday.", "The airship landed on Monday."):
+        local_site.serve("/story", article_html("Landing", [text]))
+        assert run_check(article).kind == "new_version"
+    client = Client()
+    assert found(client, "zeppelin") == [("Landing", ["v0"])]
+    assert found(client, "airship") == [("Landing", ["v1"])]
+    assert found(client, "landed") == [("Landing", ["v0", "v1"])]
+
+
+def test_what_no_single_version_matches_is_not_a_result(client: Client, article: Article) -> None:
+    assert found(client, "tuesday") == [("Mayor closes bridge", ["v0"])]
+    assert found(client, "tuesday closed") == []  # each word is in a version, never both in one
+    postgres_only()  # websearch's syntax
+    assert found(client, '"opened on monday"') == [("Mayor closes bridge", ["v1", "v2"])]
+    assert found(client, '"monday opened"') == []
+    assert found(client, "bridge -closed") == [("Mayor closes bridge", ["v0", "v1"])]
+    assert found(client, "-zeppelin") == [("Mayor closes bridge", ["v0", "v1", "v2"])]
+    assert found(client, "tuesday or closed") == [("Mayor closes bridge", ["v0", "v2"])]
+
+
+def test_a_removed_article_is_not_found(client: Client, article: Article) -> None:
+    assert found(client, "bridge")
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.REMOVED)
+    assert found(client, "bridge") == []
+    assert found(client, "-zeppelin") == []
+    assert client.get("/search/feed.atom?q=bridge").content.count(b"<entry>") == 0
+
+
+def test_a_page_of_candidates_none_of_which_matches_leads_on(
+    client: Client, article: Article, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    postgres_only()  # on SQLite the candidates are the matches
+    monkeypatch.setattr("articles.views.PAGE_SIZE", 1)
+    older = Article.objects.create(url="http://127.0.0.1/older")
+    add_version(older, 0, "Tuesday: bridge closed", ["Closed on Tuesday."])
+    Article.objects.filter(pk=older.pk).update(last_changed_at=T0 - timedelta(days=365))
+    first = soup_of(client, "/search/?q=tuesday+closed")
+    assert not first.select(".results > li")  # the newest candidate had the words in different versions
+    more = first.select_one(".pager a")
+    assert more is not None
+    assert texts(soup_of(client, "/search/" + str(more["href"])), ".results > li > a") == [
+        "Tuesday: bridge closed"
+    ]
+
+
+def documents() -> dict[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id, document::text FROM articles_articlesearch ORDER BY article_id")
+        return dict(cursor.fetchall())
+
+
+def test_adding_a_versions_words_again_changes_nothing(article: Article) -> None:
+    postgres_only()
+    before = documents()
+    assert "'tuesday'" in before[article.pk]
+    version = article.versions.get(number=2)
+    searching.add_words({article.pk: [searching.searchable_text(version.text)]})  # a retried task
+    assert documents() == before
+
+
+def test_documents_made_again_are_the_ones_kept(article: Article) -> None:
+    postgres_only()
+    other = Article.objects.create(url="http://127.0.0.1/other")
+    add_version(other, 0, "Council meets", ["The budget was discussed."])
+    Article.objects.create(url="http://127.0.0.1/never-fetched")
+    kept = documents()
+    ArticleSearch.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_search", "--batch", "1", stdout=out)
+    assert documents() == kept
+    assert "search documents made up to article" in out.getvalue()
+    ArticleSearch.objects.filter(pk=other.pk).update(document=None)
+    call_command("rebuild_search", "--after", str(article.pk), "--until", str(other.pk), stdout=out)
+    assert documents() == kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_the_documents_and_counters_of_stored_histories() -> None:
+    """A database made before documents and counters (migration 0013) gets both, as the app keeps them."""
+    before = [("articles", "0013_article_check_claimed_at")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    OldSource, OldArticle, OldVersion = (
+        old_apps.get_model("articles", name) for name in ("Source", "Article", "Version")
+    )
+    source = OldSource.objects.create(name="Daily", slug="daily")
+    texts = (["It opened on Tuesday."], ["It opened on Monday.", "Crowds came."])
+    for n, owner in enumerate((source, None)):
+        article = OldArticle.objects.create(url=f"http://127.0.0.1/{n}", source=owner)
+        for number, paragraphs in enumerate(texts):
+            OldVersion.objects.create(
+                article=article, number=number, paragraphs=paragraphs, title="Bridge",
+                fetched_at=T0 + timedelta(days=number), social_title=f"Bridge {n}", byline="",
+                extractor="generic", extractor_version="1", content_hash=str(number),
+            )  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    counted = list(
+        SourceDay.objects.order_by("day").values_list("source_id", "day", "versions", "articles_latest")
+    )
+    assert counted == [(source.pk, T0.date(), 1, 0), (source.pk, T0.date() + timedelta(days=1), 1, 1)]
+    activity.rebuild()
+    assert (
+        list(SourceDay.objects.order_by("day").values_list("source_id", "day", "versions", "articles_latest"))
+        == counted
+    )
+    if connection.vendor == "postgresql":
+        migrated = documents()
+        assert len(migrated) == 2
+        assert "'tuesday'" in migrated[article.pk]
+        assert "'1'" in migrated[article.pk]  # the social headline's words
+        call_command("rebuild_search", stdout=StringIO())
+        assert documents() == migrated
