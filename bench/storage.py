@@ -40,7 +40,8 @@ from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE = "newsdiffs_bench_storage"
-GOAL_RATIO = 0.25
+GOAL_RATIO = 0.25  # the version texts (issue 18); and the whole database, search included:
+WHOLE_GOAL_RATIO = 0.60
 VERSION_COUNTS = (1, 2, 3, 4, 5, 6, 2, 3, 4, 6)  # mean 3.6, as bench/export.py
 # Chained layouts store every this-many-th version whole, so that reading one never decodes more rows.
 KEYFRAME_EVERY = 16
@@ -553,14 +554,17 @@ def main() -> None:
     app_detail: dict[str, Any] = {name: relation_sizes(cursor, name) for name in tables}
     cursor.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'articles_version' "
-        "AND column_name = 'packed_paragraphs'"
+        "AND column_name IN ('title', 'byline', 'paragraphs', 'packed_paragraphs', 'search_document')"
     )
-    packed = ("packed_paragraphs",) if cursor.fetchall() else ()
-    if has_app_paragraphs:
-        app_detail["articles_version"]["columns"] = column_bytes(
-            cursor, "articles_version", ("title", "byline", "paragraphs", *packed, "search_document")
-        )
-        app_detail["articles_version"]["index_sizes"] = index_sizes(cursor, "articles_version")
+    present = {row[0] for row in cursor.fetchall()}
+    packed = ("packed_paragraphs",) if "packed_paragraphs" in present else ()
+    # The version table's text columns, whichever of them this schema has (the search document went to a
+    # table of its own, one row per article, in migration 0014).
+    text_columns = [
+        c for c in ("title", "byline", "paragraphs", "packed_paragraphs", "search_document") if c in present
+    ]
+    app_detail["articles_version"]["columns"] = column_bytes(cursor, "articles_version", tuple(text_columns))
+    app_detail["articles_version"]["index_sizes"] = index_sizes(cursor, "articles_version")
 
     layouts = {"app (migrations + import): " + " + ".join(tables): [f"public.{t}" for t in tables]}
     layouts.update(build_layouts(cursor, data, has_app_paragraphs))
@@ -612,11 +616,18 @@ def main() -> None:
 
     print("(read times: the app's through the ORM, as its pages read; the other layouts' in plain SQL)")
     app_name = next(iter(layouts))
-    print(f"\napp ratio {results[app_name]['ratio_to_raw_text']:.1%} of raw text; goal ≤ {GOAL_RATIO:.0%}")
+    whole = results[app_name]["ratio_to_raw_text"]
+    print(
+        f"\napp, every table (versions, search, counters) {whole:.1%} of raw text;"
+        f" goal ≤ {WHOLE_GOAL_RATIO:.0%}"
+    )
     # The version texts alone: the columns that hold headline, byline and paragraphs, as stored.
     text_columns = app_detail["articles_version"].get("columns", {})
     text_bytes = sum(v for k, v in text_columns.items() if k != "search_document")
-    print(f"app text columns {text_bytes / raw:.1%} of raw text ({', '.join(text_columns)})")
+    print(
+        f"app text columns {text_bytes / raw:.1%} of raw text ({', '.join(text_columns)});"
+        f" goal ≤ {GOAL_RATIO:.0%}"
+    )
     print(json.dumps(app_detail, indent=2))
     summary = {
         "measured_at": datetime.now(UTC).isoformat(),
@@ -626,10 +637,13 @@ def main() -> None:
         "raw_bytes_per_version": round(raw / versions),
         "default_toast_compression": default_compression,
         "goal_ratio": GOAL_RATIO,
+        "whole_goal_ratio": WHOLE_GOAL_RATIO,
         "app": {
             "layout": app_name,
             **results[app_name],
+            "within_whole_goal": whole <= WHOLE_GOAL_RATIO,
             "text_columns_ratio_to_raw_text": round(text_bytes / raw, 3),
+            "text_columns_within_goal": text_bytes / raw <= GOAL_RATIO,
             "relations_detail": app_detail,
         },
         "layouts": results,
