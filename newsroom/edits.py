@@ -6,8 +6,8 @@ An edit is one or more operations on a ``Draft``, each of a kind in ``KINDS``. W
 paragraph, which words, which position) is chosen here, with the caller's ``random.Random``: seeded, the same
 edits come again; hypothesis's, the fuzz tests can shrink them. What new words say is the caller's
 ``Writer``: the newsroom's made-up prose, windows of real article text, hostile fuzz pieces. A draft counts
-what its operations did as ``diffing.change_stats`` counts it (``Draft.stats``), word by word rather than by
-diffing whole texts, which costs a millisecond a paragraph.
+what its operations did as ``diffing.change_stats`` counts it (``Draft.stats``), from the words and
+paragraphs it changed rather than by diffing whole texts, which costs about a millisecond a version.
 """
 
 import random
@@ -26,7 +26,7 @@ TYPO, TYPO_FIXED = "teh", "the"
 KINDS = (
     "headline",  # rewritten by the writer
     "byline",  # another credit (the writer's; by default an agency's or a second reporter's)
-    "words",  # one to three words of a paragraph replaced, or a word inserted before them, or deleted
+    "words",  # one to three words of a paragraph, each replaced, deleted or given a new word before it
     "sentence",  # a sentence added to a paragraph, between two of its sentences or at its end
     "cut",  # a sentence cut from a paragraph, shorter than what stays of it
     "insert",  # a new paragraph, anywhere after the first
