@@ -132,21 +132,45 @@ class CpuBudget:
             self.left -= time.thread_time() - start
 
 
-def change_html(previous: Version | None, version: Version, budget: CpuBudget | None = None) -> str:
+class EntryTexts:
+    """The texts of the entries whose diffs are not cached, read ten entries at a time as the first of them
+    is needed: two queries for ten diffs, where each entry reading its own pair took two (85 queries and
+    60 % of a cold feed's 90 ms, bench/scale.py), and never a text the request's budget leaves unread."""
+
+    BATCH = 10
+
+    def __init__(self, pairs: list[tuple[Version, Version]]) -> None:
+        self.pairs = pairs
+        self.position = {id(version): index for index, (_, version) in enumerate(pairs)}
+
+    def read(self, version: Version) -> None:
+        index = self.position.get(id(version))
+        if index is not None and version._paragraphs is None:  # not read with an earlier entry's ten
+            load_paragraphs(v for pair in self.pairs[index : index + self.BATCH] for v in pair)
+
+
+def change_html(
+    previous: Version | None,
+    version: Version,
+    budget: CpuBudget | None = None,
+    texts: EntryTexts | None = None,
+) -> str:
     """The entry's content, from the diff every page and the API share; cached, as the diff of two stored
     texts never changes. Not cached yet and past the request's ``budget``: NOT_YET (not cached)."""
     if previous is None:
         return "<p>The previous version is not available.</p>"
     key = diff_key("feed", previous, version)
     if budget is None or budget.left > 0:
-        render = partial(cached_rendering, key, lambda: _change_html(previous, version), None)
+        render = partial(cached_rendering, key, lambda: _change_html(previous, version, texts), None)
         return budget.run(render) if budget else render()
     cached: str | None = cache.get(key)
     return cached or NOT_YET
 
 
-def _change_html(previous: Version, version: Version) -> str:
-    load_paragraphs([previous, version])  # two queries for both, however long their chain
+def _change_html(previous: Version, version: Version, texts: EntryTexts | None = None) -> str:
+    if texts is not None:
+        texts.read(version)
+    load_paragraphs([previous, version])  # two queries for both, however long their chain; none if read
     diff = version_diff(previous, version)
     social = diff.social_title if social_title_changed(previous.text, version.text) else None
     parts: list[str] = [
@@ -216,15 +240,18 @@ class ChangesFeed(Feed[Version, Scope]):
         # of a megabyte and their predecessors were 100 MB of JSON to decode for every request.
         versions = list(scope.versions().select_related("article").without_texts()[:FEED_LENGTH])
         # Each entry is diffed against its predecessor: fetch all predecessors in one query.
-        wanted = Q(pk__in=[])
-        for version in versions:
-            wanted |= Q(article_id=version.article_id, number=version.number - 1)
-        predecessors = Version.objects.filter(wanted).without_texts()
+        wanted = ((version.article_id, version.number - 1) for version in versions)
+        predecessors = Version.objects.numbered(wanted).without_texts()
         previous = {(v.article_id, v.number): v for v in predecessors} if versions else {}
         budget = CpuBudget(FEED_DIFF_CPU_SECONDS)  # this request's, shared by its entries
         for version in versions:
             version.previous = previous.get((version.article_id, version.number - 1))
             version.budget = budget
+        pairs = [(v.previous, v) for v in versions if v.previous is not None]
+        cached = cache.get_many([diff_key("feed", old, new) for old, new in pairs])
+        texts = EntryTexts([(old, new) for old, new in pairs if diff_key("feed", old, new) not in cached])
+        for version in versions:
+            version.texts = texts
         return versions
 
     def item_title(self, version: Version) -> str:
@@ -247,7 +274,8 @@ class ChangesFeed(Feed[Version, Scope]):
 
     def item_extra_kwargs(self, version: Version) -> dict[str, str]:
         # Set by items() on the versions it returned, which Django's Feed hands back one by one.
-        return {"content": change_html(version.previous, version, version.budget)}  # type: ignore[attr-defined]
+        content = change_html(version.previous, version, version.budget, version.texts)  # type: ignore[attr-defined]
+        return {"content": content}
 
 
 class ArticleFeed(ChangesFeed):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
@@ -310,6 +311,19 @@ class VersionQuerySet(models.QuerySet["Version"]):
         after all loads them on first use (``Version.paragraphs``)."""
         return self.defer(*TEXT_FIELDS)
 
+    def numbered(self, keys: Iterable[tuple[int, int]]) -> "VersionQuerySet":
+        """The versions with these (article id, number) keys: one row-value list, where OR-ing a Q per key
+        took Django 0.25 ms a key to build (12 ms of a feed's 57, bench/scale.py)."""
+        keys = sorted(set(keys))
+        if not keys:
+            return self.none()
+        quote = connection.ops.quote_name
+        table = quote(Version._meta.db_table)
+        rows = ", ".join(["(%s, %s)"] * len(keys))
+        where = f"({table}.{quote('article_id')}, {table}.{quote('number')}) IN (VALUES {rows})"
+        params = [part for key in keys for part in key]
+        return self.filter(RawSQL(where, params, output_field=models.BooleanField()))
+
     def published(self) -> "VersionQuerySet":
         """Versions of the articles the public may see (``ArticleQuerySet.published``), for lists of changes
         across articles."""
@@ -456,10 +470,7 @@ def load_paragraphs(versions: Iterable[Version]) -> None:
         and (v.article_id, v.packed_against) not in known
     }
     if missing:
-        which = Q(pk__in=[])
-        for article_id, number in missing:
-            which |= Q(article_id=article_id, number=number)
-        for row in Version.objects.filter(which).only("article_id", "number", *TEXT_FIELDS).order_by():
+        for row in Version.objects.numbered(missing).only("article_id", "number", *TEXT_FIELDS).order_by():
             known[(row.article_id, row.number)] = row
     # Keyframes (packed alone or plain) first, so that the versions packed against them find them decoded.
     for version in sorted(wanted, key=lambda v: v.packed_against is not None):
@@ -493,10 +504,7 @@ def pack_paragraphs(versions: Iterable[Version]) -> None:
         ) not in known:
             missing.add((version.article_id, number))
     if missing:
-        which = Q(pk__in=[])
-        for article_id, number in missing:
-            which |= Q(article_id=article_id, number=number)
-        rows = list(Version.objects.filter(which).only("article_id", "number", *TEXT_FIELDS).order_by())
+        rows = list(Version.objects.numbered(missing).only("article_id", "number", *TEXT_FIELDS).order_by())
         load_paragraphs(rows)
         known.update({(row.article_id, row.number): row for row in rows})
     # Postgres keeps the packed form only (search reads the articles' documents); SQLite's substring search
