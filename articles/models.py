@@ -19,7 +19,7 @@ from articles.canonical import InvalidURL, canonical_url, url_variants
 from articles.diffing import ChangeStats
 from articles.normalising import ArticleText
 from articles.standing import Standing, describe
-from articles.text_chain import decode, dictionary_number, encode
+from articles.text_chain import decode, dictionary_number, encode, window
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -473,21 +473,27 @@ def load_paragraphs(versions: Iterable[Version]) -> None:
         for row in Version.objects.numbered(missing).only("article_id", "number", *TEXT_FIELDS).order_by():
             known[(row.article_id, row.number)] = row
     # Keyframes (packed alone or plain) first, so that the versions packed against them find them decoded.
+    dictionaries: dict[tuple[int, int], bytes] = {}
     for version in sorted(wanted, key=lambda v: v.packed_against is not None):
-        version._paragraphs = _decoded(version, known)
+        version._paragraphs = _decoded(version, known, dictionaries)
 
 
-def _decoded(version: Version, known: dict[tuple[int, int], Version]) -> list[str]:
+def _decoded(
+    version: Version, known: dict[tuple[int, int], Version], dictionaries: dict[tuple[int, int], bytes]
+) -> list[str]:
     if version._paragraphs is not None:
         return version._paragraphs
     if version.packed_paragraphs is None:
         return list(version.plain_paragraphs or [])
     if version.packed_against is None:
         return decode(version.packed_paragraphs)
-    base = known[(version.article_id, version.packed_against)]
-    if base._paragraphs is None:
-        base._paragraphs = _decoded(base, known)
-    return decode(version.packed_paragraphs, base._paragraphs)
+    key = (version.article_id, version.packed_against)
+    if key not in dictionaries:  # serialised once for all the versions of this load packed against it
+        base = known[key]
+        if base._paragraphs is None:
+            base._paragraphs = _decoded(base, known, dictionaries)
+        dictionaries[key] = window(base._paragraphs)
+    return decode(version.packed_paragraphs, dictionaries[key])
 
 
 def pack_paragraphs(versions: Iterable[Version]) -> None:

@@ -36,24 +36,27 @@ def serialised(paragraphs: Sequence[str]) -> bytes:
     return json.dumps(list(paragraphs), ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def encode(paragraphs: Sequence[str], dictionary: Sequence[str] | None = None) -> bytes:
+def window(dictionary: Sequence[str] | bytes) -> bytes:
+    """What zlib is given of ``dictionary``: another version's paragraphs, or their ``serialised`` bytes
+    (a keyframe serialised once for all the versions packed against it)."""
+    return (dictionary if isinstance(dictionary, bytes) else serialised(dictionary))[-WINDOW:]
+
+
+def encode(paragraphs: Sequence[str], dictionary: Sequence[str] | bytes | None = None) -> bytes:
     """``paragraphs`` compressed, against ``dictionary`` (another version's paragraphs) if given."""
     if dictionary is None:
         packer = zlib.compressobj(LEVEL)
     else:
-        packer = zlib.compressobj(LEVEL, zdict=serialised(dictionary)[-WINDOW:])
+        packer = zlib.compressobj(LEVEL, zdict=window(dictionary))
     return ZLIB + packer.compress(serialised(paragraphs)) + packer.flush()
 
 
-def decode(blob: bytes | memoryview, dictionary: Sequence[str] | None = None) -> list[str]:
+def decode(blob: bytes | memoryview, dictionary: Sequence[str] | bytes | None = None) -> list[str]:
     """The paragraphs ``encode`` packed into ``blob``, given the same ``dictionary``."""
     blob = bytes(blob)  # Postgres hands back a memoryview
     if blob[:1] != ZLIB:
         raise ValueError(f"not a packed text (starts {blob[:1]!r})")
-    if dictionary is None:
-        unpacker = zlib.decompressobj()
-    else:
-        unpacker = zlib.decompressobj(zdict=serialised(dictionary)[-WINDOW:])
+    unpacker = zlib.decompressobj() if dictionary is None else zlib.decompressobj(zdict=window(dictionary))
     paragraphs = json.loads(unpacker.decompress(blob[1:]) + unpacker.flush())
     if not isinstance(paragraphs, list):
         raise ValueError("a packed text holds a list of paragraphs")

@@ -69,12 +69,17 @@ VERSION_COLUMNS = (
 )  # fmt: skip
 
 
-def packed(paragraphs: list[str], number: int, earlier: dict[int, list[str]]) -> tuple[str, int | None]:
+def packed(
+    paragraphs: list[str], number: int, earlier: dict[int, list[str] | bytes]
+) -> tuple[str, int | None]:
     """Version ``number``'s paragraphs as the app stores them (articles/text_chain.py: packed against its
     keyframe, taken from ``earlier``, the article's paragraphs by number), as the COPY values of
     packed_paragraphs (hex) and packed_against; the JSON column is left empty, as the app leaves it on
-    PostgreSQL."""
+    PostgreSQL. A keyframe's paragraphs in ``earlier`` are replaced by what zlib is given of them, made
+    once for all the versions packed against it."""
     keyframe = text_chain.dictionary_number(number)
+    if keyframe is not None and not isinstance(earlier[keyframe], bytes):
+        earlier[keyframe] = text_chain.window(earlier[keyframe])
     blob = text_chain.encode(paragraphs, earlier[keyframe] if keyframe is not None else None)
     return "\\x" + blob.hex(), keyframe
 

@@ -88,7 +88,7 @@ def populate(database_url: str, articles: int, seed: int = 7, chunk: int = 20_00
                 paragraphs = [" ".join(rng.choices(WORDS, k=30)) + "." for _ in range(5)]
                 count = rng.choice((1, 2, 3, 4, 5, 6, 2, 3, 4, 6))  # mean 3.6
                 seen = t0 + timedelta(minutes=pk)
-                earlier: dict[int, list[str]] = {}
+                earlier: dict[int, list[str] | bytes] = {}
                 for number in range(count):
                     if number:
                         edited = rng.randrange(len(paragraphs))

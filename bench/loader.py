@@ -25,9 +25,11 @@ a SHA-256 of the text, not the normalised comparison key (that costs 0.23 ms a v
 the app recomputes that key from the stored text whenever it compares.
 
 Secondary indexes and foreign keys are dropped during the load and rebuilt after it, as for any bulk load;
-their definitions are read from the catalogue and restored verbatim. The articles' search documents and the
-sources' daily counters are made after the COPY, by the app's own commands (``rebuild_search``, in
-``writers`` processes over ranges of articles, and ``rebuild_source_days``), before the indexes return.
+their definitions are read from the catalogue and restored verbatim. The articles' search documents are
+made by the app's own ``rebuild_search``, never per row: during the COPY, in one process a range of
+articles already in the database at a time (making texts keeps one core busy, the other was idle), and the
+rest after it in ``writers`` processes. The sources' daily counters follow (``rebuild_source_days``), then
+the indexes return.
 """
 
 import argparse
@@ -83,6 +85,9 @@ MAX_VERSIONS = 15
 NAME_SHARE = 0.04
 NAME_FORMS = 200_000
 CHUNK = 4000
+# Search documents are made during the COPY a range of this many articles at a time (a process each: Django
+# starts in about a second).
+FOLLOW_ARTICLES = 8_000
 
 ARTICLE_COLUMNS = (
     "id", "url", "source_id", "title", "first_seen_at", "last_changed_at", "last_checked_at", "next_check_at",
@@ -184,7 +189,7 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
     )
     extractor_version, kind, stats = 1, "edit", ChangeStats()
     versions, last_changed, digest = [], first, ""
-    earlier: dict[int, list[str]] = {}
+    earlier: dict[int, list[str] | bytes] = {}
     for number, fetched_at in enumerate(times):
         if number:
             roll = rng.random()
@@ -317,42 +322,71 @@ def load(
     copy_seconds = [0.0]
     lock = threading.Lock()
 
+    committed: set[int] = set()  # the chunks (their first article id) in the database
+
     def copier() -> None:
         writer = psycopg2.connect(database_url)
         with writer.cursor() as c:
             c.execute("SET synchronous_commit = off")
             while (item := chunks.get()) is not None:
+                first_pk, tables = item
                 started = time.perf_counter()
-                for table, columns, text in item:
+                for table, columns, text in tables:
                     c.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))
                 writer.commit()
                 with lock:
                     copy_seconds[0] += time.perf_counter() - started
+                    committed.add(first_pk)
         writer.close()
+
+    def loaded_until() -> int:
+        """The last article id up to which every chunk is in the database."""
+        with lock:
+            first_pk = 1
+            while first_pk in committed:
+                first_pk += CHUNK
+        return min(first_pk - 1, articles)
 
     threads = [threading.Thread(target=copier) for _ in range(writers)]
     for thread in threads:
         thread.start()
     started = time.perf_counter()
     versions = 0
+    # While this process makes texts (one core), search documents are made for the articles already in the
+    # database, a range at a time, by the app's rebuild_search in one other process (the other core).
+    follower: subprocess.Popen | None = None
+    followed = 0
     with tqdm(total=articles, unit=" articles", disable=not progress, smoothing=0.05) as bar:
         for article_chunk, version_chunk in generate(articles, seed, now):
             chunks.put((
-                ("articles_article", ARTICLE_COLUMNS, copy_text(article_chunk)),
-                ("articles_version", LOADED_VERSION_COLUMNS, copy_text(version_chunk)),
+                article_chunk[0][0],
+                (
+                    ("articles_article", ARTICLE_COLUMNS, copy_text(article_chunk)),
+                    ("articles_version", LOADED_VERSION_COLUMNS, copy_text(version_chunk)),
+                ),
             ))  # fmt: skip
             versions += len(version_chunk)
             bar.update(len(article_chunk))
-            bar.set_postfix(versions=versions)
+            bar.set_postfix(versions=versions, searchable=followed)
+            idle = follower is None or finished(follower)
+            if idle and (until := loaded_until()) - followed >= FOLLOW_ARTICLES:
+                follower = rebuild_search(database_url, followed, until)
+                followed = until
     for _ in threads:
         chunks.put(None)
     for thread in threads:
         thread.join()
     timings["copy_wall_seconds"] = time.perf_counter() - started
     timings["copy_busy_seconds_per_writer"] = copy_seconds[0] / writers
+    timings["search_documents_made_during_copy"] = followed
     started = time.perf_counter()
-    build_search_documents(database_url, articles, writers)
-    timings["search_documents_seconds"] = time.perf_counter() - started
+    # The rest in ``writers`` processes, one of them the follower's range if it is still at work.
+    rest = [follower] if follower is not None else []
+    share = -(-(articles - followed) // writers)
+    rest += [rebuild_search(database_url, low, low + share) for low in range(followed, articles, share)]
+    if any(process.wait() for process in rest):
+        raise SystemExit("manage.py rebuild_search failed")
+    timings["search_documents_seconds_after_copy"] = time.perf_counter() - started
     started = time.perf_counter()
     manage(database_url, "rebuild_source_days")
     timings["source_days_seconds"] = time.perf_counter() - started
@@ -380,25 +414,26 @@ def load(
     }
 
 
-def build_search_documents(database_url: str, articles: int, writers: int) -> None:
-    """The articles' search documents, by ``manage.py rebuild_search`` in ``writers`` processes at once,
-    each over its own range of article ids (ids run from 1 to ``articles``)."""
+def rebuild_search(database_url: str, after: int, until: int) -> subprocess.Popen:
+    """``manage.py rebuild_search`` for the articles with ids in (``after``, ``until``], started."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": "",
         "NEWSDIFFS_VAR_DIR": tempfile.mkdtemp(),
     }
-    share = -(-articles // writers)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "rebuild_search", "--after", str(low), "--until", str(low + share)],
-            cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
-        )
-        for low in range(0, articles, share)
-    ]  # fmt: skip
-    if any(process.wait() for process in processes):
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "rebuild_search", "--after", str(after), "--until", str(until)],
+        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def finished(process: subprocess.Popen) -> bool:
+    if process.poll() is None:
+        return False
+    if process.returncode:
         raise SystemExit("manage.py rebuild_search failed")
+    return True
 
 
 def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[str, Any]:

@@ -118,6 +118,23 @@ def test_documents_made_again_are_the_ones_kept(article: Article) -> None:
     assert documents() == kept
 
 
+@pytest.mark.parametrize("limit", [1, 40, 10_000])  # a piece a block, a few pieces, the whole history
+def test_documents_are_the_same_whatever_the_blocks_they_are_read_in(
+    article: Article, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    postgres_only()
+    kept = documents()
+    monkeypatch.setattr("articles.searching.DOCUMENT_BLOCK_CHARS", limit)
+    call_command("rebuild_search", stdout=StringIO())
+    assert documents() == kept
+
+
+def test_pieces_are_joined_in_blocks_up_to_the_limit() -> None:
+    assert list(searching.joined(["ab", "cd", "efgh", "i"], 5)) == ["ab\ncd", "efgh", "i"]
+    assert list(searching.joined(["a" * 9, "b"], 5)) == ["a" * 9, "b"]  # a longer piece alone
+    assert list(searching.joined([], 5)) == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_makes_the_documents_and_counters_of_stored_histories() -> None:
     """A database made before documents and counters (migration 0013) gets both, as the app keeps them."""
