@@ -47,8 +47,7 @@ def keyset_page(
     unique (the primary key). A malformed cursor starts from the top rather than failing."""
     first, tie = fields
     queryset = queryset.order_by(f"-{first}", f"-{tie}")
-    columns = [model_field(queryset.model, name) for name in fields]
-    values = _decode(cursor, columns) if cursor else None
+    values = cursor_values(queryset.model, fields, cursor)
     if values is not None:
         after, after_tie = values
         # The first filter alone is an index range; the OR after it only sorts out the ties.
@@ -62,6 +61,13 @@ def keyset_page(
         last = items[-1]
         next_cursor = _encode([_attr(last, first), _attr(last, tie)])
     return KeysetPage(items, next_cursor, is_first=values is None)
+
+
+def cursor_values(model: Any, fields: tuple[str, str], cursor: str | None) -> list[Any] | None:
+    """The values of ``fields`` (of ``model``) that ``cursor`` carries, as ``keyset_page`` reads them; None
+    for no cursor or a malformed one."""
+    columns = [model_field(model, name) for name in fields]
+    return _decode(cursor, columns) if cursor else None
 
 
 def model_field(model: Any, name: str) -> Any:

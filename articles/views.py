@@ -21,7 +21,7 @@ from articles import browsing, scheduling, searching, tasks
 from articles.canonical import InvalidURL
 from articles.forms import TrackForm
 from articles.models import Article, Source, Version
-from articles.paging import keyset_page
+from articles.paging import cursor_values, keyset_page
 from articles.params import parse_number
 from articles.searching import MAX_QUERY_LENGTH, article_for_url, candidate_articles, looks_like_url
 from articles.throttling import DiffThrottled, client_of
@@ -240,8 +240,11 @@ def search(request: HttpRequest) -> HttpResponse:
             return redirect(found)
         context["url_not_tracked"] = True
     elif query:
-        results = candidate_articles(query).filter(last_changed_at__isnull=False).select_related("source")
-        page = keyset_page(results, ("last_changed_at", "pk"), request.GET.get("after"), PAGE_SIZE)
+        order, after = ("last_changed_at", "pk"), request.GET.get("after")
+        cursor = cursor_values(Article, order, after)
+        wanted = searching.PageWanted((cursor[0], cursor[1]) if cursor else None, PAGE_SIZE)
+        results = candidate_articles(query, wanted).filter(last_changed_at__isnull=False)
+        page = keyset_page(results.select_related("source"), order, after, PAGE_SIZE)
         where = searching.hits(page.items, query)
         context["page"] = page
         # A candidate none of whose versions matches is left out: a page may show fewer than PAGE_SIZE.

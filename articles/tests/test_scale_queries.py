@@ -55,7 +55,7 @@ def test_a_word_known_to_be_common_is_walked_without_a_probe(
     probed = search_queries(client, "bridge")
     monkeypatch.setattr("articles.searching.COMMON_SHARE", -1)
     walked = search_queries(client, "bridge")
-    assert len(walked) == len(probed) - 1
+    assert len(walked) == len(probed) - 2  # neither the listing from the text index nor its page by ids
     found = Client().get("/search/", {"q": "bridge"}).content.decode()
     assert all(f"Bridge story {n}" in found for n in range(4))
 
@@ -126,3 +126,16 @@ def test_a_feed_reads_its_entries_texts_ten_entries_a_query(client: Client, stor
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/feeds/changes.atom").content.decode() == feed
     assert not [q for q in captured.captured_queries if "packed_paragraphs" in q["sql"].split(" FROM ")[0]]
+
+
+def test_a_page_of_listed_matches_is_found_by_id_in_the_index_that_holds_their_order(
+    client: Client, articles: list[Article]
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text search is Postgres's")
+    page = next(sql for sql in search_queries(client, "bridge") if "CROSS JOIN LATERAL" in sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + page)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "article_search_order_idx" in plan

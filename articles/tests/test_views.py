@@ -366,6 +366,26 @@ def test_search_finds_the_same_articles_either_way(
     assert texts(soup_of(client, "/search/?q=traffic"), ".results li > a") == ["Bridge reopens"]
 
 
+@pytest.mark.parametrize("probe", [10_000, 1])
+def test_search_results_page_in_order_of_last_change_either_way(
+    client: Client, monkeypatch: pytest.MonkeyPatch, probe: int
+) -> None:
+    monkeypatch.setattr("articles.searching.SEARCH_PROBE", probe)
+    monkeypatch.setattr("articles.views.PAGE_SIZE", 2)
+    for n in range(5):
+        story = Article.objects.create(url=f"http://127.0.0.1/page-{n}")
+        add_version(story, 0, f"Harbour story {n}", ["The harbour reopened."])
+        Article.objects.filter(pk=story.pk).update(last_changed_at=T0 + timedelta(minutes=n % 3))  # ties too
+    seen, path = [], "/search/?q=harbour"
+    while path:
+        soup = soup_of(client, path)
+        seen += texts(soup, ".results li > a")
+        more = soup.select_one(".pager a")
+        path = f"/search/{more['href']}" if more and str(more["href"]).startswith("?") else None
+    order = sorted(range(5), key=lambda n: (n % 3, Article.objects.get(url=f"http://127.0.0.1/page-{n}").pk))
+    assert seen == [f"Harbour story {n}" for n in reversed(order)]
+
+
 # Errors and escaping -----------------------------------------------------------------------------------
 
 
