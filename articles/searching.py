@@ -11,12 +11,13 @@ On SQLite, a plain substring match over the versions.
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, F, Lookup, Q, QuerySet, TextField
+from django.db.models import BooleanField, F, Lookup, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.html import escape, format_html
@@ -34,13 +35,15 @@ MAX_QUERY_LENGTH = 200
 # keeps its positions far below the 1 MB a tsvector may hold.
 DOCUMENT_BLOCK_CHARS = 60_000
 # Up to this many matching articles are listed from the GIN index and a page of them found by their ids;
-# more, and the newest articles are walked instead. At 1.28 M articles a page of 19,000 listed took 55 ms,
-# of 67,000 0.28 s, where walking finds 50 of 67,000 in the first thousand or so (bench/scale.py).
-SEARCH_PROBE = 20_000
+# more, and the newest articles are walked instead. At 1.28 M articles listing and paging 19,000 took about
+# 0.1 s and 67,000 0.35 s, while walking costs ~0.08 ms an article tested: 0.09 s to find 50 of 67,000,
+# 0.28 s of 19,000 (bench/scale.py). They cost the same near 40,000.
+SEARCH_PROBE = 40_000
 # A word Postgres estimates to be in more than this share of the articles is searched by walking the newest
-# articles straight away. Twice the 0.5 % that Postgres assumes at most for words missing from its statistics,
-# so a rare word is never walked for: a walk for a word in no article reads every article (60 s here).
-COMMON_SHARE = 0.01
+# articles straight away (where walking costs under 0.15 s). Above the 0.5 % that Postgres assumes at most
+# for words missing from its statistics, so a rare word is never walked for: a walk for a word in no
+# article reads every article (60 s here).
+COMMON_SHARE = 0.03
 # websearch's phrase operators (<->, <N>): a document without positions can only say both words are in it.
 PHRASE = re.compile(r"<\d*-?>")
 # A lexeme in a tsquery's text form: quoted, a quote inside doubled.
@@ -194,7 +197,17 @@ def candidate_articles(query: str, page: PageWanted | None = None) -> QuerySet[A
         if len(probe) < SEARCH_PROBE:
             ids = sorted(probe) if page is None else newest_of(probe, page)
             return published.filter(IdIn(F("pk"), ids))
-    return published.filter(pk__in=documents.values("article_id"))
+    return walked(published, needed)
+
+
+def walked(articles: QuerySet[Article], needed: str) -> QuerySet[Article]:
+    """``articles`` whose document matches ``needed``, tested one by one: walked newest first, a page of a
+    common word's matches is found in the first few thousand. As a semi-join (``pk IN`` the matching
+    documents) Postgres listed all 67,000 matches of a word it thought rare before sorting them (0.33 s at
+    1.28 M articles); a scalar subquery it cannot flatten keeps it walking (0.09 s)."""
+    found = RawSQL("document @@ %s::tsquery", [needed], output_field=BooleanField())
+    document = ArticleSearch.objects.filter(article_id=OuterRef("pk")).values(found=found)
+    return articles.filter(Subquery(document, output_field=BooleanField()))
 
 
 def newest_of(ids: list[int], page: PageWanted) -> list[int]:
@@ -270,12 +283,6 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
     # Each distinct headline and paragraph is read into words once, and each version's words put together
     # from its pieces in order, as to_tsvector reads its whole text: most of a version is its predecessor's,
     # and reading every version's text whole took 0.26 to 0.35 s for a page of 50 articles (bench/scale.py).
-    pieces: dict[str, int] = {}
-    owners, parts = [], []
-    for index, version in enumerate(versions):
-        for piece in searchable_pieces(version.text):
-            owners.append(index)
-            parts.append(pieces.setdefault(piece, len(pieces)))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT q::text, ''::tsvector @@ q FROM websearch_to_tsquery(%s, %s) AS q",
@@ -285,10 +292,25 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
         # Without a phrase, where words stand does not matter: a version's pieces that hold none of the
         # query's words change nothing, and only the others are put together (for a common word, a few of
         # its twenty). A version none of whose pieces does matches as no words at all would (an exclusion).
+        # Pieces that cannot hold any of them are not even read into words: reading all the pieces of a
+        # page of 50 results was 35-90 ms of a search at 1.28 M articles (bench/scale.py).
         relevant, params = "TRUE", []
-        words = " | ".join(LEXEME.findall(tree))
-        if not PHRASE.search(tree) and words:
-            relevant, params = "piece.words @@ %s::tsquery", [words]
+        lexemes = LEXEME.findall(tree)
+        may_hold: Callable[[str], bool] = lambda piece: True  # noqa: E731
+        if not PHRASE.search(tree) and lexemes:
+            relevant, params = "piece.words @@ %s::tsquery", [" | ".join(lexemes)]
+            marks = [lexeme_mark(lexeme[1:-1].replace("''", "'")) for lexeme in lexemes]
+            may_hold = lambda piece: any(mark in folded(piece) for mark in marks)  # noqa: E731
+        pieces: dict[str, int] = {}
+        held: dict[str, bool] = {}  # each distinct piece judged once: most of a version is its predecessor's
+        owners, parts = [], []
+        for index, version in enumerate(versions):
+            for piece in searchable_pieces(version.text):
+                if piece not in held:
+                    held[piece] = may_hold(piece)
+                if held[piece]:
+                    owners.append(index)
+                    parts.append(pieces.setdefault(piece, len(pieces)))
         cursor.execute(
             f"""
             WITH piece AS MATERIALIZED (
@@ -313,6 +335,23 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
         if index in matching:
             found.setdefault(version.article_id, []).append(version)
     return found
+
+
+def folded(text: str) -> str:
+    """``text`` case-folded, decomposed and without combining marks: what Postgres lower-cases and what
+    Python case-folds then agree on (a final sigma, a dotted capital I, a ligature, an accent)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+def lexeme_mark(lexeme: str) -> str:
+    """What any text that Postgres's English configuration reads ``lexeme`` from contains, folded: the
+    stem less its last three letters. Snowball's English stemmer only cuts a word's ending or rewrites its
+    last letters (happy → happi, relational → relat, possibly → possibl), and its exceptions are short
+    (dying → die, skies → sky), so this is a prefix of every word with that stem."""
+    mark = folded(lexeme)
+    return mark[: max(1, len(mark) - 3)]
 
 
 # The words of a query worth marking in a snippet: not websearch's operators ("or", a leading "-").

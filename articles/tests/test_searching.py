@@ -2,8 +2,10 @@
 are found after, and what no single version matches (words of different versions, a phrase, an exclusion) is
 not a result, as when each version was searched."""
 
+import json
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -174,3 +176,38 @@ def test_the_migration_makes_the_documents_and_counters_of_stored_histories() ->
         assert "'1'" in migrated[article.pk]  # the social headline's words
         call_command("rebuild_search", stdout=StringIO())
         assert documents() == migrated
+
+
+TRICKY_WORDS = (
+    "happy happily relational possibly generously communication dying lying skies news hopping hoping agreed "
+    "Trump's e-mail 3,000 U.S. example.com/page İstanbul STRASSE Straße ΟΔΟΣ ὁδός café Café naïve ﬁnance "
+    "Ærøskøbing crème brûlée Kyiv's 東京 Москва ИСТОРИЯ œuvre"
+)
+
+
+def test_a_lexemes_mark_is_in_every_word_it_is_read_from() -> None:
+    """found_versions reads into words only the pieces holding a query word's mark: never may a piece that
+    holds the word lack it. Every word of the repository's real pages, and some awkward ones."""
+    postgres_only()
+    corpus = json.loads((Path(__file__).parent / "data" / "extraction" / "ground-truth.json").read_text())
+    words = {w for page in corpus.values() for w in page["articleBody"].split()} | set(TRICKY_WORDS.split())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word, lexeme FROM unnest(%s::text[]) AS word, unnest(to_tsvector('english', word)) AS t",
+            [sorted(words)],
+        )
+        pairs = cursor.fetchall()
+    assert len(pairs) > 10_000
+    missed = [(w, x) for w, x in pairs if searching.lexeme_mark(x) not in searching.folded(w)]
+    assert not missed
+
+
+@pytest.mark.parametrize("query", ["bridge", "tuesday closed", "opened -tuesday", "monday or zeppelin", "-x"])
+def test_versions_found_are_the_same_when_every_piece_is_read(
+    article: Article, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    postgres_only()
+    articles = list(Article.objects.all())
+    expected = searching.found_versions(articles, query)
+    monkeypatch.setattr("articles.searching.lexeme_mark", lambda lexeme: "")  # every piece may hold a word
+    assert searching.found_versions(articles, query) == expected

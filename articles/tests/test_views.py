@@ -376,7 +376,8 @@ def test_search_results_page_in_order_of_last_change_either_way(
         story = Article.objects.create(url=f"http://127.0.0.1/page-{n}")
         add_version(story, 0, f"Harbour story {n}", ["The harbour reopened."])
         Article.objects.filter(pk=story.pk).update(last_changed_at=T0 + timedelta(minutes=n % 3))  # ties too
-    seen, path = [], "/search/?q=harbour"
+    seen: list[str] = []
+    path: str | None = "/search/?q=harbour"
     while path:
         soup = soup_of(client, path)
         seen += texts(soup, ".results li > a")
