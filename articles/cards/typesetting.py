@@ -404,8 +404,24 @@ def set_text(
     lines = [line for line in lines[:max_lines] if line]
     if truncated and lines:
         lines[-1] = _ellipsised(lines[-1], width, setter, plain, rtl)
-    shown = tuple(Line(_visual(line), sum(run.width for run in line)) for line in lines)
+    shown = tuple(Line(_visual(_joined(line)), sum(run.width for run in line)) for line in lines)
     return Block(shown, size, bold, rtl, truncated)
+
+
+def _joined(line: list[Run]) -> list[Run]:
+    """``line`` with neighbouring runs of one face, ink and level made one: a phrase is shaped whole and
+    drawn in one call (drawing a card's words one by one took 40 % of its time)."""
+    joined: list[Run] = []
+    for run in line:
+        last = joined[-1] if joined else None
+        if last is None or (last.face, last.ink, last.level) != (run.face, run.ink, run.level):
+            joined.append(run)
+            continue
+        strong = last.strong if last.strong is not None else run.strong
+        joined[-1] = Run(
+            last.text + run.text, last.face, last.ink, False, strong, last.level, last.width + run.width
+        )
+    return joined
 
 
 def _ellipsised(line: list[Run], width: int, setter: _Setter, plain: Ink, rtl: bool) -> list[Run]:

@@ -197,8 +197,8 @@ def test_right_to_left_headlines_run_from_the_right_edge_in_their_own_font(headl
     assert block.rtl
     assert {run.face.bold for line in block.lines for run in line.runs if not run.space} == {face}
     first_word = headline.split()[0]
-    # Drawn left to right, the first word is the last run: the rightmost.
-    assert block.lines[0].runs[-1].text == first_word
+    # Drawn left to right, the run that starts with the first word is the last: the rightmost.
+    assert block.lines[0].runs[-1].text.startswith(first_word)
     image = drawn(block)
     left, _, right, _ = ink_box(image)
     assert right > 990  # flush right
@@ -214,8 +214,8 @@ def test_right_to_left_headlines_run_from_the_right_edge_in_their_own_font(headl
 
 def test_latin_words_in_a_hebrew_line_keep_their_own_order() -> None:
     block = set_text([("הגשר של New York נסגר", PLAIN)], 1000, 40, 1, plain=PLAIN)
-    visual = [run.text for run in block.lines[0].runs if not run.space]
-    assert visual == ["נסגר", "New", "York", "של", "הגשר"]
+    visual = [run.text.strip() for run in block.lines[0].runs if not run.space]
+    assert visual == ["נסגר", "New York", "הגשר של"]  # each run's own text, logical order
 
 
 @needs_raqm
@@ -254,9 +254,9 @@ def test_what_cannot_be_drawn_is_left_out_and_nothing_reorders_the_card() -> Non
     marked = set_text(
         [("Z", PLAIN), ("\u0301\u0301", Ink("#ff0000")), (" \u0301x", PLAIN)], 900, 40, 1, plain=PLAIN
     )
-    assert [run.text for run in marked.lines[0].runs if not run.space] == ["Z\u0301\u0301", "x"]
+    assert [run.text for run in marked.lines[0].runs] == ["Z\u0301\u0301 x"]
     block = set_text([("Bridge 🗞️ opens 😀", PLAIN)], 1000, 40, 1, plain=PLAIN)
-    assert [run.text for run in block.lines[0].runs if not run.space] == ["Bridge", "opens"]
+    assert [run.text for run in block.lines[0].runs] == ["Bridge opens"]
     assert not block.truncated
 
 
@@ -264,7 +264,7 @@ def test_a_word_longer_than_the_line_is_broken_and_the_rest_ellipsised() -> None
     block = set_text([("x" * 10_000, PLAIN)], 600, 40, 3, plain=PLAIN)
     assert len(block.lines) == 3
     assert block.truncated
-    assert block.lines[-1].runs[-1].text == "…"
+    assert block.lines[-1].runs[-1].text.endswith("x…")
     assert all(line.width <= 600 for line in block.lines)
 
 
