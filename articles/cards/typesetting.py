@@ -110,7 +110,7 @@ def coverage(file: str) -> frozenset[int]:
     return frozenset(covered)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=128)  # a few sizes of each face: the card's sizes are constants
 def font(file: str, size: int) -> ImageFont.FreeTypeFont:
     layout = ImageFont.Layout.RAQM if RAQM else ImageFont.Layout.BASIC
     return ImageFont.truetype(str(FONT_DIR / file), size, layout_engine=layout)
@@ -217,12 +217,13 @@ def _face_for(char: str, previous: Face | None) -> Face | None:
 
 def _breaks_before(char: str, previous: str) -> bool:
     """Whether a line may break between ``previous`` and ``char`` with no space between them: before and
-    after a Chinese, Japanese or Korean letter, but not after an opening bracket or before punctuation."""
-    if unicodedata.east_asian_width(char) not in ("W", "F") and (
-        unicodedata.east_asian_width(previous) not in ("W", "F")
-    ):
+    after a Chinese, Japanese or Korean character, but not after an opening bracket or quote, nor before a
+    closing one or other punctuation (an ideographic comma or full stop)."""
+    wide = ("W", "F")
+    if unicodedata.east_asian_width(char) not in wide and unicodedata.east_asian_width(previous) not in wide:
         return False
-    return unicodedata.category(char)[0] != "P" and unicodedata.category(previous) not in ("Ps", "Pi")
+    closing, opening = ("Pe", "Pf", "Po"), ("Ps", "Pi")
+    return unicodedata.category(char) not in closing and unicodedata.category(previous) not in opening
 
 
 def _words(spans: Sequence[tuple[str, Ink]], plain: Ink, max_chars: int) -> tuple[list[_Word], bool]:
