@@ -8,6 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles
 
 WORKDIR /app
+# Pillow's raqm, which shapes Arabic and orders right-to-left text on the share cards, loads FriBiDi from the
+# system (Pillow's wheels carry the rest).
+RUN apt-get update && apt-get install -y --no-install-recommends libfribidi0 && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 

@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite test-clock lint format migrate bench-extraction bench-snippets bench-bylines bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-storage bench-scale bench-faults screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite test-clock lint format migrate bench-extraction bench-snippets bench-bylines bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-cards bench-storage bench-scale bench-faults screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -112,6 +112,9 @@ bench-scheduler: $(VENV)/.installed-dev ## Sweep cost at 100k vs 1M articles, an
 
 bench-diffing: $(VENV)/.installed-dev ## Diff page time: p50/p99 on realistic version pairs, hostile 1 MB inputs < 1 s
 	$(BIN)/python bench/diffing.py
+
+bench-cards: $(VENV)/.installed-dev ## Share card render time: p50/p95 on 200 realistic version pairs, RTL/CJK headlines, hostile inputs
+	$(BIN)/python bench/cards.py
 
 bench-storage: $(VENV)/.installed-dev ## Postgres bytes per version vs raw text, app table and other layouts (20k articles)
 	$(BIN)/python bench/storage.py

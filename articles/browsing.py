@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from articles import activity
+from articles import activity, cards
 from articles.diffing import (
     DIFF_RELEASE,
     ParagraphOp,
@@ -219,6 +219,13 @@ def diff_html(
     key = diff_key("page", old, new, view, "changes" if changes_only else "all")
     html = cached_rendering(key, lambda: _diff_html(old, new, view, changes_only), client)
     return mark_safe(html)  # our own template's output, from the cache
+
+
+def diff_card(old: Version, new: Version, client: str | None = None) -> bytes:
+    """The share card of the diff (a PNG, ``cards``), cached by article, versions and card release, and
+    counted for ``client`` like a diff page when it has to be drawn."""
+    key = diff_key("card", old, new, f"card{cards.CARD_RELEASE}")
+    return cached_rendering(key, lambda: cards.card_png(old, new, version_diff(old, new)), client)
 
 
 def _diff_html(old: Version, new: Version, view: str, changes_only: bool) -> str:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("articles/<number:pk>/check/", views.check_now, name="check-now"),
     path("articles/<number:pk>/versions/<number:number>/", views.version, name="version"),
     path("articles/<number:pk>/diff/<number:a>/<number:b>/", views.diff, name="diff"),
+    path("articles/<number:pk>/diff/<number:a>/<number:b>/card.png", views.diff_card, name="diff_card"),
 ]
 
 FEEDS = [

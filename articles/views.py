@@ -14,10 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from articles import browsing, scheduling, searching, tasks
+from articles import browsing, cards, scheduling, searching, tasks
 from articles.canonical import InvalidURL
 from articles.forms import TrackForm
 from articles.models import Article, Source, Version
@@ -194,12 +195,18 @@ def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "articles/version.html", {"article": article, "version": pair[1]})
 
 
-def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
-    article = browsing.visible_article(pk)
+def compared_versions(pk: int, a: int, b: int) -> tuple[Article, Version, Version]:
+    """The published article ``pk`` (404, or 410 if removed) and its versions ``a`` and ``b``, older first
+    (404 if either is missing or they are not in that order): what a diff and its card are made from."""
+    article = browsing.visible_article(pk, Article.objects.select_related("source"))
     pair = article.version_pair(a, b) if a < b else None
     if pair is None:
         raise Http404("No such pair of versions.")
-    old, new = pair
+    return article, *pair
+
+
+def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
+    article, old, new = compared_versions(pk, a, b)
     view = request.GET.get("view") or request.COOKIES.get(DIFF_VIEW_COOKIE)
     view = view if view in DIFF_VIEWS else "side"
     # A minor edit (a comma, a space) is lost in a long text: it opens on the changes alone.
@@ -218,10 +225,44 @@ def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
         "previous_change": earlier[-1] if earlier else None,
         "next_change": later[0] if later else None,
         "body_html": body_html,
+        "preview": link_preview(request, article, old, new),
     }  # fmt: skip
     response = render(request, "articles/diff.html", context)
     if request.GET.get("view") in DIFF_VIEWS:
         response.set_cookie(DIFF_VIEW_COOKIE, view, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def link_preview(request: HttpRequest, article: Article, old: Version, new: Version) -> dict[str, Any]:
+    """What the diff page tells link previews (Open Graph, X/Twitter cards): its card, as absolute URLs."""
+    apart = new.number - old.number
+    change = new.stats.summary() if apart == 1 else f"{apart} versions apart"
+    where = article.source.name if article.source else article.url
+    return {
+        "title": f"v{old.number} → v{new.number}: {new.title}",
+        "description": f"{change} · {where} · changed {cards.utc_time(new.fetched_at)}",
+        "url": request.build_absolute_uri(reverse("diff", args=[article.pk, old.number, new.number])),
+        "image": request.build_absolute_uri(reverse("diff_card", args=[article.pk, old.number, new.number])),
+        "width": cards.WIDTH,
+        "height": cards.HEIGHT,
+    }
+
+
+# The two stored versions a card shows never change; what else it says (the source's name) and whether it
+# may be shown at all (an article an administrator removes) can, so browsers and proxies keep it a week,
+# not for ever.
+CARD_MAX_AGE = 7 * 24 * 3600
+
+
+def diff_card(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
+    """The diff's share card, a PNG: public wherever the diff page is, cached and throttled as it is."""
+    _, old, new = compared_versions(pk, a, b)
+    try:
+        png = browsing.diff_card(old, new, client=client_of(request))
+    except DiffThrottled as throttled:
+        return too_many_diffs(request, throttled)
+    response = HttpResponse(png, content_type="image/png")
+    patch_cache_control(response, public=True, max_age=CARD_MAX_AGE)
     return response
 
 

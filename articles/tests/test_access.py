@@ -544,6 +544,7 @@ PUBLIC_READS: list[tuple[str, int, str | None]] = [
     ("/articles/{removed}/compare/?a=0&b=1", 410, None),  # followed to the diff
     ("/articles/{removed}/versions/0/", 410, None),
     ("/articles/{removed}/diff/0/1/", 410, None),
+    ("/articles/{removed}/diff/0/1/card.png", 410, None),
     ("/articles/{removed}/feed.atom", 410, None),
     ("/articles/{removed}/feed.rss", 410, None),
     ("/sources/daily/feed.atom?all=1", 200, "Mayor closes bridge"),

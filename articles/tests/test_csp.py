@@ -61,6 +61,7 @@ PAGES: list[tuple[str, str, int, dict[str, list[str]]]] = [
     ("/articles/{article}/versions/0/", "anonymous", 200, BASE),
     ("/articles/{article}/diff/0/1/", "anonymous", 200, BASE),
     ("/articles/{article}/diff/0/1/?view=inline&show=changes", "anonymous", 200, BASE),
+    ("/articles/{article}/diff/0/1/card.png", "anonymous", 200, BASE),
     ("/track/", "anonymous", 302, BASE),
     ("/track/", "staff", 200, BASE),
     ("/healthz/", "anonymous", 200, BASE),

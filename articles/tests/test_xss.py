@@ -80,8 +80,9 @@ PAYLOAD_TAGS = {
     "embed",
 }
 # Attributes whose value is text (or the article's own URL, checked for its scheme): where payload text may
-# stand in an attribute, e.g. what was typed in a field, a feed link's title, the admin's checkbox labels.
-TEXT_ATTRIBUTES = {"value", "title", "aria-label", "alt", "placeholder", "href"}
+# stand in an attribute, e.g. what was typed in a field, a feed link's title, the admin's checkbox labels, a
+# diff page's description for link previews (a <meta>'s content).
+TEXT_ATTRIBUTES = {"value", "title", "aria-label", "alt", "placeholder", "href", "content"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcdoc", "data", "xlink:href"}
 
 
@@ -119,6 +120,9 @@ def inert(page: Any, *, admin: bool = False) -> Any:
                 assert scheme_of(value) not in ("javascript", "data", "vbscript"), (tag, name, value)
             if MARK in value:
                 assert name in TEXT_ATTRIBUTES, (tag, name, value)
+                if name == "content":  # link previews' text (og:title), never a pragma such as a refresh
+                    assert tag == "meta", (tag, value)
+                    assert node.get("http-equiv") is None, etree.tostring(node)[:200]
     return tree
 
 
