@@ -1,0 +1,83 @@
+"""What a delivery sends: the message about its version, to its rule's targets not yet done; and the test
+message staff send from the notifications page. The glue between the models and ``sending``."""
+
+import importlib
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from django.conf import settings
+from django.utils import timezone
+
+from articles.notifying import messages, sending
+from articles.notifying.targets import target_key
+
+if TYPE_CHECKING:
+    from articles.models import Delivery, NotificationRule, Version
+
+CardMaker = Callable[["Version", "Version"], bytes]
+
+
+def card_maker() -> CardMaker | None:
+    """The share card's maker (``articles.cards.card_png``), where this installation has share cards."""
+    try:
+        module = importlib.import_module("articles.cards")
+    except ImportError:
+        return None
+    return cast(CardMaker, module.card_png)
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before attempt ``attempts + 1``: NOTIFY_RETRY_DELAY, doubling, up to NOTIFY_RETRY_MAX_DELAY."""
+    delay: int = settings.NOTIFY_RETRY_DELAY * 2 ** max(attempts - 1, 0)
+    return min(delay, settings.NOTIFY_RETRY_MAX_DELAY)
+
+
+def message_for(delivery: "Delivery") -> sending.Message:
+    version = delivery.version
+    article = version.article
+    pair = article.version_pair(version.number - 1, version.number)
+    before = pair[0].title if pair else ""
+    change = messages.Change.of(version, before, settings.SITE_URL)
+    data = messages.payload(change, delivery.pk, delivery.rule_id, delivery.rule.name)
+    image = None
+    if pair is not None and (make := card_maker()) is not None:
+        image = make(*pair)
+    return sending.Message(
+        title=messages.title(change), body=messages.body(change), payload=messages.encoded(data),
+        event=messages.VERSION_STORED, delivery=str(delivery.pk), image=image,
+    )  # fmt: skip
+
+
+def send(delivery: "Delivery") -> sending.Outcome:
+    """Send ``delivery`` to the targets of its rule that it has not reached yet."""
+    rule = delivery.rule
+    done = set(delivery.done_targets)
+    urls = [url for url in rule.target_urls if target_key(url) not in done]
+    webhook = _webhook(rule) if sending.WEBHOOK not in done else None
+    return sending.send(message_for(delivery), urls, webhook)
+
+
+def send_test(rule: "NotificationRule") -> sending.Outcome:
+    """A made-up message to every target of ``rule``, now, in this process; recorded on the rule."""
+    now = timezone.now()
+    delivery = f"test-{uuid.uuid4().hex[:12]}"
+    message = sending.Message(
+        title=f"newsdiffs: test of “{rule.name}”",
+        body=(
+            f"This is a test notification from newsdiffs ({settings.SITE_URL}). The rule “{rule.name}” "
+            f"sends {rule.what()} of {rule.scope()} here."
+        ),
+        payload=messages.encoded(messages.ping_payload(rule.pk, rule.name, now)),
+        event=messages.PING,
+        delivery=delivery,
+    )
+    outcome = sending.send(message, rule.target_urls, _webhook(rule))
+    rule.tested_at = now
+    rule.test_result = "; ".join(outcome.errors)[:4000] if outcome.errors else "sent"
+    type(rule).objects.filter(pk=rule.pk).update(tested_at=rule.tested_at, test_result=rule.test_result)
+    return outcome
+
+
+def _webhook(rule: "NotificationRule") -> sending.Webhook | None:
+    return sending.Webhook(rule.webhook_url, rule.webhook_secret) if rule.webhook_url else None
