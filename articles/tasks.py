@@ -8,7 +8,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import shared_task as celery_shared_task
@@ -19,7 +19,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from articles import checking, discovery
-from articles.models import Article, Source
+from articles.models import Article, Delivery, NotificationRule, Source, Version
+from articles.notifying import deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -171,3 +172,77 @@ def discover_source(source_id: int) -> int:
     if source is None:
         return 0
     return len(discovery.discover(source).new)
+
+
+# --- notifications ------------------------------------------------------------------------------------
+
+# Like checks: acknowledged after they ran, database blips retried. A send's own failures are retried by
+# send_delivery itself, on the schedule its delivery records (NOTIFY_RETRY_DELAY doubling).
+NOTIFY_TASK_OPTIONS: dict[str, Any] = {**CHECK_TASK_OPTIONS, "max_retries": 10}
+
+
+def notify_of(version: Version) -> None:
+    """Called as ``version`` is stored, in its transaction: its notifications are worked out once the
+    version is committed, by a worker, and not at all when no rule could want it."""
+    if (
+        version.kind == Version.Kind.EDIT
+        and version.number > 0
+        and NotificationRule.objects.for_article(version.article).exists()
+    ):
+        notify_version.delay_on_commit(version.pk)
+
+
+@shared_task(**NOTIFY_TASK_OPTIONS)
+def notify_version(version_id: int) -> int:
+    """Make the deliveries of a stored version (one per rule that wants it; a second run makes none) and
+    queue their sends once they are committed."""
+    version = Version.objects.select_related("article", "article__source").filter(pk=version_id).first()
+    if version is None:
+        return 0
+    with transaction.atomic():
+        ids = Delivery.objects.create_for(version)
+        for delivery_id in ids:
+            send_delivery.delay_on_commit(delivery_id)
+    return len(ids)
+
+
+@shared_task(**NOTIFY_TASK_OPTIONS)
+def send_delivery(delivery_id: int) -> str:
+    """Send one delivery: claim it (one worker only), send to the targets not yet done, record what
+    happened; after a failure, retry later with a doubling wait, up to NOTIFY_MAX_ATTEMPTS attempts.
+
+    At most once after the claim: a delivery found still claimed (``sending``) is never sent again
+    here. Its worker may be sending it right now (this task delivered twice) or may have died mid-send,
+    when the message may or may not have arrived; once its claim is older than any send can last, it is
+    marked ``interrupted`` for staff to look at (and the sweep does the same for one nobody asks about)."""
+    now = timezone.now()
+    if not Delivery.objects.claim(delivery_id, now):
+        if Delivery.objects.stale_claims(now).filter(pk=delivery_id).exists():
+            Delivery.objects.filter(pk=delivery_id).interrupt_stale(now)
+            return "interrupted"
+        return "not due, or sent elsewhere"
+    delivery = Delivery.objects.select_related("rule", "version__article__source").get(pk=delivery_id)
+    outcome = deliveries.send(delivery)
+    done = sorted({*delivery.done_targets, *outcome.sent})
+    if outcome.ok:
+        delivery.record_sent(done, timezone.now())
+        return "sent"
+    error = "; ".join(outcome.errors)
+    if outcome.permanent or delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        delivery.record_failure(done, error, retry_at=None)
+        return "failed"
+    wait = deliveries.retry_delay(delivery.attempts)
+    delivery.record_failure(done, error, retry_at=timezone.now() + timedelta(seconds=wait))
+    raise send_delivery.retry(countdown=wait)
+
+
+@shared_task(acks_late=True)
+def sweep_deliveries() -> str:
+    """Mark deliveries whose worker died mid-send interrupted, and queue again those whose task was lost."""
+    now = timezone.now()
+    interrupted = Delivery.objects.interrupt_stale(now)
+    overdue = Delivery.objects.overdue(now).order_by("next_attempt_at").values_list("pk", flat=True)[:500]
+    queued = list(overdue)
+    for delivery_id in queued:
+        send_delivery.delay(delivery_id)
+    return f"{interrupted} interrupted, {len(queued)} queued again"
