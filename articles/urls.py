@@ -13,6 +13,9 @@ urlpatterns = [
     path("articles/<number:pk>/check/", views.check_now, name="check-now"),
     path("articles/<number:pk>/versions/<number:number>/", views.version, name="version"),
     path("articles/<number:pk>/diff/<number:a>/<number:b>/", views.diff, name="diff"),
+    path("staff/notifications/", views.notifications, name="notifications"),
+    path("staff/notifications/rules/<number:pk>/test/", views.notification_test, name="notification-test"),
+    path("staff/notifications/deliveries/<number:pk>/resend/", views.delivery_resend, name="delivery-resend"),
 ]
 
 FEEDS = [
