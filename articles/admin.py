@@ -239,11 +239,16 @@ class NotificationRuleForm(forms.ModelForm[NotificationRule]):
 @admin.register(NotificationRule)
 class NotificationRuleAdmin(admin.ModelAdmin[NotificationRule]):
     form = NotificationRuleForm
-    list_display = ("name", "enabled", "scope", "what", "shown_targets", "tested_at")
+    list_display = ("name", "enabled", "scope", "what", "targets_shown", "tested_at")
     list_filter = ("enabled", "headlines_only")
     search_fields = ("name",)
     raw_id_fields = ("article",)
     readonly_fields = ("tested_at", "test_result")
+
+    @admin.display(description="sends to")
+    def targets_shown(self, rule: NotificationRule) -> str:
+        webhook = [f"webhook {rule.shown_webhook()}"] if rule.webhook_url else []
+        return ", ".join([*rule.shown_targets(), *webhook])
 
     def get_fields(self, request: HttpRequest, obj: NotificationRule | None = None) -> "_FieldGroups":
         fields = (*NotificationRuleForm.Meta.fields, "new_webhook_secret")

@@ -222,6 +222,9 @@ def send_delivery(delivery_id: int) -> str:
             return "interrupted"
         return "not due, or sent elsewhere"
     delivery = Delivery.objects.select_related("rule", "version__article__source").get(pk=delivery_id)
+    if not delivery.rule.enabled:
+        delivery.record_failure(delivery.done_targets, "Its rule was disabled before it was sent.", None)
+        return "failed"
     outcome = deliveries.send(delivery)
     done = sorted({*delivery.done_targets, *outcome.sent})
     if outcome.ok:

@@ -2,6 +2,7 @@
 message staff send from the notifications page. The glue between the models and ``sending``."""
 
 import importlib
+import logging
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
@@ -13,8 +14,9 @@ from articles.notifying import messages, sending
 from articles.notifying.targets import target_key
 
 if TYPE_CHECKING:
-    from articles.models import Delivery, NotificationRule, Version
+    from articles.models import Article, Delivery, NotificationRule, Version
 
+logger = logging.getLogger(__name__)
 CardMaker = Callable[["Version", "Version"], bytes]
 
 
@@ -27,6 +29,24 @@ def card_maker() -> CardMaker | None:
     return cast(CardMaker, module.card_png)
 
 
+def card_image(article: "Article", old: int, new: int) -> bytes | None:
+    """The share card of versions ``old`` and ``new``, or None: a card that cannot be drawn is logged and
+    the notification goes without it, never held back by it."""
+    if (make := card_maker()) is None:
+        return None
+    # With their paragraphs, which the card shows (read with their keyframe in one query).
+    pair = article.version_pair(old, new)
+    if pair is None:
+        return None
+    try:
+        return make(*pair)
+    except Exception:
+        logger.exception(
+            "the share card of article %s, v%s to v%s, failed; sent without it", article.pk, old, new
+        )
+        return None
+
+
 def retry_delay(attempts: int) -> int:
     """Seconds before attempt ``attempts + 1``: NOTIFY_RETRY_DELAY, doubling, up to NOTIFY_RETRY_MAX_DELAY."""
     delay: int = settings.NOTIFY_RETRY_DELAY * 2 ** max(attempts - 1, 0)
@@ -36,13 +56,10 @@ def retry_delay(attempts: int) -> int:
 def message_for(delivery: "Delivery") -> sending.Message:
     version = delivery.version
     article = version.article
-    pair = article.version_pair(version.number - 1, version.number)
-    before = pair[0].title if pair else ""
-    change = messages.Change.of(version, before, settings.SITE_URL)
+    before = article.versions.filter(number=version.number - 1).values_list("title", flat=True).first()
+    change = messages.Change.of(version, before or "", settings.SITE_URL)
     data = messages.payload(change, delivery.pk, delivery.rule_id, delivery.rule.name)
-    image = None
-    if pair is not None and (make := card_maker()) is not None:
-        image = make(*pair)
+    image = card_image(article, version.number - 1, version.number)
     return sending.Message(
         title=messages.title(change), body=messages.body(change), payload=messages.encoded(data),
         event=messages.VERSION_STORED, delivery=str(delivery.pk), image=image,

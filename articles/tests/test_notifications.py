@@ -4,6 +4,7 @@ what is sent (webhook JSON with its signature, Apprise's json:// and mailto://, 
 
 Real workers (a duplicate task, a worker killed mid-send) are in test_notification_workers.py."""
 
+import base64
 import email.policy
 import json
 import re
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 from typing import Any
 
@@ -382,9 +383,8 @@ def test_a_failing_receiver_is_retried_with_a_doubling_wait_then_the_delivery_fa
 ) -> None:
     settings.NOTIFY_RETRY_DELAY, settings.NOTIFY_MAX_ATTEMPTS = 60, 3
     receiver.status = 500
+    rule_for(receiver)
     delivery = delivery_of(edited)
-    rule_for(receiver)  # after the delivery: its rule is read at each attempt
-    Delivery.objects.filter(pk=delivery.pk).update(rule=NotificationRule.objects.get())
 
     waits = []
     for attempt in (1, 2, 3):
@@ -691,3 +691,54 @@ def test_the_command_adds_a_rule_for_a_sources_headline_changes(source: Source, 
     assert len(receiver.received) == 2
     with pytest.raises(Exception, match="No source with slug 'nope'"):
         call_command("notify", "--source", "nope", "json://127.0.0.1:9/")
+
+
+# --- the share card ---------------------------------------------------------------------------------------
+
+
+def a_png() -> bytes:
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (12, 6), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_share_card_is_attached_where_the_service_takes_files(
+    receiver: Receiver, mailbox: tuple[Mailbox, int], edited: Version, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """articles.cards (the share card) comes from another branch: its maker stands in here."""
+    png, drawn = a_png(), []
+
+    def card_png(old: Version, new: Version) -> bytes:
+        drawn.append((old.number, new.number, len(new.paragraphs)))
+        return png
+
+    monkeypatch.setattr(deliveries, "card_maker", lambda: card_png)
+    box, port = mailbox
+    mailto = f"mailto://127.0.0.1:{port}?from=a@example.org&to=b@example.org&mode=insecure"
+    rule_for(targets=f"{receiver.url('/chat', scheme='json')}\n{mailto}")
+    assert tasks.send_delivery(delivery_of(edited).pk) == "sent"
+    assert drawn == [(0, 1, 2)]
+    [attachment] = json.loads(receiver.received[0].body)["attachments"]
+    assert attachment["mimetype"] == "image/png"
+    assert base64.b64decode(attachment["base64"]) == png
+    mail = message_from_bytes(box.envelopes[0].content, policy=email.policy.default)  # type: ignore[arg-type]
+    assert isinstance(mail, EmailMessage)
+    [image] = [part for part in mail.iter_attachments() if part.get_content_type() == "image/png"]
+    assert image.get_content() == png
+
+
+@pytest.mark.django_db
+def test_a_card_that_cannot_be_drawn_does_not_hold_the_notification_back(
+    receiver: Receiver, edited: Version, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(old: Version, new: Version) -> bytes:
+        raise ValueError("no font for this script")
+
+    monkeypatch.setattr(deliveries, "card_maker", lambda: broken)
+    rule_for(targets=receiver.url("/chat", scheme="json"))
+    assert tasks.send_delivery(delivery_of(edited).pk) == "sent"
+    assert json.loads(receiver.received[0].body)["attachments"] == []
+    assert "share card of article" in caplog.text
