@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from articles import checking, discovery
 from articles.models import Article, Delivery, NotificationRule, Source, Version
-from articles.notifying import deliveries
+from articles.notifying import deliveries, sending
 
 logger = logging.getLogger(__name__)
 
@@ -225,7 +225,13 @@ def send_delivery(delivery_id: int) -> str:
     if not delivery.rule.enabled:
         delivery.record_failure(delivery.done_targets, "Its rule was disabled before it was sent.", None)
         return "failed"
-    outcome = deliveries.send(delivery)
+    try:
+        outcome = deliveries.send(delivery)
+    except checking.DATABASE_DOWN:
+        raise  # left claimed: interrupted once the lease is over, as after a worker's death
+    except Exception as exc:  # a bug, not a receiver's failure: recorded, retried like one
+        logger.exception("delivery %s crashed", delivery_id)
+        outcome = sending.Outcome(errors=[f"crashed: {type(exc).__name__}: {exc}"], permanent_only=False)
     done = sorted({*delivery.done_targets, *outcome.sent})
     if outcome.ok:
         delivery.record_sent(done, timezone.now())

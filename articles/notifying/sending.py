@@ -138,7 +138,7 @@ def _send_apprise(
     lines = [
         entry.message
         for entry in result.logs()
-        if entry.level in ("WARNING", "ERROR", "CRITICAL") or entry.message.startswith(_REASONS)
+        if entry.level in ("WARNING", "ERROR", "CRITICAL") or any(r in entry.message for r in _REASONS)
     ]
     reason = targets.scrub(" ".join(lines) or f"Apprise reported {result.status.name}", [url])
     outcome.failed(what, _with_refusals(reason, guard), permanent=bool(guard.refused))
