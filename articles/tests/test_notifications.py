@@ -466,6 +466,7 @@ def test_the_sweep_interrupts_dead_sends_and_requeues_lost_tasks(
     edited: Version, settings: Settings, no_broker: list[tuple[str, int]]
 ) -> None:
     settings.NOTIFY_SEND_LEASE, settings.NOTIFY_SWEEP_GRACE = 60, 120
+    rule_for(targets="json://127.0.0.1:9/")
     first = delivery_of(edited)
     other_rule = rule_for(name="other", targets="json://127.0.0.1:9/")
     second = Delivery.objects.create(rule=other_rule, version=edited)
