@@ -791,6 +791,11 @@ class Delivery(models.Model):
             setattr(self, name, value)
         return updated == 1
 
+    def record_target_done(self, key: str) -> None:
+        """One of the rule's targets has the message: on record at once, for a retry or a send again."""
+        self.done_targets = sorted({*self.done_targets, key})
+        Delivery.objects.filter(pk=self.pk, claimed_at=self.claimed_at).update(done_targets=self.done_targets)
+
     def record_sent(self, done: list[str], now: datetime) -> bool:
         return self._finish(status=Delivery.Status.SENT, done_targets=done, sent_at=now, last_error="")
 

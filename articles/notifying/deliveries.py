@@ -72,7 +72,7 @@ def send(delivery: "Delivery") -> sending.Outcome:
     done = set(delivery.done_targets)
     urls = [url for url in rule.target_urls if target_key(url) not in done]
     webhook = _webhook(rule) if sending.WEBHOOK not in done else None
-    return sending.send(message_for(delivery), urls, webhook)
+    return sending.send(message_for(delivery), urls, webhook, on_sent=delivery.record_target_done)
 
 
 def send_test(rule: "NotificationRule") -> sending.Outcome:

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import apprise
@@ -54,6 +54,14 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     permanent_only: bool = True
     seconds: float = 0.0
+    # Told of each target as soon as it has the message (a delivery records it at once, so that a worker
+    # that dies before the others are done has those it reached on record).
+    on_sent: Callable[[str], None] | None = None
+
+    def reached(self, key: str) -> None:
+        self.sent.append(key)
+        if self.on_sent is not None:
+            self.on_sent(key)
 
     @property
     def ok(self) -> bool:
@@ -69,11 +77,15 @@ class Outcome:
 
 
 def send(
-    message: Message, urls: Sequence[str], webhook: Webhook | None, allowed: Sequence[str] | None = None
+    message: Message,
+    urls: Sequence[str],
+    webhook: Webhook | None,
+    allowed: Sequence[str] | None = None,
+    on_sent: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Send ``message`` to each of ``urls`` (Apprise) and to ``webhook``; never raises for a failed send."""
     allowed = settings.FETCH_ALLOWED_NETWORKS if allowed is None else allowed
-    outcome = Outcome()
+    outcome = Outcome(on_sent=on_sent)
     started = time.monotonic()
     with _image_file(message.image) as image:
         for url in urls:
@@ -133,7 +145,7 @@ def _send_apprise(
             log_level=logging.DEBUG,
         )
     if result:
-        outcome.sent.append(key)
+        outcome.reached(key)
         return
     lines = [
         entry.message
@@ -175,7 +187,7 @@ def _send_webhook(message: Message, webhook: Webhook, allowed: Sequence[str], ou
             outcome.failed(what, _with_refusals(reason, guard), permanent=bool(guard.refused))
             return
     if response.is_success:
-        outcome.sent.append(WEBHOOK)
+        outcome.reached(WEBHOOK)
     else:
         moved = " (redirects are not followed)" if response.is_redirect else ""
         outcome.failed(what, f"HTTP {response.status_code}{moved}", permanent=False)

@@ -9,6 +9,7 @@ import email.policy
 import json
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -25,6 +26,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from openapi_schema_validator import OAS31Validator
@@ -436,6 +438,40 @@ def test_a_retry_sends_only_to_the_targets_that_failed(edited: Version, settings
     finally:
         working.close()
         failing.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_target_reached_is_on_record_at_once(receiver: Receiver, edited: Version) -> None:
+    """A worker that dies while sending to its rule's second target leaves the first on record: sending
+    the delivery again goes to the second only."""
+    chat = Receiver()
+    try:
+        rule_for(receiver, targets=chat.url("/chat", scheme="json"))
+        delivery = delivery_of(edited)
+        receiver.hold = threading.Event()  # the webhook, sent after the Apprise URLs, is held
+
+        def send() -> None:
+            try:
+                tasks.send_delivery(delivery.pk)
+            finally:
+                connection.close()
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        deadline = time.monotonic() + 10
+        while not receiver.received:
+            assert time.monotonic() < deadline, "the webhook was never sent"
+            time.sleep(0.02)
+        under_way = Delivery.objects.get(pk=delivery.pk)
+        chat_key = targets.target_key(chat.url("/chat", scheme="json"))
+        assert (under_way.status, under_way.done_targets) == (Delivery.Status.SENDING, [chat_key])
+        receiver.hold.set()
+        sender.join(timeout=10)
+        delivery.refresh_from_db()
+        assert delivery.status == Delivery.Status.SENT
+        assert delivery.done_targets == sorted([chat_key, "webhook"])
+    finally:
+        chat.close()
 
 
 @pytest.mark.django_db
