@@ -57,6 +57,16 @@ class NewestFirst(CursorPagination):
         self.model = queryset.model  # for decode_cursor, which is given the request alone
         return super().paginate_queryset(queryset, request, view)
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """DRF's, with its links' ``nullable`` (OpenAPI 3.0) said as OpenAPI 3.1 says it, the schema's
+        version since it documents webhooks: a type that includes null."""
+        paginated: dict[str, Any] = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):
+            field = paginated["properties"][link]
+            if field.pop("nullable", False):
+                field["type"] = [field["type"], "null"]
+        return paginated
+
     def decode_cursor(self, request: Any) -> Cursor | None:
         """DRF's cursor, whose position (the ordering field's value, as the client sent it back) must also
         be one the field's column can compare with: "p=1'" was a 500. A bad one is DRF's "Invalid cursor"."""
