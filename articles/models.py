@@ -689,11 +689,18 @@ class NotificationRule(models.Model):
 class DeliveryQuerySet(models.QuerySet["Delivery"]):
     def create_for(self, version: "Version") -> list[int]:
         """One delivery per rule that wants ``version``, made once however often this runs (the unique
-        (rule, version) pair); the ids of those of its deliveries still waiting to be sent."""
+        (rule, version) pair); the ids of those of its deliveries still waiting to be sent. Minor edits,
+        parser changes and first versions, which no rule wants, cost no query."""
         article = version.article
-        if article.status == Article.Status.REMOVED:
+        if (
+            version.kind != Version.Kind.EDIT
+            or version.number == 0
+            or article.status == Article.Status.REMOVED
+        ):
             return []
         rules = [rule for rule in NotificationRule.objects.for_article(article) if rule.wants(version)]
+        if not rules:
+            return []
         now = timezone.now()
         self.bulk_create(
             [Delivery(rule=rule, version=version, created_at=now, next_attempt_at=now) for rule in rules],

@@ -216,7 +216,7 @@ def _add_version(
     # A re-parse is not news: it neither counts as a change nor brings back frequent checks.
     if kind != Version.Kind.PARSER or article.last_changed_at is None:
         article.last_changed_at = now
-    # Word of it to the notification rules that want it, queued to go once the version is committed.
+    # Its notifications: a delivery per rule that wants it, in this transaction, sent once it commits.
     # Imported here: the tasks module imports the check, which imports this module.
     from articles.tasks import notify_of
 

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import shared_task as celery_shared_task
@@ -19,7 +20,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from articles import checking, discovery
-from articles.models import Article, Delivery, NotificationRule, Source, Version
+from articles.models import Article, Delivery, Source, Version
 from articles.notifying import deliveries, sending
 
 logger = logging.getLogger(__name__)
@@ -176,34 +177,28 @@ def discover_source(source_id: int) -> int:
 
 # --- notifications ------------------------------------------------------------------------------------
 
-# Like checks: acknowledged after they ran, database blips retried. A send's own failures are retried by
+# Like checks: acknowledged after it ran, database blips retried. A send's own failures are retried by
 # send_delivery itself, on the schedule its delivery records (NOTIFY_RETRY_DELAY doubling).
 NOTIFY_TASK_OPTIONS: dict[str, Any] = {**CHECK_TASK_OPTIONS, "max_retries": 10}
 
 
 def notify_of(version: Version) -> None:
-    """Called as ``version`` is stored, in its transaction: its notifications are worked out once the
-    version is committed, by a worker, and not at all when no rule could want it."""
-    if (
-        version.kind == Version.Kind.EDIT
-        and version.number > 0
-        and NotificationRule.objects.for_article(version.article).exists()
-    ):
-        notify_version.delay_on_commit(version.pk)
+    """Called as ``version`` is stored, in its transaction: its deliveries (one per rule that wants it) are
+    made in that same transaction, so that a stored version never lacks them nor has them twice, and
+    their sends are queued once it commits."""
+    ids = Delivery.objects.create_for(version)
+    if ids:
+        transaction.on_commit(partial(queue_sends, ids))
 
 
-@shared_task(**NOTIFY_TASK_OPTIONS)
-def notify_version(version_id: int) -> int:
-    """Make the deliveries of a stored version (one per rule that wants it; a second run makes none) and
-    queue their sends once they are committed."""
-    version = Version.objects.select_related("article", "article__source").filter(pk=version_id).first()
-    if version is None:
-        return 0
-    with transaction.atomic():
-        ids = Delivery.objects.create_for(version)
-        for delivery_id in ids:
-            send_delivery.delay_on_commit(delivery_id)
-    return len(ids)
+def queue_sends(delivery_ids: list[int]) -> None:
+    """Queue the sends of deliveries just committed. A broker that cannot take them (Redis down) must not
+    turn the check that stored the version into a failure: the sweep queues them again later."""
+    try:
+        for delivery_id in delivery_ids:
+            send_delivery.delay(delivery_id)
+    except Exception:
+        logger.warning("could not queue deliveries %s: the sweep will", delivery_ids, exc_info=True)
 
 
 @shared_task(**NOTIFY_TASK_OPTIONS)

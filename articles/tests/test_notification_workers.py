@@ -18,7 +18,7 @@ from django.db import connection
 from kombu import Connection
 
 from articles.models import Article, Delivery, NotificationRule, Source, Version
-from articles.tasks import notify_version, send_delivery
+from articles.tasks import queue_sends, send_delivery
 from articles.tests.support import Receiver, add_version
 from newsdiffs.celery import app
 
@@ -66,11 +66,13 @@ def test_a_task_delivered_twice_at_once_sends_one_notification(receiver: Receive
     receiver.hold = threading.Event()  # the first send stays under way while the duplicate runs
     threading.Timer(1.0, receiver.hold.set).start()
 
-    notify_version.delay(version.pk)
-    notify_version.delay(version.pk)  # the same task, delivered twice
+    ids = Delivery.objects.create_for(version)
+    assert Delivery.objects.create_for(version) == ids  # made again: the same one
+    queue_sends(ids)
+    queue_sends(ids)  # the same task twice, at once (two pool threads)
     wait_for(lambda: Delivery.objects.filter(status=Delivery.Status.SENT).exists(), "the send")
     delivery = Delivery.objects.get()
-    for _ in range(2):  # and the send itself twice more, late
+    for _ in range(2):  # and twice more, late
         send_delivery.delay(delivery.pk)
     time.sleep(1.5)
 

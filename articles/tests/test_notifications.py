@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import kombu.exceptions
 import pytest
 import requests
 from aiosmtpd.controller import Controller
@@ -58,12 +59,11 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def no_broker(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """The tasks a test's code queues, recorded instead of sent to the broker: the test runs them itself."""
+    """The sends a test's code queues, recorded instead of sent to the broker: the test runs them itself."""
     queued: list[tuple[str, int]] = []
-    for task in (tasks.notify_version, tasks.send_delivery):
-        name = task.name.rpartition(".")[2]
-        monkeypatch.setattr(task, "delay_on_commit", lambda pk, name=name: queued.append((name, pk)))
-        monkeypatch.setattr(task, "delay", lambda pk, name=name: queued.append((name, pk)))
+    record = lambda pk: queued.append(("send_delivery", pk))  # noqa: E731
+    monkeypatch.setattr(tasks.send_delivery, "delay_on_commit", record)
+    monkeypatch.setattr(tasks.send_delivery, "delay", record)
     return queued
 
 
@@ -189,43 +189,75 @@ def test_a_rule_is_for_an_article_or_a_source_and_sends_somewhere(source: Source
 
 @pytest.mark.django_db
 def test_a_check_that_stores_an_edit_makes_one_delivery_per_rule(
-    local_site: LocalSite, no_broker: list[tuple[str, int]]
-) -> None:
+    local_site: LocalSite, no_broker: list[tuple[str, int]],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:  # fmt: skip
     rule = rule_for(targets="json://127.0.0.1:9/")
+    other = rule_for(name="long edits only", targets="json://127.0.0.1:9/", min_words=50)
     url = local_site.serve("/story", article_html("Council approves plan", STORY))
     article, _ = Article.objects.track(url)
-    run_check(article)
-    assert no_broker == []  # version 0 is no change
+    with django_capture_on_commit_callbacks(execute=True):
+        run_check(article)
+    assert Delivery.objects.count() == 0  # version 0 is no change
 
     local_site.serve("/story", article_html("Council approves plan", [STORY[0], STORY[1] + " Or later."]))
-    run_check(Article.objects.get(pk=article.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_check(Article.objects.get(pk=article.pk))
     version = article.versions.get(number=1)
-    assert no_broker == [("notify_version", version.pk)]
-
-    assert tasks.notify_version(version.pk) == 1
-    assert tasks.notify_version(version.pk) == 1  # the task again: the same delivery, no second one
-    delivery = Delivery.objects.get()
+    delivery = Delivery.objects.get()  # made in the version's transaction; the other rule wants more words
     assert (delivery.rule, delivery.version, delivery.status) == (rule, version, Delivery.Status.PENDING)
-    assert no_broker[1:] == [("send_delivery", delivery.pk)] * 2  # the claim sends it once, see below
+    assert no_broker == [("send_delivery", delivery.pk)]  # queued once the version was committed
+    assert Delivery.objects.create_for(version) == [delivery.pk]  # again: the same delivery, no other
+    assert not Delivery.objects.filter(rule=other).exists()
 
     local_site.serve("/story", article_html("Council approves plan", [STORY[0], STORY[1] + " Or, later."]))
-    run_check(Article.objects.get(pk=article.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_check(Article.objects.get(pk=article.pk))
     assert article.versions.get(number=2).kind == Version.Kind.MINOR
-    assert len(no_broker) == 3  # a minor edit never notifies
+    assert Delivery.objects.count() == 1  # a minor edit never notifies
+    assert len(no_broker) == 1
 
 
 @pytest.mark.django_db
-def test_no_rule_for_the_article_queues_nothing(
-    local_site: LocalSite, no_broker: list[tuple[str, int]], source: Source
-) -> None:
+def test_no_rule_for_the_article_makes_nothing(
+    local_site: LocalSite, no_broker: list[tuple[str, int]], source: Source,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:  # fmt: skip
     rule_for(targets="json://127.0.0.1:9/", source=source)
     url = local_site.serve("/story", article_html("Council approves plan", STORY))
     article, _ = Article.objects.track(url)
     run_check(article)
     local_site.serve("/story", article_html("Council rejects plan", STORY))
-    run_check(Article.objects.get(pk=article.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_check(Article.objects.get(pk=article.pk))
     assert article.versions.count() == 2
+    assert Delivery.objects.count() == 0
     assert no_broker == []
+
+
+@pytest.mark.django_db
+def test_a_broker_that_cannot_take_the_send_does_not_fail_the_check(
+    local_site: LocalSite, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:  # fmt: skip
+    """Redis down as the version commits: the check is a success all the same, and the delivery waits for
+    the sweep, which queues it again once it is overdue."""
+
+    def broker_down(pk: int) -> None:
+        raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.send_delivery, "delay", broker_down)
+    rule_for(targets="json://127.0.0.1:9/")
+    url = local_site.serve("/story", article_html("Council approves plan", STORY))
+    article, _ = Article.objects.track(url)
+    run_check(article)
+    local_site.serve("/story", article_html("Council rejects plan", STORY))
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = run_check(Article.objects.get(pk=article.pk))
+    assert str(outcome) == "new version 1"
+    assert Article.objects.get(pk=article.pk).last_error == ""
+    assert "could not queue deliveries" in caplog.text
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
 
 
 # --- what is sent ---------------------------------------------------------------------------------------
