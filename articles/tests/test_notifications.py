@@ -815,3 +815,36 @@ def test_a_card_that_cannot_be_drawn_does_not_hold_the_notification_back(
     assert tasks.send_delivery(delivery_of(edited).pk) == "sent"
     assert json.loads(receiver.received[0].body)["attachments"] == []
     assert "share card of article" in caplog.text
+
+
+# --- the admin --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_a_new_webhook_secret_once_and_never_again(admin_client: Client) -> None:
+    form = {"name": "Desk", "enabled": "on", "targets": "", "webhook_url": "http://127.0.0.1:9/hook",
+            "min_words": "0", "article": "", "source": "", "new_webhook_secret": ""}  # fmt: skip
+    added = admin_client.post("/admin/articles/notificationrule/add/", form, follow=True)
+    rule = NotificationRule.objects.get()
+    assert f"shown this once (keep it for the receiver): {rule.webhook_secret}" in added.content.decode()
+    change = f"/admin/articles/notificationrule/{rule.pk}/change/"
+    for page in (change, "/admin/articles/notificationrule/", "/staff/notifications/"):
+        assert rule.webhook_secret not in admin_client.get(page).content.decode(), page
+
+    admin_client.post(change, {**form, "new_webhook_secret": "a-secret-the-receiver-chose"})
+    rule.refresh_from_db()
+    assert rule.webhook_secret == "a-secret-the-receiver-chose"
+    admin_client.post(change, {**form, "name": "Desk 2"})  # blank: kept
+    rule.refresh_from_db()
+    assert (rule.name, rule.webhook_secret) == ("Desk 2", "a-secret-the-receiver-chose")
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_rule_for_an_article_and_a_source(admin_client: Client, edited: Version) -> None:
+    form = {"name": "Desk", "enabled": "on", "targets": "json://127.0.0.1:9/", "webhook_url": "",
+            "min_words": "0", "article": str(edited.article_id), "source": str(edited.article.source_id),
+            "new_webhook_secret": ""}  # fmt: skip
+    page = admin_client.post("/admin/articles/notificationrule/add/", form)
+    assert page.status_code == 200
+    assert "Choose an article or a source, not both." in page.content.decode()
+    assert not NotificationRule.objects.exists()
