@@ -6,12 +6,13 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.canonical import InvalidURL, canonical_url
 from articles.forms import JSONField
-from articles.models import Article, Source, Version
-from articles.tasks import check_soon, discover_source
+from articles.models import Article, Delivery, NotificationRule, Source, Version
+from articles.tasks import check_soon, discover_source, send_delivery
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import InlineModelAdmin, _FieldGroups
@@ -214,3 +215,89 @@ class VersionAdmin(admin.ModelAdmin[Version]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class NotificationRuleForm(forms.ModelForm[NotificationRule]):
+    # Write-only: the secret is never shown back; a new rule gets a random one, shown once after saving.
+    new_webhook_secret = forms.CharField(
+        required=False,
+        strip=True,
+        min_length=16,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Set the webhook's signing secret (at least 16 characters); leave blank to keep it (a new "
+        "rule gets a random one, shown once after saving).",
+    )
+
+    class Meta:
+        model = NotificationRule
+        fields = (
+            "name", "enabled", "targets", "webhook_url", "headlines_only", "min_words", "article", "source",
+        )  # fmt: skip
+        widgets = {"targets": forms.Textarea(attrs={"rows": 4, "cols": 80})}
+
+
+@admin.register(NotificationRule)
+class NotificationRuleAdmin(admin.ModelAdmin[NotificationRule]):
+    form = NotificationRuleForm
+    list_display = ("name", "enabled", "scope", "what", "targets_shown", "tested_at")
+    list_filter = ("enabled", "headlines_only")
+    search_fields = ("name",)
+    raw_id_fields = ("article",)
+    readonly_fields = ("tested_at", "test_result")
+
+    @admin.display(description="sends to")
+    def targets_shown(self, rule: NotificationRule) -> str:
+        webhook = [f"webhook {rule.shown_webhook()}"] if rule.webhook_url else []
+        return ", ".join([*rule.shown_targets(), *webhook])
+
+    def get_fields(self, request: HttpRequest, obj: NotificationRule | None = None) -> "_FieldGroups":
+        fields = (*NotificationRuleForm.Meta.fields, "new_webhook_secret")
+        return (*fields, "tested_at", "test_result") if obj else fields
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: NotificationRule,
+        form: forms.ModelForm[NotificationRule],
+        change: bool,
+    ) -> None:
+        chosen = form.cleaned_data.get("new_webhook_secret")
+        if chosen:
+            obj.webhook_secret = chosen
+        super().save_model(request, obj, form, change)
+        if obj.webhook_url and not change and not chosen:
+            self.message_user(
+                request,
+                "The webhook's signing secret, shown this once (keep it for the receiver): "
+                f"{obj.webhook_secret}",
+                messages.WARNING,
+            )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin[Delivery]):
+    """The delivery log: read-only (what was sent is history), with "send again" for failed and interrupted
+    deliveries."""
+
+    list_display = ("pk", "rule", "version", "status", "attempts", "created_at", "sent_at", "last_error")
+    list_filter = ("status", "rule")
+    list_select_related = ("rule", "version")
+    readonly_fields = (
+        "rule", "version", "status", "attempts", "done_targets", "last_error", "created_at",
+        "next_attempt_at", "claimed_at", "sent_at",
+    )  # fmt: skip
+    actions = ("send_again",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(
+        description="Send the failed or interrupted deliveries selected again", permissions=["change"]
+    )
+    def send_again(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        now, again = timezone.now(), 0
+        for delivery in queryset:
+            if delivery.send_again(now):
+                send_delivery.delay_on_commit(delivery.pk)
+                again += 1
+        self.message_user(request, f"{again} delivery(ies) queued to be sent again.", messages.SUCCESS)

@@ -11,7 +11,13 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    OpenApiWebhook,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
@@ -28,9 +34,11 @@ from articles.params import column_value, parse_aware_datetime
 from articles.serializers import (
     ArticleSerializer,
     DiffSerializer,
+    PingEventSerializer,
     SourceSerializer,
     TrackSerializer,
     VersionSerializer,
+    VersionStoredEventSerializer,
     VersionTextSerializer,
     diff_data,
 )
@@ -48,6 +56,16 @@ class NewestFirst(CursorPagination):
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         self.model = queryset.model  # for decode_cursor, which is given the request alone
         return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """DRF's, with its links' ``nullable`` (OpenAPI 3.0) said as OpenAPI 3.1 says it, the schema's
+        version since it documents webhooks: a type that includes null."""
+        paginated: dict[str, Any] = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):
+            field = paginated["properties"][link]
+            if field.pop("nullable", False):
+                field["type"] = [field["type"], "null"]
+        return paginated
 
     def decode_cursor(self, request: Any) -> Cursor | None:
         """DRF's cursor, whose position (the ordering field's value, as the client sent it back) must also
@@ -300,4 +318,56 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     for operations in result["paths"].values():
         for operation in operations.values():
             operation["responses"].setdefault("default", error)
+    return result
+
+
+# --- webhooks (settings.SPECTACULAR_SETTINGS["WEBHOOKS"]) ------------------------------------------------
+
+WEBHOOK_RESPONSES = {
+    200: OpenApiResponse(description="Any 2xx: received. Anything else, or no answer in 10 s, is retried."),
+}
+VERSION_STORED_WEBHOOK = OpenApiWebhook(
+    name="version.stored",
+    decorator=extend_schema(
+        summary="A version of an article was stored",
+        description=(
+            "Sent to a notification rule's webhook URL for each stored edit its rule wants, once. The body "
+            'is signed: `Newsdiffs-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under '
+            "the rule's secret>`; verify it over the raw bytes, in constant time, and refuse timestamps over "
+            "5 minutes old (README: Notifications). A retry carries the same `Newsdiffs-Delivery`."
+        ),
+        request=VersionStoredEventSerializer,
+        responses=WEBHOOK_RESPONSES,
+    ),
+)
+PING_WEBHOOK = OpenApiWebhook(
+    name="ping",
+    decorator=extend_schema(
+        summary="A test from the notifications page",
+        description="Sent when staff press “Send a test notification”; signed like version.stored.",
+        request=PingEventSerializer,
+        responses=WEBHOOK_RESPONSES,
+    ),
+)
+WEBHOOK_HEADERS = [
+    (
+        "Newsdiffs-Signature",
+        't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">',
+        "t=1764950400,v1=5f…",
+    ),
+    ("Newsdiffs-Delivery", "The delivery's id (test-… for a test): the same on every retry.", "42"),
+    ("Newsdiffs-Event", "version.stored or ping.", "version.stored"),
+]
+
+
+def add_webhook_headers(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular hook: the headers every webhook request carries (OpenApiWebhook documents bodies)."""
+    parameters = [
+        {"name": name, "in": "header", "required": True, "description": description,
+         "schema": {"type": "string"}, "example": example}
+        for name, description, example in WEBHOOK_HEADERS
+    ]  # fmt: skip
+    for operations in result.get("webhooks", {}).values():
+        for operation in operations.values():
+            operation["parameters"] = parameters
     return result

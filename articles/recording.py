@@ -216,6 +216,11 @@ def _add_version(
     # A re-parse is not news: it neither counts as a change nor brings back frequent checks.
     if kind != Version.Kind.PARSER or article.last_changed_at is None:
         article.last_changed_at = now
+    # Its notifications: a delivery per rule that wants it, in this transaction, sent once it commits.
+    # Imported here: the tasks module imports the check, which imports this module.
+    from articles.tasks import notify_of
+
+    notify_of(version)
     return version
 
 

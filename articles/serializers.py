@@ -274,3 +274,68 @@ def _word_diff_data(words: WordDiff) -> dict[str, Any]:
 
 def _segments_data(segments: tuple[Segment, ...]) -> list[dict[str, str]]:
     return [{"kind": segment.kind, "text": segment.text} for segment in segments]
+
+
+# --- webhooks: what newsdiffs POSTs to a notification rule's webhook (documentation; the payload is made by
+# articles/notifying/messages.py, and test_notifications.py checks one against this schema) ---------------
+
+
+class WebhookRuleSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="The notification rule's id.")
+    name = serializers.CharField()
+
+
+class WebhookArticleSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="The article's canonical URL.")
+    # A field named like Field.source (in the stubs), as in ArticleSerializer.
+    source = serializers.CharField(  # type: ignore[assignment]
+        allow_null=True, help_text="Its source's slug, if it has one."
+    )
+    page_url = serializers.CharField(help_text="Its history page on this site.")
+
+
+class WebhookVersionsSerializer(serializers.Serializer[Any]):
+    old = serializers.IntegerField(help_text="The version before.")
+    new = serializers.IntegerField(help_text="The version just stored.")
+    kind = serializers.ChoiceField(choices=Version.Kind.choices, help_text="Always edit: no other notifies.")
+    fetched_at = serializers.DateTimeField()
+
+
+class WebhookHeadlineSerializer(serializers.Serializer[Any]):
+    before = serializers.CharField()
+    after = serializers.CharField()
+    changed = serializers.BooleanField()
+    social_changed = serializers.BooleanField(help_text="The social headline changed (og:title and kin).")
+
+
+class WebhookStatsSerializer(serializers.Serializer[Any]):
+    words_added = serializers.IntegerField()
+    words_removed = serializers.IntegerField()
+    paragraphs_added = serializers.IntegerField()
+    paragraphs_removed = serializers.IntegerField()
+    paragraphs_changed = serializers.IntegerField()
+    paragraphs_moved = serializers.IntegerField()
+
+
+class VersionStoredEventSerializer(serializers.Serializer[Any]):
+    event = serializers.ChoiceField(choices=["version.stored"])
+    delivery = serializers.IntegerField(
+        help_text="The delivery's id, also in the Newsdiffs-Delivery header: the same on every retry, so a "
+        "receiver that has seen it can ignore it."
+    )
+    rule = WebhookRuleSerializer()
+    article = WebhookArticleSerializer()
+    versions = WebhookVersionsSerializer()
+    headline = WebhookHeadlineSerializer()
+    stats = WebhookStatsSerializer()
+    summary = serializers.CharField(help_text="The change in words: “headline changed · +12/−3 words”.")
+    diff_url = serializers.CharField(help_text="The diff page of the two versions.")
+    card_url = serializers.CharField(allow_null=True, help_text="Its share card (PNG), where there is one.")
+    api_diff_url = serializers.CharField(help_text="The same diff from the API.")
+
+
+class PingEventSerializer(serializers.Serializer[Any]):
+    event = serializers.ChoiceField(choices=["ping"])
+    rule = WebhookRuleSerializer()
+    sent_at = serializers.DateTimeField()

@@ -8,7 +8,8 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import shared_task as celery_shared_task
@@ -19,7 +20,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from articles import checking, discovery
-from articles.models import Article, Source
+from articles.models import Article, Delivery, Source, Version
+from articles.notifying import deliveries, sending
 
 logger = logging.getLogger(__name__)
 
@@ -171,3 +173,80 @@ def discover_source(source_id: int) -> int:
     if source is None:
         return 0
     return len(discovery.discover(source).new)
+
+
+# --- notifications ------------------------------------------------------------------------------------
+
+# Like checks: acknowledged after it ran, database blips retried. A send's own failures are retried by
+# send_delivery itself, on the schedule its delivery records (NOTIFY_RETRY_DELAY doubling).
+NOTIFY_TASK_OPTIONS: dict[str, Any] = {**CHECK_TASK_OPTIONS, "max_retries": 10}
+
+
+def notify_of(version: Version) -> None:
+    """Called as ``version`` is stored, in its transaction: its deliveries (one per rule that wants it) are
+    made in that same transaction, so that a stored version never lacks them nor has them twice, and
+    their sends are queued once it commits."""
+    ids = Delivery.objects.create_for(version)
+    if ids:
+        transaction.on_commit(partial(queue_sends, ids))
+
+
+def queue_sends(delivery_ids: list[int]) -> None:
+    """Queue the sends of deliveries just committed. A broker that cannot take them (Redis down) must not
+    turn the check that stored the version into a failure: the sweep queues them again later."""
+    try:
+        for delivery_id in delivery_ids:
+            send_delivery.delay(delivery_id)
+    except Exception:
+        logger.warning("could not queue deliveries %s: the sweep will", delivery_ids, exc_info=True)
+
+
+@shared_task(**NOTIFY_TASK_OPTIONS)
+def send_delivery(delivery_id: int) -> str:
+    """Send one delivery: claim it (one worker only), send to the targets not yet done, record what
+    happened; after a failure, retry later with a doubling wait, up to NOTIFY_MAX_ATTEMPTS attempts.
+
+    At most once after the claim: a delivery found still claimed (``sending``) is never sent again
+    here. Its worker may be sending it right now (this task delivered twice) or may have died mid-send,
+    when the message may or may not have arrived; once its claim is older than any send can last, it is
+    marked ``interrupted`` for staff to look at (and the sweep does the same for one nobody asks about)."""
+    now = timezone.now()
+    if not Delivery.objects.claim(delivery_id, now):
+        if Delivery.objects.stale_claims(now).filter(pk=delivery_id).exists():
+            Delivery.objects.filter(pk=delivery_id).interrupt_stale(now)
+            return "interrupted"
+        return "not due, or sent elsewhere"
+    delivery = Delivery.objects.select_related("rule", "version__article__source").get(pk=delivery_id)
+    if not delivery.rule.enabled:
+        delivery.record_failure(delivery.done_targets, "Its rule was disabled before it was sent.", None)
+        return "failed"
+    try:
+        outcome = deliveries.send(delivery)
+    except checking.DATABASE_DOWN:
+        raise  # left claimed: interrupted once the lease is over, as after a worker's death
+    except Exception as exc:  # a bug, not a receiver's failure: recorded, retried like one
+        logger.exception("delivery %s crashed", delivery_id)
+        outcome = sending.Outcome(errors=[f"crashed: {type(exc).__name__}: {exc}"], permanent_only=False)
+    done = sorted({*delivery.done_targets, *outcome.sent})
+    if outcome.ok:
+        delivery.record_sent(done, timezone.now())
+        return "sent"
+    error = "; ".join(outcome.errors)
+    if outcome.permanent or delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        delivery.record_failure(done, error, retry_at=None)
+        return "failed"
+    wait = deliveries.retry_delay(delivery.attempts)
+    delivery.record_failure(done, error, retry_at=timezone.now() + timedelta(seconds=wait))
+    raise send_delivery.retry(countdown=wait)
+
+
+@shared_task(acks_late=True)
+def sweep_deliveries() -> str:
+    """Mark deliveries whose worker died mid-send interrupted, and queue again those whose task was lost."""
+    now = timezone.now()
+    interrupted = Delivery.objects.interrupt_stale(now)
+    overdue = Delivery.objects.overdue(now).order_by("next_attempt_at").values_list("pk", flat=True)[:500]
+    queued = list(overdue)
+    for delivery_id in queued:
+        send_delivery.delay(delivery_id)
+    return f"{interrupted} interrupted, {len(queued)} queued again"

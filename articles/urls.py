@@ -14,6 +14,9 @@ urlpatterns = [
     path("articles/<number:pk>/versions/<number:number>/", views.version, name="version"),
     path("articles/<number:pk>/diff/<number:a>/<number:b>/", views.diff, name="diff"),
     path("articles/<number:pk>/diff/<number:a>/<number:b>/card.png", views.diff_card, name="diff_card"),
+    path("staff/notifications/", views.notifications, name="notifications"),
+    path("staff/notifications/rules/<number:pk>/test/", views.notification_test, name="notification-test"),
+    path("staff/notifications/deliveries/<number:pk>/resend/", views.delivery_resend, name="delivery-resend"),
 ]
 
 FEEDS = [

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from articles import browsing, cards, scheduling, searching, tasks
 from articles.canonical import InvalidURL
 from articles.forms import TrackForm
-from articles.models import Article, Source, Version
+from articles.models import TEXT_FIELDS, Article, Delivery, NotificationRule, Source, Version
+from articles.notifying import deliveries
 from articles.paging import cursor_values, keyset_page
 from articles.params import parse_number
 from articles.searching import MAX_QUERY_LENGTH, article_for_url, candidate_articles, looks_like_url
@@ -303,3 +304,43 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_only("articles.view_notificationrule")
+def notifications(request: HttpRequest) -> HttpResponse:
+    """Staff's view of the notification rules (targets masked) and the delivery log, newest first."""
+    rules = NotificationRule.objects.select_related("article", "source")
+    log = Delivery.objects.select_related("rule", "version", "version__article").defer(
+        *(f"version__{name}" for name in TEXT_FIELDS)
+    )
+    page = keyset_page(log, ("created_at", "pk"), request.GET.get("after"), PAGE_SIZE)
+    resendable = (Delivery.Status.FAILED, Delivery.Status.INTERRUPTED)
+    context = {"rules": rules, "page": page, "resendable": resendable}
+    return render(request, "articles/notifications.html", context)
+
+
+@require_POST
+@staff_only("articles.change_notificationrule")
+def notification_test(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a made-up message to the rule's targets now, and say how it went (also kept on the rule)."""
+    rule = get_object_or_404(NotificationRule, pk=pk)
+    outcome = deliveries.send_test(rule)
+    if outcome.ok:
+        messages.success(request, f"Test sent to every target of “{rule.name}” in {outcome.seconds:.1f} s.")
+    else:
+        messages.error(request, f"Test of “{rule.name}” failed: {rule.test_result}")
+    return redirect("notifications")
+
+
+@require_POST
+@staff_only("articles.change_notificationrule")
+def delivery_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a failed or interrupted delivery again, to the targets it has not reached."""
+    delivery = get_object_or_404(Delivery, pk=pk)
+    if delivery.send_again(timezone.now()):
+        tasks.send_delivery.delay_on_commit(delivery.pk)
+        messages.info(request, f"Delivery {delivery.pk} queued to be sent again.")
+    else:
+        messages.info(request, f"Delivery {delivery.pk} is not failed or interrupted: nothing to send again.")
+    return redirect("notifications")

@@ -270,10 +270,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console_warnings": {"class": "logging.StreamHandler", "formatter": "plain", "level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # httpx logs every request at INFO; a worker's log should show outcomes, not traffic.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        # Apprise says why a send failed only at DEBUG ("Socket Exception: …"): its records are made at
+        # DEBUG so that a notification captures them for the delivery log, and reach the console from
+        # WARNING only.
+        "apprise": {"level": "DEBUG", "handlers": ["console_warnings"], "propagate": False},
+    },
 }
 
 # --- API ----------------------------------------------------------------------------------------------
@@ -320,7 +330,11 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "articles.api.add_error_responses",
+        "articles.api.add_webhook_headers",
     ],
+    # Webhooks are OpenAPI 3.1's: what newsdiffs POSTs to a notification rule's webhook URL.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": ["articles.api.VERSION_STORED_WEBHOOK", "articles.api.PING_WEBHOOK"],
 }
 
 # --- Tracking -----------------------------------------------------------------------------------------
@@ -441,4 +455,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"expires": 60},
     },
+    # Notifications whose worker died mid-send, or whose task was lost (see NOTIFY_* below).
+    "sweep-deliveries": {
+        "task": "articles.tasks.sweep_deliveries",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
 }
+
+# --- Notifications (articles/notifying/, the NotificationRule and Delivery models) ------------------------
+# This site's address as the people notified reach it: notifications link to its diff pages.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Seconds one send to one target (an Apprise service, the webhook) may take.
+NOTIFY_TIMEOUT = float(os.environ.get("NOTIFY_TIMEOUT", "10"))
+# Attempts of a delivery before it is failed; the waits between them double from NOTIFY_RETRY_DELAY up to
+# NOTIFY_RETRY_MAX_DELAY seconds (60, 120, 240, 480: a receiver down for a quarter of an hour still gets it).
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_RETRY_DELAY = envint("NOTIFY_RETRY_DELAY", 60)
+NOTIFY_RETRY_MAX_DELAY = envint("NOTIFY_RETRY_MAX_DELAY", 3600)
+# A delivery claimed for sending longer ago than this had its worker die mid-send: marked interrupted, never
+# sent again by itself. Past the task's hard time limit, no send can still be under way.
+NOTIFY_SEND_LEASE = envint("NOTIFY_SEND_LEASE", CELERY_TASK_TIME_LIMIT + 30)
+# A delivery still waiting this many seconds after its time had its task lost: the sweep sends it again.
+NOTIFY_SWEEP_GRACE = envint("NOTIFY_SWEEP_GRACE", 120)

@@ -301,3 +301,52 @@ def fuzz_settings(ci_examples: int, **options: Any) -> "hypothesis.settings":
     return hypothesis.settings(
         max_examples=long_run or ci_examples, derandomize=not long_run, database=None, **options
     )
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """An HTTP server on ``host`` that takes POSTs (webhooks, Apprise's json://) and records them: answers
+    ``status``, after ``hold`` is set when a test holds the answer back (a send under way)."""
+
+    def __init__(self, host: str = "127.0.0.1", status: int = 200) -> None:
+        self.host = host
+        self.status = status
+        self.received: list[Received] = []
+        self.hold: threading.Event | None = None
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                receiver.received.append(Received(self.path, dict(self.headers), self.rfile.read(length)))
+                if receiver.hold is not None:
+                    receiver.hold.wait(timeout=60)
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = _QuietServer((host, 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/hook", scheme: str = "http") -> str:
+        return f"{scheme}://{self.host}:{self.port}{path}"
+
+    def close(self) -> None:
+        if self.hold is not None:
+            self.hold.set()
+        self.server.shutdown()
+        self.server.server_close()

@@ -26,7 +26,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.throttling import AnonRateThrottle
 
 from articles import api_urls, urls
-from articles.models import Article, Source, Version
+from articles.models import Article, Delivery, NotificationRule, Source, Version
 from articles.tests.support import PASSWORD, a_small_site, add_version
 from articles.tests.test_csp import PAGES
 from articles.tests.test_settings import BASE_DIR, PRODUCTION, manage
@@ -39,15 +39,19 @@ NEW_PASSWORD = "an0ther-long-passw0rd"
 def site() -> dict[str, int]:
     made = a_small_site()
     version = Version.objects.get(article=made.article, number=1)
+    # A rule whose target refuses connections (the test button records that), and a failed delivery.
+    rule = NotificationRule.objects.create(name="desk", targets="json://127.0.0.1:9/", source=made.source)
+    delivery = Delivery.objects.create(rule=rule, version=version, status=Delivery.Status.FAILED)
     return {
         "article": made.article.pk, "stopped": made.stopped.pk, "removed": made.removed.pk,
-        "source": made.source.pk, "version": version.pk, "staff": made.staff.pk,
+        "source": made.source.pk, "version": version.pk, "staff": made.staff.pk, "rule": rule.pk,
+        "delivery": delivery.pk,
     }  # fmt: skip
 
 
 def state() -> tuple[Any, ...]:
     """Everything a request could change: articles, sources, versions, users and their passwords, API
-    tokens, the admin's log."""
+    tokens, the admin's log, notification rules (and their tests' results) and deliveries."""
     return (
         list(Article.objects.order_by("pk").values()),
         list(Source.objects.order_by("pk").values()),
@@ -57,6 +61,8 @@ def state() -> tuple[Any, ...]:
         ),
         list(Token.objects.order_by("pk").values_list("key", "user_id")),
         LogEntry.objects.count(),
+        list(NotificationRule.objects.order_by("pk").values()),
+        list(Delivery.objects.order_by("pk").values()),
     )
 
 
@@ -110,6 +116,14 @@ WRITES: list[tuple[str, str, dict[str, Any], str]] = [
     ("page-resume", "/articles/{stopped}/check/", {}, "/articles/{stopped}/"),
     ("page-check-now", "/articles/{article}/check/", {}, "/articles/{article}/"),
     ("page-track", "/track/", {"url": "https://example.com/tracked"}, "/track/"),
+    ("admin-add-notification-rule", "/admin/articles/notificationrule/add/",
+     {"name": "Desk", "targets": "json://127.0.0.1:9/", "enabled": "on", "min_words": "0"},
+     "/admin/articles/notificationrule/add/"),
+    ("admin-action-send-again", "/admin/articles/delivery/",
+     {"action": "send_again", "_selected_action": "{delivery}"}, "/admin/articles/delivery/"),
+    ("page-notification-test", "/staff/notifications/rules/{rule}/test/", {}, "/staff/notifications/"),
+    ("page-delivery-resend", "/staff/notifications/deliveries/{delivery}/resend/", {},
+     "/staff/notifications/"),
 ]  # fmt: skip
 WRITE_IDS = [w[0] for w in WRITES]
 
@@ -286,6 +300,9 @@ GETS_OF_WRITES = [
     "/articles/{stopped}/check/",
     "/articles/{article}/check/",
     "/track/?url=https://example.com/tracked",
+    "/staff/notifications/rules/{rule}/test/",
+    "/staff/notifications/deliveries/{delivery}/resend/",
+    "/admin/articles/delivery/?action=send_again&_selected_action={delivery}",
     "/api/v1/articles/?url=https://example.com/tracked",
     "/admin/logout/",
 ]
@@ -568,7 +585,9 @@ PUBLIC_READS: list[tuple[str, int, str | None]] = [
     ("/api/v1/sources/daily/", 200, "The Daily Test"),
 ]
 # Routes that list no article: a staff member's form and action, the API's description of itself.
-NOT_PUBLIC_READS = {"track", "check-now", "api-schema", "api-docs"}
+NOT_PUBLIC_READS = {
+    "track", "check-now", "api-schema", "api-docs", "notifications", "notification-test", "delivery-resend",
+}  # fmt: skip
 
 
 @pytest.fixture

@@ -82,9 +82,19 @@ def test_public_pages_have_no_serious_accessibility_violation(
     assert found == {}
 
 
+@pytest.fixture
+def notification_log(site: SiteObjects) -> None:
+    """A rule and a failed delivery, for the notifications page (made before the browser starts)."""
+    from articles.models import Delivery, NotificationRule
+
+    rule = NotificationRule.objects.create(name="Desk", targets="json://127.0.0.1:9/", source=site.source)
+    version = site.article.versions.get(number=1)
+    Delivery.objects.create(rule=rule, version=version, status=Delivery.Status.FAILED, last_error="HTTP 500")
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_staff_pages_have_no_serious_accessibility_violation(
-    live_server: LiveServer, site: SiteObjects, browser: Browser, width: int
+    live_server: LiveServer, site: SiteObjects, notification_log: None, browser: Browser, width: int
 ) -> None:
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(f"{live_server.url}/admin/login/?next=/track/")
@@ -93,7 +103,11 @@ def test_staff_pages_have_no_serious_accessibility_violation(
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/track/")
     found = {}
-    for path in ("/track/", f"/articles/{site.article.pk}/", "/admin/", "/admin/articles/article/"):
+    staff_pages = (
+        "/track/", f"/articles/{site.article.pk}/", "/staff/notifications/", "/admin/",
+        "/admin/articles/article/", "/admin/articles/notificationrule/", "/admin/articles/delivery/",
+    )  # fmt: skip
+    for path in staff_pages:
         page.goto(f"{live_server.url}{path}")
         if violations := serious_violations(page):
             found[path] = violations

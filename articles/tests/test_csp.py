@@ -64,6 +64,10 @@ PAGES: list[tuple[str, str, int, dict[str, list[str]]]] = [
     ("/articles/{article}/diff/0/1/card.png", "anonymous", 200, BASE),
     ("/track/", "anonymous", 302, BASE),
     ("/track/", "staff", 200, BASE),
+    ("/staff/notifications/", "anonymous", 302, BASE),
+    ("/staff/notifications/", "staff", 200, BASE),
+    ("/staff/notifications/rules/1/test/", "staff", 405, BASE),
+    ("/staff/notifications/deliveries/1/resend/", "staff", 405, BASE),
     ("/healthz/", "anonymous", 200, BASE),
     # Error pages.
     ("/no/such/page/", "anonymous", 404, BASE),
@@ -108,6 +112,9 @@ PAGES: list[tuple[str, str, int, dict[str, list[str]]]] = [
     ("/admin/articles/source/", "staff", 200, ADMIN),
     ("/admin/articles/source/add/", "staff", 200, ADMIN),
     ("/admin/articles/version/", "staff", 200, ADMIN),
+    ("/admin/articles/notificationrule/", "staff", 200, ADMIN),
+    ("/admin/articles/notificationrule/add/", "staff", 200, ADMIN),
+    ("/admin/articles/delivery/", "staff", 200, ADMIN),
     ("/admin/auth/user/", "staff", 200, ADMIN),
     ("/admin/password_change/", "staff", 200, ADMIN),
     ("/admin/articles/article/999999/change/", "staff", 302, ADMIN),  # a missing object
