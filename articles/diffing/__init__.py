@@ -16,6 +16,7 @@ two versions' texts, counts their change statistics and renders word segments as
 """
 
 import html
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,8 +46,9 @@ __all__ = [
 # Raise it whenever the same two texts may be compared differently: cached diffs name it. 2: moves.
 # 3: at most MAX_LISTED_OPS paragraph operations listed. 4: word-level work bounded by MAX_DIFF_WORK.
 # 5 (rendering, which the cached pages hold too): a space between words struck and words put in their
-# place; cells name their version, for the labels phones show.
-DIFF_RELEASE = "5"
+# place; cells name their version, for the labels phones show. 6 (rendering): inline, words struck with
+# nothing in their place are kept apart from the word beside them ("a brass band" → "a band" read "abrass").
+DIFF_RELEASE = "6"
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,15 @@ INLINE_STYLES = {
 }
 
 
+def _run_together(before: str, after: str) -> bool:
+    """Whether two texts set side by side read as one word: a letter or digit ends one and starts the other
+    (not in scripts written without spaces, whose wide characters stand apart anyway)."""
+    touching = before[-1:] + after[:1]
+    return len(touching) == 2 and all(
+        c.isalnum() and unicodedata.east_asian_width(c) not in ("W", "F") for c in touching
+    )
+
+
 def render_segments(segments: Sequence[Segment], *, inline_styles: bool = False) -> SafeString:
     """HTML for one paragraph: every piece of text is escaped; only <ins>/<del> are ours. Feed readers drop
     stylesheets, so feeds ask for inline styles."""
@@ -138,21 +149,22 @@ def render_segments(segments: Sequence[Segment], *, inline_styles: bool = False)
     previous: Segment | None = None
     for segment in segments:
         text = html.escape(segment.text)  # what django's escape does, without its lazy-string wrapper
+        # Words struck and words put in their place touch in the inline view ("TuesdayWednesday" when
+        # read, copied or heard), and so do words struck with nothing in their place and the word beside
+        # them, whose space only the old side has ("abrass band", "Brassband"): a space, outside the marks,
+        # keeps them apart.
+        if previous is not None and previous.kind != segment.kind:
+            if "equal" not in (previous.kind, segment.kind):
+                apart = not previous.text[-1:].isspace() and not segment.text[:1].isspace()
+            else:
+                apart = _run_together(previous.text, segment.text)
+            if apart:
+                parts.append(" ")
+        previous = segment
         if segment.kind == "equal":
             parts.append(text)
-            previous = segment
             continue
-        # Words struck and words put in their place touch in the inline view ("TuesdayWednesday" when
-        # read, copied or heard): a space, outside both marks, keeps them apart.
-        if (
-            previous is not None
-            and previous.kind not in ("equal", segment.kind)
-            and not previous.text[-1:].isspace()
-            and not segment.text[:1].isspace()
-        ):
-            parts.append(" ")
         tag = "del" if segment.kind == "delete" else "ins"
         style = f' style="{INLINE_STYLES[segment.kind]}"' if inline_styles else ""
         parts.append(f"<{tag}{style}>{text}</{tag}>")
-        previous = segment
     return mark_safe("".join(parts))

@@ -371,3 +371,16 @@ def test_a_long_unchanged_tail_is_unlisted_but_not_coarse() -> None:
     assert (body.unlisted.paragraphs_added, body.unlisted.paragraphs_removed) == (0, 0)
     assert not body.coarse
     assert (body.paragraphs_added, body.words_added) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "read"),
+    [
+        ("while a brass band played", "while a band played", "while a <del>brass</del> band played"),
+        ("Brass band", "band", "<del>Brass</del> band"),
+        ("It stands here.", "It stands.", "It stands <del>here</del>."),  # punctuation stays where it was
+        ("東京大阪", "東京", "<del>東京大阪</del> <ins>東京</ins>"),
+    ],
+)
+def test_words_struck_with_nothing_in_their_place_stand_apart_inline(old: str, new: str, read: str) -> None:
+    assert render_segments(diff_words(old, new).inline) == read

@@ -10,6 +10,7 @@ import json
 import random
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -316,15 +317,18 @@ def _check_html(segments: tuple[Segment, ...]) -> None:
         assert markup.open is None
         expected: list[tuple[str, str]] = []
         for before, segment in zip((None, *segments), segments, strict=False):
-            # Words struck and words put in their place are kept apart by a space of their own.
-            if (
-                before is not None
-                and before.kind not in ("equal", segment.kind)
-                and segment.kind != "equal"
-                and not before.text[-1:].isspace()
-                and not segment.text[:1].isspace()
-            ):
-                expected.append(("", " "))
+            # Words struck and words put in their place are kept apart by a space of their own, and so are
+            # a mark and the plain word it would otherwise run into.
+            if before is not None and before.kind != segment.kind:
+                touching = before.text[-1:] + segment.text[:1]
+                if "equal" not in (before.kind, segment.kind):
+                    apart = not before.text[-1:].isspace() and not segment.text[:1].isspace()
+                else:
+                    apart = len(touching) == 2 and all(
+                        c.isalnum() and unicodedata.east_asian_width(c) not in ("W", "F") for c in touching
+                    )
+                if apart:
+                    expected.append(("", " "))
             expected.append((tags[segment.kind], segment.text))
         assert _merged_spans(markup.spans) == _merged_spans(expected)
         for tag, attrs in markup.tags:
