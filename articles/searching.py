@@ -216,7 +216,8 @@ def newest_of(ids: list[int], page: PageWanted) -> list[int]:
     an index that holds its last change and status (migration 0017): asked for the ids at once, Postgres
     read every listed article's row from the table, 0.13-0.16 s for 19,000 at 1.28 M articles, and once
     walked the whole table for 67,000 (3.7 s); this way 0.055 and 0.28 s (bench/scale.py). The LIMIT keeps
-    Postgres from flattening the lookup into a join it may plan otherwise."""
+    Postgres from flattening the lookup into a join it may plan otherwise. The status test only ranks: the
+    page is read through ``Article.objects.published()``, the one rule of what the public may see."""
     table = Article._meta.db_table
     after, bounds = "", []
     if page.after is not None:
