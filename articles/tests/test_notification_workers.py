@@ -19,7 +19,7 @@ from kombu import Connection
 
 from articles.models import Article, Delivery, NotificationRule, Source, Version
 from articles.tasks import queue_sends, send_delivery
-from articles.tests.support import Receiver, add_version
+from articles.tests.support import Receiver, add_version, pause
 from newsdiffs.celery import app
 
 # The subject is the worker on the broker, not the database: the Postgres pass runs it.
@@ -63,8 +63,15 @@ def two_threads() -> Iterator[None]:
 @pytest.mark.django_db(transaction=True)
 def test_a_task_delivered_twice_at_once_sends_one_notification(receiver: Receiver, two_threads: None) -> None:
     version, _rule = edited_with_a_rule(receiver)
-    receiver.hold = threading.Event()  # the first send stays under way while the duplicate runs
-    threading.Timer(1.0, receiver.hold.set).start()
+    hold = receiver.hold = threading.Event()  # the first send stays under way while the duplicate runs
+    # Set a second later by a thread that sleeps (a threading.Timer's timed wait never wakes under
+    # libfaketime, and the test process would wait for it at exit).
+
+    def let_go() -> None:
+        pause(threading.Event(), 1.0)
+        hold.set()
+
+    threading.Thread(target=let_go, daemon=True).start()
 
     ids = Delivery.objects.create_for(version)
     assert Delivery.objects.create_for(version) == ids  # made again: the same one
