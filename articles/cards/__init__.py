@@ -132,16 +132,8 @@ def card_for(
 
 
 def _summary(diff: TextDiff, social_changed: bool) -> str:
-    body = diff.body
-    return ChangeStats(
-        words_added=body.words_added,
-        words_removed=body.words_removed,
-        paragraphs_added=body.paragraphs_added,
-        paragraphs_removed=body.paragraphs_removed,
-        paragraphs_changed=body.paragraphs_changed,
-        title_changed=diff.title.changed,
-        paragraphs_moved=body.paragraphs_moved,
-        social_title_changed=social_changed,
+    return ChangeStats.of(
+        diff.body, title_changed=diff.title.changed, social_title_changed=social_changed
     ).summary()
 
 

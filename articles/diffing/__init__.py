@@ -64,6 +64,20 @@ class ChangeStats:
     paragraphs_moved: int = 0
     social_title_changed: bool = False
 
+    @classmethod
+    def of(cls, body: BodyDiff, *, title_changed: bool, social_title_changed: bool) -> "ChangeStats":
+        """The statistics of a body's diff and whether the two headlines changed."""
+        return cls(
+            words_added=body.words_added,
+            words_removed=body.words_removed,
+            paragraphs_added=body.paragraphs_added,
+            paragraphs_removed=body.paragraphs_removed,
+            paragraphs_changed=body.paragraphs_changed,
+            title_changed=title_changed,
+            paragraphs_moved=body.paragraphs_moved,
+            social_title_changed=social_title_changed,
+        )
+
     def summary(self) -> str:
         parts = ["headline changed"] if self.title_changed else []
         if self.social_title_changed:
@@ -106,15 +120,8 @@ def change_stats(old: ArticleText | None, new: ArticleText) -> ChangeStats:
     # Bounded by work, never by time: stored with the version, the same two texts must give the same counts
     # however busy the machine was (and the article's row is not locked meanwhile, see recording).
     body = diff_body(old.paragraphs, new.paragraphs, budget_seconds=None)
-    return ChangeStats(
-        words_added=body.words_added,
-        words_removed=body.words_removed,
-        paragraphs_added=body.paragraphs_added,
-        paragraphs_removed=body.paragraphs_removed,
-        paragraphs_changed=body.paragraphs_changed,
-        title_changed=old.title != new.title,
-        paragraphs_moved=body.paragraphs_moved,
-        social_title_changed=social_title_changed(old, new),
+    return ChangeStats.of(
+        body, title_changed=old.title != new.title, social_title_changed=social_title_changed(old, new)
     )
 
 
