@@ -125,6 +125,22 @@ def real_clock_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in FAKED_CLOCK_VARIABLES}
 
 
+def worker_environment(redis_url: str, var_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a Celery worker started as its own process: this test's Postgres database and
+    ``redis_url``, fetching allowed on 127.0.0.1 only, and ``settings`` besides."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "REDIS_URL": redis_url,
+        "NEWSDIFFS_VAR_DIR": str(var_dir),
+        "FETCH_ALLOWED_NETWORKS": "127.0.0.1/32",
+        **settings,
+    }
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

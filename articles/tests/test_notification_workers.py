@@ -19,7 +19,7 @@ from kombu import Connection
 
 from articles.models import Article, Delivery, NotificationRule, Source, Version
 from articles.tasks import queue_sends, send_delivery
-from articles.tests.support import Receiver, add_version, pause
+from articles.tests.support import Receiver, add_version, pause, worker_environment
 from newsdiffs.celery import app
 
 # The subject is the worker on the broker, not the database: the Postgres pass runs it.
@@ -100,17 +100,13 @@ def test_a_worker_killed_mid_send_never_sends_it_again(receiver: Receiver, tmp_p
     version, _rule = edited_with_a_rule(receiver)
     [delivery_id] = Delivery.objects.create_for(version)
     receiver.hold = threading.Event()
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "NEWSDIFFS_VAR_DIR": str(tmp_path),
-        "FETCH_ALLOWED_NETWORKS": "127.0.0.1/32",
-        "NOTIFY_SEND_LEASE": "2",  # a claim older than this had its worker die
-        "NOTIFY_TIMEOUT": "60",  # the held request does not time out first
-        "LOG_LEVEL": "INFO",
-    }
+    env = worker_environment(
+        settings.REDIS_URL,
+        tmp_path,
+        NOTIFY_SEND_LEASE="2",  # a claim older than this had its worker die
+        NOTIFY_TIMEOUT="60",  # the held request does not time out first
+        LOG_LEVEL="INFO",
+    )
     celery = str(Path(sys.executable).with_name("celery"))
     command = [celery, "-A", "newsdiffs", "worker", "--pool", "solo", "--loglevel", "INFO",
                "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip

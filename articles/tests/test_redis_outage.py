@@ -1,7 +1,6 @@
 """Redis down: pages, feeds and the API keep serving; checks are put back, not failed; all resumes by
 itself. Runs a private redis-server that the tests stop and start (the shared one stays untouched)."""
 
-import os
 import shutil
 import socket
 import subprocess
@@ -24,7 +23,13 @@ from pytest_django import Settings
 from articles import politeness
 from articles.checking import run_check
 from articles.models import Article, Source
-from articles.tests.support import LocalSite, add_version, article_html, real_clock_environment
+from articles.tests.support import (
+    LocalSite,
+    add_version,
+    article_html,
+    real_clock_environment,
+    worker_environment,
+)
 
 pytestmark = [
     pytest.mark.once,
@@ -170,16 +175,7 @@ def test_a_worker_survives_redis_dying_mid_check_and_resumes(
     story = article_html("Council meets", ["The council met on Tuesday."])
     first = Article.objects.create(url=local_site.serve("/first", story, delay=2))
     second = Article.objects.create(url=local_site.serve("/second", story, delay=2))
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "REDIS_URL": private_redis.url,
-        "NEWSDIFFS_VAR_DIR": str(tmp_path),
-        "FETCH_ALLOWED_NETWORKS": "127.0.0.1/32",
-        "POLITE_HOST_DELAY": "0",
-        "LOG_LEVEL": "INFO",
-    }
+    env = worker_environment(private_redis.url, tmp_path, POLITE_HOST_DELAY="0", LOG_LEVEL="INFO")
     log = tmp_path / "worker.log"
     celery = str(Path(sys.executable).with_name("celery"))
     with log.open("wb") as out:
