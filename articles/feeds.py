@@ -247,9 +247,9 @@ class ChangesFeed(Feed[Version, Scope]):
         for version in versions:
             version.previous = previous.get((version.article_id, version.number - 1))
             version.budget = budget
-        pairs = [(v.previous, v) for v in versions if v.previous is not None]
-        cached = cache.get_many([diff_key("feed", old, new) for old, new in pairs])
-        texts = EntryTexts([(old, new) for old, new in pairs if diff_key("feed", old, new) not in cached])
+        keyed = {diff_key("feed", v.previous, v): (v.previous, v) for v in versions if v.previous is not None}
+        cached = cache.get_many(list(keyed))
+        texts = EntryTexts([pair for key, pair in keyed.items() if key not in cached])
         for version in versions:
             version.texts = texts
         return versions
