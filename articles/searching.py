@@ -10,6 +10,7 @@ On SQLite, a plain substring match over the versions.
 """
 
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -44,8 +45,15 @@ SEARCH_PROBE = 40_000
 # for words missing from its statistics, so a rare word is never walked for: a walk for a word in no
 # article reads every article (60 s here).
 COMMON_SHARE = 0.03
+# A page of listed matches is found by walking the newest articles (searching.newest_of) for up to this
+# many times the articles that would hold it were the matches spread evenly, when walking an article costs
+# less than looking a listed one up, which costs this many times as much (bench/scale.py).
+WALK_SLACK = 4
+WALK_COST = 0.1
 # websearch's phrase operators (<->, <N>): a document without positions can only say both words are in it.
-PHRASE = re.compile(r"<\d*-?>")
+PHRASE = re.compile(r"<(\d*)-?>")
+# What fills the gap after each piece of a version's words: no query's lexeme (the parser drops "~").
+GAP_LEXEME = "~"
 # A lexeme in a tsquery's text form: quoted, a quote inside doubled.
 LEXEME = re.compile(r"'(?:[^']|'')*'")
 
@@ -212,18 +220,43 @@ def walked(articles: QuerySet[Article], needed: str) -> QuerySet[Article]:
 
 def newest_of(ids: list[int], page: PageWanted) -> list[int]:
     """Of the articles ``ids``, those on ``page`` (published, changed, in (last change, id) order, newest
-    first), and one more to tell whether a next page exists. Each article is looked up by its id alone, in
-    an index that holds its last change and status (migration 0017): asked for the ids at once, Postgres
-    read every listed article's row from the table, 0.13-0.16 s for 19,000 at 1.28 M articles, and once
-    walked the whole table for 67,000 (3.7 s); this way 0.055 and 0.28 s (bench/scale.py). The LIMIT keeps
-    Postgres from flattening the lookup into a join it may plan otherwise. The status test only ranks: the
-    page is read through ``Article.objects.published()``, the one rule of what the public may see."""
-    table = Article._meta.db_table
+    first), and one more to tell whether a next page exists. The status test only ranks: the page is read
+    through ``Article.objects.published()``, the one rule of what the public may see.
+
+    Many ids: the articles are walked newest first in an index that holds their order (migration 0019),
+    each tested against the ids, hashed, until the page is full: of 29,000 ids listed at 1.28 M articles a
+    page is among the newest 2,300. The walk is cut short where it would cost more than looking every id
+    up, which is what happens otherwise (and after a walk that found too few: matches bunched in the past)."""
     after, bounds = "", []
     if page.after is not None:
         after = "AND (article.last_changed_at, article.id) < (%s, %s)"
         bounds = list(page.after)
+    # One array constant, parsed at once: as ARRAY[...] of 29,000 ids Postgres took 10 ms to plan it.
+    listed = "{" + ",".join(map(str, ids)) + "}"
+    walk = walk_length(len(ids), page.size + 1)
+    table = Article._meta.db_table
     with connection.cursor() as cursor:
+        if walk is not None:
+            cursor.execute(
+                f"""
+                SELECT id FROM (
+                    SELECT id, last_changed_at FROM {table} AS article
+                    WHERE last_changed_at IS NOT NULL AND status <> %s {after}
+                    ORDER BY last_changed_at DESC, id DESC
+                    LIMIT %s
+                ) AS newest
+                WHERE id = ANY(%s::bigint[])
+                ORDER BY last_changed_at DESC, id DESC
+                LIMIT %s
+                """,
+                [Article.Status.REMOVED, *bounds, walk, listed, page.size + 1],
+            )
+            found = [row[0] for row in cursor.fetchall()]
+            if len(found) > page.size:
+                return found
+        # Each looked up by its id alone, in an index that holds its last change and status (migration
+        # 0017): asked for the ids at once, Postgres read every listed article's row from the table,
+        # 0.13-0.16 s for 19,000. The LIMIT keeps Postgres from flattening the lookup into a join.
         cursor.execute(
             f"""
             SELECT article.id FROM unnest(%s::bigint[]) AS listed (id)
@@ -234,9 +267,24 @@ def newest_of(ids: list[int], page: PageWanted) -> list[int]:
             ORDER BY article.last_changed_at DESC, article.id DESC
             LIMIT %s
             """,
-            [ids, Article.Status.REMOVED, *bounds, page.size + 1],
+            [listed, Article.Status.REMOVED, *bounds, page.size + 1],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def walk_length(listed: int, wanted: int) -> int | None:
+    """How many of the newest articles to walk for ``wanted`` of ``listed`` matches, or None when looking
+    the listed ones up costs less. Matches spread evenly would be ``wanted`` in ``wanted / share`` articles;
+    the walk allows WALK_SLACK times that, and is worth it while a walked article costs less than
+    WALK_COST of a lookup."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Article._meta.db_table])
+        row = cursor.fetchone()
+    articles = row[0] if row else -1
+    if articles <= 0 or not listed:  # never counted (a new table): nothing to judge by
+        return None
+    length = math.ceil(WALK_SLACK * wanted * articles / listed)
+    return length if length * WALK_COST < listed else None
 
 
 def listed(documents: QuerySet[ArticleSearch]) -> list[int]:
@@ -303,18 +351,22 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
             [TEXT_SEARCH_CONFIG, query],
         )
         tree, matches_no_words = cursor.fetchone()
-        # Without a phrase, where words stand does not matter: a version's pieces that hold none of the
-        # query's words change nothing, and only the others are put together (for a common word, a few of
-        # its twenty). A version none of whose pieces does matches as no words at all would (an exclusion).
-        # Pieces that cannot hold any of them are not even read into words: reading all the pieces of a
-        # page of 50 results was 35-90 ms of a search at 1.28 M articles (bench/scale.py).
+        # A version's words are its pieces' (headlines, paragraphs) in order, a gap of unmatched positions
+        # after each, wider than the query's widest phrase: a phrase is found within one piece, never across
+        # two (the last words of a paragraph and the first of the next are not a phrase in the text). So a
+        # piece that holds none of the query's words changes nothing, and only the others are put together
+        # (for a common word, a few of its twenty). A version none of whose pieces does matches as no words
+        # at all would (an exclusion). Pieces that cannot hold any of them are not even read into words:
+        # reading all the pieces of a page of 50 results was 35-90 ms of a search at 1.28 M articles
+        # (bench/scale.py).
         relevant, params = "TRUE", []
         lexemes = LEXEME.findall(tree)
         may_hold: Callable[[str], bool] = lambda piece: True  # noqa: E731
-        if not PHRASE.search(tree) and lexemes:
+        if lexemes:
             relevant, params = "piece.words @@ %s::tsquery", [" | ".join(lexemes)]
             marks = [lexeme_mark(lexeme[1:-1].replace("''", "'")) for lexeme in lexemes]
             may_hold = lambda piece: any(mark in folded(piece) for mark in marks)  # noqa: E731
+        gap = f"'{GAP_LEXEME}':{phrase_width(tree)}"
         pieces: dict[str, int] = {}
         held: dict[str, bool] = {}  # each distinct piece judged once: most of a version is its predecessor's
         owners, parts = [], []
@@ -332,14 +384,15 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
                 FROM unnest(%s::text[]) WITH ORDINALITY AS piece (text, number)
             )
             SELECT version, words @@ websearch_to_tsquery(%s, %s) FROM (
-                SELECT part.version, articles_tsvector_agg(piece.words ORDER BY part.position) AS words
+                SELECT part.version,
+                    articles_tsvector_agg(piece.words || %s::tsvector ORDER BY part.position) AS words
                 FROM unnest(%s::int[], %s::int[]) WITH ORDINALITY AS part (version, piece, position)
                 JOIN piece USING (piece)
                 WHERE {relevant}
                 GROUP BY part.version
             ) version
             """,
-            [TEXT_SEARCH_CONFIG, list(pieces), TEXT_SEARCH_CONFIG, query, owners, parts, *params],
+            [TEXT_SEARCH_CONFIG, list(pieces), TEXT_SEARCH_CONFIG, query, gap, owners, parts, *params],
         )
         seen = dict(cursor.fetchall())
     matching = {index for index, matches in seen.items() if matches}
@@ -349,6 +402,12 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
         if index in matching:
             found.setdefault(version.article_id, []).append(version)
     return found
+
+
+def phrase_width(tree: str) -> int:
+    """The distance of ``tree``'s widest phrase operator (``<->`` is 1, ``<3>`` is 3; at least 1): a gap
+    of that many positions after a piece keeps any of its phrases from reaching into the next."""
+    return max([1, *(int(distance or 1) for distance in PHRASE.findall(tree))])
 
 
 # The combining marks that decomposing Latin, Greek and Cyrillic letters gives (accents, the dot of a capital

@@ -202,7 +202,13 @@ def test_a_lexemes_mark_is_in_every_word_it_is_read_from() -> None:
     assert not missed
 
 
-@pytest.mark.parametrize("query", ["bridge", "tuesday closed", "opened -tuesday", "monday or zeppelin", "-x"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "bridge", "tuesday closed", "opened -tuesday", "monday or zeppelin", "-x", '"opened on monday"',
+        '"crowds came" -closed', '"monday crowds"', '-"opened on tuesday"', '"mayor closes" or "came closed"',
+    ],
+)  # fmt: skip
 def test_versions_found_are_the_same_when_every_piece_is_read(
     article: Article, monkeypatch: pytest.MonkeyPatch, query: str
 ) -> None:
@@ -211,3 +217,71 @@ def test_versions_found_are_the_same_when_every_piece_is_read(
     expected = searching.found_versions(articles, query)
     monkeypatch.setattr("articles.searching.lexeme_mark", lambda lexeme: "")  # every piece may hold a word
     assert searching.found_versions(articles, query) == expected
+
+
+def test_a_phrase_is_found_within_one_headline_or_paragraph(client: Client) -> None:
+    """Not across two: the last words of one paragraph and the first of the next are no phrase in the text,
+    however many paragraphs without the words stand between them or none."""
+    postgres_only()
+    story = Article.objects.create(url="http://127.0.0.1/phrase")
+    paragraphs = ["The state", "Unrelated words here.", "Of the art.", "A state of the art bridge opened."]
+    add_version(story, 0, "Museum news", paragraphs[:3])
+    add_version(story, 1, "Museum news", paragraphs)
+    add_version(story, 2, "Museum news today", ["News today", "from the museum."])
+    assert found(client, '"state of the art"') == [("Museum news today", ["v1"])]
+    assert found(client, '"bridge opened"') == [("Museum news today", ["v1"])]
+    assert found(client, '"the state unrelated"') == []
+    assert found(client, '"today news"') == []  # the headline's last word, the first paragraph's first
+    assert found(client, '"museum news today"') == [("Museum news today", ["v2"])]
+    assert found(client, '"art bridge" -"news today"') == [("Museum news today", ["v1"])]
+
+
+def test_the_phrase_gap_is_as_wide_as_the_widest_phrase() -> None:
+    assert searching.phrase_width("'state' <3> 'art' & 'e-mail' <-> 'e' <-> 'mail'") == 3
+    assert searching.phrase_width("'bridge' & 'open'") == 1
+    assert searching.phrase_width("'a' <0> 'b'") == 1
+
+
+@pytest.mark.parametrize("walk", [None, 1, 3, 100])  # looked up; walks cut short or long enough
+def test_a_page_of_listed_articles_is_the_same_however_it_is_found(
+    monkeypatch: pytest.MonkeyPatch, walk: int | None
+) -> None:
+    """Walked newest first or looked up by id, a page of the listed articles is theirs in (last change,
+    id) order, newest first, without the removed and the never changed, from any cursor."""
+    postgres_only()
+    articles = [Article.objects.create(url=f"http://127.0.0.1/{n}") for n in range(24)]
+    for n, article in enumerate(articles):
+        changed = None if n % 7 == 6 else T0 - timedelta(hours=n // 3)  # ties: three a time
+        status = Article.Status.REMOVED if n % 5 == 4 else Article.Status.ACTIVE
+        Article.objects.filter(pk=article.pk).update(last_changed_at=changed, status=status)
+    listed = [a.pk for a in articles if a.pk % 2 or a.pk % 3 == 0]
+    shown = list(
+        Article.objects.filter(pk__in=listed, last_changed_at__isnull=False)
+        .exclude(status=Article.Status.REMOVED)
+        .order_by("-last_changed_at", "-pk")
+        .values_list("last_changed_at", "pk")
+    )
+    monkeypatch.setattr("articles.searching.walk_length", lambda listed, wanted: walk)
+    for size in (1, 2, 5):
+        after, pages = None, []
+        while True:
+            page = searching.newest_of(listed, searching.PageWanted(after, size))
+            pages += page[:size]
+            if len(page) <= size:
+                break
+            after = next(row for row in shown if row[1] == page[size - 1])
+        assert pages == [pk for _, pk in shown]
+
+
+def test_a_walk_is_chosen_when_the_listed_are_many_among_the_articles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    postgres_only()
+    Article.objects.bulk_create(Article(url=f"http://127.0.0.1/{n}") for n in range(50))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")  # what autovacuum does: the table's size counted
+    monkeypatch.setattr("articles.searching.WALK_COST", 0.1)
+    monkeypatch.setattr("articles.searching.WALK_SLACK", 2)
+    assert searching.walk_length(25, 2) == 8  # 2 × 2 in 50 for 2 of 25: 8 walked cost 0.8 lookups
+    assert searching.walk_length(10, 11) is None  # 110 walked cost 11 lookups, more than the 10
+    assert searching.walk_length(0, 2) is None
