@@ -19,13 +19,19 @@ from dataclasses import dataclass
 
 import zstandard
 
-# A keyframe every this many versions at most. Measured (bench/archive.py, 2026-12-06): 16 gives the same
-# bytes per page as 32 within half a point on the newsroom and the corpora, as a new keyframe mostly
-# re-spends what the edits since the last one added.
+# A keyframe every this many versions at most (bench/archive.py: see the README's Performance table for
+# 4, 8, 16 and 32 on the newsroom's histories of 24 versions).
 KEYFRAME_EVERY = 16
-# zstd level 19 packs pages ~10-15 % smaller than level 3 at ~20-40 ms a 100 kB page (a version is stored
-# at most every few minutes per article); decompression speed does not depend on the level.
-LEVEL = 19
+# Measured with bench/archive.py (2026-12-06): level 19 packs keyframes a few per cent smaller than 12 but
+# takes 1.3-1.5 s for a 1.4 MB page and 11 s for a 4.7 MB one, inside the version's transaction (which on
+# SQLite holds the database's write lock); 12 takes 25-70 ms and 0.3 s. Decompression speed does not
+# depend on the level.
+LEVEL = 12
+# zstd's window (2**window_log bytes) must reach from the end of the body back to the start of the
+# dictionary, or a long page loses its dictionary: a level's default window is 2-4 MiB, and a 4.7 MB page
+# packed at level 12 against its keyframe took 185 kB instead of 0.5 kB. The largest window any zstd
+# decompressor accepts without being told (2**27) caps it; FETCH_MAX_BYTES (5 MB) keeps far below.
+MAX_WINDOW_LOG = 27
 # First byte of every blob, for the codec that made it (another codec later gets another byte).
 ZSTD = b"s"
 
@@ -76,10 +82,14 @@ def _dictionary(dictionary: bytes) -> zstandard.ZstdCompressionDict:
 def encode(body: bytes, dictionary: bytes | None = None, level: int = LEVEL) -> bytes:
     """``body`` compressed, against ``dictionary`` (the body of the page it is packed against) if given;
     an empty dictionary is none (zstd refuses one)."""
-    if dictionary:
-        packer = zstandard.ZstdCompressor(level=level, dict_data=_dictionary(dictionary))
-    else:
-        packer = zstandard.ZstdCompressor(level=level)
+    if not dictionary:
+        return ZSTD + zstandard.ZstdCompressor(level=level).compress(body)
+    default = zstandard.ZstdCompressionParameters.from_level(level).window_log
+    reach = (len(dictionary) + len(body)).bit_length()
+    parameters = zstandard.ZstdCompressionParameters.from_level(
+        level, window_log=max(default, min(reach, MAX_WINDOW_LOG))
+    )
+    packer = zstandard.ZstdCompressor(compression_params=parameters, dict_data=_dictionary(dictionary))
     return ZSTD + packer.compress(body)
 
 
