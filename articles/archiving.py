@@ -22,10 +22,10 @@ import zstandard
 # A keyframe every this many versions at most (bench/archive.py: see the README's Performance table for
 # 4, 8, 16 and 32 on the newsroom's histories of 24 versions).
 KEYFRAME_EVERY = 16
-# Measured with bench/archive.py (2026-12-06): level 19 packs keyframes a few per cent smaller than 12 but
-# takes 1.3-1.5 s for a 1.4 MB page and 11 s for a 4.7 MB one, inside the version's transaction (which on
-# SQLite holds the database's write lock); 12 takes 25-70 ms and 0.3 s. Decompression speed does not
-# depend on the level.
+# Level 19 packs pages a few per cent smaller than 12 (bench/archive.py) but took 1.3-1.5 s for the
+# corpus's 1.4 MB pages alone and 11 s for a made-up 4.7 MB page against its keyframe, all of it inside
+# the version's transaction (which on SQLite holds the database's write lock); level 12 took 27-47 ms and
+# 0.3 s (2026-12-06, a loaded 2-core machine).
 LEVEL = 12
 # zstd's window (2**window_log bytes) must reach from the end of the body back to the start of the
 # dictionary, or a long page loses its dictionary: a level's default window is 2-4 MiB, and a 4.7 MB page

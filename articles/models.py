@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -325,6 +325,11 @@ class VersionQuerySet(models.QuerySet["Version"]):
         where = f"({table}.{quote('article_id')}, {table}.{quote('number')}) IN (VALUES {rows})"
         params = [part for key in keys for part in key]
         return self.filter(RawSQL(where, params, output_field=models.BooleanField()))
+
+    def with_page_kept(self) -> "VersionQuerySet":
+        """Annotated with ``page_kept``: whether the response the version was read from was kept
+        (``ServedPage``), without reading it."""
+        return self.annotate(page_kept=Exists(ServedPage.objects.filter(version_id=OuterRef("pk"))))
 
     def published(self) -> "VersionQuerySet":
         """Versions of the articles the public may see (``ArticleQuerySet.published``), for lists of changes

@@ -182,6 +182,17 @@ def test_nothing_is_kept_with_the_setting_off(local_site: LocalSite) -> None:
 
 
 @pytest.mark.django_db
+def test_versions_say_whether_their_page_was_kept(local_site: LocalSite) -> None:
+    article = tracked(local_site)
+    for n in range(2):
+        local_site.serve("/story", article_html("Mayor opens bridge", [f"It opened {n} times."]))
+        with override_settings(ARCHIVE_SERVED_PAGES=n == 1):
+            check(article, minutes=15 * n)
+    kept = article.versions.with_page_kept().order_by("number").values_list("number", "page_kept")
+    assert list(kept) == [(0, False), (1, True)]
+
+
+@pytest.mark.django_db
 def test_a_retried_check_keeps_no_second_page(local_site: LocalSite) -> None:
     local_site.serve("/story", article_html("Mayor opens bridge", ["It opened on Tuesday."], churn="ad 1"))
     article = tracked(local_site)
