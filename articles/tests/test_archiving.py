@@ -188,8 +188,9 @@ def test_versions_say_whether_their_page_was_kept(local_site: LocalSite) -> None
         local_site.serve("/story", article_html("Mayor opens bridge", [f"It opened {n} times."]))
         with override_settings(ARCHIVE_SERVED_PAGES=n == 1):
             check(article, minutes=15 * n)
-    kept = article.versions.with_page_kept().order_by("number").values_list("number", "page_kept")
-    assert list(kept) == [(0, False), (1, True)]
+    versions = article.versions.with_page_kept().order_by("number")
+    # The annotation, which the type checker cannot see on the model.
+    assert [(v.number, v.__dict__["page_kept"]) for v in versions] == [(0, False), (1, True)]
 
 
 @pytest.mark.django_db
