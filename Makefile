@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-sqlite test-clock lint format migrate bench-extraction bench-snippets bench-bylines bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-cards bench-storage bench-scale bench-faults screenshots demo demo-data clean
+.PHONY: help run test test-postgres test-sqlite test-clock lint format migrate bench-extraction bench-snippets bench-bylines bench-churn bench-throughput bench-scheduler bench-export bench-diffing bench-cards bench-storage bench-archive bench-scale bench-faults screenshots demo demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -118,6 +118,9 @@ bench-cards: $(VENV)/.installed-dev ## Share card render time: p50/p95 on 200 re
 
 bench-storage: $(VENV)/.installed-dev ## Postgres bytes per version vs raw text, app table and other layouts (20k articles)
 	$(BIN)/python bench/storage.py
+
+bench-archive: $(VENV)/.installed-dev ## Archived pages: bytes per version vs raw HTML, newsroom and 1,051 corpus pages (zstd schemes)
+	$(BIN)/python bench/archive.py
 
 bench-export: $(VENV)/.installed-dev ## Export/import speed and memory on Postgres at 20k and 100k articles
 	$(BIN)/python bench/export.py

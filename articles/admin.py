@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from articles.canonical import InvalidURL, canonical_url
 from articles.forms import JSONField
-from articles.models import Article, Delivery, NotificationRule, Source, Version
+from articles.models import Article, Delivery, NotificationRule, ServedPage, Source, Version
 from articles.tasks import check_soon, discover_source, send_delivery
 
 if TYPE_CHECKING:
@@ -210,11 +210,30 @@ class VersionAdmin(admin.ModelAdmin[Version]):
     search_fields = ("title",)
     readonly_fields = (
         "article", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",
-        "extractor_version",
+        "extractor_version", "served_page",
     )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="page as served")
+    def served_page(self, version: Version) -> str:
+        """What was kept of the response (ARCHIVE_SERVED_PAGES), without unpacking its body."""
+        page = (
+            ServedPage.objects.filter(version=version)
+            .only("url", "status", "length", "packed", "packed_against")
+            .first()
+        )
+        if page is None:
+            return "not kept"
+        return format_html(
+            "HTTP {} from {}<br>{} bytes, kept in {} (packed {})",
+            page.status,
+            page.url,
+            f"{page.length:,}",
+            f"{len(page.packed):,}",
+            "alone" if page.packed_against is None else f"against version {page.packed_against}'s page",
+        )
 
 
 class NotificationRuleForm(forms.ModelForm[NotificationRule]):

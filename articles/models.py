@@ -10,12 +10,12 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import scheduling
+from articles import archiving, scheduling
 from articles.addresses import refused_literal
 from articles.canonical import InvalidURL, canonical_url, url_variants
 from articles.diffing import ChangeStats
@@ -326,6 +326,11 @@ class VersionQuerySet(models.QuerySet["Version"]):
         params = [part for key in keys for part in key]
         return self.filter(RawSQL(where, params, output_field=models.BooleanField()))
 
+    def with_page_kept(self) -> "VersionQuerySet":
+        """Annotated with ``page_kept``: whether the response the version was read from was kept
+        (``ServedPage``), without reading it."""
+        return self.annotate(page_kept=Exists(ServedPage.objects.filter(version_id=OuterRef("pk"))))
+
     def published(self) -> "VersionQuerySet":
         """Versions of the articles the public may see (``ArticleQuerySet.published``), for lists of changes
         across articles."""
@@ -446,6 +451,10 @@ class Version(models.Model):
     def previous_number(self) -> int | None:
         return self.number - 1 if self.number else None
 
+    def served_page(self) -> "archiving.Page | None":
+        """The response this version was read from (ARCHIVE_SERVED_PAGES), or None if it was not kept."""
+        return load_pages([self]).get(self.pk)
+
 
 STAT_FIELDS = tuple(field.name for field in dataclasses.fields(ChangeStats))
 # The columns a version's paragraphs are read from.
@@ -525,6 +534,128 @@ def pack_paragraphs(versions: Iterable[Version]) -> None:
         version.packed_against = number if base else None
         if not keep_plain:
             version.plain_paragraphs = None
+
+
+class ServedPageQuerySet(models.QuerySet["ServedPage"]):
+    def store(
+        self, version: Version, url: str, status: int, headers: Iterable[tuple[str, str]], body: bytes
+    ) -> "ServedPage":
+        """Keep the response ``version`` was read from, packed against its keyframe (``archiving``): the
+        article's latest archived page before it says which, read in one query with the keyframe's row."""
+        latest = (
+            self.filter(version__article_id=version.article_id, version__number__lt=version.number)
+            .order_by("-version__number")
+            .values_list("version__number", "packed_against")
+            .first()
+        )
+        against = archiving.packed_against(version.number, latest)
+        dictionary = None
+        if against is not None:
+            keyframe = self.filter(version__article_id=version.article_id, version__number=against).first()
+            if keyframe is None:  # deleted meanwhile (it never is by the app): packed alone
+                against = None
+            else:
+                dictionary = archiving.decode(keyframe.packed)
+        return self.create(
+            version=version,
+            url=url,
+            status=status,
+            headers=archiving.headers_list(headers),
+            packed=archiving.encode(body, dictionary),
+            packed_against=against,
+            length=len(body),
+            sha256=archiving.sha256(body),
+        )
+
+
+class ServedPage(models.Model):
+    """The response a version was read from, as fetched (settings.ARCHIVE_SERVED_PAGES): the final URL, the
+    status, the headers as received and the body (after its Content-Encoding was undone: see
+    ``archiving.Page``), the body packed with zstd against the body of version ``packed_against``'s page of
+    the same article (None: packed alone), see ``archiving``. Read it with ``Version.served_page()`` or, for
+    many versions, ``load_pages``."""
+
+    version = models.OneToOneField(
+        Version, primary_key=True, on_delete=models.CASCADE, related_name="archived"
+    )
+    # The final URL after redirects: unbounded, as a redirect's Location is.
+    url = models.TextField()
+    status = models.PositiveSmallIntegerField()
+    # [[name, value], ...] in the order and case received; values are latin-1-decoded bytes.
+    headers = models.JSONField(default=list)
+    packed = models.BinaryField()
+    packed_against = models.PositiveIntegerField(null=True)
+    # The body's length and SHA-256 (hex) before packing: what the page weighed, and a WARC's payload digest.
+    length = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    objects = ServedPageQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"page of version {self.version_id} ({self.length:,} bytes, packed {len(self.packed):,})"
+
+
+def load_pages(versions: Iterable[Version]) -> dict[int, archiving.Page]:
+    """The archived pages of ``versions`` by version id (those without one left out): one query for their
+    rows and the keyframes they are packed against (by (article, number), whether or not among
+    ``versions``), and at most two decompressions per page, a keyframe decompressed once for all."""
+    versions = [v for v in versions if v.pk is not None]
+    if not versions:
+        return {}
+    rows = {
+        row.version_id: row
+        for row in _page_rows(ServedPage.objects.filter(version_id__in=[v.pk for v in versions]))
+    }
+    keyframes = {_page_key(row): row for row in rows.values()}
+    wanted = {
+        (row.version.article_id, row.packed_against)
+        for row in rows.values()
+        if row.packed_against is not None
+    }
+    if missing := wanted - keyframes.keys():
+        found = _page_rows(
+            ServedPage.objects.filter(version__in=Version.objects.numbered(missing).values("pk"))
+        )
+        keyframes.update({_page_key(row): row for row in found})
+    bodies: dict[tuple[int, int], bytes] = {}
+
+    def body_of(row: ServedPage) -> bytes:
+        key = _page_key(row)
+        if key not in bodies:
+            dictionary = None
+            if row.packed_against is not None:
+                dictionary = body_of(keyframes[(row.version.article_id, row.packed_against)])
+            bodies[key] = archiving.decode(row.packed, dictionary)
+        return bodies[key]
+
+    return {
+        pk: archiving.Page(
+            url=row.url,
+            status=row.status,
+            headers=tuple((str(name), str(value)) for name, value in row.headers),
+            body=body_of(row),
+            sha256=row.sha256,
+        )
+        for pk, row in rows.items()
+    }
+
+
+def _page_rows(pages: "models.QuerySet[ServedPage]") -> "models.QuerySet[ServedPage]":
+    """With their version's (article, number), the key pages are packed against, in the same query."""
+    return pages.select_related("version").only(
+        "url",
+        "status",
+        "headers",
+        "packed",
+        "packed_against",
+        "sha256",
+        "version__article_id",
+        "version__number",
+    )
+
+
+def _page_key(row: ServedPage) -> tuple[int, int]:
+    return (row.version.article_id, row.version.number)
 
 
 class ArticleSearch(models.Model):

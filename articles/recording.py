@@ -13,7 +13,7 @@ from articles import activity, scheduling, searching
 from articles.diffing import ChangeStats, change_stats
 from articles.extraction import Extraction
 from articles.fetching import FetchResult
-from articles.models import Article, Version
+from articles.models import Article, ServedPage, Version
 from articles.normalising import ArticleText
 
 
@@ -106,7 +106,7 @@ def store_if_changed(
                 latest = recent[0] if recent else None
                 if stats is None or _id(latest) != _id(against):
                     stats = change_stats(latest.text if latest else None, text)
-                version = _add_version(locked, text, extraction, latest, stats, now)
+                version = _add_version(locked, text, extraction, latest, stats, now, fetched)
                 _flag_if_volatile(locked, version, now)
             locked.current_hash = key
         _record_success(locked, fetched, now)
@@ -182,8 +182,10 @@ def _add_version(
     latest: Version | None,
     stats: ChangeStats,
     now: datetime,
+    fetched: FetchResult,
 ) -> Version:
-    """``text`` stored as the version after ``latest``, with ``stats`` (``text`` against ``latest``)."""
+    """``text`` stored as the version after ``latest``, with ``stats`` (``text`` against ``latest``), and
+    the response it was read from when ARCHIVE_SERVED_PAGES is on."""
     kind = Version.Kind.EDIT
     if latest is not None:
         extractor = (extraction.extractor, extraction.extractor_version)
@@ -207,6 +209,9 @@ def _add_version(
         extractor=extraction.extractor,
         extractor_version=extraction.extractor_version,
     )
+    if settings.ARCHIVE_SERVED_PAGES:
+        # In the version's transaction: a version is never without its page, nor a page without a version.
+        ServedPage.objects.store(version, fetched.url, fetched.status, fetched.headers, fetched.body)
     # In the version's transaction: the article's search document and its source's counters.
     searching.add_words({article.pk: [searching.searchable_text(text)]})
     newest_before = None if latest is None else latest.fetched_at

@@ -384,6 +384,11 @@ TRACK_VOLATILE_VERSIONS = envint("TRACK_VOLATILE_VERSIONS", 24)
 TRACK_VOLATILE_WINDOW = envint("TRACK_VOLATILE_WINDOW", 24 * 3600)
 TRACK_VOLATILE_INTERVAL = envint("TRACK_VOLATILE_INTERVAL", 6 * 3600)
 
+# Keep, with every stored version, the response it was read from (final URL, status, headers, body), packed
+# with zstd against an earlier page of the same article (articles/archiving.py): for WARC export and for
+# re-reading pages with a newer extractor. Costs a few per cent of the pages' raw HTML (README, Performance).
+ARCHIVE_SERVED_PAGES = envbool("ARCHIVE_SERVED_PAGES", True)
+
 # --- Politeness (shared by all workers through Redis; per process on the embedded default) ------------
 # At most this many requests to one host at a time, and at least this many seconds between their starts.
 POLITE_HOST_CONCURRENCY = envint("POLITE_HOST_CONCURRENCY", 2)

@@ -24,6 +24,11 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", 
 
 @dataclass(frozen=True)
 class FetchResult:
+    """A response: ``url`` the final URL after redirects; ``headers`` its headers in the order and case
+    received, as (name, value) pairs of latin-1-decoded bytes (what a server sends, whatever its charset);
+    ``body`` the body after its Content-Encoding was undone (gzip, br, deflate), so not the bytes on the
+    wire when the headers name an encoding, and Content-Length then gives the encoded length."""
+
     url: str
     status: int
     not_modified: bool
@@ -32,6 +37,7 @@ class FetchResult:
     content_type: str = ""
     etag: str = ""
     last_modified: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def body_hash(self) -> str:
@@ -99,8 +105,12 @@ def _read_response(
         "etag": response.headers.get("etag", ""),
         "last_modified": response.headers.get("last-modified", ""),
     }
+    # As received (httpx keeps the raw pairs): the archived page (articles/archiving.py) keeps them.
+    received = tuple(
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers.raw
+    )
     if status == 304:
-        return FetchResult(url=url, status=status, not_modified=True, **validators)
+        return FetchResult(url=url, status=status, not_modified=True, headers=received, **validators)
     if status >= 400:
         transient = status >= 500 or status in (408, 425, 429)
         raise FetchError(f"HTTP {status}", transient=transient, status=status)
@@ -123,5 +133,6 @@ def _read_response(
         body=body,
         text=decode_html(body, response.charset_encoding),
         content_type=content_type,
+        headers=received,
         **validators,
     )
