@@ -206,6 +206,7 @@ def _add_version(
         content_hash=text.content_hash,
         extractor=extraction.extractor,
         extractor_version=extraction.extractor_version,
+        **(Version.wayback_asked(now) if Version.wayback_wanted(kind) else {}),
     )
     # In the version's transaction: the article's search document and its source's counters.
     searching.add_words({article.pk: [searching.searchable_text(text)]})
@@ -218,9 +219,12 @@ def _add_version(
         article.last_changed_at = now
     # Its notifications: a delivery per rule that wants it, in this transaction, sent once it commits.
     # Imported here: the tasks module imports the check, which imports this module.
-    from articles.tasks import notify_of
+    from articles.tasks import notify_of, save_to_wayback_soon
 
     notify_of(version)
+    # Its Wayback Machine save (WAYBACK_SAVE), asked for in its row, queued once it commits.
+    if version.wayback_status == Version.Wayback.PENDING:
+        save_to_wayback_soon(version)
     return version
 
 
