@@ -350,12 +350,15 @@ class VersionQuerySet(models.QuerySet["Version"]):
             return None
         return self.select_related("article").only(*WAYBACK_READ).get(pk=pk)
 
-    def wayback_overdue(self, now: datetime) -> "VersionQuerySet":
-        """Saves waiting for a step whose task is late by WAYBACK_SWEEP_GRACE: lost with the broker, say, or
-        with a worker that died holding the claim."""
+    def wayback_due(self, now: datetime) -> "VersionQuerySet":
+        """Saves whose next step is due: a capture to ask for (a turn or a retry's wait over, a task lost), or
+        a look at a capture under way late by WAYBACK_SWEEP_GRACE (its own countdown lost with the broker,
+        or with a worker that died holding the claim)."""
         late = now - timedelta(seconds=settings.WAYBACK_SWEEP_GRACE)
-        waiting = [Version.Wayback.PENDING, Version.Wayback.CAPTURING]
-        return self.filter(wayback_status__in=waiting, wayback_due_at__lte=late)
+        return self.filter(
+            Q(wayback_status=Version.Wayback.PENDING, wayback_due_at__lte=now)
+            | Q(wayback_status=Version.Wayback.CAPTURING, wayback_due_at__lte=late)
+        )
 
 
 class Version(models.Model):

@@ -255,10 +255,10 @@ def sweep_deliveries() -> str:
 # --- the Wayback Machine --------------------------------------------------------------------------------
 
 # Like checks: acknowledged after it ran (a worker's death leaves the message to come back), database blips
-# retried a few times. Its own steps (the rate limit's turn, the next look at a capture, a retry after a
-# failed capture) re-schedule it with a countdown, bounded by the version's own count of attempts and the
-# poll timeout, not by Celery's count of retries: hence no max_retries but the database blips' (counted with
-# those steps; past it a blip ends the task, and the sweep queues the save again).
+# retried a few times. The only step it re-schedules itself for is the next look at a capture under way, a
+# short countdown bounded by WAYBACK_POLL_TIMEOUT, not by Celery's count of retries: hence no max_retries
+# but the database blips' (counted with those looks; past it a blip ends the task, and the sweep queues
+# the save again).
 WAYBACK_TASK_OPTIONS: dict[str, Any] = {
     **CHECK_TASK_OPTIONS,
     "max_retries": None,
@@ -266,9 +266,9 @@ WAYBACK_TASK_OPTIONS: dict[str, Any] = {
 }
 
 
-# How long a step may hold its claim: two requests' timeouts and some. A worker that dies holding it leaves
-# the save due again once it is over (the sweep queues it then).
 def wayback_lease() -> float:
+    """How long a step may hold its claim: two requests' timeouts and some. A worker that dies holding it
+    leaves the save due again once it is over (the sweep queues it then)."""
     return 2 * settings.WAYBACK_TIMEOUT + 30
 
 
@@ -280,7 +280,7 @@ def save_to_wayback_soon(version: Version) -> None:
 
 def queue_wayback_save(version_id: int) -> None:
     """Queue a save just committed. A broker that cannot take it (Redis down) must not fail the check that
-    stored the version: the sweep queues it WAYBACK_SWEEP_GRACE later."""
+    stored the version: the save is due, and beat's sweep queues it."""
     try:
         save_to_wayback.delay(version_id)
     except Exception:
@@ -298,9 +298,14 @@ def wayback_retry_delay(attempts: int) -> int:
 
 @shared_task(**WAYBACK_TASK_OPTIONS)
 def save_to_wayback(version_id: int) -> str:
-    """Take the next step of version ``version_id``'s Wayback Machine save: ask SPN for a capture (in the
-    turn the shared rate gives), or look at the capture under way; then re-schedule itself for the next
-    step with a countdown, never sleeping: a capture takes SPN up to minutes, which no worker waits out.
+    """Take the next step of version ``version_id``'s Wayback Machine save: ask SPN for a capture, in the
+    turn the rate every worker shares gives, or look at the capture under way.
+
+    Never sleeps: the next look at a capture (SPN takes up to minutes) is this task again with a short
+    countdown. Longer waits (no turn yet, a retry's doubling wait, SPN's 429) are only written on the version
+    (``wayback_due_at``) and beat's sweep queues the save once it is due, oldest first and a bounded number a
+    minute: a backlog of saves waiting for their turns costs the broker nothing and wakes no worker, and no
+    countdown outlives the broker's visibility timeout (past which Redis would deliver it again).
 
     Idempotent: each step first claims the save (``Version.objects.claim_wayback``, a conditional UPDATE
     committed before any request), so of two deliveries of this task one goes on and the other finds it not
@@ -316,24 +321,24 @@ def save_to_wayback(version_id: int) -> str:
     return _ask_for_capture(version, now)
 
 
-def _later(version: Version, seconds: float) -> NoReturn:
-    """The next step of ``version``'s save in ``seconds``: its time on record (for the claim and the sweep),
-    and this task again with that countdown."""
-    version.wayback_wait(timezone.now() + timedelta(seconds=seconds))
-    raise save_to_wayback.retry(countdown=seconds)
-
-
 def _ask_for_capture(version: Version, now: datetime) -> str:
     wait = wayback.limiter().take()
-    if wait > 0:
-        return _later(version, wait)  # not our turn: not an attempt
+    if wait > 0:  # not its turn, which is no attempt: the sweep brings it back once the turn has come
+        version.wayback_wait(now + timedelta(seconds=wait))
+        return "waiting for its turn"
     version.wayback_asking()
     outcome = wayback.submit(version.article.url)
     if isinstance(outcome, wayback.Submitted):
-        look_at = timezone.now() + timedelta(seconds=settings.WAYBACK_POLL_INTERVAL)
-        version.wayback_submitted(outcome.job_id, now, look_at)
-        raise save_to_wayback.retry(countdown=settings.WAYBACK_POLL_INTERVAL)
+        return _look_again(version, lambda look_at: version.wayback_submitted(outcome.job_id, now, look_at))
     return _capture_failed(version, outcome)
+
+
+def _look_again(version: Version, record: Callable[[datetime], bool]) -> NoReturn:
+    """The next look at ``version``'s capture in WAYBACK_POLL_INTERVAL seconds: its time on record (for the
+    claim and the sweep), and this task again with that countdown."""
+    seconds = settings.WAYBACK_POLL_INTERVAL
+    record(timezone.now() + timedelta(seconds=seconds))
+    raise save_to_wayback.retry(countdown=seconds)
 
 
 def _look_at_capture(version: Version, now: datetime) -> str:
@@ -342,12 +347,13 @@ def _look_at_capture(version: Version, now: datetime) -> str:
         version.wayback_saved(outcome.snapshot_url)
         return "saved"
     started = version.wayback_submitted_at or now
-    too_long = (now - started).total_seconds() > settings.WAYBACK_POLL_TIMEOUT
-    if isinstance(outcome, wayback.Capturing) or (outcome.transport and not too_long):
+    if (now - started).total_seconds() > settings.WAYBACK_POLL_TIMEOUT:
+        return _capture_failed(
+            version, wayback.Failed(f"the capture took longer than {settings.WAYBACK_POLL_TIMEOUT} s")
+        )
+    if isinstance(outcome, wayback.Capturing) or outcome.transport:
         # Still under way, or no answer about it this time: look again (a look is not a capture asked for).
-        if not too_long:
-            return _later(version, settings.WAYBACK_POLL_INTERVAL)
-        outcome = wayback.Failed(f"the capture took longer than {settings.WAYBACK_POLL_TIMEOUT} s")
+        return _look_again(version, version.wayback_wait)
     return _capture_failed(version, outcome)
 
 
@@ -361,19 +367,20 @@ def _capture_failed(version: Version, outcome: wayback.Failed) -> str:
         return "failed"
     wait = max(wayback_retry_delay(version.wayback_attempts), outcome.wait or 0)
     version.wayback_failed(outcome.reason, retry_at=timezone.now() + timedelta(seconds=wait))
-    raise save_to_wayback.retry(countdown=wait)
+    return "to be retried"
 
 
 @shared_task(acks_late=True)
 def sweep_wayback_saves() -> str:
-    """Queue again the saves whose task was lost (the broker down as their version committed, a worker that
-    died holding a claim), most overdue first, at most WAYBACK_SWEEP_BATCH a run: the rate limit spaces
-    their captures whatever their number."""
+    """Queue the saves that are due: waiting for their turn or a retry, or whose task was lost (the broker
+    down as their version committed, a worker that died holding a claim, a look at a capture late by
+    WAYBACK_SWEEP_GRACE); the longest due first, at most WAYBACK_SWEEP_BATCH a run. Those that find no turn
+    wait for a later run."""
     if not settings.WAYBACK_SAVE:
         return "off"
     now = timezone.now()
-    overdue = Version.objects.wayback_overdue(now).order_by("wayback_due_at").values_list("pk", flat=True)
-    queued = list(overdue[: settings.WAYBACK_SWEEP_BATCH])
+    due = Version.objects.wayback_due(now).order_by("wayback_due_at").values_list("pk", flat=True)
+    queued = list(due[: settings.WAYBACK_SWEEP_BATCH])
     for version_id in queued:
         save_to_wayback.delay(version_id)
-    return f"{len(queued)} queued again"
+    return f"{len(queued)} queued"

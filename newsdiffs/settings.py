@@ -461,7 +461,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"expires": 60},
     },
-    # Wayback Machine saves whose task was lost (see WAYBACK_* below); does nothing while WAYBACK_SAVE is off.
+    # Wayback Machine saves that are due, or whose task was lost (WAYBACK_* below); nothing while it is off.
     "sweep-wayback-saves": {
         "task": "articles.tasks.sweep_wayback_saves",
         "schedule": 60,
@@ -508,7 +508,8 @@ WAYBACK_POLL_INTERVAL = envint("WAYBACK_POLL_INTERVAL", 20)
 WAYBACK_POLL_TIMEOUT = envint("WAYBACK_POLL_TIMEOUT", 15 * 60)
 # Seconds one request to SPN may take.
 WAYBACK_TIMEOUT = float(os.environ.get("WAYBACK_TIMEOUT", "30"))
-# A save still waiting this many seconds after its time had its task lost: queued again by beat's sweep,
-# at most WAYBACK_SWEEP_BATCH a minute.
-WAYBACK_SWEEP_GRACE = envint("WAYBACK_SWEEP_GRACE", 300)
-WAYBACK_SWEEP_BATCH = envint("WAYBACK_SWEEP_BATCH", 50)
+# Beat's sweep queues, every minute, at most WAYBACK_SWEEP_BATCH saves that are due (their turn come, a
+# retry's wait over, a task lost), the longest due first; and a look at a capture under way whose own
+# countdown is late by WAYBACK_SWEEP_GRACE seconds (lost with the broker or a dead worker).
+WAYBACK_SWEEP_GRACE = envint("WAYBACK_SWEEP_GRACE", 120)
+WAYBACK_SWEEP_BATCH = envint("WAYBACK_SWEEP_BATCH", 20)

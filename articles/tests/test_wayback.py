@@ -501,22 +501,50 @@ def test_an_spn_outside_the_allowed_networks_is_refused_without_connecting(
 
 
 @pytest.mark.django_db
-def test_the_sweep_queues_again_saves_whose_task_was_lost_a_bounded_number_a_run(
+def test_the_sweep_queues_due_saves_the_longest_due_first_a_bounded_number_a_run(
     spn: SaveServer, settings: Settings, queued: list[int]
 ) -> None:
-    settings.WAYBACK_SWEEP_GRACE, settings.WAYBACK_SWEEP_BATCH = 300, 2
-    lost = [asked_version(f"http://127.0.0.1/{n}") for n in range(3)]
-    recent, saved = asked_version("http://127.0.0.1/recent"), asked_version("http://127.0.0.1/saved")
+    settings.WAYBACK_SWEEP_GRACE = 120
     now = timezone.now()
-    for minutes, version in zip((30, 20, 10), lost, strict=True):
-        Version.objects.filter(pk=version.pk).update(wayback_due_at=now - timedelta(minutes=minutes))
-    Version.objects.filter(pk=recent.pk).update(wayback_due_at=now - timedelta(seconds=60))
-    Version.objects.filter(pk=saved.pk).update(
-        wayback_status=Version.Wayback.SAVED, wayback_due_at=now - timedelta(days=1)
-    )
-    assert tasks.sweep_wayback_saves() == "2 queued again"
-    assert queued == [lost[0].pk, lost[1].pk]  # most overdue first
+
+    def save(name: str, seconds_due: float, status: str = Version.Wayback.PENDING) -> Version:
+        version = asked_version(f"http://127.0.0.1/{name}")
+        due = now - timedelta(seconds=seconds_due)
+        Version.objects.filter(pk=version.pk).update(wayback_status=status, wayback_due_at=due)
+        return version
+
+    lost = [save(f"lost-{n}", minutes * 60) for n, minutes in enumerate((30, 20, 10))]
+    look_lost = save("look-lost", 200, Version.Wayback.CAPTURING)  # its countdown is late by the grace
+    turn_come = save("turn-come", 10)
+    save("look-coming", 60, Version.Wayback.CAPTURING)  # its own countdown will run it
+    save("retry-later", -300)
+    save("saved", 3600, Version.Wayback.SAVED)
+    save("failed", 3600, Version.Wayback.FAILED)
+
+    settings.WAYBACK_SWEEP_BATCH = 4
+    assert tasks.sweep_wayback_saves() == "4 queued"
+    assert queued == [v.pk for v in [*lost, look_lost]]
+    queued.clear()
+    settings.WAYBACK_SWEEP_BATCH = 20
+    assert tasks.sweep_wayback_saves() == "5 queued"  # none run meanwhile: the same again, and one more
+    assert queued == [v.pk for v in [*lost, look_lost, turn_come]]
     assert spn.requests == []
+
+
+@pytest.mark.django_db
+def test_a_save_without_a_turn_is_brought_back_by_the_sweep_once_its_turn_has_come(
+    spn: SaveServer, settings: Settings, queued: list[int]
+) -> None:
+    settings.WAYBACK_SAVES_PER_MINUTE = 60
+    first, second = asked_version("http://127.0.0.1/1"), asked_version("http://127.0.0.1/2")
+    assert step(first).wayback_status == Version.Wayback.CAPTURING  # asked; looked at again by countdown
+    assert tasks.save_to_wayback.apply(args=(second.pk,)).get() == "waiting for its turn"
+    assert tasks.sweep_wayback_saves() == "0 queued"  # no task queued by countdown for it: nothing wakes
+    pause(threading.Event(), 1.1)  # a turn a second
+    assert tasks.sweep_wayback_saves() == "1 queued"
+    assert queued == [second.pk]
+    assert step(second).wayback_status == Version.Wayback.CAPTURING
+    assert len(spn.posts()) == 2
 
 
 def test_the_sweep_is_on_the_one_beat_schedule() -> None:
@@ -525,3 +553,37 @@ def test_the_sweep_is_on_the_one_beat_schedule() -> None:
     entry = django_settings.CELERY_BEAT_SCHEDULE["sweep-wayback-saves"]
     assert entry["task"] == tasks.sweep_wayback_saves.name
     assert entry["task"] in app.tasks
+
+
+@pytest.mark.once
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs Redis (REDIS_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_given_the_task_twice_asks_once_and_looks_again_by_countdown(
+    spn: SaveServer, settings: Settings
+) -> None:
+    """A worker on the broker running two tasks at a time (as two pool processes would) gets the same save
+    twice at once: one capture is asked for; the looks at it come back through the broker by countdown."""
+    from celery.contrib.testing.worker import start_worker
+
+    from newsdiffs.celery import app
+
+    settings.WAYBACK_POLL_INTERVAL = 1
+    version = asked_version()
+    spn.succeed("spn2-1", "http://127.0.0.1/story", Answer(body={"status": "pending", "job_id": "spn2-1"}))
+    spn.hold = threading.Event()
+    app.control.purge()  # tasks left in the broker by an earlier run must not run against this database
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
+        tasks.queue_wayback_save(version.pk)
+        tasks.queue_wayback_save(version.pk)  # the same task twice, at once
+        deadline = time.monotonic() + 30
+        while not spn.posts():
+            assert time.monotonic() < deadline, "the capture was never asked for"
+            time.sleep(0.05)
+        pause(threading.Event(), 1.0)  # the duplicate runs meanwhile
+        spn.hold.set()
+        while Version.objects.get(pk=version.pk).wayback_status != Version.Wayback.SAVED:
+            assert time.monotonic() < deadline + 30, "the capture was never looked at to the end"
+            time.sleep(0.05)
+    version.refresh_from_db()
+    assert version.wayback_attempts == 1
+    assert [r.path for r in spn.requests] == ["/save", "/save/status/spn2-1", "/save/status/spn2-1"]
