@@ -550,7 +550,7 @@ class Version(models.Model):
 STAT_FIELDS = tuple(field.name for field in dataclasses.fields(ChangeStats))
 # What a Wayback Machine save reads of its version and article.
 WAYBACK_READ = (
-    "article__url", "number", "kind", "wayback_status", "wayback_attempts", "wayback_job",
+    "article__url", "article__status", "number", "kind", "wayback_status", "wayback_attempts", "wayback_job",
     "wayback_submitted_at", "wayback_due_at", "wayback_requested_at",
 )  # fmt: skip
 # The columns a version's paragraphs are read from.

@@ -316,6 +316,10 @@ def save_to_wayback(version_id: int) -> str:
     version = Version.objects.claim_wayback(version_id, now, wayback_lease())
     if version is None:
         return "not due, or done elsewhere"
+    if version.article.status == Article.Status.REMOVED:
+        # Removed by staff, it appears nowhere: nor is it handed to the archive after that.
+        version.wayback_failed("The article was removed before it was saved.", retry_at=None)
+        return "removed"
     if version.wayback_status == Version.Wayback.CAPTURING:
         return _look_at_capture(version, now)
     return _ask_for_capture(version, now)

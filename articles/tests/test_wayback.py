@@ -238,6 +238,16 @@ def test_with_the_setting_off_nothing_is_asked_or_sent(
     assert (version.wayback_status, version.wayback_attempts) == (Version.Wayback.PENDING, 0)
 
 
+@pytest.mark.django_db
+def test_a_removed_articles_save_is_never_sent(spn: SaveServer) -> None:
+    version = asked_version()
+    Article.objects.filter(pk=version.article_id).update(status=Article.Status.REMOVED)
+    assert tasks.save_to_wayback.apply(args=(version.pk,)).get() == "removed"
+    version.refresh_from_db()
+    assert (version.wayback_status, version.wayback_attempts) == (Version.Wayback.FAILED, 0)
+    assert spn.requests == []
+
+
 # --- a save --------------------------------------------------------------------------------------------
 
 
