@@ -211,6 +211,9 @@ class VersionAdmin(admin.ModelAdmin[Version]):
     readonly_fields = (
         "article", "number", "fetched_at", "title", "byline", "paragraphs", "content_hash", "extractor",
         "extractor_version", "served_page",
+        # The Wayback Machine save's state, for staff to see why one failed; written by its task only.
+        "wayback_status", "wayback_url", "wayback_attempts", "wayback_error", "wayback_requested_at",
+        "wayback_due_at", "wayback_job", "wayback_submitted_at",
     )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -342,6 +342,29 @@ class VersionQuerySet(models.QuerySet["Version"]):
         changes = self.filter(number__gt=0)
         return changes if include_hidden else changes.filter(kind=Version.Kind.EDIT)
 
+    def claim_wayback(self, pk: int, now: datetime, lease: float) -> "Version | None":
+        """Take version ``pk``'s Wayback Machine save for one step (a capture asked for, or a look at one
+        under way) if it waits for one and its time has come: a conditional UPDATE that moves its time
+        ``lease`` seconds on, so that of two workers given the same task exactly one goes on, and a save
+        whose worker died comes back once the lease is over. The version as claimed, or None."""
+        waiting = [Version.Wayback.PENDING, Version.Wayback.CAPTURING]
+        claimed = self.filter(pk=pk, wayback_status__in=waiting, wayback_due_at__lte=now).update(
+            wayback_due_at=now + timedelta(seconds=lease)
+        )
+        if claimed != 1:
+            return None
+        return self.select_related("article").only(*WAYBACK_READ).get(pk=pk)
+
+    def wayback_due(self, now: datetime) -> "VersionQuerySet":
+        """Saves whose next step is due: a capture to ask for (a turn or a retry's wait over, a task lost), or
+        a look at a capture under way late by WAYBACK_SWEEP_GRACE (its own countdown lost with the broker,
+        or with a worker that died holding the claim)."""
+        late = now - timedelta(seconds=settings.WAYBACK_SWEEP_GRACE)
+        return self.filter(
+            Q(wayback_status=Version.Wayback.PENDING, wayback_due_at__lte=now)
+            | Q(wayback_status=Version.Wayback.CAPTURING, wayback_due_at__lte=late)
+        )
+
 
 class Version(models.Model):
     """The article's text as it stood from ``fetched_at``; numbered 0, 1, 2, … per article."""
@@ -351,6 +374,17 @@ class Version(models.Model):
         # Kept but hidden by default: whitespace/punctuation-only edits, and re-parses by a new extractor.
         MINOR = "minor", "Minor edit"
         PARSER = "parser", "Parser change"
+
+    class Wayback(models.TextChoices):
+        """Where the version's Wayback Machine save is (WAYBACK_SAVE; articles/wayback.py)."""
+
+        # Never asked: the setting was off, a minor or parser version (the page a reader sees is the one
+        # the edit before it saved), or stored before saves existed.
+        NONE = "", "Not asked"
+        PENDING = "pending", "Waiting to ask"
+        CAPTURING = "capturing", "Being captured"
+        SAVED = "saved", "Saved"
+        FAILED = "failed", "Failed"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -385,6 +419,20 @@ class Version(models.Model):
     paragraphs_moved = models.PositiveIntegerField(default=0, db_default=0)
     # The social headline changed in a way the headline's own change does not tell (see diffing).
     social_title_changed = models.BooleanField(default=False, db_default=False)
+    # The Wayback Machine's capture of the article's URL as this version was stored (WAYBACK_SAVE): the
+    # snapshot's address once saved; the save's state, attempts (captures asked for) and last error; when
+    # it was asked for, when its next step is due (a claim moves it on by a lease), the capture under way
+    # (SPN's job id) and when that was asked for. Database defaults: adding them rewrites no row.
+    wayback_status = models.CharField(
+        max_length=10, choices=Wayback.choices, blank=True, default=Wayback.NONE, db_default=""
+    )
+    wayback_url = models.TextField(blank=True, default="", db_default="")
+    wayback_attempts = models.PositiveIntegerField(default=0, db_default=0)
+    wayback_error = models.TextField(blank=True, default="", db_default="")
+    wayback_requested_at = models.DateTimeField(null=True, blank=True)
+    wayback_due_at = models.DateTimeField(null=True, blank=True)
+    wayback_job = models.CharField(max_length=200, blank=True, default="", db_default="")
+    wayback_submitted_at = models.DateTimeField(null=True, blank=True)
 
     objects = VersionQuerySet.as_manager()
 
@@ -455,8 +503,65 @@ class Version(models.Model):
         """The response this version was read from (ARCHIVE_SERVED_PAGES), or None if it was not kept."""
         return load_pages([self]).get(self.pk)
 
+    # --- the Wayback Machine save (articles/tasks.py: save_to_wayback) -------------------------------------
+
+    @staticmethod
+    def wayback_wanted(kind: str) -> bool:
+        """Whether a version of ``kind`` is saved: edits (the first version is one) are what readers see
+        change; a minor or parser version shows the page the edit before it saved."""
+        return settings.WAYBACK_SAVE and kind == Version.Kind.EDIT
+
+    @staticmethod
+    def wayback_asked(now: datetime) -> dict[str, Any]:
+        """The fields of a version whose save is asked for at ``now``."""
+        return {"wayback_status": Version.Wayback.PENDING, "wayback_requested_at": now, "wayback_due_at": now}
+
+    def _wayback_update(self, **fields: Any) -> bool:
+        """Write a step's outcome, unless the save was finished meanwhile (a step whose claim ran out while
+        it was under way, finished by another): a saved or failed save is never written again."""
+        waiting = [Version.Wayback.PENDING, Version.Wayback.CAPTURING]
+        updated = Version.objects.filter(pk=self.pk, wayback_status__in=waiting).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        return updated == 1
+
+    def wayback_wait(self, until: datetime) -> bool:
+        """The claim given back: the next step is due at ``until`` (the rate limit's turn, the next look)."""
+        return self._wayback_update(wayback_due_at=until)
+
+    def wayback_asking(self) -> bool:
+        """A capture is about to be asked for: counted now, so that a worker dying mid-request counts too."""
+        attempts = self.wayback_attempts + 1
+        counted = self._wayback_update(wayback_attempts=F("wayback_attempts") + 1)
+        self.wayback_attempts = attempts  # not the expression written
+        return counted
+
+    def wayback_submitted(self, job: str, now: datetime, look_at: datetime) -> bool:
+        return self._wayback_update(
+            wayback_status=Version.Wayback.CAPTURING, wayback_job=job[:200], wayback_submitted_at=now,
+            wayback_due_at=look_at,
+        )  # fmt: skip
+
+    def wayback_saved(self, snapshot: str) -> bool:
+        return self._wayback_update(
+            wayback_status=Version.Wayback.SAVED, wayback_url=snapshot, wayback_error="", wayback_job="",
+            wayback_due_at=None,
+        )  # fmt: skip
+
+    def wayback_failed(self, error: str, retry_at: datetime | None) -> bool:
+        """An attempt failed: a new capture is asked for at ``retry_at``, or the save is given up (None)."""
+        status = Version.Wayback.FAILED if retry_at is None else Version.Wayback.PENDING
+        return self._wayback_update(
+            wayback_status=status, wayback_error=error[:2000], wayback_job="", wayback_due_at=retry_at
+        )
+
 
 STAT_FIELDS = tuple(field.name for field in dataclasses.fields(ChangeStats))
+# What a Wayback Machine save reads of its version and article.
+WAYBACK_READ = (
+    "article__url", "article__status", "number", "kind", "wayback_status", "wayback_attempts", "wayback_job",
+    "wayback_submitted_at", "wayback_due_at", "wayback_requested_at",
+)  # fmt: skip
 # The columns a version's paragraphs are read from.
 TEXT_FIELDS = ("plain_paragraphs", "packed_paragraphs", "packed_against")
 

@@ -208,6 +208,7 @@ def _add_version(
         content_hash=text.content_hash,
         extractor=extraction.extractor,
         extractor_version=extraction.extractor_version,
+        **(Version.wayback_asked(now) if Version.wayback_wanted(kind) else {}),
     )
     if settings.ARCHIVE_SERVED_PAGES:
         # In the version's transaction: a version is never without its page, nor a page without a version.
@@ -223,9 +224,12 @@ def _add_version(
         article.last_changed_at = now
     # Its notifications: a delivery per rule that wants it, in this transaction, sent once it commits.
     # Imported here: the tasks module imports the check, which imports this module.
-    from articles.tasks import notify_of
+    from articles.tasks import notify_of, save_to_wayback_soon
 
     notify_of(version)
+    # Its Wayback Machine save (WAYBACK_SAVE), asked for in its row, queued once it commits.
+    if version.wayback_status == Version.Wayback.PENDING:
+        save_to_wayback_soon(version)
     return version
 
 

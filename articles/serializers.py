@@ -137,13 +137,17 @@ class VersionSerializer(serializers.ModelSerializer[Version]):
         help_text="Against the previous version; all zero for version 0."
     )
     diff = serializers.SerializerMethodField(help_text="API address of the diff with the previous version.")
+    wayback_url = serializers.SerializerMethodField(
+        help_text="The Wayback Machine's snapshot of the article's page, saved as this version was stored "
+        "(where this installation saves them: edits and first versions); null until it is saved."
+    )
 
     class Meta:
         model = Version
         fields: tuple[str, ...] = (
             "number", "fetched_at", "title", "social_title", "kind", "content_hash", "extractor",
             "extractor_version", "page_published_at", "page_modified_at",
-            "stats", "diff",
+            "stats", "diff", "wayback_url",
         )  # fmt: skip
 
     @extend_schema_field(ChangeStatsSerializer)
@@ -153,6 +157,11 @@ class VersionSerializer(serializers.ModelSerializer[Version]):
             {**dataclasses.asdict(stats), "summary_text": stats.summary()}
         ).data
         return data
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_wayback_url(self, version: Version) -> str | None:
+        saved = version.wayback_status == Version.Wayback.SAVED
+        return version.wayback_url if saved and version.wayback_url else None
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_diff(self, version: Version) -> str | None:

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, NoReturn, ParamSpec, TypeVar, cast
 
 from celery import shared_task as celery_shared_task
 from celery.contrib.django.task import DjangoTask
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from articles import checking, discovery
+from articles import checking, discovery, wayback
 from articles.models import Article, Delivery, Source, Version
 from articles.notifying import deliveries, sending
 
@@ -250,3 +250,141 @@ def sweep_deliveries() -> str:
     for delivery_id in queued:
         send_delivery.delay(delivery_id)
     return f"{interrupted} interrupted, {len(queued)} queued again"
+
+
+# --- the Wayback Machine --------------------------------------------------------------------------------
+
+# Like checks: acknowledged after it ran (a worker's death leaves the message to come back), database blips
+# retried a few times. The only step it re-schedules itself for is the next look at a capture under way, a
+# short countdown bounded by WAYBACK_POLL_TIMEOUT, not by Celery's count of retries: hence no max_retries
+# but the database blips' (counted with those looks; past it a blip ends the task, and the sweep queues
+# the save again).
+WAYBACK_TASK_OPTIONS: dict[str, Any] = {
+    **CHECK_TASK_OPTIONS,
+    "max_retries": None,
+    "retry_kwargs": {"max_retries": 5},
+}
+
+
+def wayback_lease() -> float:
+    """How long a step may hold its claim: two requests' timeouts and some. A worker that dies holding it
+    leaves the save due again once it is over (the sweep queues it then)."""
+    return 2 * settings.WAYBACK_TIMEOUT + 30
+
+
+def save_to_wayback_soon(version: Version) -> None:
+    """Called as ``version`` is stored with its save asked for, in its transaction: its task is queued once
+    it commits."""
+    transaction.on_commit(partial(queue_wayback_save, version.pk))
+
+
+def queue_wayback_save(version_id: int) -> None:
+    """Queue a save just committed. A broker that cannot take it (Redis down) must not fail the check that
+    stored the version: the save is due, and beat's sweep queues it."""
+    try:
+        save_to_wayback.delay(version_id)
+    except Exception:
+        logger.warning(
+            "could not queue the Wayback save of version %s: the sweep will", version_id, exc_info=True
+        )
+
+
+def wayback_retry_delay(attempts: int) -> int:
+    """Seconds before capture ``attempts + 1``: WAYBACK_RETRY_DELAY, doubling, capped by
+    WAYBACK_RETRY_MAX_DELAY."""
+    delay: int = settings.WAYBACK_RETRY_DELAY * 2 ** max(attempts - 1, 0)
+    return min(delay, settings.WAYBACK_RETRY_MAX_DELAY)
+
+
+@shared_task(**WAYBACK_TASK_OPTIONS)
+def save_to_wayback(version_id: int) -> str:
+    """Take the next step of version ``version_id``'s Wayback Machine save: ask SPN for a capture, in the
+    turn the rate every worker shares gives, or look at the capture under way.
+
+    Never sleeps: the next look at a capture (SPN takes up to minutes) is this task again with a short
+    countdown. Longer waits (no turn yet, a retry's doubling wait, SPN's 429) are only written on the version
+    (``wayback_due_at``) and beat's sweep queues the save once it is due, oldest first and a bounded number a
+    minute: a backlog of saves waiting for their turns costs the broker nothing and wakes no worker, and no
+    countdown outlives the broker's visibility timeout (past which Redis would deliver it again).
+
+    Idempotent: each step first claims the save (``Version.objects.claim_wayback``, a conditional UPDATE
+    committed before any request), so of two deliveries of this task one goes on and the other finds it not
+    due. With WAYBACK_SAVE off it sends nothing at all."""
+    if not settings.WAYBACK_SAVE:
+        return "off"
+    now = timezone.now()
+    version = Version.objects.claim_wayback(version_id, now, wayback_lease())
+    if version is None:
+        return "not due, or done elsewhere"
+    if version.article.status == Article.Status.REMOVED:
+        # Removed by staff, it appears nowhere: nor is it handed to the archive after that.
+        version.wayback_failed("The article was removed before it was saved.", retry_at=None)
+        return "removed"
+    if version.wayback_status == Version.Wayback.CAPTURING:
+        return _look_at_capture(version, now)
+    return _ask_for_capture(version, now)
+
+
+def _ask_for_capture(version: Version, now: datetime) -> str:
+    wait = wayback.limiter().take()
+    if wait > 0:  # not its turn, which is no attempt: the sweep brings it back once the turn has come
+        version.wayback_wait(now + timedelta(seconds=wait))
+        return "waiting for its turn"
+    version.wayback_asking()
+    outcome = wayback.submit(version.article.url)
+    if isinstance(outcome, wayback.Submitted):
+        return _look_again(version, lambda look_at: version.wayback_submitted(outcome.job_id, now, look_at))
+    return _capture_failed(version, outcome)
+
+
+def _look_again(version: Version, record: Callable[[datetime], bool]) -> NoReturn:
+    """The next look at ``version``'s capture in WAYBACK_POLL_INTERVAL seconds: its time on record (for the
+    claim and the sweep), and this task again with that countdown."""
+    seconds = settings.WAYBACK_POLL_INTERVAL
+    record(timezone.now() + timedelta(seconds=seconds))
+    raise save_to_wayback.retry(countdown=seconds)
+
+
+def _look_at_capture(version: Version, now: datetime) -> str:
+    outcome = wayback.status(version.wayback_job, version.article.url)
+    if isinstance(outcome, wayback.Captured):
+        version.wayback_saved(outcome.snapshot_url)
+        return "saved"
+    started = version.wayback_submitted_at or now
+    if (now - started).total_seconds() > settings.WAYBACK_POLL_TIMEOUT:
+        return _capture_failed(
+            version, wayback.Failed(f"the capture took longer than {settings.WAYBACK_POLL_TIMEOUT} s")
+        )
+    if isinstance(outcome, wayback.Capturing) or outcome.transport:
+        # Still under way, or no answer about it this time: look again (a look is not a capture asked for).
+        return _look_again(version, version.wayback_wait)
+    return _capture_failed(version, outcome)
+
+
+def _capture_failed(version: Version, outcome: wayback.Failed) -> str:
+    """A capture asked for and not made: asked for again after a doubling wait (at least as long as SPN
+    asked for), or failed for good after WAYBACK_MAX_ATTEMPTS or a refusal no retry mends."""
+    if outcome.wait is not None:
+        wayback.limiter().hold_off(outcome.wait)  # SPN said 429: every worker waits, not only this one
+    if outcome.permanent or version.wayback_attempts >= settings.WAYBACK_MAX_ATTEMPTS:
+        version.wayback_failed(outcome.reason, retry_at=None)
+        return "failed"
+    wait = max(wayback_retry_delay(version.wayback_attempts), outcome.wait or 0)
+    version.wayback_failed(outcome.reason, retry_at=timezone.now() + timedelta(seconds=wait))
+    return "to be retried"
+
+
+@shared_task(acks_late=True)
+def sweep_wayback_saves() -> str:
+    """Queue the saves that are due: waiting for their turn or a retry, or whose task was lost (the broker
+    down as their version committed, a worker that died holding a claim, a look at a capture late by
+    WAYBACK_SWEEP_GRACE); the longest due first, at most WAYBACK_SWEEP_BATCH a run. Those that find no turn
+    wait for a later run."""
+    if not settings.WAYBACK_SAVE:
+        return "off"
+    now = timezone.now()
+    due = Version.objects.wayback_due(now).order_by("wayback_due_at").values_list("pk", flat=True)
+    queued = list(due[: settings.WAYBACK_SWEEP_BATCH])
+    for version_id in queued:
+        save_to_wayback.delay(version_id)
+    return f"{len(queued)} queued"

@@ -466,6 +466,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"expires": 60},
     },
+    # Wayback Machine saves that are due, or whose task was lost (WAYBACK_* below); nothing while it is off.
+    "sweep-wayback-saves": {
+        "task": "articles.tasks.sweep_wayback_saves",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
 }
 
 # --- Notifications (articles/notifying/, the NotificationRule and Delivery models) ------------------------
@@ -483,3 +489,32 @@ NOTIFY_RETRY_MAX_DELAY = envint("NOTIFY_RETRY_MAX_DELAY", 3600)
 NOTIFY_SEND_LEASE = envint("NOTIFY_SEND_LEASE", CELERY_TASK_TIME_LIMIT + 30)
 # A delivery still waiting this many seconds after its time had its task lost: the sweep sends it again.
 NOTIFY_SWEEP_GRACE = envint("NOTIFY_SWEEP_GRACE", 120)
+
+# --- The Wayback Machine (articles/wayback.py, Version.wayback_*) --------------------------------------
+# Off by default: with it on, every new edit (and every first version) asks the Internet Archive's Save Page
+# Now (SPN2) to capture the article's URL, and the article page links the snapshot it made.
+WAYBACK_SAVE = envbool("WAYBACK_SAVE", False)
+# SPN's base: POST {base}/save, GET {base}/save/status/<job>, snapshots at {base}/web/<timestamp>/<url>.
+WAYBACK_URL = (os.environ.get("WAYBACK_URL") or "https://web.archive.org").rstrip("/")
+# An archive.org account's S3-like keys (https://archive.org/account/s3.php): sent as "LOW key:secret",
+# which SPN2 allows more captures for. Without them saves are anonymous.
+WAYBACK_ACCESS_KEY = os.environ.get("WAYBACK_ACCESS_KEY", "")
+WAYBACK_SECRET_KEY = os.environ.get("WAYBACK_SECRET_KEY", "")
+# Captures asked for per minute by all workers together (through Redis): SPN refuses more than a few a minute
+# from one client (429), and its daily quota is per account.
+WAYBACK_SAVES_PER_MINUTE = float(os.environ.get("WAYBACK_SAVES_PER_MINUTE", "4"))
+# Captures asked for a version before it is failed; the waits between them double from WAYBACK_RETRY_DELAY
+# up to WAYBACK_RETRY_MAX_DELAY seconds.
+WAYBACK_MAX_ATTEMPTS = envint("WAYBACK_MAX_ATTEMPTS", 4)
+WAYBACK_RETRY_DELAY = envint("WAYBACK_RETRY_DELAY", 300)
+WAYBACK_RETRY_MAX_DELAY = envint("WAYBACK_RETRY_MAX_DELAY", 6 * 3600)
+# Seconds between looks at a capture under way, and how long one may take before it counts as failed.
+WAYBACK_POLL_INTERVAL = envint("WAYBACK_POLL_INTERVAL", 20)
+WAYBACK_POLL_TIMEOUT = envint("WAYBACK_POLL_TIMEOUT", 15 * 60)
+# Seconds one request to SPN may take.
+WAYBACK_TIMEOUT = float(os.environ.get("WAYBACK_TIMEOUT", "30"))
+# Beat's sweep queues, every minute, at most WAYBACK_SWEEP_BATCH saves that are due (their turn come, a
+# retry's wait over, a task lost), the longest due first; and a look at a capture under way whose own
+# countdown is late by WAYBACK_SWEEP_GRACE seconds (lost with the broker or a dead worker).
+WAYBACK_SWEEP_GRACE = envint("WAYBACK_SWEEP_GRACE", 120)
+WAYBACK_SWEEP_BATCH = envint("WAYBACK_SWEEP_BATCH", 20)

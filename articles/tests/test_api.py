@@ -143,12 +143,22 @@ def test_versions_with_and_without_text(api: Api, article: Article) -> None:
         "paragraphs_changed": 1, "paragraphs_moved": 0, "title_changed": True, "social_title_changed": False,
         "summary": "headline changed · +3/−1 words · 1 paragraph added · 1 paragraph changed",
     }  # fmt: skip
+    assert [v["wayback_url"] for v in versions] == [None, None]  # none saved (WAYBACK_SAVE is off)
     with_text = api.get(f"/api/v1/articles/{article.pk}/versions/", text="1")["results"]
     assert with_text[1]["paragraphs"] == ["It opened on Monday.", "Crowds came.", "Closed later."]
     one = api.get(f"/api/v1/articles/{article.pk}/versions/0/")
     assert (one["title"], one["byline"], one["kind"]) == ("Mayor opens bridge", "By A", "edit")
     api.get(f"/api/v1/articles/{article.pk}/versions/9/", expect=404)
     api.get("/api/v1/articles/999/versions/", expect=404)
+
+
+def test_a_versions_wayback_snapshot_once_saved(api: Api, article: Article) -> None:
+    snapshot = "https://web.archive.org/web/20261120093000/http://127.0.0.1/story"
+    article.versions.filter(number=0).update(wayback_status="saved", wayback_url=snapshot)
+    article.versions.filter(number=1).update(wayback_status="capturing", wayback_job="spn2-1")
+    versions = api.get(f"/api/v1/articles/{article.pk}/versions/")["results"]  # checked against the schema
+    assert [v["wayback_url"] for v in versions] == [snapshot, None]
+    assert api.get(f"/api/v1/articles/{article.pk}/versions/0/", text="1")["wayback_url"] == snapshot
 
 
 def test_the_diff_is_structured_by_paragraph_and_word(api: Api, article: Article) -> None:
