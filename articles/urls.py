@@ -11,6 +11,7 @@ urlpatterns = [
     path("articles/<number:pk>/", views.article, name="article"),
     path("articles/<number:pk>/compare/", views.compare, name="compare"),
     path("articles/<number:pk>/check/", views.check_now, name="check-now"),
+    path("articles/<number:pk>/archive.warc.gz", views.article_warc, name="article_warc"),
     path("articles/<number:pk>/versions/<number:number>/", views.version, name="version"),
     path("articles/<number:pk>/diff/<number:a>/<number:b>/", views.diff, name="diff"),
     path("articles/<number:pk>/diff/<number:a>/<number:b>/card.png", views.diff_card, name="diff_card"),

@@ -1,7 +1,7 @@
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,7 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from articles import browsing, cards, scheduling, searching, tasks
+from articles import browsing, cards, scheduling, searching, tasks, warc
 from articles.canonical import InvalidURL
 from articles.forms import TrackForm
 from articles.models import TEXT_FIELDS, Article, Delivery, NotificationRule, Source, Version
@@ -29,6 +30,7 @@ from articles.searching import MAX_QUERY_LENGTH, article_for_url, candidate_arti
 from articles.throttling import DiffThrottled, client_of
 
 PAGE_SIZE = 50
+Response = TypeVar("Response", bound=HttpResponseBase)
 DIFF_VIEWS = ("side", "inline")
 DIFF_VIEW_COOKIE = "diffview"
 
@@ -121,14 +123,14 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "articles/article.html", context)
 
 
-def staff_only(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def staff_only(permission: str) -> Callable[[Callable[..., Response]], Callable[..., HttpResponseBase]]:
     """For staff who also hold ``permission``, as the admin asks of them for the same change. Anonymous
     visitors are sent to the admin's login and back; anyone else signed in gets 403, since logging in
     again would not help them (staff_member_required would send them to the login)."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., Response]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("admin:login"))
             if not (request.user.is_staff and request.user.has_perm(permission)):
@@ -151,6 +153,25 @@ def check_now(request: HttpRequest, pk: int) -> HttpResponse:
         article.resume()
         messages.info(request, "Tracking resumed; the first check is due now.")
     return redirect(article)
+
+
+@require_http_methods(["GET", "HEAD"])
+@never_cache
+@staff_only("articles.view_servedpage")
+def article_warc(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """The article's history as a WARC file (articles/warc.py), streamed record by record. For staff who
+    may see the pages as served, as the admin asks of them; an article staff removed is theirs to export
+    too (its public page is Gone)."""
+    article = get_object_or_404(Article, pk=pk)
+    filename = f"newsdiffs-article-{article.pk}.warc.gz"
+    records = warc.warc_bytes(
+        warc.scoped_versions(article=article.pk), filename, f"newsdiffs history: article {article.pk}",
+        timezone.now(),
+    )  # fmt: skip
+    # Not application/warc with Content-Encoding: gzip, which a browser would unzip on the way to disk.
+    response = StreamingHttpResponse(records, content_type="application/gzip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -587,6 +587,7 @@ PUBLIC_READS: list[tuple[str, int, str | None]] = [
 # Routes that list no article: a staff member's form and action, the API's description of itself.
 NOT_PUBLIC_READS = {
     "track", "check-now", "api-schema", "api-docs", "notifications", "notification-test", "delivery-resend",
+    "article_warc",
 }  # fmt: skip
 
 

@@ -58,6 +58,8 @@ PAGES: list[tuple[str, str, int, dict[str, list[str]]]] = [
     ("/articles/{article}/", "staff", 200, BASE),  # with the check-now form
     ("/articles/{article}/compare/?a=0&b=1", "anonymous", 302, BASE),
     ("/articles/{article}/check/", "anonymous", 405, BASE),
+    ("/articles/{article}/archive.warc.gz", "anonymous", 302, BASE),
+    ("/articles/{article}/archive.warc.gz", "staff", 200, BASE),
     ("/articles/{article}/versions/0/", "anonymous", 200, BASE),
     ("/articles/{article}/diff/0/1/", "anonymous", 200, BASE),
     ("/articles/{article}/diff/0/1/?view=inline&show=changes", "anonymous", 200, BASE),

@@ -12,12 +12,13 @@ from tqdm import tqdm
 from articles.exporting import articles_to_export, export_lines
 
 
-def parse_since(value: str) -> datetime:
+def parse_since(value: str, option: str = "--since") -> datetime:
+    """A date (its midnight, UTC) or a date and time (UTC if it names no zone), for ``option``."""
     moment = parse_datetime(value)
     if moment is None and (day := parse_date(value)) is not None:
         moment = datetime.combine(day, time(), tzinfo=UTC)
     if moment is None:
-        raise CommandError(f"--since takes a date (2026-11-26) or a date and time, not {value!r}.")
+        raise CommandError(f"{option} takes a date (2026-11-26) or a date and time, not {value!r}.")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
