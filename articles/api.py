@@ -216,7 +216,8 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet[Version]):
 
     def get_queryset(self) -> Any:
         article = get_object_or_404(Article.objects.published(), pk=self.kwargs["article_pk"])
-        return Version.objects.filter(article=article)
+        # Whether each version's page was kept: an EXISTS per row, no page read.
+        return Version.objects.filter(article=article).with_page_kept()
 
     def with_text(self) -> bool:
         return self.action == "retrieve" or _truthy(self.request.query_params.get("text"))

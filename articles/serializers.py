@@ -142,12 +142,18 @@ class VersionSerializer(serializers.ModelSerializer[Version]):
         "(where this installation saves them: edits and first versions); null until it is saved."
     )
 
+    page_kept = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether the page this version was read from was kept as served (its headers and body; "
+        "staff can download it in the article's WARC file).",
+    )
+
     class Meta:
         model = Version
         fields: tuple[str, ...] = (
             "number", "fetched_at", "title", "social_title", "kind", "content_hash", "extractor",
             "extractor_version", "page_published_at", "page_modified_at",
-            "stats", "diff", "wayback_url",
+            "stats", "diff", "wayback_url", "page_kept",
         )  # fmt: skip
 
     @extend_schema_field(ChangeStatsSerializer)

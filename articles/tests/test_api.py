@@ -5,12 +5,12 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
-from pytest_django import DjangoDbBlocker
+from pytest_django import DjangoAssertNumQueries, DjangoDbBlocker
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import AnonRateThrottle
 
 from articles.diffing import MAX_LISTED_OPS
-from articles.models import Article, Source
+from articles.models import Article, ServedPage, Source
 from articles.tests.support import T0, add_version
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +144,7 @@ def test_versions_with_and_without_text(api: Api, article: Article) -> None:
         "summary": "headline changed · +3/−1 words · 1 paragraph added · 1 paragraph changed",
     }  # fmt: skip
     assert [v["wayback_url"] for v in versions] == [None, None]  # none saved (WAYBACK_SAVE is off)
+    assert [v["page_kept"] for v in versions] == [False, False]  # made without a fetch: no page
     with_text = api.get(f"/api/v1/articles/{article.pk}/versions/", text="1")["results"]
     assert with_text[1]["paragraphs"] == ["It opened on Monday.", "Crowds came.", "Closed later."]
     one = api.get(f"/api/v1/articles/{article.pk}/versions/0/")
@@ -159,6 +160,21 @@ def test_a_versions_wayback_snapshot_once_saved(api: Api, article: Article) -> N
     versions = api.get(f"/api/v1/articles/{article.pk}/versions/")["results"]  # checked against the schema
     assert [v["wayback_url"] for v in versions] == [snapshot, None]
     assert api.get(f"/api/v1/articles/{article.pk}/versions/0/", text="1")["wayback_url"] == snapshot
+
+
+def test_a_version_says_whether_its_page_was_kept(
+    api: Api, article: Article, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    version = article.versions.get(number=1)
+    ServedPage.objects.store(version, article.url, 200, [("Content-Type", "text/html")], b"<p>page</p>")
+    with django_assert_max_num_queries(3):  # the article, the page of versions with the EXISTS, (one more)
+        versions = api.get(f"/api/v1/articles/{article.pk}/versions/")[
+            "results"
+        ]  # checked against the schema
+    assert [v["page_kept"] for v in versions] == [False, True]
+    assert api.get(f"/api/v1/articles/{article.pk}/versions/1/")["page_kept"] is True
+    schema = api.client.get("/api/v1/schema?format=json").json()
+    assert "page_kept" in schema["components"]["schemas"]["Version"]["required"]
 
 
 def test_the_diff_is_structured_by_paragraph_and_word(api: Api, article: Article) -> None:
