@@ -1,6 +1,6 @@
-import itertools
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,6 +10,23 @@ from tqdm import tqdm
 from articles.exporting import Importer
 
 BATCH_SIZE = 500  # articles per transaction
+# ... and at most about this many characters of JSON: a line carries its article's pages (packed, but a
+# keyframe page is a fifth of its HTML), so 500 lines of long histories could weigh gigabytes.
+BATCH_CHARS = 64 * 1024 * 1024
+
+
+def batches(lines: Iterable[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+    """``lines`` in batches of BATCH_SIZE, cut earlier once they weigh BATCH_CHARS."""
+    batch: list[tuple[int, str]] = []
+    weight = 0
+    for line in lines:
+        batch.append(line)
+        weight += len(line[1])
+        if len(batch) >= BATCH_SIZE or weight >= BATCH_CHARS:
+            yield batch
+            batch, weight = [], 0
+    if batch:
+        yield batch
 
 
 class Command(BaseCommand):
@@ -28,7 +45,7 @@ class Command(BaseCommand):
         total = importer.result
         with stream, tqdm(unit=" articles", file=sys.stderr, disable=no_progress) as progress:  # closes it
             lines = ((n, line) for n, line in enumerate(stream, start=1) if line.strip())
-            while batch := list(itertools.islice(lines, BATCH_SIZE)):
+            for batch in batches(lines):
                 records = []
                 for line_number, line in batch:
                     try:
@@ -40,9 +57,12 @@ class Command(BaseCommand):
                 progress.update(len(batch))
         for problem in total.problems:
             self.stderr.write(problem)
+        # Pages are said only when the file has some, so the line reads as before for exports without.
+        pages = total.pages_created or total.pages_present
         self.stdout.write(
             f"{total.articles_created} new articles, {total.versions_created} new versions, "
             f"{total.versions_present} versions already here, {len(total.problems)} problems"
+            + (f"; {total.pages_created} pages kept, {total.pages_present} already here" if pages else "")
         )
         if total.problems:
             raise CommandError(f"{len(total.problems)} records or versions were not imported.", returncode=2)
