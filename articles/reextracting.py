@@ -76,7 +76,7 @@ def read_pages(versions: Sequence[Version]) -> dict[int, Reread]:
     """The kept pages of ``versions`` (by id; those without one left out) read as a check reads a page now.
 
     Read a keyframe's span at a time (``load_pages``: two queries, at most two decompressions a page), so
-    that at most KEYFRAME_EVERY + 1 bodies are held however long the history."""
+    that KEYFRAME_EVERY pages and their keyframes are held at a time, however long the history."""
     found: dict[int, Reread] = {}
     ordered = sorted(versions, key=lambda v: v.number)
     step = archiving.KEYFRAME_EVERY
