@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.apps import apps
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client, override_settings
@@ -146,6 +147,12 @@ def test_the_parser_version_of_a_new_release_disappears_and_the_history_reads_as
     assert before[1].text.paragraphs == (*S1, BOX)
     assert (before[2].kind, before[2].same_as, before[2].paragraphs) == ("parser", 1, None)
     assert all(r.page_read and r.reread_by == CURRENT for r in before.values())
+    # Staff see it on the version's page in the admin.
+    staff = Client()
+    staff.force_login(User.objects.create_superuser("editor", "editor@example.org", "a-long-password-0123"))
+    shown = staff.get(reverse("admin:articles_version_change", args=[versions[0].pk]))
+    assert shown.status_code == 200
+    assert BOX in shown.content.decode()
 
 
 def test_the_text_chain_stays_valid(local_site: LocalSite, monkeypatch: pytest.MonkeyPatch) -> None:
