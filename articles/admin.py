@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from articles.canonical import InvalidURL, canonical_url
 from articles.forms import JSONField
-from articles.models import Article, Delivery, NotificationRule, ServedPage, Source, Version
+from articles.models import Article, Delivery, NotificationRule, Rereading, ServedPage, Source, Version
 from articles.tasks import check_soon, discover_source, send_delivery
 
 if TYPE_CHECKING:
@@ -203,6 +203,24 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         self.message_user(request, f"{resumed} article(s) resumed.", messages.SUCCESS)
 
 
+class RereadingInline(admin.TabularInline[Rereading, Version]):
+    """What the version was before each ``manage.py reextract`` that changed it: read-only, the record."""
+
+    model = Rereading
+    extra = 0
+    can_delete = False
+    fields = ("reread_at", "reread_by", "kind", "extractor", "extractor_version", "same_as", "former_text")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Version | None = None) -> bool:
+        return False
+
+    @admin.display(description="text before")
+    def former_text(self, rereading: Rereading) -> str:
+        text = rereading.text
+        return "unchanged" if text is None else "\n".join((text.title, *text.paragraphs))
+
+
 @admin.register(Version)
 class VersionAdmin(admin.ModelAdmin[Version]):
     list_display = ("__str__", "article", "number", "fetched_at")
@@ -215,6 +233,7 @@ class VersionAdmin(admin.ModelAdmin[Version]):
         "wayback_status", "wayback_url", "wayback_attempts", "wayback_error", "wayback_requested_at",
         "wayback_due_at", "wayback_job", "wayback_submitted_at",
     )  # fmt: skip
+    inlines = (RereadingInline,)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

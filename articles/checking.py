@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
+import httpx
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from articles import recording, scheduling
+from articles import archiving, recording, scheduling
 from articles.canonical import InvalidURL, bare_host, canonical_url, url_variants
 from articles.extraction import Extraction, extract, release_for
-from articles.fetching import FetchError, FetchResult, fetch
+from articles.fetching import FetchError, FetchResult, decode_html, fetch
 from articles.models import Article
 from articles.normalising import ArticleText, stated_time
 from articles.politeness import HostBusy
@@ -117,16 +118,15 @@ def _check(article: Article, now: datetime, progress: _Progress) -> CheckOutcome
 
     progress.stage = "reading the page"
     try:
-        extraction = extract(fetched.text, fetched.url)
+        reading = read_page(fetched.text, fetched.url)
     except (*DATABASE_DOWN, SoftTimeLimitExceeded):
         raise
     except Exception as exc:  # a page the parser chokes on must back off, not be re-swept forever
         logger.exception("extraction failed for article %s", article.pk)
-        failure = CheckFailure(
-            f"could not parse the page ({type(exc).__name__})", transient=True, status=fetched.status
-        )
+        failure = CheckFailure(unparsable(exc), transient=True, status=fetched.status)
         recording.record_failure(article, failure, now)
         return CheckOutcome("error", reason=failure.reason)
+    extraction, text = reading.extraction, reading.text
     if extraction.unreadable:
         # Only the start of the page was read: it may hold part of the story, which is not the story.
         failure = CheckFailure(extraction.unreadable, transient=True, status=fetched.status)
@@ -134,14 +134,9 @@ def _check(article: Article, now: datetime, progress: _Progress) -> CheckOutcome
         return CheckOutcome("error", reason=failure.reason)
     if article.version_count == 0 and (duplicate := _adopt_canonical(article, extraction)):
         return duplicate
-    article.page_published_at = stated_time(extraction.published, now)
-    article.page_modified_at = stated_time(extraction.modified, now)
-    text = ArticleText.from_parts(
-        extraction.title, extraction.byline, extraction.paragraphs, extraction.social_title
-    )
+    article.page_published_at, article.page_modified_at = reading.stated_times(now)
     if text.is_empty:
-        # Storing an empty version would later read as "the whole article was deleted".
-        failure = CheckFailure("no article text found on the page", transient=True, status=fetched.status)
+        failure = CheckFailure(reading.problem, transient=True, status=fetched.status)
         recording.record_failure(article, failure, now)
         return CheckOutcome("error", reason=failure.reason)
 
@@ -156,6 +151,50 @@ def _check(article: Article, now: datetime, progress: _Progress) -> CheckOutcome
         return CheckOutcome("unchanged")
     logger.info("article %s: new version %s (%s)", article.pk, version.number, version.kind)
     return CheckOutcome("new_version", version_number=version.number)
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What a check reads of a page: the extraction and its text, normalised (empty when the page could not
+    be read or held no story: ``problem`` then says why, and nothing may be stored)."""
+
+    extraction: Extraction
+    text: ArticleText
+
+    @property
+    def problem(self) -> str:
+        if self.extraction.unreadable:
+            return self.extraction.unreadable
+        # Storing an empty version would later read as "the whole article was deleted".
+        return "no article text found on the page" if self.text.is_empty else ""
+
+    def stated_times(self, now: datetime) -> tuple[datetime | None, datetime | None]:
+        """When the page says it was published and last updated, as believed at ``now``."""
+        return stated_time(self.extraction.published, now), stated_time(self.extraction.modified, now)
+
+
+def read_page(html: str, url: str) -> PageReading:
+    """How every page becomes a text: the check's reading of what it fetched, and ``reextract``'s of an
+    archived page (``read_served``), so that a history re-read is read exactly as a check would read it
+    now. Raises whatever the extractor raises on a page it chokes on (``unparsable`` says it)."""
+    extraction = extract(html, url)
+    if extraction.unreadable:
+        return PageReading(extraction, ArticleText("", "", ()))
+    text = ArticleText.from_parts(
+        extraction.title, extraction.byline, extraction.paragraphs, extraction.social_title
+    )
+    return PageReading(extraction, text)
+
+
+def read_served(page: archiving.Page) -> PageReading:
+    """``read_page`` of an archived page: its body decoded as the fetch decoded it (``decode_html`` with the
+    charset httpx reads from the headers kept), read at its final URL, as the check that kept it read it."""
+    charset = httpx.Response(page.status, headers=list(page.headers)).charset_encoding
+    return read_page(decode_html(page.body, charset), page.url)
+
+
+def unparsable(exc: Exception) -> str:
+    return f"could not parse the page ({type(exc).__name__})"
 
 
 def _storable_validators(fetched: FetchResult) -> FetchResult:

@@ -374,6 +374,10 @@ class Version(models.Model):
         # Kept but hidden by default: whitespace/punctuation-only edits, and re-parses by a new extractor.
         MINOR = "minor", "Minor edit"
         PARSER = "parser", "Parser change"
+        # Left by ``manage.py reextract``: its page, read again by the current extractor, says what an earlier
+        # version says, so a check would store nothing for it now. Kept, hidden, so that numbers (links,
+        # feed ids) stay put; its former reading is in its ``rereadings``.
+        SAME = "same", "Same text, re-read"
 
     class Wayback(models.TextChoices):
         """Where the version's Wayback Machine save is (WAYBACK_SAVE; articles/wayback.py)."""
@@ -761,6 +765,52 @@ def _page_rows(pages: "models.QuerySet[ServedPage]") -> "models.QuerySet[ServedP
 
 def _page_key(row: ServedPage) -> tuple[int, int]:
     return (row.version.article_id, row.version.number)
+
+
+class Rereading(models.Model):
+    """What a version was before ``manage.py reextract`` read its article's history again (articles/
+    reextracting.py) and changed it: its reading (text, extractor, page dates) when that changed, and its
+    kind. A re-read replaces what the public sees; this keeps what it saw, so the record stays auditable."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="rereadings")
+    reread_at = models.DateTimeField()
+    # Whether the version's own page was read again (else: no page kept, or none the extractor now reads;
+    # only its kind or change statistics moved with the versions around it).
+    page_read = models.BooleanField()
+    # The extractor that read it again, as "name/version" (empty when its page was not read).
+    reread_by = models.CharField(max_length=80, blank=True)
+    # For a version now of kind "same": the number of the earlier version whose text it reads as.
+    same_as = models.PositiveIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=Version.Kind.choices)
+    extractor = models.CharField(max_length=50)
+    extractor_version = models.CharField(max_length=20)
+    content_hash = models.CharField(max_length=64)
+    page_published_at = models.DateTimeField(null=True, blank=True)
+    page_modified_at = models.DateTimeField(null=True, blank=True)
+    # The text it replaced, when the text changed (``packed_paragraphs`` None: the text stayed, and these
+    # are empty): headlines and byline as they were, the paragraphs packed alone (text_chain.encode).
+    title = models.TextField(blank=True, default="")
+    social_title = models.TextField(blank=True, default="")
+    byline = models.TextField(blank=True, default="")
+    packed_paragraphs = models.BinaryField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["version", "reread_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"version {self.version_id} before its re-reading of {self.reread_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def paragraphs(self) -> list[str] | None:
+        """The paragraphs it replaced, or None if its text stayed."""
+        return None if self.packed_paragraphs is None else decode(self.packed_paragraphs)
+
+    @property
+    def text(self) -> ArticleText | None:
+        """The text it replaced, or None if its text stayed."""
+        if (paragraphs := self.paragraphs) is None:
+            return None
+        return ArticleText(self.title, self.byline, tuple(paragraphs), self.social_title)
 
 
 class ArticleSearch(models.Model):

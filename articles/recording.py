@@ -78,7 +78,7 @@ def store_if_changed(
     The row lock serialises concurrent checks of one article, so the same content is never stored
     twice; the unique (article, number) constraint backs that up. The diff behind the change statistics,
     the costly part, runs before the lock, against the latest version as it stands then; again under the
-    lock only if another check stored a version meanwhile.
+    lock only if another check stored a version meanwhile (or ``manage.py reextract`` read it again).
     """
     key = text.content_hash
     against, stats = None, None
@@ -104,7 +104,8 @@ def store_if_changed(
                 locked.last_flip_at = now
             else:
                 latest = recent[0] if recent else None
-                if stats is None or _id(latest) != _id(against):
+                # Another version stored meanwhile, or this one's text read again (manage.py reextract).
+                if stats is None or _identity(latest) != _identity(against):
                     stats = change_stats(latest.text if latest else None, text)
                 version = _add_version(locked, text, extraction, latest, stats, now, fetched)
                 _flag_if_volatile(locked, version, now)
@@ -171,8 +172,8 @@ def _record_success(article: Article, fetched: FetchResult, now: datetime) -> No
             article.next_check_at = max(article.next_check_at, scheduling.next_check_when_volatile(now))
 
 
-def _id(version: Version | None) -> int | None:
-    return None if version is None else version.pk
+def _identity(version: Version | None) -> tuple[int, str] | None:
+    return None if version is None else (version.pk, version.content_hash)
 
 
 def _add_version(
