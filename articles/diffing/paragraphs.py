@@ -145,7 +145,7 @@ def _edited(a: str, b: str, paragraphs: _Paragraphs, budget: _Budget) -> WordDif
         return None
     if 2 * min(len(a_units), len(b_units)) < SIMILAR * total:
         return None
-    if 2 * (paragraphs.counts(a) & paragraphs.counts(b)).total() < SIMILAR * total:
+    if 2 * _shared(paragraphs.counts(a), paragraphs.counts(b)) < SIMILAR * total:
         return None
     opcodes, coarse = _opcodes(a_keys, b_keys, budget)
     matched = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
@@ -153,6 +153,14 @@ def _edited(a: str, b: str, paragraphs: _Paragraphs, budget: _Budget) -> WordDif
         budget.guessed = budget.guessed or coarse
         return None
     return _word_diff(a_units, b_units, opcodes, coarse)
+
+
+def _shared(a: Counter[str], b: Counter[str]) -> int:
+    """How many tokens ``a`` and ``b`` have in common, counted with repeats: ``(a & b).total()`` without
+    building the intersection (Counter's ``&`` was 4 ms of a 50-entry feed's 50, bench/scale.py)."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(min(count, b[token]) for token, count in a.items() if token in b)
 
 
 def _changed_block(

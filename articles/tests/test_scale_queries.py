@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from articles import browsing
+from articles.feeds import EntryTexts
 from articles.models import Article, Source, Version, pack_paragraphs
 from articles.tests.support import T0, add_version
 
@@ -107,7 +108,7 @@ def test_the_biggest_changes_are_ranked_first_without_their_articles(
 
 
 @pytest.mark.parametrize("stories", [4, 23])
-def test_a_feed_reads_its_entries_texts_ten_entries_a_query(client: Client, stories: int) -> None:
+def test_a_feed_reads_its_entries_texts_a_batch_of_entries_a_query(client: Client, stories: int) -> None:
     # Each entry reading its own pair of texts made a cold feed of 50 entries 85 queries (bench/scale.py).
     for n in range(stories):
         article = Article.objects.create(url=f"http://127.0.0.1/{n}")
@@ -125,8 +126,8 @@ def test_a_feed_reads_its_entries_texts_ten_entries_a_query(client: Client, stor
     assert feed.count("<entry>") == entries
     # Each entry's diff, from that entry's own pair of texts: "day 0 → 1" in v1's, "day 1 → 2" in v2's.
     assert all(f"{number}&lt;/ins&gt; of {n}.&lt;/p&gt;" in feed for n in range(stories) for number in (1, 2))
-    # Per ten entries: one query for their texts and one for the keyframes not among them.
-    assert len(texts) <= 2 * -(-entries // 10)
+    # Per batch of entries: one query for their texts and one for the keyframes not among them.
+    assert len(texts) <= 2 * -(-entries // EntryTexts.BATCH)
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/feeds/changes.atom").content.decode() == feed
     assert not [q for q in captured.captured_queries if "packed_paragraphs" in q["sql"].split(" FROM ")[0]]
