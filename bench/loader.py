@@ -28,8 +28,9 @@ Secondary indexes and foreign keys are dropped during the load and rebuilt after
 their definitions are read from the catalogue and restored verbatim. The articles' search documents are
 made by the app's own ``rebuild_search``, never per row: during the COPY, in one process a range of
 articles already in the database at a time (making texts keeps one core busy, the other was idle), and the
-rest after it in ``writers`` processes, the tables analysed first (``analyze``). The sources' daily
-counters follow (``rebuild_source_days``), then the indexes return, ``writers`` at a time.
+rest after it in ``writers`` processes, the tables analysed first (``analyze``), while the sources' daily
+counters are made (``rebuild_source_days``); then the indexes return, ``writers`` at a time, the text index
+first and the others beside it.
 """
 
 import argparse
@@ -383,6 +384,10 @@ def load(
     timings["search_documents_made_during_copy"] = followed
     started = time.perf_counter()
     analyze(cursor)
+    # The sources' counters read only the loaded tables: made beside everything that follows.
+    counted: dict[str, float] = {}
+    counters = threading.Thread(target=lambda: counted.update(manage(database_url, "rebuild_source_days")))
+    counters.start()
     # The rest in ``writers`` processes, one of them the follower's range if it is still at work.
     rest = [follower] if follower is not None else []
     share = -(-(articles - followed) // writers)
@@ -391,10 +396,11 @@ def load(
         raise SystemExit("manage.py rebuild_search failed")
     timings["search_documents_seconds_after_copy"] = time.perf_counter() - started
     started = time.perf_counter()
-    manage(database_url, "rebuild_source_days")
-    timings["source_days_seconds"] = time.perf_counter() - started
-    started = time.perf_counter()
     timings["slowest_index_seconds"] = restore(database_url, deferred, writers, progress)
+    counters.join()
+    if "seconds" not in counted:
+        raise SystemExit("manage.py rebuild_source_days failed")
+    timings["source_days_seconds"] = counted["seconds"]
     cursor.execute("SELECT setval('articles_article_id_seq', %s)", [articles])
     cursor.execute("SELECT setval('articles_version_id_seq', (SELECT max(id) FROM articles_version))")
     cursor.execute("SELECT setval('articles_source_id_seq', %s)", [len(SOURCES)])
