@@ -53,11 +53,21 @@ def encode(paragraphs: Sequence[str], dictionary: Sequence[str] | bytes | None =
 
 def decode(blob: bytes | memoryview, dictionary: Sequence[str] | bytes | None = None) -> list[str]:
     """The paragraphs ``encode`` packed into ``blob``, given the same ``dictionary``."""
+    return parsed(unpacked(blob, dictionary))
+
+
+def unpacked(blob: bytes | memoryview, dictionary: Sequence[str] | bytes | None = None) -> bytes:
+    """The ``serialised`` paragraphs ``encode`` packed into ``blob``: a keyframe's are the dictionary of the
+    versions packed against it as they are (``window``), without serialising its paragraphs again."""
     blob = bytes(blob)  # Postgres hands back a memoryview
     if blob[:1] != ZLIB:
         raise ValueError(f"not a packed text (starts {blob[:1]!r})")
     unpacker = zlib.decompressobj() if dictionary is None else zlib.decompressobj(zdict=window(dictionary))
-    paragraphs = json.loads(unpacker.decompress(blob[1:]) + unpacker.flush())
+    return unpacker.decompress(blob[1:]) + unpacker.flush()
+
+
+def parsed(serialised_paragraphs: bytes) -> list[str]:
+    paragraphs = json.loads(serialised_paragraphs)
     if not isinstance(paragraphs, list):
         raise ValueError("a packed text holds a list of paragraphs")
     return [str(p) for p in paragraphs]

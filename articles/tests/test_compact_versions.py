@@ -82,10 +82,13 @@ def load_before_0016(apps: Apps, lines: list[str]) -> None:
             last_changed_at=record["last_changed_at"],
             version_count=len(record["versions"]),
         )
+        # Only what that schema had: today's export also carries later fields (the page kept, the Wayback
+        # Machine's snapshot).
+        columns = {field.name for field in version_model._meta.get_fields()}
         for data in record["versions"]:
             version_model.objects.create(
                 article=article,
-                **{k: v for k, v in data.items() if k != "stats"},
+                **{k: v for k, v in data.items() if k in columns},
                 **data["stats"],
             )
 
