@@ -118,7 +118,7 @@ def _check(article: Article, now: datetime, progress: _Progress) -> CheckOutcome
 
     progress.stage = "reading the page"
     try:
-        reading = read_page(fetched.text, fetched.url)
+        extraction = extract(fetched.text, fetched.url)
     except (*DATABASE_DOWN, SoftTimeLimitExceeded):
         raise
     except Exception as exc:  # a page the parser chokes on must back off, not be re-swept forever
@@ -126,7 +126,9 @@ def _check(article: Article, now: datetime, progress: _Progress) -> CheckOutcome
         failure = CheckFailure(unparsable(exc), transient=True, status=fetched.status)
         recording.record_failure(article, failure, now)
         return CheckOutcome("error", reason=failure.reason)
-    extraction, text = reading.extraction, reading.text
+    # Normalising is not parsing: an error of its own is an unexpected one, told as such (test_check_errors).
+    reading = reading_of(extraction)
+    text = reading.text
     if extraction.unreadable:
         # Only the start of the page was read: it may hold part of the story, which is not the story.
         failure = CheckFailure(extraction.unreadable, transient=True, status=fetched.status)
@@ -177,7 +179,11 @@ def read_page(html: str, url: str) -> PageReading:
     """How every page becomes a text: the check's reading of what it fetched, and ``reextract``'s of an
     archived page (``read_served``), so that a history re-read is read exactly as a check would read it
     now. Raises whatever the extractor raises on a page it chokes on (``unparsable`` says it)."""
-    extraction = extract(html, url)
+    return reading_of(extract(html, url))
+
+
+def reading_of(extraction: Extraction) -> PageReading:
+    """The text of ``extraction``, normalised (none when only the start of the page could be read)."""
     if extraction.unreadable:
         return PageReading(extraction, ArticleText("", "", ()))
     text = ArticleText.from_parts(
