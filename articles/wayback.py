@@ -20,7 +20,6 @@ import contextlib
 import functools
 import json
 import re
-import ssl
 import threading
 import time
 from collections.abc import Sequence
@@ -28,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import certifi
 import httpx
 from django.conf import settings
 
@@ -36,7 +34,7 @@ from articles.canonical import SCHEMES
 from articles.fetching.errors import FetchError
 from articles.fetching.guard import Resolver, checked_address, resolve
 from articles.fetching.urls import _default_port
-from articles.notifying.guard import guarded
+from articles.notifying.guard import guarded, outbound_client
 
 # SPN answers 429 without a Retry-After at times: then its turn comes back after this many seconds.
 TOO_MANY_WAIT = 120.0
@@ -161,12 +159,9 @@ def _request(
         return Failed(f"refused: WAYBACK_URL {settings.WAYBACK_URL!r} has an invalid port", permanent=True)
     except FetchError as exc:
         return Failed(f"{exc.reason}", permanent=not exc.transient, transport=exc.transient)
-    timeout = httpx.Timeout(settings.WAYBACK_TIMEOUT, connect=min(settings.WAYBACK_TIMEOUT, 10.0))
     with guarded(allowed) as guard:
         try:
-            with httpx.Client(
-                timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls()
-            ) as client:
+            with outbound_client(settings.WAYBACK_TIMEOUT, connect=10.0) as client:
                 response = client.request(method, url, data=form, headers=_headers())
         except httpx.HTTPError as exc:
             refused = " ".join(dict.fromkeys(guard.refused))
@@ -187,12 +182,6 @@ def _seconds(value: str) -> float | None:
     with contextlib.suppress(ValueError):
         return float(value)
     return None  # an HTTP date: SPN sends seconds; the default wait will do
-
-
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """One verifying TLS context (certifi's CAs) per process: loading the CAs costs more than a request."""
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 # --- the rate every worker together asks for captures at -------------------------------------------------

@@ -14,14 +14,19 @@ The hook is installed once per process, on first use; Python cannot remove an au
 """
 
 import contextlib
+import functools
 import ipaddress
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+
+import certifi
+import httpx
 
 from articles.addresses import is_allowed_address
 
@@ -93,3 +98,23 @@ def guarded(allowed: Sequence[str]) -> Iterator[Guard]:
         yield guard
     finally:
         _current.reset(token)
+
+
+def outbound_client(timeout: float, connect: float) -> httpx.Client:
+    """An httpx client for the app's own calls out (webhooks, Save Page Now), to be used inside ``guarded``:
+    certifi's CAs, no proxy from the environment (the guard judges the address connected to, which a proxy
+    would hide), no redirect followed (each would be a new address to judge), connecting for at most
+    ``connect`` of the ``timeout`` seconds."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, connect)),
+        follow_redirects=False,
+        trust_env=False,
+        verify=tls_context(),
+    )
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's CAs), made once per process: loading the CAs took 16 of a local
+    webhook's 20 ms when each send made its own."""
+    return ssl.create_default_context(cafile=certifi.where())
