@@ -284,30 +284,32 @@ def signed_in(username: str, *permissions: str, staff: bool = True) -> Client:
 
 
 def test_staff_download_the_articles_warc_and_others_are_refused(history: list[Article]) -> None:
-    one = history[0]
-    url = reverse("article_warc", args=[one.pk])
-    assert url == f"/articles/{one.pk}/archive.warc.gz"
-    archivist = signed_in("archivist", "view_servedpage")
+    # All at one frozen moment: a session made at today's date has expired at another (make test-clock
+    # runs the suite a year either way).
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        one = history[0]
+        url = reverse("article_warc", args=[one.pk])
+        assert url == f"/articles/{one.pk}/archive.warc.gz"
+        archivist = signed_in("archivist", "view_servedpage")
         response = archivist.get(url)
-    assert response.status_code == 200
-    assert response.streaming
-    assert response["Content-Type"] == "application/gzip"
-    assert response["Content-Disposition"] == f'attachment; filename="newsdiffs-article-{one.pk}.warc.gz"'
-    assert "no-store" in response["Cache-Control"]
-    records = read(response.getvalue())  # the streamed records, joined
-    assert [r["type"] for r in records] == LAYOUT
-    assert records[1]["content"] == pages_of(one)[0].body
-    # The link, for staff who may have it only.
-    page = reverse("article", args=[one.pk])
-    assert url in archivist.get(page).content.decode()
-    for client in (Client(), signed_in("reader", staff=False), signed_in("intern")):
-        assert url not in client.get(page).content.decode()
-    # Anonymous: to the login and back; signed in without the permission, staff or not: 403.
-    anonymous = Client().get(url)
-    assert anonymous.status_code == 302
-    assert anonymous["Location"].startswith(reverse("admin:login"))
-    assert signed_in("reader2", "view_servedpage", staff=False).get(url).status_code == 403
-    assert signed_in("intern2").get(url).status_code == 403
-    assert archivist.get(reverse("article_warc", args=[999])).status_code == 404
-    assert archivist.post(url).status_code == 405
+        assert response.status_code == 200
+        assert response.streaming
+        assert response["Content-Type"] == "application/gzip"
+        assert response["Content-Disposition"] == f'attachment; filename="newsdiffs-article-{one.pk}.warc.gz"'
+        assert "no-store" in response["Cache-Control"]
+        records = read(response.getvalue())  # the streamed records, joined
+        assert [r["type"] for r in records] == LAYOUT
+        assert records[1]["content"] == pages_of(one)[0].body
+        # The link, for staff who may have it only.
+        page = reverse("article", args=[one.pk])
+        assert url in archivist.get(page).content.decode()
+        for client in (Client(), signed_in("reader", staff=False), signed_in("intern")):
+            assert url not in client.get(page).content.decode()
+        # Anonymous: to the login and back; signed in without the permission, staff or not: 403.
+        anonymous = Client().get(url)
+        assert anonymous.status_code == 302
+        assert anonymous["Location"].startswith(reverse("admin:login"))
+        assert signed_in("reader2", "view_servedpage", staff=False).get(url).status_code == 403
+        assert signed_in("intern2").get(url).status_code == 403
+        assert archivist.get(reverse("article_warc", args=[999])).status_code == 404
+        assert archivist.post(url).status_code == 405
