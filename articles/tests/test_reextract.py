@@ -3,6 +3,7 @@ that kept a newsletter box as the story's last paragraph), then read again from 
 current one: the parser versions that release made disappear from what the public sees, numbers stay, what
 each version was is kept, and pages, feeds, search and counters agree with the rebuilt history."""
 
+import contextlib
 import dataclasses
 import io
 from collections.abc import Iterator
@@ -48,8 +49,8 @@ def release_7(html: str, url: str) -> Extraction:
     return dataclasses.replace(read, paragraphs=[*read.paragraphs, BOX], extractor_version="7")
 
 
-@pytest.fixture
-def older_extractor(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+@contextlib.contextmanager
+def older_release(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """While on, checks read pages with release 7 (the check's own function path: ``checking.extract``)."""
     with monkeypatch.context() as patched:
         patched.setattr(checking, "extract", release_7)
@@ -66,9 +67,7 @@ def history(site: LocalSite, monkeypatch: pytest.MonkeyPatch, path: str, source:
     """v0 and v1 (an edit) read by release 7; v2 the same bytes read by the current release (a parser
     change, as the re-baselining rule files it); v3 a real edit."""
     article, _ = Article.objects.track(site.url(path), source=source)
-    with monkeypatch.context() as patched:
-        patched.setattr(checking, "extract", release_7)
-        patched.setattr(checking, "release_for", lambda url: f"{EXTRACTOR_NAME}/7")
+    with older_release(monkeypatch):
         site.serve(path, page(S0))
         assert check(article, 0) == "new version 0"
         site.serve(path, page(S1))
@@ -169,9 +168,7 @@ def test_a_publisher_edit_folded_into_a_parser_change_comes_to_light(
     local_site: LocalSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     article, _ = Article.objects.track(local_site.url("/story"))
-    with monkeypatch.context() as patched:
-        patched.setattr(checking, "extract", release_7)
-        patched.setattr(checking, "release_for", lambda url: f"{EXTRACTOR_NAME}/7")
+    with older_release(monkeypatch):
         local_site.serve("/story", page(S0))
         check(article, 0)
     local_site.serve("/story", page(S1))  # edited in the very fetch the new release first read
@@ -193,9 +190,7 @@ def test_versions_without_a_kept_page_are_kept_as_they_were_read(
     local_site: LocalSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     article, _ = Article.objects.track(local_site.url("/story"))
-    with monkeypatch.context() as patched:
-        patched.setattr(checking, "extract", release_7)
-        patched.setattr(checking, "release_for", lambda url: f"{EXTRACTOR_NAME}/7")
+    with older_release(monkeypatch):
         local_site.serve("/story", page(S0))
         with override_settings(ARCHIVE_SERVED_PAGES=False):  # before pages were kept
             check(article, 0)
@@ -319,9 +314,7 @@ def test_a_long_history_is_packed_against_its_keyframes_again(
     """Past a keyframe, versions are packed against the new reading of theirs, not the old."""
     article, _ = Article.objects.track(local_site.url("/story"))
     texts = [[*S0, f"Update number {n} from the council."] for n in range(KEYFRAME_EVERY + 3)]
-    with monkeypatch.context() as patched:
-        patched.setattr(checking, "extract", release_7)
-        patched.setattr(checking, "release_for", lambda url: f"{EXTRACTOR_NAME}/7")
+    with older_release(monkeypatch):
         for hours, text in enumerate(texts):
             local_site.serve("/story", page(text))
             assert check(article, hours) == f"new version {hours}"
