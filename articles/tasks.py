@@ -188,17 +188,23 @@ def notify_of(version: Version) -> None:
     their sends are queued once it commits."""
     ids = Delivery.objects.create_for(version)
     if ids:
-        transaction.on_commit(partial(queue_sends, ids))
+        queue_after_commit(send_delivery, ids, "deliveries")
 
 
-def queue_sends(delivery_ids: list[int]) -> None:
-    """Queue the sends of deliveries just committed. A broker that cannot take them (Redis down) must not
-    turn the check that stored the version into a failure: the sweep queues them again later."""
+def queue_after_commit(task: DjangoTask[[int], Any], ids: list[int], what: str) -> None:
+    """``queue_now`` once the current transaction commits, never if it rolls back."""
+    transaction.on_commit(partial(queue_now, task, ids, what))
+
+
+def queue_now(task: DjangoTask[[int], Any], ids: list[int], what: str) -> None:
+    """Queue ``task`` for each of ``ids`` (rows just committed). A broker that cannot take them (Redis down)
+    must not turn the check that stored the version into a failure: the rows are due, and their sweep queues
+    them again later."""
     try:
-        for delivery_id in delivery_ids:
-            send_delivery.delay(delivery_id)
+        for pk in ids:
+            task.delay(pk)
     except Exception:
-        logger.warning("could not queue deliveries %s: the sweep will", delivery_ids, exc_info=True)
+        logger.warning("could not queue %s %s: the sweep will", what, ids, exc_info=True)
 
 
 @shared_task(**NOTIFY_TASK_OPTIONS)
@@ -275,18 +281,7 @@ def wayback_lease() -> float:
 def save_to_wayback_soon(version: Version) -> None:
     """Called as ``version`` is stored with its save asked for, in its transaction: its task is queued once
     it commits."""
-    transaction.on_commit(partial(queue_wayback_save, version.pk))
-
-
-def queue_wayback_save(version_id: int) -> None:
-    """Queue a save just committed. A broker that cannot take it (Redis down) must not fail the check that
-    stored the version: the save is due, and beat's sweep queues it."""
-    try:
-        save_to_wayback.delay(version_id)
-    except Exception:
-        logger.warning(
-            "could not queue the Wayback save of version %s: the sweep will", version_id, exc_info=True
-        )
+    queue_after_commit(save_to_wayback, [version.pk], "the Wayback save of version")
 
 
 def wayback_retry_delay(attempts: int) -> int:

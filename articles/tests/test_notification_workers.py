@@ -18,7 +18,7 @@ from django.db import connection
 from kombu import Connection
 
 from articles.models import Article, Delivery, NotificationRule, Source, Version
-from articles.tasks import queue_sends, send_delivery
+from articles.tasks import queue_now, send_delivery
 from articles.tests.support import Receiver, add_version, pause, worker_environment
 from newsdiffs.celery import app
 
@@ -75,8 +75,8 @@ def test_a_task_delivered_twice_at_once_sends_one_notification(receiver: Receive
 
     ids = Delivery.objects.create_for(version)
     assert Delivery.objects.create_for(version) == ids  # made again: the same one
-    queue_sends(ids)
-    queue_sends(ids)  # the same task twice, at once (two pool threads)
+    queue_now(send_delivery, ids, "deliveries")
+    queue_now(send_delivery, ids, "deliveries")  # the same task twice, at once (two pool threads)
     wait_for(lambda: Delivery.objects.filter(status=Delivery.Status.SENT).exists(), "the send")
     delivery = Delivery.objects.get()
     for _ in range(2):  # and twice more, late

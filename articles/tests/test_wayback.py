@@ -583,8 +583,8 @@ def test_a_real_worker_given_the_task_twice_asks_once_and_looks_again_by_countdo
     spn.hold = threading.Event()
     app.control.purge()  # tasks left in the broker by an earlier run must not run against this database
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
-        tasks.queue_wayback_save(version.pk)
-        tasks.queue_wayback_save(version.pk)  # the same task twice, at once
+        tasks.queue_now(tasks.save_to_wayback, [version.pk], "the Wayback save of version")
+        tasks.queue_now(tasks.save_to_wayback, [version.pk], "the Wayback save of version")  # twice, at once
         deadline = time.monotonic() + 30
         while not spn.posts():
             assert time.monotonic() < deadline, "the capture was never asked for"
