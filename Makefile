@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
+AXE_CORE := node_modules/axe-core/axe.min.js
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
@@ -23,9 +24,20 @@ $(VENV)/.installed: requirements.txt $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/python
+# Order-only: a new axe-core is installed without installing the Python requirements again.
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/python | $(AXE_CORE)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
+
+# axe-core, which the accessibility tests load into Chromium, comes from npm: package.json pins it and
+# package-lock.json holds its hash, which npm ci checks. Without npm the rest of the suite still runs;
+# the accessibility tests then fail and say why (.ci/run installs npm).
+$(AXE_CORE): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the accessibility tests need axe-core from it (apt-get install npm)"; \
+	fi
 
 migrate: $(VENV)/.installed ## Create or update the database
 	$(BIN)/python manage.py migrate --noinput
@@ -131,5 +143,5 @@ bench-scale: $(VENV)/.installed-dev ## Page/search p50-p95-p99 at 1.28M articles
 bench-faults: $(VENV)/.installed-dev ## Fault injection on real processes (own Postgres + Redis): versions expected/stored/duplicated/lost
 	$(BIN)/python bench/faults.py
 
-clean: ## Remove the virtualenv and var/ (the local database and broker)
-	rm -rf $(VENV) var
+clean: ## Remove the virtualenv, node_modules/ and var/ (the local database and broker)
+	rm -rf $(VENV) node_modules var

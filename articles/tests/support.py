@@ -172,6 +172,18 @@ def chromium(args: list[str] = CHROMIUM_ARGS) -> Iterator["Browser"]:
             browser.close()
 
 
+@contextlib.contextmanager
+def chromium_for_a_module(args: list[str] = CHROMIUM_ARGS) -> Iterator["Browser"]:
+    """One Chromium for all the tests of a module (a launch costs about a second), which make their data
+    while it runs. Playwright's sync API marks an event loop as running in this thread between its calls,
+    so Django's ORM would refuse to run here although no asynchronous code does; DJANGO_ALLOW_ASYNC_UNSAFE
+    is Django's switch for that case, set only while this browser is open."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+        with chromium(args) as browser:
+            yield browser
+
+
 # The 61 real pages with hand-checked bodies (MIT, see its README): inside the repo, so a clone tests alone.
 EXTRACTION_CORPUS = Path(__file__).resolve().parent / "data" / "extraction"
 
