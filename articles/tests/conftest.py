@@ -55,6 +55,18 @@ def _a_redis_database_per_test_process() -> None:
     app.conf.broker_url = own  # type: ignore[misc]  # read-only in celery-types; Celery's conf takes it
 
 
+@pytest.fixture
+def celery_worker() -> Iterator[None]:
+    """A real Celery worker, in a thread of this process, on the broker (this process's Redis database)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from newsdiffs.celery import app
+
+    app.control.purge()  # tasks left in the broker by an earlier run must not run against this database
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _no_wait_for_first_checks(settings: Settings) -> None:
     """Tracking waits for the first check to say how it went; most tests run no worker to make one."""

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from lxml import etree
     from playwright.sync_api import Browser
+    from playwright.sync_api import Page as Tab
 
     from articles.models import Article, Source, Version
 
@@ -182,6 +183,33 @@ def chromium_for_a_module(args: list[str] = CHROMIUM_ARGS) -> Iterator["Browser"
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
         with chromium(args) as browser:
             yield browser
+
+
+@contextlib.contextmanager
+def watched_page(browser: "Browser", width: int) -> Iterator["Tab"]:
+    """A page ``width`` px wide in a context of its own (no cookie from another test); any script error or
+    console error on it fails the test."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page
+    page.context.close()
+    assert errors == []
+
+
+def fits(page: "Tab") -> bool:
+    """Nothing on the page is wider than the screen: it never scrolls sideways."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Until ``condition`` holds (a worker's doing, in another thread or process), or fail at ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the worker")
+        time.sleep(0.05)
 
 
 # The 61 real pages with hand-checked bodies (MIT, see its README): inside the repo, so a clone tests alone.

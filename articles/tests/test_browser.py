@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, FloatRect, Locator, Page, ViewportSize
+from playwright.sync_api import Browser, FloatRect, Locator, Page, ViewportSize
 from pytest_django.live_server_helper import LiveServer
 
 from articles.models import Article, Source
-from articles.tests.support import add_version, chromium_for_a_module, needs_chromium
+from articles.tests.support import add_version, chromium_for_a_module, fits, needs_chromium, watched_page
 
 pytestmark = [needs_chromium, pytest.mark.once]
 WIDTHS = (1280, 390)
@@ -35,25 +35,8 @@ def article(transactional_db: None) -> Article:
 
 @pytest.fixture
 def tab(browser: Browser, width: int) -> Iterator[Page]:
-    """A page of ``width`` px in a context of its own (no cookie from another test), failing the test on
-    any script error or console error."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    yield page
-    page.context.close()
-    assert errors == []
-
-
-def fits(page: Page) -> bool:
-    """Nothing is wider than the screen: the page never scrolls sideways."""
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+    with watched_page(browser, width) as page:
+        yield page
 
 
 def box(locator: Locator) -> FloatRect:

@@ -4,13 +4,10 @@ track → check → version 0; the schedule comes round (beat's sweep task) with
 version; one word edited → version 1; headline rewritten → version 2; the pages show it all.
 """
 
-import time
-from collections.abc import Callable, Iterator
 from io import StringIO
 
 import pytest
 from bs4 import BeautifulSoup
-from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
@@ -19,27 +16,11 @@ from pytest_django import Settings
 
 from articles.models import Article, Source
 from articles.tasks import discover_sources, sweep_due_articles
-from articles.tests.support import LocalSite, article_html
-from newsdiffs.celery import app
+from articles.tests.support import LocalSite, article_html, wait_for
 
 # The subject is the worker on the broker, not the database: the Postgres pass runs it.
 pytestmark = pytest.mark.once
 PARAGRAPHS = ["The council approved the plan on Tuesday after a long debate.", "Work starts next spring."]
-
-
-@pytest.fixture
-def celery_worker() -> Iterator[None]:
-    app.control.purge()  # tasks left in the broker by an earlier run must not run against this database
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"):
-        yield
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the worker")
-        time.sleep(0.05)
 
 
 def next_scheduled_check(article: Article) -> None:
