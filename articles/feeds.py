@@ -21,10 +21,12 @@ from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, Stylesheet, SyndicationFeed
 from django.utils.html import escape, format_html, format_html_join
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
@@ -80,6 +82,18 @@ class ContentRssFeed(XmlTextFeed, Rss201rev2Feed):
 
 class ContentAtomFeed(XmlTextFeed, Atom1Feed):
     """Atom with the diff as the entry's content and the statistics as its summary."""
+
+    def write(self, outfile: Any, encoding: str) -> None:
+        # Atom1Feed.write, with the stylesheets Django writes into RSS only: a processing instruction must
+        # come after the XML declaration and before the root element, which no other hook reaches.
+        handler: Any = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", str(stylesheet))
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)
@@ -230,6 +244,14 @@ class ChangesFeed(Feed[Version, Scope]):
 
     def link(self, scope: Scope) -> str:
         return scope.link
+
+    def subtitle(self, scope: Scope) -> str:
+        # Atom's own description (plain text): what the feed's page says it is.
+        return scope.description
+
+    def stylesheets(self, scope: Scope) -> list[Stylesheet]:
+        # Asked for per request: in production static() names the hashed file, from collectstatic's manifest.
+        return [Stylesheet(static("feeds/feed.xsl"), mimetype="text/xsl")]
 
     def description(self, scope: Scope) -> str:
         # RSS readers take a channel's description as HTML: what it quotes (a search, an article's URL, a
