@@ -368,18 +368,36 @@ def feed_view(feed_class: type[ChangesFeed], rss: bool) -> Callable[..., HttpRes
         return feed.get_object(request, **kwargs).last_modified()
 
     def shown_to_browsers(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        # A browser opening a feed link asks for HTML first, and shows a feed as raw XML or downloads it: it
-        # gets a page that says what the feed is and how to subscribe. Feed readers ask for feeds (or for
-        # anything) and get the feed. (A feed's XSLT stylesheet did the same until browsers dropped XSLT.)
+        # A browser opening a feed link asks for HTML first, and downloads a feed or shows it as raw XML: it
+        # gets a page that says what the feed is and how to subscribe, whichever browser it is. Feed readers
+        # ask for feeds (or for anything) and get the feed. The feed names an XSLT stylesheet as well
+        # (static/feeds/feed.xsl), with which a browser that still applies XSLT (deprecated everywhere) and
+        # asks for XML rather than HTML makes much the same page of the feed itself.
         if request.headers.get("Accept", "").startswith("text/html"):
             response = feed_page(request, feed, **kwargs)
         else:
             response = feed(request, **kwargs)
+            response["Content-Type"] = feed_content_type(request, response["Content-Type"])
         patch_vary_headers(response, ["Accept"])
         return response
 
     view = condition(last_modified_func=last_modified)(shown_to_browsers)
     return cache_control(public=True, max_age=FEED_MAX_AGE)(view)
+
+
+# What a client that asks for XML and for no feed type gets the feed labelled as: the same bytes. Chromium
+# downloads a response labelled application/atom+xml or application/rss+xml rather than render it, so only
+# a feed labelled as XML is ever styled by its XSLT stylesheet.
+XML_TYPES = ["application/xml", "text/xml"]
+
+
+def feed_content_type(request: HttpRequest, own: str) -> str:
+    """The feed's own type (``own``) for whoever accepts it (``*/*`` and no Accept header included), else the
+    XML type the client asked for."""
+    if request.accepts(own.split(";")[0]):
+        return own
+    xml = request.get_preferred_type(XML_TYPES)
+    return f"{xml}; charset=utf-8" if xml else own
 
 
 def feed_page(request: HttpRequest, feed: ChangesFeed, **kwargs: Any) -> HttpResponse:

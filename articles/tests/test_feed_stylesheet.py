@@ -1,7 +1,9 @@
 """Every feed names an XSLT stylesheet (static/feeds/feed.xsl) that makes a readable page of it: applied here
-with libxslt (lxml)."""
+with libxslt (lxml), and in a real browser (Debian's Chromium, which still applies XSLT) to the feed served
+as XML."""
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,10 +13,13 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.test import Client
 from lxml import etree, html
+from playwright.sync_api import Browser
 from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from articles.models import Article, Source
-from articles.tests.support import add_version
+from articles.tests.support import add_version, chromium, needs_chromium
+from articles.tests.test_accessibility import AXE
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 STYLESHEET = Path(settings.BASE_DIR) / "static" / "feeds" / "feed.xsl"
@@ -173,3 +178,103 @@ def test_the_stylesheet_and_what_it_names_are_served(settings: Settings, static_
     assert response.status_code == 200
     if static_path.endswith(".xsl"):
         assert response["Content-Type"] == "application/xslt+xml"
+
+
+def test_a_client_asking_for_xml_gets_the_feed_labelled_as_xml(client: Client, article: Article) -> None:
+    """Chromium downloads application/atom+xml and application/rss+xml; labelled as XML, the feed is shown,
+    through its stylesheet."""
+    for kind, own in (("atom", "application/atom+xml"), ("rss", "application/rss+xml")):
+        path = f"/articles/{article.pk}/feed.{kind}"
+        as_feed = client.get(path)
+        for accept, label in (
+            ("application/xml", "application/xml"),
+            ("text/xml", "text/xml"),
+            ("application/xml, text/xml;q=0.5", "application/xml"),
+            # feedparser's own: a reader gets the feed's own type, as does anyone accepting anything.
+            (feedparser.http.ACCEPT_HEADER, own),
+            ("*/*", own),
+            (f"{own}, application/xml;q=0.9", own),
+            ("application/json", own),
+        ):
+            response = client.get(path, HTTP_ACCEPT=accept)
+            assert response["Content-Type"] == f"{label}; charset=utf-8", accept
+            assert response.content == as_feed.content
+            assert "Accept" in response["Vary"]
+        assert as_feed["Content-Type"] == f"{own}; charset=utf-8"
+
+
+# In a real browser ----------------------------------------------------------------------------------------
+
+# Chromium puts a banner of its own on every page XSLT made (the feature is deprecated), styled inline and
+# closed by an inline handler: the site's policy refuses those, and the browser says so on the console.
+CHROMIUMS_OWN_BANNER = ("Applying inline style violates", "Executing inline event handler violates")
+
+
+@pytest.fixture
+def browser_article(transactional_db: None) -> Article:
+    return make_article()
+
+
+@pytest.fixture
+def browser(browser_article: Article) -> Iterator[Browser]:
+    with chromium() as browser:  # after the data (support.chromium)
+        yield browser
+
+
+@needs_chromium
+@pytest.mark.once
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_a_browser_asking_for_xml_shows_the_styled_page(
+    browser: Browser, live_server: LiveServer, browser_article: Article, width: int, kind: str
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    if not page.evaluate("typeof XSLTProcessor === 'function'"):
+        pytest.skip("this Chromium applies no XSLT any more (deprecated; 156 still did)")
+    url = f"{live_server.url}/articles/{browser_article.pk}/feed.{kind}"
+    # A navigation asks for HTML first, whatever extra headers say: the feed's request is rewritten.
+    page.route(
+        url, lambda route: route.continue_(headers={**route.request.headers, "accept": "application/xml"})
+    )
+    console: list[str] = []
+    problems: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    response = page.goto(url)
+    assert response is not None
+    assert response.headers["content-type"] == "application/xml; charset=utf-8"  # the feed, not feed_page
+    assert page.locator("h1").inner_text() == "Changes to “Mayor closes bridge”"
+    assert page.title() == "Changes to “Mayor closes bridge” (feed) · newsdiffs"
+    assert page.locator("code.feed-address").inner_text() == url
+    links = page.locator("main .feed-entries a")
+    assert links.all_inner_texts() == [
+        "v3: Mayor closes bridge",
+        f"v2: Mayor closes bridge {HOSTILE}",
+        "v1: Mayor opens bridge",
+    ]
+    assert page.locator("main script, main img").count() == 0
+    # site.css applied: only it makes the header a flex row and gives the content its measure.
+    assert page.locator(".site-header").evaluate("e => getComputedStyle(e).display") == "flex"
+    assert page.locator("main").evaluate("e => getComputedStyle(e).maxWidth") != "none"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing overflows sideways
+    assert links.first.is_visible()
+
+    # Only Chromium's banner was refused; nothing of the page's own was, and nothing failed to load.
+    refused = [line for line in console if "Content Security Policy" in line]
+    assert all(any(own in line for own in CHROMIUMS_OWN_BANNER) for line in refused), refused
+    assert [line for line in console if line.startswith("error:") and line not in refused] == []
+    ours = (
+        "[...document.querySelectorAll('[style], [onclick]')].filter(e => !e.closest('xslt-warning-banner'))"
+    )
+    assert page.evaluate(f"{ours}.length") == 0
+    assert problems == []
+
+    diff = f"{live_server.url}/articles/{browser_article.pk}/diff"
+    assert links.last.evaluate("a => a.href") == f"{diff}/0/1/"  # an entry leads to its diff
+    page.evaluate(AXE)  # evaluated by the browser's tooling, so the site's script-free policy allows it
+    # The page's own content; Chromium's banner is not the site's to fix.
+    found = page.evaluate("axe.run({exclude: [['xslt-warning-banner']]}, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["help"]) for v in found["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    page.close()
