@@ -95,6 +95,12 @@ class ContentAtomFeed(XmlTextFeed, Atom1Feed):
         self.write_items(handler)
         handler.endElement("feed")
 
+    def add_root_elements(self, handler: Any) -> None:
+        super().add_root_elements(handler)
+        # The channel's description, as RSS has it (escaped HTML), and said to be HTML: Django's subtitle
+        # would be plain text, which a lax reader takes for HTML all the same.
+        handler.addQuickElement("subtitle", self.feed["description"], {"type": "html"})
+
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)
         handler.addQuickElement("content", item["content"], {"type": "html"})
@@ -245,17 +251,14 @@ class ChangesFeed(Feed[Version, Scope]):
     def link(self, scope: Scope) -> str:
         return scope.link
 
-    def subtitle(self, scope: Scope) -> str:
-        # Atom's own description (plain text): what the feed's page says it is.
-        return scope.description
-
     def stylesheets(self, scope: Scope) -> list[Stylesheet]:
         # Asked for per request: in production static() names the hashed file, from collectstatic's manifest.
         return [Stylesheet(static("feeds/feed.xsl"), mimetype="text/xsl")]
 
     def description(self, scope: Scope) -> str:
-        # RSS readers take a channel's description as HTML: what it quotes (a search, an article's URL, a
-        # source's name) goes in escaped, so that a reader shows it rather than running it.
+        # RSS readers take a channel's description as HTML, and the Atom subtitle made of it says it is: what
+        # it quotes (a search, an article's URL, a source's name) goes in escaped, so that a reader shows it
+        # rather than running it.
         return escape(scope.description)
 
     def items(self, scope: Scope) -> list[Version]:

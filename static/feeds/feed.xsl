@@ -27,7 +27,11 @@
     <xsl:call-template name="page">
       <xsl:with-param name="title" select="atom:title"/>
       <xsl:with-param name="address" select="atom:link[@rel='self']/@href"/>
-      <xsl:with-param name="description" select="atom:subtitle"/>
+      <xsl:with-param name="description">
+        <xsl:call-template name="unescape">
+          <xsl:with-param name="text" select="atom:subtitle"/>
+        </xsl:call-template>
+      </xsl:with-param>
       <xsl:with-param name="site" select="atom:link[@rel='alternate']/@href"/>
       <xsl:with-param name="entries" select="atom:entry"/>
     </xsl:call-template>
@@ -37,8 +41,6 @@
     <xsl:call-template name="page">
       <xsl:with-param name="title" select="title"/>
       <xsl:with-param name="address" select="atom:link[@rel='self']/@href"/>
-      <!-- A channel's description is HTML to feed readers, so the feed carries it escaped (ChangesFeed
-           .description): back to its text here, which value-of escapes once more on the way out. -->
       <xsl:with-param name="description">
         <xsl:call-template name="unescape">
           <xsl:with-param name="text" select="description"/>
@@ -162,7 +164,9 @@
         substring($zone, 1, 3), ':', substring($zone, 4, 2))"/>
   </xsl:template>
 
-  <!-- What Django's escape() made of a text (&amp; &lt; &gt; &quot; &#x27;) back to the text. -->
+  <!-- A feed's description is HTML to feed readers (RSS's by custom, Atom's subtitle type="html"), so the
+       feed carries the text escaped (ChangesFeed.description): what Django's escape() made of it (&amp;
+       &lt; &gt; &quot; &#x27;) back to the text here, which value-of escapes once more on the way out. -->
   <xsl:template name="unescape">
     <xsl:param name="text"/>
     <xsl:choose>
