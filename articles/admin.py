@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 from articles.canonical import InvalidURL, canonical_url
 from articles.forms import JSONField
 from articles.models import Article, Delivery, NotificationRule, Rereading, ServedPage, Source, Version
-from articles.tasks import check_soon, discover_source, send_delivery
+from articles.tasks import check_soon, discover_source, queue_after_commit, send_delivery
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import InlineModelAdmin, _FieldGroups
@@ -94,8 +94,7 @@ class SourceAdmin(Admin[Source]):
     @admin.action(description="Look for new articles of the selected sources now")
     def discover_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        for source_id in ids:
-            discover_source.delay_on_commit(source_id)
+        queue_after_commit(discover_source, ids, "the discovery of sources")
         self.message_user(request, f"Discovery queued for {len(ids)} source(s).", messages.SUCCESS)
 
 
@@ -358,9 +357,7 @@ class DeliveryAdmin(Admin[Delivery]):
         description="Send the failed or interrupted deliveries selected again", permissions=["change"]
     )
     def send_again(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        now, again = timezone.now(), 0
-        for delivery in queryset:
-            if delivery.send_again(now):
-                send_delivery.delay_on_commit(delivery.pk)
-                again += 1
-        self.message_user(request, f"{again} delivery(ies) queued to be sent again.", messages.SUCCESS)
+        now = timezone.now()
+        again = [delivery.pk for delivery in queryset if delivery.send_again(now)]
+        queue_after_commit(send_delivery, again, "deliveries")
+        self.message_user(request, f"{len(again)} delivery(ies) queued to be sent again.", messages.SUCCESS)

@@ -21,10 +21,12 @@ from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, Stylesheet, SyndicationFeed
 from django.utils.html import escape, format_html, format_html_join
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
@@ -80,6 +82,24 @@ class ContentRssFeed(XmlTextFeed, Rss201rev2Feed):
 
 class ContentAtomFeed(XmlTextFeed, Atom1Feed):
     """Atom with the diff as the entry's content and the statistics as its summary."""
+
+    def write(self, outfile: Any, encoding: str) -> None:
+        # Atom1Feed.write, with the stylesheets Django writes into RSS only: a processing instruction must
+        # come after the XML declaration and before the root element, which no other hook reaches.
+        handler: Any = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", str(stylesheet))
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+    def add_root_elements(self, handler: Any) -> None:
+        super().add_root_elements(handler)
+        # The channel's description, as RSS has it (escaped HTML), and said to be HTML: Django's subtitle
+        # would be plain text, which a lax reader takes for HTML all the same.
+        handler.addQuickElement("subtitle", self.feed["description"], {"type": "html"})
 
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)
@@ -231,9 +251,14 @@ class ChangesFeed(Feed[Version, Scope]):
     def link(self, scope: Scope) -> str:
         return scope.link
 
+    def stylesheets(self, scope: Scope) -> list[Stylesheet]:
+        # Asked for per request: in production static() names the hashed file, from collectstatic's manifest.
+        return [Stylesheet(static("feeds/feed.xsl"), mimetype="text/xsl")]
+
     def description(self, scope: Scope) -> str:
-        # RSS readers take a channel's description as HTML: what it quotes (a search, an article's URL, a
-        # source's name) goes in escaped, so that a reader shows it rather than running it.
+        # RSS readers take a channel's description as HTML, and the Atom subtitle made of it says it is: what
+        # it quotes (a search, an article's URL, a source's name) goes in escaped, so that a reader shows it
+        # rather than running it.
         return escape(scope.description)
 
     def items(self, scope: Scope) -> list[Version]:
@@ -346,18 +371,36 @@ def feed_view(feed_class: type[ChangesFeed], rss: bool) -> Callable[..., HttpRes
         return feed.get_object(request, **kwargs).last_modified()
 
     def shown_to_browsers(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        # A browser opening a feed link asks for HTML first, and shows a feed as raw XML or downloads it: it
-        # gets a page that says what the feed is and how to subscribe. Feed readers ask for feeds (or for
-        # anything) and get the feed. (A feed's XSLT stylesheet did the same until browsers dropped XSLT.)
+        # A browser opening a feed link asks for HTML first, and downloads a feed or shows it as raw XML: it
+        # gets a page that says what the feed is and how to subscribe, whichever browser it is. Feed readers
+        # ask for feeds (or for anything) and get the feed. The feed names an XSLT stylesheet as well
+        # (static/feeds/feed.xsl), with which a browser that still applies XSLT (deprecated everywhere) and
+        # asks for XML rather than HTML makes much the same page of the feed itself.
         if request.headers.get("Accept", "").startswith("text/html"):
             response = feed_page(request, feed, **kwargs)
         else:
             response = feed(request, **kwargs)
+            response["Content-Type"] = feed_content_type(request, response["Content-Type"])
         patch_vary_headers(response, ["Accept"])
         return response
 
     view = condition(last_modified_func=last_modified)(shown_to_browsers)
     return cache_control(public=True, max_age=FEED_MAX_AGE)(view)
+
+
+# What a client that asks for XML and for no feed type gets the feed labelled as: the same bytes. Chromium
+# downloads a response labelled application/atom+xml or application/rss+xml rather than render it, so only
+# a feed labelled as XML is ever styled by its XSLT stylesheet.
+XML_TYPES = ["application/xml", "text/xml"]
+
+
+def feed_content_type(request: HttpRequest, own: str) -> str:
+    """The feed's own type (``own``) for whoever accepts it (``*/*`` and no Accept header included), else the
+    XML type the client asked for."""
+    if request.accepts(own.split(";")[0]):
+        return own
+    xml = request.get_preferred_type(XML_TYPES)
+    return f"{xml}; charset=utf-8" if xml else own
 
 
 def feed_page(request: HttpRequest, feed: ChangesFeed, **kwargs: Any) -> HttpResponse:

@@ -1,8 +1,8 @@
 """The Celery tasks: checks, sweeps for due articles, discovery.
 
-A task sent from within a transaction is sent with ``delay_on_commit`` (Celery's task class for Django, which
-its Django fix-up gives every task here): once the transaction commits, so that the worker finds the rows it
-was sent for, and never if it rolls back."""
+Every task the app sends is sent through ``queue_after_commit``: once the transaction that wrote its rows
+commits, so that the worker finds them, never if it rolls back, and without failing the request or check
+that wrote them when the broker cannot take it (the rows are due, and their sweep sends them again)."""
 
 import logging
 import time
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 def shared_task(**options: Any) -> Callable[[Callable[P, R]], DjangoTask[P, R]]:
@@ -101,8 +102,8 @@ def sweep_due_articles() -> int:
     with transaction.atomic():
         ids = Article.objects.claim_due(timezone.now(), settings.TRACK_SWEEP_BATCH)
         size = settings.TRACK_CHECK_BATCH
-        for start in range(0, len(ids), size):
-            check_articles.delay_on_commit(ids[start : start + size])
+        batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+        queue_after_commit(check_articles, batches, "the checks of articles")
     return len(ids)
 
 
@@ -111,7 +112,7 @@ def check_soon(article: Article) -> bool:
     with transaction.atomic():
         claimed = article.claim_now()
         if claimed:
-            check_article.delay_on_commit(article.pk)
+            queue_after_commit(check_article, [article.pk], "the check of article")
     return claimed
 
 
@@ -159,8 +160,7 @@ def discover_sources() -> int:
     """Enqueue discovery for the sources whose turn has come (claimed, so two beats never double it)."""
     with transaction.atomic():
         ids = Source.objects.claim_discovery(timezone.now(), settings.TRACK_SWEEP_BATCH)
-        for source_id in ids:
-            discover_source.delay_on_commit(source_id)
+        queue_after_commit(discover_source, ids, "the discovery of sources")
     return len(ids)
 
 
@@ -191,20 +191,22 @@ def notify_of(version: Version) -> None:
         queue_after_commit(send_delivery, ids, "deliveries")
 
 
-def queue_after_commit(task: DjangoTask[[int], Any], ids: list[int], what: str) -> None:
-    """``queue_now`` once the current transaction commits, never if it rolls back."""
-    transaction.on_commit(partial(queue_now, task, ids, what))
+def queue_after_commit(task: DjangoTask[[T], Any], arguments: list[T], what: str) -> None:
+    """Send ``task`` once for each of ``arguments`` (an id, or a batch of ids) when the current transaction
+    commits, never if it rolls back; outside a transaction, now. The one way the app sends a task."""
+    if arguments:
+        transaction.on_commit(partial(queue_now, task, arguments, what))
 
 
-def queue_now(task: DjangoTask[[int], Any], ids: list[int], what: str) -> None:
-    """Queue ``task`` for each of ``ids`` (rows just committed). A broker that cannot take them (Redis down)
-    must not turn the check that stored the version into a failure: the rows are due, and their sweep queues
-    them again later."""
+def queue_now(task: DjangoTask[[T], Any], arguments: list[T], what: str) -> None:
+    """Send ``task`` for each of ``arguments`` now (their rows committed). A broker that cannot take them
+    (Redis down) must not turn the check or request that wrote them into a failure: the rows are due or
+    claimed for a while, and their sweep sends them again once the claim lapses."""
     try:
-        for pk in ids:
-            task.delay(pk)
+        for argument in arguments:
+            task.delay(argument)
     except Exception:
-        logger.warning("could not queue %s %s: the sweep will", what, ids, exc_info=True)
+        logger.warning("could not queue %s %s: the sweep will", what, arguments, exc_info=True)
 
 
 @shared_task(**NOTIFY_TASK_OPTIONS)

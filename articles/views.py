@@ -360,7 +360,7 @@ def delivery_resend(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a failed or interrupted delivery again, to the targets it has not reached."""
     delivery = get_object_or_404(Delivery, pk=pk)
     if delivery.send_again(timezone.now()):
-        tasks.send_delivery.delay_on_commit(delivery.pk)
+        tasks.queue_after_commit(tasks.send_delivery, [delivery.pk], "the delivery")
         messages.info(request, f"Delivery {delivery.pk} queued to be sent again.")
     else:
         messages.info(request, f"Delivery {delivery.pk} is not failed or interrupted: nothing to send again.")

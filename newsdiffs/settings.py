@@ -219,6 +219,9 @@ STORAGES = {
         )
     },
 }
+# The feeds' XSLT stylesheet (static/feeds/feed.xsl) labelled as the XML it is: whitenoise knows no .xsl
+# and says application/octet-stream, which Chromium applies anyway but no browser has to.
+WHITENOISE_MIMETYPES = {".xsl": "application/xslt+xml"}
 
 # Production hardening; every value can be relaxed by its variable when TLS ends at a proxy.
 if not DEBUG:

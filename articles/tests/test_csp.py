@@ -215,7 +215,7 @@ def test_a_throttled_api_answer_carries_the_policy(site: dict[str, int], monkeyp
     assert_strict_headers(response, BASE)
 
 
-@pytest.mark.parametrize("static", ["/static/css/site.css", "/static/favicon.svg"])
+@pytest.mark.parametrize("static", ["/static/css/site.css", "/static/favicon.svg", "/static/feeds/feed.xsl"])
 def test_static_files_carry_the_policy(db: None, settings: Any, static: str) -> None:
     """whitenoise answers these before the views: the policy middleware sits in front of it."""
     settings.WHITENOISE_USE_FINDERS = True

@@ -53,7 +53,18 @@ def test_the_models_do_not_load_the_fetcher() -> None:
 
 def test_the_address_guard_and_tracking_judge_addresses_with_one_function() -> None:
     assert "articles.addresses" in project_imports("articles.fetching.guard")
-    assert "articles.addresses" in project_imports("articles.models")
+    assert "articles.addresses" in project_imports("articles.models.sources")
+
+
+def test_no_module_of_the_app_is_over_500_lines() -> None:
+    """A module that grows past a few hundred lines is doing more than one job: split it by job."""
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in (ROOT / "articles").rglob("*.py")
+        if "tests" not in path.parts and "migrations" not in path.parts
+        if (lines := len(path.read_text().splitlines())) > 500
+    }
+    assert long == {}
 
 
 def test_the_benchmarks_bulk_load_every_column_the_database_requires() -> None:

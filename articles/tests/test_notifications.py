@@ -62,7 +62,6 @@ def no_broker(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """The sends a test's code queues, recorded instead of sent to the broker: the test runs them itself."""
     queued: list[tuple[str, int]] = []
     record = lambda pk: queued.append(("send_delivery", pk))  # noqa: E731
-    monkeypatch.setattr(tasks.send_delivery, "delay_on_commit", record)
     monkeypatch.setattr(tasks.send_delivery, "delay", record)
     return queued
 

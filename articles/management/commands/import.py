@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import reset_queries
 from tqdm import tqdm
 
-from articles.exporting import Importer
+from articles.importing import Importer
 
 BATCH_SIZE = 500  # articles per transaction
 # ... and at most about this many characters of JSON: a line carries its article's pages (packed, but a
