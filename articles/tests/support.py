@@ -185,6 +185,22 @@ def chromium_for_a_module(args: list[str] = CHROMIUM_ARGS) -> Iterator["Browser"
             yield browser
 
 
+# Deque's axe-core, from npm (package.json pins it, package-lock.json holds its hash; the Makefile's dev
+# install runs npm ci): a local file, so the accessibility checks need no network.
+AXE_CORE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_core() -> str:
+    """axe-core's script, for a page to evaluate; a test that needs it fails, saying how to get it, when
+    it is missing."""
+    if not AXE_CORE.exists():
+        pytest.fail(
+            f"axe-core is missing ({AXE_CORE}): it comes from npm, as package.json says. "
+            "Run `make test` (its dev install runs npm ci), or `npm ci --ignore-scripts` here."
+        )
+    return AXE_CORE.read_text()
+
+
 @contextlib.contextmanager
 def watched_page(browser: "Browser", width: int) -> Iterator["Tab"]:
     """A page ``width`` px wide in a context of its own (no cookie from another test); any script error or

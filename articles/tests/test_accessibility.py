@@ -1,11 +1,10 @@
 """Every kind of page passes axe-core (Deque's accessibility rules, run in Debian's Chromium) with no serious
 or critical violation, on a wide screen and on a phone: the public pages, the error pages, the staff pages.
 
-axe-core comes from npm (package.json pins it, package-lock.json holds its hash; the Makefile's dev install
-runs npm ci) and is loaded from node_modules/ as a local file, so the test needs no network."""
+axe-core comes from npm and is loaded from node_modules/ as a local file (support.axe_core), so the test needs
+no network."""
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,12 +22,12 @@ from articles.tests.support import (
     SiteObjects,
     a_small_site,
     add_version,
+    axe_core,
     chromium_for_a_module,
     needs_chromium,
 )
 from newsdiffs import urls as project_urls
 
-AXE_FILE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (1280, 390)
 
 
@@ -47,12 +46,7 @@ pytestmark = [needs_chromium, pytest.mark.once, pytest.mark.urls(__name__)]
 
 @pytest.fixture(scope="module")
 def axe() -> str:
-    if not AXE_FILE.exists():
-        pytest.fail(
-            f"axe-core is missing ({AXE_FILE}): it comes from npm, as package.json says. "
-            "Run `make test` (its dev install runs npm ci), or `npm ci --ignore-scripts` here."
-        )
-    return AXE_FILE.read_text()
+    return axe_core()
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,7 @@ from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from articles.models import Article, Source
-from articles.tests.support import add_version, chromium, needs_chromium
-from articles.tests.test_accessibility import AXE
+from articles.tests.support import add_version, axe_core, chromium, needs_chromium
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 STYLESHEET = Path(settings.BASE_DIR) / "static" / "feeds" / "feed.xsl"
@@ -272,7 +271,9 @@ def test_a_browser_asking_for_xml_shows_the_styled_page(
 
     diff = f"{live_server.url}/articles/{browser_article.pk}/diff"
     assert links.last.evaluate("a => a.href") == f"{diff}/0/1/"  # an entry leads to its diff
-    page.evaluate(AXE)  # evaluated by the browser's tooling, so the site's script-free policy allows it
+    page.evaluate(
+        axe_core()
+    )  # evaluated by the browser's tooling, so the site's script-free policy allows it
     # The page's own content; Chromium's banner is not the site's to fix.
     found = page.evaluate("axe.run({exclude: [['xslt-warning-banner']]}, {resultTypes: ['violations']})")
     serious = [(v["id"], v["help"]) for v in found["violations"] if v["impact"] in ("serious", "critical")]
