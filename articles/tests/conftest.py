@@ -17,6 +17,7 @@ pytest_plugins = [
     "articles.tests.hostile_pages_support",
     "articles.tests.notifications_support",
     "articles.tests.wayback_support",
+    "articles.tests.xss_support",
 ]
 
 
