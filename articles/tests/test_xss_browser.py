@@ -8,10 +8,7 @@ import pytest
 from playwright.sync_api import Dialog
 
 from articles.models import Article
-from articles.tests.support import (
-    chromium,
-    needs_chromium,
-)
+from articles.tests.support import chromium, needs_chromium
 from articles.tests.xss_support import MARK, PAYLOADS, scheme_of, store_payload_article
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,7 @@ from lxml import html as lxml_html
 from articles.checking import run_check
 from articles.models import Article, Version
 from articles.normalising import normalise_text
-from articles.tests.support import (
-    LocalSite,
-    article_html,
-)
+from articles.tests.support import LocalSite, article_html
 from articles.tests.xss_support import JS, MARK, PAYLOADS, feed_entries, inert, text_of
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,7 @@ from django.test import Client
 from lxml import etree
 
 from articles.models import Article, Source, Version
-from articles.tests.support import (
-    T0,
-    add_version,
-)
+from articles.tests.support import T0, add_version
 from articles.tests.xss_support import (
     JS,
     MARK,

@@ -24,11 +24,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from articles.models import Article, Source
-from articles.tests.support import (
-    T0,
-    add_version,
-    text_at,
-)
+from articles.tests.support import T0, add_version, text_at
 
 # What every payload runs if it ever runs: the browser test looks for both.
 JS = "window.__xss=1,alert(1)"
