@@ -292,7 +292,7 @@ def _segments_data(segments: tuple[Segment, ...]) -> list[dict[str, str]]:
 
 
 # --- webhooks: what newsdiffs POSTs to a notification rule's webhook (documentation; the payload is made by
-# articles/notifying/messages.py, and test_notifications.py checks one against this schema) ---------------
+# articles/notifying/messages.py, and test_notifications_sending.py checks one against this schema) ------
 
 
 class WebhookRuleSerializer(serializers.Serializer[Any]):
