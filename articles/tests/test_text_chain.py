@@ -6,8 +6,8 @@ from django.db import connection
 from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
-from articles import models, text_chain
-from articles.models import Article, Version, load_paragraphs
+from articles import text_chain
+from articles.models import Article, Version, load_paragraphs, versions
 from articles.searching import candidate_articles, found_versions
 from articles.tests.support import add_version
 
@@ -117,7 +117,7 @@ def decompressions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         counted.append(1)
         return text_chain.decode(blob, dictionary)
 
-    monkeypatch.setattr(models, "decode", counting)
+    monkeypatch.setattr(versions, "decode", counting)  # where load_paragraphs looks it up
     return counted
 
 
