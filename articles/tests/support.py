@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 import pytest
-from bs4 import Tag
+from bs4 import BeautifulSoup, Tag
 
 if TYPE_CHECKING:
     import hypothesis
     from django.contrib.auth.models import User
+    from django.test import Client
     from lxml import etree
     from playwright.sync_api import Browser
     from playwright.sync_api import Page as Tab
@@ -268,6 +269,48 @@ def add_version(
 
 # The staff member's and the reader's password in the tests that sign them in.
 PASSWORD = "a-long-password-for-tests-0123"
+
+
+def soup_of(client: "Client", path: str, status: int = 200) -> BeautifulSoup:
+    """The page at ``path``, parsed, after checking its status."""
+    response = client.get(path)
+    assert response.status_code == status, response.content[:500]
+    return BeautifulSoup(response.content, "lxml")
+
+
+def texts(soup: Tag, selector: str) -> list[str]:
+    """The text of each element ``selector`` finds, its whitespace collapsed."""
+    return [" ".join(node.get_text(" ", strip=True).split()) for node in soup.select(selector)]
+
+
+def daily_test_source() -> "Source":
+    from articles.models import Source
+
+    return Source.objects.create(name="The Daily Test", slug="daily", homepage="http://127.0.0.1/")
+
+
+def bridge_story(source: "Source | None") -> "Article":
+    """The view tests' article: an edit (v1), a minor edit (v2), a new headline and paragraph (v3)."""
+    from articles.models import Article
+
+    article = Article.objects.create(url="http://127.0.0.1/story", source=source, first_seen_at=T0)
+    add_version(article, 0, "Mayor opens bridge", ["It opened on Tuesday.", "Crowds came.", "Music played."])
+    add_version(article, 1, "Mayor opens bridge", ["It opened on Monday.", "Crowds came.", "Music played."])
+    add_version(
+        article,
+        2,
+        "Mayor opens bridge",
+        ["It opened on Monday.", "Crowds came.", "Music played!"],
+        kind="minor",
+    )
+    add_version(
+        article,
+        3,
+        "Mayor closes bridge",
+        ["It opened on Monday.", "Crowds came.", "Music played!", "Closed."],
+    )
+    article.refresh_from_db()
+    return article
 
 
 @dataclass

@@ -13,8 +13,7 @@ from django.test import Client
 from articles import activity, browsing
 from articles.checking import run_check
 from articles.models import Article, Source, SourceDay, Version
-from articles.tests.support import T0, LocalSite, add_version, article_html
-from articles.tests.test_views import soup_of, texts
+from articles.tests.support import T0, LocalSite, add_version, article_html, soup_of, texts
 
 pytestmark = pytest.mark.django_db
 # Late in a UTC day, so that a check an hour later is counted on the next day.

@@ -57,11 +57,12 @@ def test_the_address_guard_and_tracking_judge_addresses_with_one_function() -> N
 
 
 def test_no_module_of_the_app_is_over_500_lines() -> None:
-    """A module that grows past a few hundred lines is doing more than one job: split it by job."""
+    """A module that grows past a few hundred lines is doing more than one job: split it by job (its tests
+    too, by aspect; migrations are written once and never read as code)."""
     long = {
         str(path.relative_to(ROOT)): lines
         for path in (ROOT / "articles").rglob("*.py")
-        if "tests" not in path.parts and "migrations" not in path.parts
+        if "migrations" not in path.parts
         if (lines := len(path.read_text().splitlines())) > 500
     }
     assert long == {}

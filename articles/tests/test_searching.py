@@ -16,8 +16,7 @@ from django.test import Client
 from articles import activity, searching
 from articles.checking import run_check
 from articles.models import Article, ArticleSearch, Source, SourceDay
-from articles.tests.support import T0, LocalSite, add_version, article_html
-from articles.tests.test_views import soup_of, texts
+from articles.tests.support import T0, LocalSite, add_version, article_html, soup_of, texts
 
 pytestmark = pytest.mark.django_db
 
