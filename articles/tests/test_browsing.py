@@ -1,5 +1,6 @@
 """A reader's way through the site in a real browser (Debian's Chromium, driven by Playwright), on the demo
-database: home → an article → compare two versions with the radio buttons → switch side-by-side/inline.
+database, at 1280 px and then at 390 px: home → an article → compare two versions with the radio buttons →
+switch side-by-side/inline → search → a feed as a browser opens it.
 Screenshots go to $SCREENSHOT_DIR (`make screenshots` writes the README's, in docs/screenshots/)."""
 
 import io
@@ -32,7 +33,7 @@ def longest(demo: None) -> tuple[int, str, int]:
 @pytest.fixture
 def page(longest: tuple[int, str, int], tmp_path: Path) -> Iterator[Page]:
     with chromium() as browser:  # after the data (support.chromium)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
 
@@ -101,12 +102,26 @@ def test_from_home_to_any_two_versions(
     page.wait_for_url("**view=side")
     assert page.locator(".diff.side").count() == 1
 
+    # Search by a word of the headline: the results say where the words are.
+    word = max(title.split(), key=len)
+    page.fill("#site-search", word)
+    page.press("#site-search", "Enter")
+    page.wait_for_url("**/search/?q=*")
+    assert page.locator(f'.results a[href="/articles/{pk}/"]').count() >= 1
+    shoot(page, "search", tmp_path)
+
+    # A feed link, as a browser opens it: a page that says how to subscribe, not raw XML.
+    page.goto(f"{live_server.url}/articles/{pk}/feed.atom")
+    assert "feed.atom" in page.locator("main").inner_text()
+    shoot(page, "feed", tmp_path)
+
     # On a phone: the same pages, nothing wider than the screen.
     page.set_viewport_size({"width": 390, "height": 844})
     for path, name in (
         ("/", "phone-home"),
         (f"/articles/{pk}/", "phone-article"),
         (f"/articles/{pk}/diff/0/1/?view=side", "phone-diff"),
+        (f"/search/?q={word}", "phone-search"),
     ):
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
