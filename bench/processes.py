@@ -31,7 +31,9 @@ def free_port() -> int:
         return port
 
 
-def wait_for(check: Callable[[], object], what: str, timeout: float = 30, log: Path | None = None) -> None:
+def wait_for(
+    check: Callable[[], object], what: str = "the condition", timeout: float = 30, log: Path | None = None
+) -> None:
     """Return once ``check()`` is true; TimeoutError after ``timeout`` seconds, saying ``what`` was awaited
     and ending with the last lines of ``log`` (what the process that did not get there said)."""
     deadline = time.monotonic() + timeout
