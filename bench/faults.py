@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +45,8 @@ import psycopg2
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench import processes  # noqa: E402
 from bench.database import ChainReader  # noqa: E402
-from bench.processes import free_port, http_status, newsroom_command, stack_environment, wait_for  # noqa: E402
 
 CLAIM_SECONDS = 30
 
@@ -58,7 +57,7 @@ class PrivatePostgres:
     def __init__(self) -> None:
         self.bin = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1])
         self.dir = Path(tempfile.mkdtemp(prefix="nd-faults-pg-"))
-        self.port = free_port()
+        self.port = processes.free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/newsdiffs"
         self.options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir}"
@@ -100,157 +99,38 @@ class PrivatePostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
+def faults_stack(postgres: PrivatePostgres, redis: processes.PrivateRedis) -> processes.Stack:
+    """The stack's processes share one environment: a sweep every 2 s, claims of CLAIM_SECONDS."""
+    var_dir = tempfile.mkdtemp(prefix="nd-faults-")
+    log_level = os.environ.get("FAULTS_LOG_LEVEL", "WARNING")
+    env = processes.stack_environment(
+        postgres.url,
+        redis.url,
+        var_dir,
+        log_level,
+        TRACK_SWEEP_INTERVAL="2",
+        TRACK_CLAIM_SECONDS=str(CLAIM_SECONDS),
+    )
+    return processes.Stack(var_dir, env)
 
-    def start(self) -> None:
-        # No persistence, like the machine's Redis: a restart comes back empty, queue and all.
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_for(self.up, 10, "redis")
 
-    def up(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def kill(self) -> None:
-        if self.process:
-            self.process.kill()
-            self.process.wait()
+def start_worker(stack: processes.Stack, name: str, **env: str) -> None:
+    """A worker as every scenario runs them: prefork × 4, its host name its own."""
+    stack.worker(name, "prefork", stack.env["LOG_LEVEL"], 4, hostname=name, env=env)
 
 
 @dataclass
-class Stack:
-    postgres: PrivatePostgres
-    redis: PrivateRedis
-    articles: int
-    var_dir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="nd-faults-"))
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+class Newsroom:
+    """The simulated newsroom's controls."""
 
-    def __post_init__(self) -> None:
-        self.newsroom_port, self.web_port = free_port(), free_port()
-        self.newsroom = f"http://127.0.0.1:{self.newsroom_port}"
-        self.web = f"http://127.0.0.1:{self.web_port}"
-        self.env = stack_environment(
-            self.postgres.url,
-            self.redis.url,
-            self.var_dir,
-            os.environ.get("FAULTS_LOG_LEVEL", "WARNING"),
-            TRACK_SWEEP_INTERVAL="2",
-            TRACK_CLAIM_SECONDS=str(CLAIM_SECONDS),
-        )
-        self.celery = str(Path(sys.executable).with_name("celery"))
-
-    def start(self, name: str, *args: str, **env: str) -> subprocess.Popen[bytes]:
-        log = open(Path(self.var_dir) / f"{name}.log", "ab")  # noqa: SIM115 (lives as long as the process)
-        process = subprocess.Popen(
-            args,
-            cwd=BASE_DIR,
-            env={**self.env, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.processes[name] = process
-        return process
-
-    def start_newsroom(self) -> None:
-        self.start("newsroom", *newsroom_command(self.newsroom_port, self.articles, seed=11))
-        wait_for(lambda: http_status(f"{self.newsroom}/_newsroom/clock") == 200, 60, "newsroom")
-
-    def start_web(self) -> None:
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        self.start(
-            "web", gunicorn, "newsdiffs.wsgi", "-b", f"127.0.0.1:{self.web_port}", "-w", "2", "--threads", "2"
-        )
-        wait_for(lambda: http_status(f"{self.web}/healthz/") == 200, 60, "web")
-
-    def start_worker(self, name: str, **env: str) -> None:
-        self.start(
-            name,
-            self.celery,
-            "-A",
-            "newsdiffs",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "4",
-            "--loglevel",
-            self.env["LOG_LEVEL"],
-            "--hostname",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            **env,
-        )
-
-    def start_beat(self, name: str = "beat") -> None:
-        self.start(
-            name,
-            self.celery,
-            "-A",
-            "newsdiffs",
-            "beat",
-            "--loglevel",
-            "WARNING",
-            "--schedule",
-            f"{self.var_dir}/{name}-schedule",
-        )
-
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        process = self.processes.pop(name)
-        os.killpg(process.pid, sig)  # the whole group: a prefork worker's children die with it
-        process.wait()
-
-    def stop_all(self) -> None:
-        for name in list(self.processes):
-            process = self.processes[name]
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(process.pid, signal.SIGKILL)
-            self.processes.pop(name)
+    address: str
 
     def mode(self, **flags: str) -> None:
-        httpx.post(f"{self.newsroom}/_newsroom/mode", params=flags, timeout=30).raise_for_status()
+        httpx.post(f"{self.address}/_newsroom/mode", params=flags, timeout=30).raise_for_status()
 
     def served(self) -> dict[int, list[str]]:
-        data = httpx.get(f"{self.newsroom}/_newsroom/served.json", timeout=60).json()
+        data = httpx.get(f"{self.address}/_newsroom/served.json", timeout=60).json()
         return {int(k): v for k, v in data.items()}
-
-
-def pool_children(pid: int) -> list[int]:
-    children = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat[1]) == pid:
-            children.append(int(entry))
-    return children
 
 
 class Database:
@@ -288,8 +168,8 @@ class Result:
 
 
 class Rounds:
-    def __init__(self, stack: Stack, db: Database) -> None:
-        self.stack, self.db, self.edition = stack, db, 0
+    def __init__(self, newsroom: Newsroom, db: Database) -> None:
+        self.newsroom, self.db, self.edition = newsroom, db, 0
         self.url_to_story: dict[int, int] = {}
         from newsroom.stories import text_key
 
@@ -343,9 +223,9 @@ class Rounds:
     ) -> Result:
         """One round; ``delay`` holds each newsroom response that long, so that a fault lands mid-check."""
         self.edition += 1
-        self.stack.mode(edition=str(self.edition), delay=str(delay))
+        self.newsroom.mode(edition=str(self.edition), delay=str(delay))
         before = self.stored_keys()
-        served_before = {k: len(v) for k, v in self.stack.served().items()}
+        served_before = {k: len(v) for k, v in self.newsroom.served().items()}
         self.db.query(f"UPDATE articles_article SET next_check_at = {make_due} WHERE status = 'active'")
         start = time.monotonic()
         notes: list[str] = []
@@ -363,7 +243,7 @@ class Rounds:
         elapsed = (done_at or time.monotonic()) - start
 
         after = self.stored_keys()
-        served = self.stack.served()
+        served = self.newsroom.served()
         stored = duplicates = lost = spurious = 0
         for story in self.story_of().values():
             old, new = before.get(story, []), after.get(story, [])[len(before.get(story, [])) :]
@@ -388,8 +268,8 @@ class Rounds:
 class Prober:
     """Fetches pages, feeds and API answers from the web while a fault lasts; counts what failed."""
 
-    def __init__(self, stack: Stack, paths: list[str]) -> None:
-        self.stack, self.paths = stack, paths
+    def __init__(self, web: str, paths: list[str]) -> None:
+        self.web, self.paths = web, paths
         self.ok = self.failed = 0
         self.slowest = 0.0
         self.failures: Counter[str] = Counter()
@@ -412,7 +292,7 @@ class Prober:
                     started = time.monotonic()
                     status: int | str
                     try:
-                        status = client.get(self.stack.web + path).status_code
+                        status = client.get(self.web + path).status_code
                     except httpx.HTTPError as error:
                         status = type(error).__name__
                     self.slowest = max(self.slowest, time.monotonic() - started)
@@ -435,37 +315,38 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated scenario keys")
     args = parser.parse_args()
 
-    postgres, redis_server = PrivatePostgres(), PrivateRedis()
-    postgres.init()
-    redis_server.start()
-    stack = Stack(postgres, redis_server, args.articles)
-    os.environ.update(DATABASE_URL=postgres.url, REDIS_URL=redis_server.url, NEWSDIFFS_VAR_DIR=stack.var_dir)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=BASE_DIR,
-        env=stack.env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    import bench.setup  # noqa: F401  (Django configured against the private cluster)
-    from newsdiffs.celery import app
-
-    db = Database(postgres.url)
+    postgres, redis_server = PrivatePostgres(), processes.PrivateRedis()
+    stack = faults_stack(postgres, redis_server)
     results: list[Result] = []
     try:
-        stack.start_newsroom()
-        truth = httpx.get(f"{stack.newsroom}/_newsroom/truth.json", timeout=120).json()
+        postgres.init()
+        redis_server.start()
+        os.environ.update(DATABASE_URL=postgres.url, REDIS_URL=redis_server.url)
+        os.environ.update(NEWSDIFFS_VAR_DIR=str(stack.directory))
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=BASE_DIR,
+            env=stack.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        import bench.setup  # noqa: F401  (Django configured against the private cluster)
+        from newsdiffs.celery import app
+
+        db = Database(postgres.url)
+        newsroom = Newsroom(stack.newsroom(processes.free_port(), args.articles, seed=11))
+        truth = httpx.get(f"{newsroom.address}/_newsroom/truth.json", timeout=120).json()
         from articles.models import Article, Source
 
-        source = Source.objects.create(name="Newsroom", slug="newsroom", homepage=stack.newsroom + "/")
+        source = Source.objects.create(name="Newsroom", slug="newsroom", homepage=newsroom.address + "/")
         Article.objects.bulk_create(
-            Article(url=stack.newsroom + a["path"], source=source) for a in truth["articles"]
+            Article(url=newsroom.address + a["path"], source=source) for a in truth["articles"]
         )
-        stack.start_web()
-        stack.start_worker("worker-a")
-        stack.start_worker("worker-b")
-        stack.start_beat()
-        rounds = Rounds(stack, db)
+        web = stack.web(processes.free_port())
+        start_worker(stack, "worker-a")
+        start_worker(stack, "worker-b")
+        stack.beat()
+        rounds = Rounds(newsroom, db)
         article_ids = sorted(rounds.story_of())
         some = article_ids[len(article_ids) // 2]
         probe_paths = [
@@ -509,7 +390,7 @@ def main() -> None:
             def kill_children() -> str:
                 rounds.mid_round()
                 main_pid = stack.processes["worker-a"].pid
-                victims = pool_children(main_pid)[:2]
+                victims = [pid for pid in stack.group("worker-a") if pid != main_pid][:2]
                 for pid in victims:
                     os.kill(pid, signal.SIGKILL)
                 return f"SIGKILL {len(victims)} pool children of worker-a mid-check (responses delayed 0.3 s)"
@@ -522,13 +403,13 @@ def main() -> None:
                 rounds.mid_round()
                 stack.kill("worker-a")
                 time.sleep(5)
-                stack.start_worker("worker-a")
+                start_worker(stack, "worker-a")
                 return "SIGKILL worker-a (main + children) mid-check, restarted 5 s later"
 
             results.append(rounds.run("whole worker SIGKILL mid-check", kill_worker, delay=0.3))
 
         if scenario("redis-down"):
-            prober = Prober(stack, probe_paths)
+            prober = Prober(web, probe_paths)
 
             def redis_down() -> str:
                 rounds.mid_round()
@@ -545,7 +426,7 @@ def main() -> None:
             )
 
         if scenario("postgres-restart"):
-            prober = Prober(stack, probe_paths)
+            prober = Prober(web, probe_paths)
 
             def postgres_restart() -> str:
                 rounds.mid_round()
@@ -559,15 +440,15 @@ def main() -> None:
             results.append(rounds.run("Postgres restart", postgres_restart, delay=0.1))
 
         if scenario("two-beats"):
-            stack.start_beat("beat-2")
+            stack.beat("beat-2")
             time.sleep(3)
             results.append(rounds.run("two beats at once", settle=10))
-            stack.kill("beat-2", signal.SIGTERM)
+            stack.stop("beat-2")
 
         if scenario("catch-up"):
             results.append(catch_up(stack, rounds, db))
     finally:
-        stack.stop_all()
+        stack.stop()
         redis_server.kill()
         postgres.destroy()
 
@@ -588,7 +469,7 @@ def main() -> None:
         f" {totals['lost']:>5}"
         f" {totals['spurious']:>6}"
     )
-    print(f"\nprocess logs: {stack.var_dir}")
+    print(f"\nprocess logs: {stack.directory}")
     out = {
         "articles": args.articles,
         "claim_seconds": CLAIM_SECONDS,
@@ -598,18 +479,17 @@ def main() -> None:
     (BASE_DIR / "bench" / "results" / "faults.json").write_text(json.dumps(out, indent=2) + "\n")
 
 
-def catch_up(stack: Stack, rounds: Rounds, db: Database) -> Result:
+def catch_up(stack: processes.Stack, rounds: Rounds, db: Database) -> Result:
     """Workers and beat down while every article fell overdue by up to an hour; then back up with
     small sweeps. Checks must come in bounded batches, and the next checks must not all fall together."""
-    for name in ("beat", "worker-a", "worker-b"):
-        stack.kill(name, signal.SIGTERM)
+    stack.stop("beat", "worker-a", "worker-b")
     batch = "50"
     samples: list[tuple[float, int]] = []
 
     def restart_and_watch() -> str:
-        stack.start_worker("worker-a", TRACK_SWEEP_BATCH=batch)
-        stack.start_worker("worker-b", TRACK_SWEEP_BATCH=batch)
-        stack.start_beat()
+        start_worker(stack, "worker-a", TRACK_SWEEP_BATCH=batch)
+        start_worker(stack, "worker-b", TRACK_SWEEP_BATCH=batch)
+        stack.beat()
         start = time.monotonic()
         total = len(rounds.story_of())
         while time.monotonic() - start < 240:

@@ -14,6 +14,7 @@ checks under a steady load with real beat, workers, Redis and Postgres checking 
 """
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -29,8 +30,9 @@ from tqdm import tqdm
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench import processes  # noqa: E402
 from bench.database import first_value, manage, recreate  # noqa: E402
-from bench.throughput import REDIS_DB_URL, Stack  # noqa: E402
+from bench.throughput import REDIS_DB_URL, benchmark_stack, start_checking  # noqa: E402
 
 GOAL_P95 = 60.0
 
@@ -123,15 +125,17 @@ def main() -> None:
     import bench.setup  # noqa: F401  (Django, for the ORM's own claim query)
 
     count = int(args.rate * args.minutes * 60)  # the articles that fall due during the run
-    stack = Stack(database_url, min(max(count, 10), 100_000), args.concurrency, "prefork", 1)
-    stack.env["TRACK_SWEEP_BATCH"] = os.environ.get("TRACK_SWEEP_BATCH", "2000")
-    stack.env["TRACK_SWEEP_INTERVAL"] = os.environ.get("TRACK_SWEEP_INTERVAL", "10")
+    stack = benchmark_stack(
+        database_url,
+        TRACK_SWEEP_BATCH=os.environ.get("TRACK_SWEEP_BATCH", "2000"),
+        TRACK_SWEEP_INTERVAL=os.environ.get("TRACK_SWEEP_INTERVAL", "10"),
+    )
     connection = psycopg2.connect(database_url)
     summary: dict[str, object] = {"articles": args.articles, "machine": f"{os.cpu_count()} cores"}
-    try:
-        stack.start_newsroom()
-        truth = httpx.get(f"{stack.base}/_newsroom/truth.json", timeout=600).json()
-        urls = [stack.base + a["path"] for a in truth["articles"]][:count]
+    with stack, contextlib.closing(connection):
+        newsroom = stack.newsroom(processes.free_port(), min(max(count, 10), 100_000), seed=7)
+        truth = httpx.get(f"{newsroom}/_newsroom/truth.json", timeout=600).json()
+        urls = [newsroom + a["path"] for a in truth["articles"]][:count]
         now = datetime.now(UTC)
         tenth = args.articles // 10
         fill(connection, urls, 1, tenth, now)
@@ -146,7 +150,7 @@ def main() -> None:
             )
 
         # Steady load: the first RATE × MINUTES × 60 articles by id (the newsroom's) fall due one by one.
-        stack.start_workers()
+        start_checking(stack, 1, "prefork", args.concurrency)
         warm_start = datetime.now(UTC)
         with connection, connection.cursor() as cursor:  # first versions, so the measured checks are steady
             cursor.execute("UPDATE articles_article SET next_check_at = now() WHERE id <= %s", [count])
@@ -185,9 +189,6 @@ def main() -> None:
                 [start, 1 / args.rate, count, start],
             )
             lateness = [float(row[0]) for row in cursor.fetchall()]
-    finally:
-        stack.stop()
-        connection.close()
     summary["lateness"] = {
         "rate_per_second": args.rate, "minutes": args.minutes, "due": count, "checked": len(lateness),
         "p50_s": round(percentile(lateness, 0.5), 2), "p95_s": round(percentile(lateness, 0.95), 2),

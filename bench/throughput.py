@@ -20,10 +20,9 @@ Writes bench/results/throughput.json.
 """
 
 import argparse
+import contextlib
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,75 +34,53 @@ import psycopg2
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench import processes  # noqa: E402
 from bench.database import ChainReader, manage, recreate  # noqa: E402
-from bench.processes import free_port, http_status, newsroom_command, stack_environment, wait_for  # noqa: E402
 
 GOALS = {"unchanged bytes": 500.0, "chrome churn": 100.0, "real edits": 75.0}
 REDIS_DB_URL = "redis://127.0.0.1:6379/11"
 
 
-class Stack:
-    """The newsroom, the workers and beat as separate processes, with one environment."""
-
-    def __init__(self, database_url: str, articles: int, concurrency: int, pool: str, workers: int) -> None:
-        self.var_dir = tempfile.mkdtemp(prefix="nd-throughput-")
-        self.env = stack_environment(
-            database_url,
-            REDIS_DB_URL,
-            self.var_dir,
-            "WARNING",
-            TRACK_SWEEP_INTERVAL="1",
-            TRACK_SWEEP_BATCH="2000",
-        )
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.articles, self.concurrency, self.pool, self.workers = articles, concurrency, pool, workers
-
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(args, cwd=BASE_DIR, env=self.env, stdout=subprocess.DEVNULL)
-        self.processes.append(process)
-        return process
-
-    def start_newsroom(self) -> None:
-        self.start(*newsroom_command(self.port, self.articles, seed=7))
-        wait_for(lambda: http_status(f"{self.base}/_newsroom/clock") == 200, 60, "newsroom")
-
-    def start_workers(self) -> None:
-        celery = str(Path(sys.executable).with_name("celery"))
-        for n in range(self.workers):
-            self.start(celery, "-A", "newsdiffs", "worker", "--pool", self.pool, "--concurrency",
-                       str(self.concurrency), "--loglevel", "WARNING", "--hostname", f"bench{n}@%h",
-                       "--without-gossip", "--without-mingle", "--without-heartbeat")  # fmt: skip
-        self.start(celery, "-A", "newsdiffs", "beat", "--loglevel", "WARNING",
-                   "--schedule", f"{self.var_dir}/beat-schedule")  # fmt: skip
-
-    def mode(self, **flags: str) -> None:
-        httpx.post(f"{self.base}/_newsroom/mode", params=flags, timeout=30)
-
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+def benchmark_stack(database_url: str, **settings: str) -> processes.Stack:
+    """The newsroom, the workers and beat share one environment: by default beat sweeps every second, in
+    batches that keep up."""
+    var_dir = tempfile.mkdtemp(prefix="nd-throughput-")
+    sweeps = {"TRACK_SWEEP_INTERVAL": "1", "TRACK_SWEEP_BATCH": "2000"} | settings
+    env = processes.stack_environment(database_url, REDIS_DB_URL, var_dir, "WARNING", **sweeps)
+    return processes.Stack(var_dir, env)
 
 
-def track_all(stack: Stack) -> int:
+def start_checking(stack: processes.Stack, workers: int, pool: str, concurrency: int) -> None:
+    """``workers`` Celery workers and beat."""
+    for n in range(workers):
+        stack.worker(f"worker-{n}", pool, "WARNING", concurrency, hostname=f"bench{n}")
+    stack.beat()
+
+
+def set_mode(newsroom: str, **flags: str) -> None:
+    httpx.post(f"{newsroom}/_newsroom/mode", params=flags, timeout=30)
+
+
+def track_all(newsroom: str) -> int:
     from articles.models import Article, Source
 
-    truth = httpx.get(f"{stack.base}/_newsroom/truth.json", timeout=600).json()
-    source = Source.objects.create(name="Newsroom", slug="newsroom", homepage=stack.base + "/")
-    articles = [Article(url=stack.base + a["path"], source=source) for a in truth["articles"]]
+    truth = httpx.get(f"{newsroom}/_newsroom/truth.json", timeout=600).json()
+    source = Source.objects.create(name="Newsroom", slug="newsroom", homepage=newsroom + "/")
+    articles = [Article(url=newsroom + a["path"], source=source) for a in truth["articles"]]
     return len(Article.objects.bulk_create(articles, batch_size=2000))
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by the newsroom, the Celery workers and beat, Postgres and Redis."""
+def cpu_seconds(stack: processes.Stack) -> dict[str, float]:
+    """CPU time used so far by the newsroom, the Celery workers and beat (each the stack's process group),
+    and Postgres and Redis (all their processes on the machine, found by name)."""
+    groups = stack.cpu_seconds()
+    totals = {
+        "newsroom": groups.pop("newsroom"),
+        "celery": sum(groups.values()),
+        "postgres": 0.0,
+        "redis": 0.0,
+    }
     tick = os.sysconf("SC_CLK_TCK")
-    totals = {"newsroom": 0.0, "celery": 0.0, "postgres": 0.0, "redis": 0.0}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -111,18 +88,14 @@ def cpu_seconds() -> dict[str, float]:
         except OSError:
             continue
         used = (int(fields[11]) + int(fields[12])) / tick
-        if "manage.py newsroom" in cmdline:
-            totals["newsroom"] += used
-        elif "celery" in cmdline and "newsdiffs" in cmdline:
-            totals["celery"] += used
-        elif cmdline.startswith("postgres"):
+        if cmdline.startswith("postgres"):
             totals["postgres"] += used
         elif cmdline.startswith("redis-server"):
             totals["redis"] += used
     return totals
 
 
-def run_round(connection, stack: Stack, name: str, timeout: float) -> dict[str, object]:
+def run_round(connection, stack: processes.Stack, name: str, timeout: float) -> dict[str, object]:
     with connection, connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM articles_version")
         versions_before = cursor.fetchone()[0]
@@ -130,7 +103,7 @@ def run_round(connection, stack: Stack, name: str, timeout: float) -> dict[str, 
         start_db = cursor.fetchone()[0]
         cursor.execute("UPDATE articles_article SET next_check_at = now() WHERE status = 'active'")
         due = cursor.rowcount
-    cpu_before = cpu_seconds()
+    cpu_before = cpu_seconds(stack)
     start = time.monotonic()
     checked = 0
     while checked < due and time.monotonic() - start < timeout:
@@ -139,7 +112,7 @@ def run_round(connection, stack: Stack, name: str, timeout: float) -> dict[str, 
             cursor.execute("SELECT count(*) FROM articles_article WHERE last_checked_at >= %s", [start_db])
             checked = cursor.fetchone()[0]
     elapsed = time.monotonic() - start
-    cpu_after = cpu_seconds()
+    cpu_after = cpu_seconds(stack)
     with connection, connection.cursor() as cursor:
         cursor.execute(
             "SELECT min(last_checked_at), max(last_checked_at),"
@@ -175,10 +148,10 @@ def run_round(connection, stack: Stack, name: str, timeout: float) -> dict[str, 
     return result
 
 
-def correctness(connection, stack: Stack) -> dict[str, int]:
+def correctness(connection, newsroom: str) -> dict[str, int]:
     from newsroom.stories import text_key
 
-    served = httpx.get(f"{stack.base}/_newsroom/served.json", timeout=600).json()
+    served = httpx.get(f"{newsroom}/_newsroom/served.json", timeout=600).json()
     stored: dict[int, list[str]] = {}
     with connection, connection.cursor("versions") as cursor:
         cursor.itersize = 5000
@@ -219,29 +192,28 @@ def main() -> None:
     os.environ["DATABASE_URL"] = database_url
     import bench.setup  # noqa: F401  (Django, for the newsroom app)
 
-    stack = Stack(database_url, args.articles, args.concurrency, args.pool, args.workers)
-    connection = psycopg2.connect(database_url)
     rounds = []
-    try:
-        stack.start_newsroom()
-        tracked = track_all(stack)
+    with (
+        benchmark_stack(database_url) as stack,
+        contextlib.closing(psycopg2.connect(database_url)) as connection,
+    ):
+        newsroom = stack.newsroom(processes.free_port(), args.articles, seed=7)
+        tracked = track_all(newsroom)
         print(
             f"{tracked} newsroom stories tracked; workers: {args.workers} × {args.pool} × {args.concurrency}"
         )
-        stack.start_workers()
-        stack.mode(churn="1", rewrite="0")
+        start_checking(stack, args.workers, args.pool, args.concurrency)
+        set_mode(newsroom, churn="1", rewrite="0")
         rounds.append(run_round(connection, stack, "first fetch", args.timeout))
-        stack.mode(churn="0", rewrite="0")
+        set_mode(newsroom, churn="0", rewrite="0")
         run_round(connection, stack, "warm-up no churn", args.timeout)  # stores the unchurned bytes' hash
         rounds.append(run_round(connection, stack, "unchanged bytes", args.timeout))
-        stack.mode(churn="1", rewrite="0")
+        set_mode(newsroom, churn="1", rewrite="0")
         rounds.append(run_round(connection, stack, "chrome churn", args.timeout))
-        stack.mode(churn="1", rewrite="1")
+        set_mode(newsroom, churn="1", rewrite="1")
         rounds.append(run_round(connection, stack, "real edits", args.timeout))
-        checked = correctness(connection, stack)
-    finally:
-        stack.stop()
-        connection.close()
+        checked = correctness(connection, newsroom)
+    print(f"process logs: {stack.directory}")
     print(f"\ncorrectness: {checked}")
     print(f"\n{'case':16} {'rate':>10} {'goal':>8} {'ratio':>7}")
     for result in rounds:

@@ -18,6 +18,9 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup, Tag
 
+# The one wait_for of benchmarks and tests, named here too for the tests that take their helpers from here.
+from bench.processes import wait_for as wait_for
+
 if TYPE_CHECKING:
     import hypothesis
     from django.contrib.auth.models import User
@@ -218,15 +221,6 @@ def watched_page(browser: "Browser", width: int) -> Iterator["Tab"]:
 def fits(page: "Tab") -> bool:
     """Nothing on the page is wider than the screen: it never scrolls sideways."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    """Until ``condition`` holds (a worker's doing, in another thread or process), or fail at ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the worker")
-        time.sleep(0.05)
 
 
 # The 61 real pages with hand-checked bodies (MIT, see its README): inside the repo, so a clone tests alone.

@@ -2,7 +2,6 @@
 the next request after it is back is served on a fresh connection. bench/faults.py restarts a real
 Postgres under a running web; here the connection is pointed at nothing, for real, for a few requests."""
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.test import Client
 
 from articles.models import Article
 from articles.tests.support import add_version
+from bench.processes import free_port
 
 
 @pytest.fixture
@@ -28,9 +28,7 @@ def database_down(tmp_path: Path) -> Iterator[None]:
     saved = dict(connection.settings_dict)
     connection.close()
     if connection.vendor == "postgresql":
-        with socket.socket() as sock:  # a port nobody listens on: the connection is refused
-            sock.bind(("127.0.0.1", 0))
-            connection.settings_dict["PORT"] = sock.getsockname()[1]
+        connection.settings_dict["PORT"] = free_port()  # nobody listens on it: the connection is refused
         connection.settings_dict["HOST"] = "127.0.0.1"
     else:
         connection.settings_dict["NAME"] = str(tmp_path / "missing" / "db.sqlite3")

@@ -28,7 +28,7 @@ def next_scheduled_check(article: Article) -> None:
     checked_before = Article.objects.get(pk=article.pk).last_checked_at
     Article.objects.filter(pk=article.pk).update(next_check_at=timezone.now())
     sweep_due_articles.delay()
-    wait_for(lambda: Article.objects.get(pk=article.pk).last_checked_at != checked_before)
+    wait_for(lambda: Article.objects.get(pk=article.pk).last_checked_at != checked_before, "the check")
 
 
 def highlighted(html: str) -> dict[str, list[str]]:
@@ -41,7 +41,7 @@ def test_tracking_a_page_records_each_real_edit_once(local_site: LocalSite, cele
     url = local_site.serve("/story", article_html("Council approves plan", PARAGRAPHS, churn="ad 1"))
     call_command("track", url)
     article = Article.objects.get(url=url)
-    wait_for(lambda: article.versions.count() == 1)
+    wait_for(lambda: article.versions.count() == 1, "version 0")
 
     local_site.serve("/story", article_html("Council approves plan", PARAGRAPHS, churn="ad 2, 1,024 views"))
     next_scheduled_check(article)
@@ -91,10 +91,10 @@ def test_a_story_in_a_source_feed_is_discovered_and_recorded(
     source = Source.objects.create(name="Local", slug="local", homepage=local_site.url("/"), feed_urls=[feed])
 
     discover_sources.delay()  # what beat runs every minute
-    wait_for(lambda: Article.objects.filter(source=source).exists())
+    wait_for(lambda: Article.objects.filter(source=source).exists(), "the story to be discovered")
     sweep_due_articles.delay()
     article = Article.objects.get(source=source)
-    wait_for(lambda: article.versions.count() == 1)
+    wait_for(lambda: article.versions.count() == 1, "its first version")
     assert article.url == story
     assert Article.objects.count() == 1  # the video was not tracked
     assert article.versions.get().title == "Bridge to close"

@@ -2,13 +2,9 @@
 `make test`): a task delivered twice at once, and a worker SIGKILLed while its receiver holds the send open.
 """
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +16,7 @@ from kombu import Connection
 from articles.models import Article, Delivery, NotificationRule, Source, Version
 from articles.tasks import queue_now, send_delivery
 from articles.tests.support import Receiver, add_version, pause, worker_environment
+from bench.processes import Stack, wait_for
 from newsdiffs.celery import app
 
 # The subject is the worker on the broker, not the database: the Postgres pass runs it.
@@ -40,16 +37,6 @@ def edited_with_a_rule(receiver: Receiver) -> tuple[Version, NotificationRule]:
     version = add_version(article, 1, "Council rejects plan", ["Vote on Tuesday."])
     rule = NotificationRule.objects.create(name="desk", webhook_url=receiver.url("/hook"), source=source)
     return version, rule
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30, log: Path | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out waiting for {what}" + (f":\n{log.read_text()[-3000:]}" if log else "")
-            )
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -107,28 +94,18 @@ def test_a_worker_killed_mid_send_never_sends_it_again(receiver: Receiver, tmp_p
         NOTIFY_TIMEOUT="60",  # the held request does not time out first
         LOG_LEVEL="INFO",
     )
-    celery = str(Path(sys.executable).with_name("celery"))
-    command = [celery, "-A", "newsdiffs", "worker", "--pool", "solo", "--loglevel", "INFO",
-               "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
     app.control.purge()
 
-    def worker(log: Path) -> subprocess.Popen[bytes]:
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
-            )
-        wait_for(lambda: b"ready." in log.read_bytes(), "the worker to start", log=log)
-        return process
-
-    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    first = worker(first_log)
-    second = None
-    try:
+    with Stack(tmp_path, env) as workers:
+        workers.worker("first", "solo", "INFO", wait=True)
         send_delivery.delay(delivery_id)
-        wait_for(lambda: len(receiver.received) == 1, "the send to reach the receiver", log=first_log)
+        wait_for(
+            lambda: len(receiver.received) == 1,
+            "the send to reach the receiver",
+            log=workers.log_path("first"),
+        )
         assert Delivery.objects.get(pk=delivery_id).status == Delivery.Status.SENDING
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(timeout=10)
+        workers.kill("first")
         receiver.hold.set()
 
         # What kombu does for a task whose worker vanished: once unacknowledged for longer than the
@@ -141,20 +118,17 @@ def test_a_worker_killed_mid_send_never_sends_it_again(receiver: Receiver, tmp_p
             transport_options=broker_options,
         ) as broker:
             broker.default_channel.qos.restore_visible(num=100)  # type: ignore[attr-defined]
-        second = worker(second_log)
+        workers.worker("second", "solo", "INFO", wait=True)
         wait_for(
             lambda: Delivery.objects.get(pk=delivery_id).status == Delivery.Status.INTERRUPTED,
-            "the redelivered task", log=second_log,
+            "the redelivered task", log=workers.log_path("second"),
         )  # fmt: skip
-        wait_for(lambda: b"succeeded" in second_log.read_bytes(), "the task's end", log=second_log)
-        assert "'interrupted'" in second_log.read_text()
+        wait_for(
+            lambda: "succeeded" in workers.log("second"), "the task's end", log=workers.log_path("second")
+        )
+        assert "'interrupted'" in workers.log("second")
         time.sleep(0.5)
         assert len(receiver.received) == 1
         delivery = Delivery.objects.get(pk=delivery_id)
         assert delivery.attempts == 1
         assert "stopped mid-send" in delivery.last_error
-    finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait(timeout=30)

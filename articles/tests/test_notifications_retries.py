@@ -5,7 +5,6 @@ by its claimer only, and the sweep of dead sends and lost tasks.
 Real workers (a duplicate task, a worker killed mid-send) are in test_notification_workers.py."""
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from articles import tasks
 from articles.models import Delivery, Version
 from articles.notifying import deliveries, targets
 from articles.tests.notifications_support import delivery_of, rule_for
-from articles.tests.support import Receiver
+from articles.tests.support import Receiver, wait_for
 from bench.processes import free_port
 
 # --- failures and retries -----------------------------------------------------------------------------
@@ -102,10 +101,7 @@ def test_each_target_reached_is_on_record_at_once(receiver: Receiver, edited: Ve
 
         sender = threading.Thread(target=send)
         sender.start()
-        deadline = time.monotonic() + 10
-        while not receiver.received:
-            assert time.monotonic() < deadline, "the webhook was never sent"
-            time.sleep(0.02)
+        wait_for(lambda: receiver.received, "the webhook to be sent", timeout=10)
         under_way = Delivery.objects.get(pk=delivery.pk)
         chat_key = targets.target_key(chat.url("/chat", scheme="json"))
         assert (under_way.status, under_way.done_targets) == (Delivery.Status.SENDING, [chat_key])

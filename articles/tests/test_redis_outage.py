@@ -1,19 +1,15 @@
 """Redis down: pages, feeds and the API keep serving; checks are put back, not failed; all resumes by
 itself. Runs a private redis-server that the tests stop and start (the shared one stays untouched)."""
 
+import contextlib
 import shutil
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import redis
 from celery import Celery
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -30,6 +26,7 @@ from articles.tests.support import (
     real_clock_environment,
     worker_environment,
 )
+from bench.processes import PrivateRedis, Stack, wait_for
 
 pytestmark = [
     pytest.mark.once,
@@ -38,44 +35,12 @@ pytestmark = [
 ]
 
 
-class PrivateRedis:
-    """A redis-server of our own on a free port, which a test can take down and bring back."""
-
-    def __init__(self) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ("redis-server --bind 127.0.0.1 --save '' --appendonly no --port " + str(self.port)).split(),
-            stdout=subprocess.DEVNULL,
-            env=real_clock_environment(),
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis(port=self.port).ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        assert self.process is not None
-        self.process.kill()  # as a crash would: no goodbye to the clients
-        self.process.wait()
-
-
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
+    server = PrivateRedis(real_clock_environment())
     server.start()
     yield server
-    if server.process and server.process.poll() is None:
-        server.stop()
+    server.kill()
 
 
 @pytest.fixture
@@ -125,7 +90,7 @@ def test_pages_feeds_and_api_are_served_while_redis_is_down(
         assert client.get(path).status_code == 200, path
     assert cache.get("home-totals") is not None  # the cache really was Redis, and in use
 
-    redis_cache.stop()
+    redis_cache.kill()
     for path in pages(article):
         started = time.monotonic()
         response = client.get(path)
@@ -144,7 +109,7 @@ def test_a_check_while_redis_is_down_is_put_back_not_failed(
     monkeypatch.setattr(politeness, "gate", lambda: politeness.RedisGate(private_redis.url))
     url = local_site.serve("/story", article_html("Mayor opens bridge", ["It opened on Tuesday."]))
     article = Article.objects.create(url=url, next_check_at=timezone.now())
-    private_redis.stop()
+    private_redis.kill()
 
     outcome = run_check(article)
 
@@ -176,42 +141,27 @@ def test_a_worker_survives_redis_dying_mid_check_and_resumes(
     first = Article.objects.create(url=local_site.serve("/first", story, delay=2))
     second = Article.objects.create(url=local_site.serve("/second", story, delay=2))
     env = worker_environment(private_redis.url, tmp_path, POLITE_HOST_DELAY="0", LOG_LEVEL="INFO")
-    log = tmp_path / "worker.log"
-    celery = str(Path(sys.executable).with_name("celery"))
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [celery, "-A", "newsdiffs", "worker", "--pool", "prefork", "--concurrency", "1",
-             "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
-        )  # fmt: skip
     sender = Celery(broker=private_redis.url, set_as_current=False)
-    try:
-        wait_until(lambda: b"ready." in log.read_bytes(), "the worker to start", log)
+    with Stack(tmp_path, env) as stack, contextlib.closing(sender):
+        worker = stack.worker("worker", "prefork", "INFO", concurrency=1, wait=True)
+        log = stack.log_path("worker")
         sender.send_task("articles.tasks.check_article", args=[first.pk])
-        wait_until(lambda: any(path == "/first" for path, _ in local_site.requests), "the first fetch", log)
-        private_redis.stop()  # the check of ``first`` is under way, unacknowledged (acks_late)
+        wait_for(lambda: any(path == "/first" for path, _ in local_site.requests), "the first fetch", 60, log)
+        private_redis.kill()  # the check of ``first`` is under way, unacknowledged (acks_late)
 
         time.sleep(3)
-        assert worker.poll() is None, log.read_text()[-3000:]  # kombu's close-time fault killed it before
-        wait_until(lambda: Article.objects.get(pk=first.pk).version_count == 1, "the check under way", log)
+        assert worker.poll() is None, stack.log("worker")[-3000:]  # kombu's close-time fault killed it before
+        wait_for(lambda: Article.objects.get(pk=first.pk).version_count == 1, "the check under way", 60, log)
 
         private_redis.start()
         sender.send_task("articles.tasks.check_article", args=[second.pk])
-        wait_until(
-            lambda: Article.objects.get(pk=second.pk).version_count == 1, "a check after Redis is back", log
+        wait_for(
+            lambda: Article.objects.get(pk=second.pk).version_count == 1,
+            "a check after Redis is back",
+            60,
+            log,
         )
         assert worker.poll() is None
-    finally:
-        sender.close()
-        worker.terminate()
-        worker.wait(timeout=30)
-
-
-def wait_until(condition: Callable[[], bool], what: str, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{log.read_text()[-3000:]}"
-        time.sleep(0.1)
 
 
 def test_a_broker_channel_on_a_closed_connection_raises_the_error_the_worker_expects(

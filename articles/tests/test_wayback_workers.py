@@ -2,7 +2,6 @@
 locally), and a task delivered twice, at once or to a real worker, which asks for one capture."""
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from pytest_django import Settings
 
 from articles import tasks, wayback
 from articles.models import Version
-from articles.tests.support import pause
+from articles.tests.support import pause, wait_for
 from articles.tests.wayback_support import Answer, SaveServer, asked_version, due_within, step, time_passes
 
 pytestmark = pytest.mark.usefixtures("_no_rate_limit_left_over")
@@ -81,10 +80,7 @@ def test_a_task_delivered_twice_at_once_asks_for_one_capture(spn: SaveServer) ->
 
     first = threading.Thread(target=deliver)
     first.start()
-    deadline = time.monotonic() + 10
-    while not spn.posts():
-        assert time.monotonic() < deadline, "the capture was never asked for"
-        time.sleep(0.02)
+    wait_for(spn.posts, "the capture to be asked for", timeout=10)
     duplicate = threading.Thread(target=deliver)
     duplicate.start()
     duplicate.join(timeout=10)
@@ -116,15 +112,13 @@ def test_a_real_worker_given_the_task_twice_asks_once_and_looks_again_by_countdo
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
         tasks.queue_now(tasks.save_to_wayback, [version.pk], "the Wayback save of version")
         tasks.queue_now(tasks.save_to_wayback, [version.pk], "the Wayback save of version")  # twice, at once
-        deadline = time.monotonic() + 30
-        while not spn.posts():
-            assert time.monotonic() < deadline, "the capture was never asked for"
-            time.sleep(0.05)
+        wait_for(spn.posts, "the capture to be asked for")
         pause(threading.Event(), 1.0)  # the duplicate runs meanwhile
         spn.hold.set()
-        while Version.objects.get(pk=version.pk).wayback_status != Version.Wayback.SAVED:
-            assert time.monotonic() < deadline + 30, "the capture was never looked at to the end"
-            time.sleep(0.05)
+        wait_for(
+            lambda: Version.objects.get(pk=version.pk).wayback_status == Version.Wayback.SAVED,
+            "the capture to be looked at to the end",
+        )
     version.refresh_from_db()
     assert version.wayback_attempts == 1
     assert [r.path for r in spn.requests] == ["/save", "/save/status/spn2-1", "/save/status/spn2-1"]
