@@ -13,7 +13,7 @@ from articles import activity, scheduling, searching
 from articles.diffing import ChangeStats, change_stats
 from articles.extraction import Extraction
 from articles.fetching import FetchResult
-from articles.models import Article, ServedPage, Version
+from articles.models import Article, ServedPage, Version, load_paragraphs
 from articles.normalising import ArticleText
 
 
@@ -94,6 +94,7 @@ def store_if_changed(
         version = None
         if key != locked.current_hash:
             recent = list(locked.versions.order_by("-number")[: settings.TRACK_VARIANT_WINDOW])
+            load_paragraphs(recent)  # in one query with their keyframes, not one query each
             # Recomputed from the stored text, not read from the stored hash, so that a change to the
             # normalisation rules never makes every article look edited.
             keys = [v.text.content_hash for v in recent]
