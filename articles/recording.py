@@ -81,9 +81,11 @@ def store_if_changed(
     lock only if another check stored a version meanwhile (or ``manage.py reextract`` read it again).
     """
     key = text.content_hash
+    before: list[Version] = []
     against, stats = None, None
     if key != article.current_hash:
-        against = article.latest_version()
+        before = _recent(article)
+        against = before[0] if before else None
         if against is None or against.text.content_hash != key:
             stats = change_stats(against.text if against else None, text)
     with transaction.atomic():
@@ -93,8 +95,7 @@ def store_if_changed(
         locked.page_modified_at = article.page_modified_at
         version = None
         if key != locked.current_hash:
-            recent = list(locked.versions.order_by("-number")[: settings.TRACK_VARIANT_WINDOW])
-            load_paragraphs(recent)  # in one query with their keyframes, not one query each
+            recent = _recent(locked, before)
             # Recomputed from the stored text, not read from the stored hash, so that a change to the
             # normalisation rules never makes every article look edited.
             keys = [v.text.content_hash for v in recent]
@@ -175,6 +176,18 @@ def _record_success(article: Article, fetched: FetchResult, now: datetime) -> No
 
 def _identity(version: Version | None) -> tuple[int, str] | None:
     return None if version is None else (version.pk, version.content_hash)
+
+
+def _recent(article: Article, read: list[Version] | None = None) -> list[Version]:
+    """The article's latest TRACK_VARIANT_WINDOW versions, newest first, with their paragraphs (read in one
+    query with their keyframes). Under the lock, the versions ``read`` before it are used again if they are
+    still the latest, as they almost always are: only their identities are read then, not their texts."""
+    window = article.versions.order_by("-number")[: settings.TRACK_VARIANT_WINDOW]
+    if read is not None and list(window.values_list("pk", "content_hash")) == [_identity(v) for v in read]:
+        return read
+    recent = list(window)
+    load_paragraphs(recent)
+    return recent
 
 
 def _add_version(

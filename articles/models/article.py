@@ -172,9 +172,6 @@ class Article(models.Model):
             "is kept."
         )
 
-    def latest_version(self) -> "Version | None":
-        return self.versions.order_by("-number").first()
-
     def version_pair(self, old: int, new: int) -> tuple["Version", "Version"] | None:
         """Versions ``old`` and ``new`` of this article, or None if either does not exist; with their
         paragraphs, read in the same query as the keyframes they are packed against."""
