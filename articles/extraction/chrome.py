@@ -59,6 +59,9 @@ STYLE_NAMES = re.compile(r"(?:^|\s)[a-z][a-zA-Z]*Style(?:[-_]\S*)?(?=\s|$)")
 
 
 def _class_and_id(element: HtmlElement) -> str:
+    # Most elements of a page have neither (asked of every element the reading weighs).
+    if element.get("class") is None and element.get("id") is None:
+        return ""
     # "InlineImage-imageEmbedCaption" says "caption" as clearly as "inline-image-caption" does.
     names = f"{_attr(element, 'class')} {_attr(element, 'id')}"
     if "-" in names:
@@ -72,22 +75,27 @@ def _is_chrome(element: HtmlElement, details: bool = False) -> bool:
     """Whether the element is page chrome; with ``details``, also the small pieces inside a story."""
     if not isinstance(element.tag, str):
         return False
-    if element.tag in CHROME_TAGS or _attr(element, "role") in CHROME_ROLES or _is_hidden(element):
+    if element.tag in CHROME_TAGS:
+        return True
+    if not element.attrib:
+        return False  # most elements: no role, nothing that hides it, no names
+    if _attr(element, "role") in CHROME_ROLES or _is_hidden(element):
         return True
     names = _class_and_id(element)
     if not names.strip():
         return False
     if CHROME_NAMES.search(names) or (details and DETAIL_NAMES.search(names)):
         return True
-    return _is_overlay(element)
+    return _is_overlay(element, names)
 
 
-def _is_overlay(element: HtmlElement) -> bool:
+def _is_overlay(element: HtmlElement, names: str | None = None) -> bool:
+    """Whether the element is a box laid over the page; ``names`` its _class_and_id, if known."""
     # "cookies-not-set" or "modal-open" on <body>, "dialog-off-canvas-main-canvas" around a whole page
     # are states of the page, not boxes over it.
     return (
         element.tag not in ("body", "html")
-        and bool(OVERLAY_NAMES.search(_class_and_id(element)))
+        and bool(OVERLAY_NAMES.search(_class_and_id(element) if names is None else names))
         and not _swallowed_the_page(element)
     )
 

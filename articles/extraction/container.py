@@ -100,7 +100,9 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
     (comments, related) count as other text. Text written straight into a <div> between <br>s counts as
     a paragraph of that <div>.
     """
-    paragraphs: list[tuple[list[HtmlElement], float]] = []
+    # Paragraphs' weights summed by the element they hang from (their parent, or the element that holds
+    # loose text): ancestors are then walked once for each such element, not once for each paragraph.
+    anchors: dict[HtmlElement, float] = {}
     # What the reader drops from inside a story costs the story's container nothing: a line that only
     # points elsewhere or tells the time, a small ad, share or "most read" box between its paragraphs.
     # A page that adds one more of them on this load must not move the container.
@@ -119,7 +121,7 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
         if _is_boilerplate(folded := " ".join(text.split()), links):
             _add_up(dropped, p, _cost(p, len(folded)))
         elif weight := _weight(text, links):
-            paragraphs.append(([parent, *parent.iterancestors()], weight))
+            anchors[parent] = anchors.get(parent, 0.0) + weight
     for parent in parents:
         for box in parent:
             if not isinstance(box.tag, str) or box.tag in ("p", "pre") or not _is_chrome(box, details=True):
@@ -133,13 +135,14 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
             continue
         text, links = item.text_content(), _link_text_length(item)
         if not _is_boilerplate(" ".join(text.split()), links) and (weight := _weight(text, links)):
-            paragraphs.append(([parent, *parent.iterancestors()], weight))
+            anchors[parent] = anchors.get(parent, 0.0) + weight
     for element in LOOSE_TEXT(document):
         if weight := _weight(_direct_text(element), 0):
-            paragraphs.append(([element, *element.iterancestors()], weight))
+            anchors[element] = anchors.get(element, 0.0) + weight
+    chains = {anchor: [anchor, *anchor.iterancestors()] for anchor in anchors}
     everywhere: dict[HtmlElement, float] = {}
-    for chain, weight in paragraphs:
-        for element in chain:
+    for anchor, weight in anchors.items():
+        for element in chains[anchor]:
             everywhere[element] = everywhere.get(element, 0.0) + weight
     overlays: dict[HtmlElement, bool] = {}
 
@@ -153,7 +156,7 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
 
     # The page's paragraphs, less those of a cookie or privacy dialog: however long its text, it must not
     # make the story's wrapper look as if it held too little of the page to be anything but chrome.
-    total = sum(weight for chain, weight in paragraphs if not in_an_overlay(chain))
+    total = sum(weight for anchor, weight in anchors.items() if not in_an_overlay(chains[anchor]))
     chrome: dict[HtmlElement, bool] = {}
 
     def is_chrome(element: HtmlElement) -> bool:
@@ -170,7 +173,8 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
 
     density: dict[HtmlElement, float] = {}
     story_text: dict[HtmlElement, float] = {}
-    for chain, weight in paragraphs:
+    for anchor, weight in anchors.items():
+        chain = chains[anchor]
         if any(is_chrome(element) for element in chain):
             continue
         for element in chain:

@@ -70,10 +70,26 @@ def _names(value: object) -> list[str]:
     return []
 
 
-def _meta_content(document: HtmlElement, key: str, value: str) -> str:
-    for meta in document.iter("meta"):
-        if _attr(meta, key).lower() == value:
-            return _clean(_attr(meta, "content"))
+# A page's <meta> tags, read once as (property, name, itemprop, content): a dozen questions are asked of
+# them, and each walk of the page's tree to find them costs as much as the answer.
+MetaTags = list[tuple[str, str, str, str]]
+
+
+def _meta_tags(document: HtmlElement) -> MetaTags:
+    return [
+        (_attr(meta, "property"), _attr(meta, "name"), _attr(meta, "itemprop"), _attr(meta, "content"))
+        for meta in document.iter("meta")
+    ]
+
+
+KEYS = {"property": 0, "name": 1}
+
+
+def _meta_content(tags: MetaTags, key: str, value: str) -> str:
+    column = KEYS[key]
+    for tag in tags:
+        if tag[column].lower() == value:
+            return _clean(tag[3])
     return ""
 
 
@@ -91,10 +107,9 @@ MODIFIED_META = (
 )
 
 
-def _stated(document: HtmlElement, keys: tuple[str, ...], itemprop: str) -> str:
-    for meta in document.iter("meta"):
-        name = (_attr(meta, "property") or _attr(meta, "name") or _attr(meta, "itemprop")).lower()
-        if name in keys and (value := _clean(_attr(meta, "content"))):
+def _stated(document: HtmlElement, tags: MetaTags, keys: tuple[str, ...], itemprop: str) -> str:
+    for prop, name, item, content in tags:
+        if (prop or name or item).lower() in keys and (value := _clean(content)):
             return value
     for element in document.iter("time"):
         if _attr(element, "itemprop") == itemprop and (value := _clean(_attr(element, "datetime"))):
@@ -136,21 +151,24 @@ def read_metadata(document: HtmlElement, url: str) -> Metadata:
         if "canonical" in _attr(link, "rel").lower().split() and _attr(link, "href").strip():
             canonical = _attr(link, "href").strip()
             break
-    canonical = canonical or _meta_content(document, "property", "og:url")
+    tags = _meta_tags(document)
+    canonical = canonical or _meta_content(tags, "property", "og:url")
     title = document.find(".//title")
-    site_name = _meta_content(document, "property", "og:site_name")
+    site_name = _meta_content(tags, "property", "og:site_name")
     return Metadata(
         headline=headline,
         authors=tuple(dict.fromkeys(name for name in authors if name and name != site_name)),
-        og_title=_meta_content(document, "property", "og:title"),
-        twitter_title=_meta_content(document, "name", "twitter:title")
-        or _meta_content(document, "property", "twitter:title"),
+        og_title=_meta_content(tags, "property", "og:title"),
+        twitter_title=_meta_content(tags, "name", "twitter:title")
+        or _meta_content(tags, "property", "twitter:title"),
         site_name=site_name,
-        meta_author=_meta_content(document, "name", "author"),
+        meta_author=_meta_content(tags, "name", "author"),
         document_title=text_of(title) if title is not None else "",
         canonical=_absolute(canonical, url),
-        published=published or _stated(document, PUBLISHED_META, "datePublished") or _first_time(document),
-        modified=modified or _stated(document, MODIFIED_META, "dateModified"),
+        published=(
+            published or _stated(document, tags, PUBLISHED_META, "datePublished") or _first_time(document)
+        ),
+        modified=modified or _stated(document, tags, MODIFIED_META, "dateModified"),
     )
 
 
