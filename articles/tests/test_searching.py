@@ -2,10 +2,12 @@
 are found after, and what no single version matches (words of different versions, a phrase, an exclusion) is
 not a result, as when each version was searched."""
 
+import importlib
 import json
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -175,6 +177,67 @@ def test_the_migration_makes_the_documents_and_counters_of_stored_histories() ->
         assert "'1'" in migrated[article.pk]  # the social headline's words
         call_command("rebuild_search", stdout=StringIO())
         assert documents() == migrated
+
+
+def old_history(articles: int) -> None:
+    """Articles with two versions each, stored as the code of migration 0013 stored them."""
+    before = [("articles", "0013_article_check_claimed_at")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    OldArticle, OldVersion = (old_apps.get_model("articles", name) for name in ("Article", "Version"))
+    for n in range(articles):
+        article = OldArticle.objects.create(url=f"http://127.0.0.1/{n}")
+        for number in range(2):
+            OldVersion.objects.create(
+                article=article, number=number, paragraphs=[f"Word{n}x{number} opened."], title=f"Title{n}",
+                fetched_at=T0 + timedelta(days=number), social_title="", byline="",
+                extractor="generic", extractor_version="1", content_hash=str(number),
+            )  # fmt: skip
+
+
+def migrate_to_the_end() -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_migration_of_the_documents_goes_on_where_it_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Migration 0014 commits its documents batch by batch: stopped part way (here by an error in its third
+    batch), the next run keeps the batches done, makes the rest, and the documents are those a run that
+    was never stopped makes."""
+    postgres_only()
+    with connection.cursor() as cursor:  # ids from 1, so that the batches of two below hold two articles each
+        cursor.execute("ALTER SEQUENCE articles_article_id_seq RESTART WITH 1")
+    old_history(7)
+    migration = importlib.import_module("articles.migrations.0014_article_search_document")
+    monkeypatch.setattr(migration, "BATCH", 2)
+    made = migration.make_batch
+    batches: list[tuple[int, int]] = []
+
+    def stopped_at_the_third(connection: Any, low: int, high: int) -> None:
+        batches.append((low, high))
+        if len(batches) == 3:
+            raise KeyboardInterrupt("stopped")
+        made(connection, low, high)
+
+    monkeypatch.setattr(migration, "make_batch", stopped_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        migrate_to_the_end()
+    assert list(Article.objects.order_by("pk").values_list("pk", flat=True)) == list(range(1, 8))
+    kept = documents()
+    assert sorted(kept) == [1, 2, 3, 4]  # two batches of two articles committed
+    migrate_to_the_end()
+    assert batches[3:] == [(4, 6), (6, 7)]  # went on after the fourth article
+    migrated = documents()
+    assert sorted(migrated) == list(range(1, 8))
+    assert all(migrated[pk] == document for pk, document in kept.items())
+    assert all(f"'word{pk - 1}x1'" in document for pk, document in migrated.items())
+    call_command("rebuild_search", stdout=StringIO())
+    assert documents() == migrated
 
 
 TRICKY_WORDS = (
