@@ -84,8 +84,12 @@ def _is_shown(document: HtmlElement, name: str, story: set[HtmlElement] | None) 
     return False
 
 
-# Class and id words of the box that names the author, and of the boxes about an author that do more.
-NOT_THE_CREDIT = re.compile(r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|card|more", re.I)
+# Class and id words of the box that names the author, and of the boxes about an author that do more or
+# credit something else: a picture's licence or copyright holder ("media-license-author").
+NOT_THE_CREDIT = re.compile(
+    r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|card|more|media|licen[cs]|copyright|caption",
+    re.I,
+)
 
 
 AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE)
