@@ -85,9 +85,10 @@ def _is_shown(document: HtmlElement, name: str, story: set[HtmlElement] | None) 
 
 
 # Class and id words of the box that names the author, and of the boxes about an author that do more or
-# credit something else: a picture's licence or copyright holder ("media-license-author").
+# credit something else: a picture's licence or copyright holder ("media-license-author"). An "author
+# vcard" is the name itself (the microformat of a person), no card about them.
 NOT_THE_CREDIT = re.compile(
-    r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|card|more|media|licen[cs]|copyright|caption",
+    r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|(?<!v)card|more|media|licen[cs]|copyright|caption",
     re.I,
 )
 
