@@ -53,7 +53,12 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
         for node in selector(document):
             if (text := _names_in(clean_byline(node))) and len(text) < 200:
                 return _without_publisher(text, meta)
-    credit = _credit_box(document, story) or _credit_line(document, story) or _author_link(document, story)
+    credit = (
+        _credit_box(document, story)
+        or _credit_line(document, story)
+        or _labelled_credit(document, story)
+        or _author_link(document, story)
+    )
     if not credit and _is_shown(document, meta.meta_author, story):
         credit = _names_in(meta.meta_author)
     return _without_publisher(credit, meta)
@@ -253,5 +258,35 @@ def _credit_line(document: HtmlElement, story: set[HtmlElement]) -> str:
         if len(line) > 120 or _in_chrome(element, story):
             continue
         if _are_names(names := _names_in(LEADING_DATE.sub("", line)), any_single_word=True):
+            return names
+    return ""
+
+
+# A label of its own, the names after it: "<dt>Autor</dt><dd>Jane Roe</dd>", "<b>Author</b> Jane Roe".
+AUTHOR_LABEL = re.compile(
+    r"^(?:autor(?:in|en)?|authors?|auteure?s?|autori?|autora|verfasser(?:in)?)\s*:?$", re.IGNORECASE
+)
+
+
+LABEL_TAGS = ("dt", "th", "strong", "b", "span", "h3", "h4", "h5", "h6", "label", "div", "p")
+
+
+def _labelled_credit(document: HtmlElement, story: set[HtmlElement]) -> str:
+    """The names right after the first element, outside chrome, that is only an author label: the text
+    after it in the same box, else the next box's. After an explicit label a credit may be any short words
+    without digits ("Catch more fish", a team's account)."""
+    body = document.find("body")
+    for label in body.iter(LABEL_TAGS) if body is not None else ():
+        if len(label) or not AUTHOR_LABEL.match(" ".join((label.text or "").split())):
+            continue
+        following = label.getnext()
+        value = label.tail if label.tail and label.tail.strip() else None
+        if value is None and following is not None:
+            value = text_of(following)
+        if not value or _in_chrome(label, story):
+            continue
+        names = _names_in(value)
+        words = names.replace(",", " ").split()
+        if 0 < len(words) <= 6 and not any(character.isdigit() for character in names):
             return names
     return ""

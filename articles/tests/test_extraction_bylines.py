@@ -1,5 +1,7 @@
 """The byline a reader sees, in the forms templates give it: each case a tiny page of its own."""
 
+import pytest
+
 from articles.extraction import extract
 
 STORY = "<p>The bridge closes on Monday for at least a year of repairs, the council said.</p>"
@@ -23,3 +25,21 @@ def test_an_author_vcard_is_the_name() -> None:
         '</a></span> <span class="meta-prep meta-prep-author">Veröffentlicht am</span> 11. Juni 2019</div>'
     )
     assert byline_of(meta) == "Jane Roe"
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        '<section class="news-meta"><h4>Autor</h4><p><a href="/p/jr">Jane Roe</a><b>, </b></p></section>',
+        "<ul><li><strong>Date</strong> 19.01.2020</li><li><strong>Author</strong>\nJane Roe</li></ul>",
+        "<dl><dt>Autorin</dt><dd>Jane Roe</dd></dl>",
+    ],
+)
+def test_the_names_after_an_author_label_of_its_own(credit: str) -> None:
+    assert byline_of(credit) == "Jane Roe"
+
+
+def test_after_an_author_label_an_account_name_is_the_credit() -> None:
+    assert byline_of('<ul><li><span>Autor</span> <a href="/members/7">Catch more fish</a></li></ul>') == (
+        "Catch more fish"
+    )
