@@ -139,13 +139,14 @@ def _credit_box(document: HtmlElement, story: set[HtmlElement]) -> str:
     return ""
 
 
-# The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ".
+# The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ",
+# "Auteur : ", "Text & Fotos: ".
 CREDIT_WORDS = re.compile(
     r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
     r"article|posted|written|geschrieben|verfasst|text|story|words|rezept|recipe|interview|"
     r"analysis|opinion|commentary|review|reporting)\s+)?"
-    r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in)?|author|text|texto|interview|redaktion|reporter)"
-    r"(?:\s+(?:und|and)\s+\w+)?\s*:)\s*",
+    r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in|a)?|author|auteure?|autore|text|texte|texto|"
+    r"interview|redaktion|reporter)(?:\s*(?:und|and|et|&|/)\s*\w+)?\s*:)\s*",
     re.IGNORECASE,
 )
 
@@ -166,7 +167,9 @@ CREDIT_LINE_TAGS = ("p", "div", "span", "address", "h4", "h5", "h6", "small", "e
 CONTACTS = re.compile(r"\S+@\S+|(?<!\w)@\w+|https?://\S+")
 
 
-AUTHOR_FIELD = re.compile(r"(?:^|\s)(?:autor(?:in)?|author|verfasser(?:in)?)\s*:\s*", re.IGNORECASE)
+AUTHOR_FIELD = re.compile(
+    r"(?:^|\s)(?:autor(?:in|a)?|author|auteure?|autore|verfasser(?:in)?)\s*:\s*", re.IGNORECASE
+)
 
 
 AFTER_THE_NAMES = re.compile(r"\s+(?:[\w-]+\s*:|(?i:for|für)\s+(?:the\s+)?[A-Z]).*$")

@@ -43,3 +43,16 @@ def test_after_an_author_label_an_account_name_is_the_credit() -> None:
     assert byline_of('<ul><li><span>Autor</span> <a href="/members/7">Catch more fish</a></li></ul>') == (
         "Catch more fish"
     )
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "<div><p>Auteur : Jane Roe </p> <p>Edition : A. Bee</p></div>",
+        '<div class="authorbold">Text &amp; Fotos: Jane Roe</div>',
+        "<p>Texte et photos : Jane Roe</p>",
+        "<p>Autora: Jane Roe</p>",
+    ],
+)
+def test_credit_labels_in_more_languages(credit: str) -> None:
+    assert byline_of(credit) == "Jane Roe"
