@@ -257,12 +257,31 @@ def _credit_line(document: HtmlElement, story: set[HtmlElement]) -> str:
         start = LEADING_DATE.sub("", element.text or "")
         if not (CREDIT_WORDS.match(start) or AUTHOR_FIELD.search(start)):
             continue
-        line = " ".join(element.text_content().split())
-        if len(line) > 120 or _in_chrome(element, story):
+        # The credit's own line first: "Von Jane Roe<br>Kakuma/Kenia" holds a dateline after the break.
+        both = (" ".join(_first_line(element).split()), " ".join(element.text_content().split()))
+        lines = [text for text in dict.fromkeys(both) if len(text) <= 120]
+        if not lines or _in_chrome(element, story):
             continue
-        if _are_names(names := _names_in(LEADING_DATE.sub("", line)), any_single_word=True):
-            return names
+        for text in lines:
+            if _are_names(names := _names_in(LEADING_DATE.sub("", text)), any_single_word=True):
+                return names
     return ""
+
+
+def _first_line(element: HtmlElement) -> str:
+    """The element's text up to its first <br>."""
+    parts: list[str] = []
+
+    def read(node: HtmlElement) -> bool:
+        parts.append(node.text or "")
+        for child in node:
+            if child.tag == "br" or (isinstance(child.tag, str) and read(child)):
+                return True
+            parts.append(child.tail or "")
+        return False
+
+    read(element)
+    return "".join(parts)
 
 
 # A label of its own, the names after it: "<dt>Autor</dt><dd>Jane Roe</dd>", "<b>Author</b> Jane Roe".

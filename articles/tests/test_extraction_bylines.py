@@ -56,3 +56,9 @@ def test_after_an_author_label_an_account_name_is_the_credit() -> None:
 )
 def test_credit_labels_in_more_languages(credit: str) -> None:
     assert byline_of(credit) == "Jane Roe"
+
+
+def test_a_credit_line_ends_at_its_line_break() -> None:
+    # The dateline after the break is no name.
+    credit = "<p>Von <b>Ann Bee</b> und <b>Carl Dahl</b><br><span></span><br>Kakuma /Kenia</p>"
+    assert byline_of(credit) == "Ann Bee und Carl Dahl"
