@@ -103,9 +103,14 @@ AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE
 
 def _in_chrome(element: HtmlElement, story: set[HtmlElement]) -> bool:
     # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
-    # "promoted"), and a <header> is where bylines live.
+    # "promoted"), and a <header> is where bylines live. A quotation (an embedded post's "Posted by") credits
+    # what it quotes.
     return any(
-        box.tag != "header" and box not in story and _is_chrome(box) and next(box.iter("h1"), None) is None
+        box not in story
+        and (
+            box.tag == "blockquote"
+            or (box.tag != "header" and _is_chrome(box) and next(box.iter("h1"), None) is None)
+        )
         for box in (element, *element.iterancestors())
     )
 

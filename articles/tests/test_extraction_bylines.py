@@ -62,3 +62,8 @@ def test_a_credit_line_ends_at_its_line_break() -> None:
     # The dateline after the break is no name.
     credit = "<p>Von <b>Ann Bee</b> und <b>Carl Dahl</b><br><span></span><br>Kakuma /Kenia</p>"
     assert byline_of(credit) == "Ann Bee und Carl Dahl"
+
+
+def test_a_quoted_post_s_credit_is_not_the_byline() -> None:
+    embed = '<div class="fb-post"><blockquote><p>Rents must fall.</p><p>Posted by <a>Party</a> on Monday</p>'
+    assert byline_of("", f"{embed}</blockquote></div>") == ""
