@@ -5,11 +5,15 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from articles.extraction.chrome import _class_and_id, _is_chrome
-from articles.extraction.document import LETTERS, _drop, _outermost, text_of
+from articles.extraction.chrome import CHROME_NAMES, _class_and_id, _is_chrome
+from articles.extraction.document import LETTERS, _attr, _drop, _is_hidden, _outermost, text_of
 from articles.extraction.lines import PIECES
 from articles.extraction.metadata import Metadata
 from articles.site_rules import compile_selector
+
+# The story's element and the boxes around it, each with how many levels up from the story it is.
+Story = dict[HtmlElement, int]
+
 
 BYLINE_SELECTORS = tuple(
     compile_selector(selector)
@@ -46,7 +50,11 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
     credits someone ("Von Jane Roe", "Text: Jane Roe"). Call it after scripts are stripped, so that names
     only in the metadata do not count as shown; with the story's ``container`` known, a box around it is
     never chrome, whatever its name."""
-    story = {container, *container.iterancestors()} if container is not None else set()
+    story: Story = (
+        {box: up for up, box in enumerate((container, *container.iterancestors()))}
+        if container is not None
+        else {}
+    )
     if names := [_names_in(name) for name in meta.authors if _is_shown(document, name, None)]:
         return _without_publisher(", ".join(name for name in names if name), meta)
     for selector in BYLINE_SELECTORS:
@@ -75,7 +83,7 @@ def _without_publisher(byline: str, meta: Metadata) -> str:
 TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $name)]")
 
 
-def _is_shown(document: HtmlElement, name: str, story: set[HtmlElement] | None) -> bool:
+def _is_shown(document: HtmlElement, name: str, story: Story | None) -> bool:
     """Whether ``name`` is written on the page; with the ``story``'s boxes, outside the page's chrome (a
     publisher named in the footer is shown, but not as a byline)."""
     if not name.strip():
@@ -101,18 +109,41 @@ NOT_THE_CREDIT = re.compile(
 AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE)
 
 
-def _in_chrome(element: HtmlElement, story: set[HtmlElement]) -> bool:
+def _in_chrome(element: HtmlElement, story: Story) -> bool:
     # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
-    # "promoted"), and a <header> is where bylines live. A quotation (an embedded post's "Posted by") credits
-    # what it quotes.
+    # "promoted"), and a <header> is where bylines live, as is the story's own footer. A quotation (an
+    # embedded post's "Posted by") credits what it quotes.
     return any(
         box not in story
         and (
             box.tag == "blockquote"
-            or (box.tag != "header" and _is_chrome(box) and next(box.iter("h1"), None) is None)
+            or (
+                box.tag != "header"
+                and _is_chrome(box)
+                and next(box.iter("h1"), None) is None
+                and not _is_the_story_s_footer(box, story)
+            )
         )
         for box in (element, *element.iterancestors())
     )
+
+
+FOOTER_WORDS = re.compile(r"\S*footer\S*", re.IGNORECASE)
+
+
+def _is_the_story_s_footer(box: HtmlElement, story: Story) -> bool:
+    """Whether ``box`` is a footer of the story's own (a blog post's "post-footer", an <article>'s <footer>):
+    chrome by that name alone, inside the story's element or one or two boxes up from it, not <body>."""
+    parent = next((up for up in box.iterancestors() if up in story), None)
+    if parent is None or parent.tag in ("body", "html"):
+        return False
+    names = _class_and_id(box)
+    if not (box.tag == "footer" or FOOTER_WORDS.search(names)) or _attr(box, "role") or _is_hidden(box):
+        return False
+    if CHROME_NAMES.search(FOOTER_WORDS.sub(" ", names)):
+        return False
+    # The story's element, its parent or grandparent: a page's footer sits further up.
+    return story[parent] <= 2
 
 
 NAME_FIELD = etree.XPath(
@@ -120,7 +151,7 @@ NAME_FIELD = etree.XPath(
 )
 
 
-def _credit_box(document: HtmlElement, story: set[HtmlElement]) -> str:
+def _credit_box(document: HtmlElement, story: Story) -> str:
     """The text of the first element the template names as the author's ("author", "autor", "byline"),
     outside comments and other chrome, short enough to be names."""
     body = document.find("body")
@@ -148,7 +179,8 @@ def _credit_box(document: HtmlElement, story: set[HtmlElement]) -> str:
 # "Auteur : ", "Text & Fotos: ".
 CREDIT_WORDS = re.compile(
     r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
-    r"article|posted|written|geschrieben|verfasst|text|story|words|rezept|recipe|interview|"
+    r"article|posted|written|geschrieben|verfasst|erstellt|eingestellt|veröffentlicht|publicado|publicada|publié|"
+    r"publiée|text|story|words|rezept|recipe|interview|"
     r"analysis|opinion|commentary|review|reporting)\s+)?"
     r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in|a)?|author|auteure?|autore|text|texte|texto|"
     r"interview|redaktion|reporter)(?:\s*(?:und|and|et|&|/)\s*\w+)?\s*:)\s*",
@@ -233,7 +265,7 @@ AUTHOR_LINKS = etree.XPath(
 )
 
 
-def _author_link(document: HtmlElement, story: set[HtmlElement]) -> str:
+def _author_link(document: HtmlElement, story: Story) -> str:
     """The name on the first link to an author's page ("/author/jane-roe"), outside chrome."""
     for link in AUTHOR_LINKS(document):
         if _in_chrome(link, story):
@@ -252,7 +284,7 @@ def _are_names(names: str, *, any_single_word: bool = False) -> bool:
     return (any_single_word and len(words) == 1) or all(NAME_WORD.match(word) for word in words)
 
 
-def _credit_line(document: HtmlElement, story: set[HtmlElement]) -> str:
+def _credit_line(document: HtmlElement, story: Story) -> str:
     """The names of the first line, outside chrome, that is only a credit: "Von Leonora Holling",
     "Text und Interview: Harald Willenbrock", "Posted by konstantin 21.10.2019"."""
     body = document.find("body")
@@ -298,7 +330,7 @@ AUTHOR_LABEL = re.compile(
 LABEL_TAGS = ("dt", "th", "strong", "b", "span", "h3", "h4", "h5", "h6", "label", "div", "p")
 
 
-def _labelled_credit(document: HtmlElement, story: set[HtmlElement]) -> str:
+def _labelled_credit(document: HtmlElement, story: Story) -> str:
     """The names right after the first element, outside chrome, that is only an author label: the text
     after it in the same box, else the next box's. After an explicit label a credit may be any short words
     without digits ("Catch more fish", a team's account)."""

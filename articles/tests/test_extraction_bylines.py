@@ -67,3 +67,29 @@ def test_a_credit_line_ends_at_its_line_break() -> None:
 def test_a_quoted_post_s_credit_is_not_the_byline() -> None:
     embed = '<div class="fb-post"><blockquote><p>Rents must fall.</p><p>Posted by <a>Party</a> on Monday</p>'
     assert byline_of("", f"{embed}</blockquote></div>") == ""
+
+
+def blog_post(footer: str) -> str:
+    story = STORY * 4
+    return f"""<html><body><div class="blog-posts"><div class="post hentry"><h3>Council to close bridge</h3>
+    <div class="post-body entry-content">{story}</div><div class="post-footer">{footer}</div></div></div>
+    <div id="footer">Theme by Carl Dahl</div></body></html>"""
+
+
+def test_the_story_s_own_footer_holds_its_byline() -> None:
+    footer = '<div class="post-footer-line"><span class="post-author">Eingestellt von <b>Jane Roe</b></span>'
+    assert extract(blog_post(f"{footer}</div>"), "http://x/").byline == "Jane Roe"
+    # The page's footer, further up, credits no story.
+    assert extract(blog_post(""), "http://x/").byline == ""
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "<p>erstellt von Jane Roe — veröffentlicht 28.01.2022 06:00</p>",
+        "<p>Publicado por Jane Roe</p>",
+        "<p>Veröffentlicht von Jane Roe</p>",
+    ],
+)
+def test_credit_verbs_in_more_languages(credit: str) -> None:
+    assert byline_of(credit) == "Jane Roe"
