@@ -6,7 +6,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from articles.extraction.chrome import CHROME_NAMES, _class_and_id, _is_chrome
-from articles.extraction.document import LETTERS, _attr, _drop, _is_hidden, _outermost, text_of
+from articles.extraction.document import LETTERS, _attr, _drop, _is_hidden, _outermost, _text_length, text_of
 from articles.extraction.lines import PIECES
 from articles.extraction.metadata import Metadata
 from articles.site_rules import compile_selector
@@ -151,6 +151,10 @@ NAME_FIELD = etree.XPath(
 )
 
 
+# A credit box holds names, perhaps a date and a label: more text than this is a section about authors.
+LONGEST_CREDIT_BOX = 300
+
+
 def _credit_box(document: HtmlElement, story: Story) -> str:
     """The text of the first element the template names as the author's ("author", "autor", "byline"),
     outside comments and other chrome, short enough to be names."""
@@ -168,6 +172,8 @@ def _credit_box(document: HtmlElement, story: Story) -> str:
         fields = [_names_in(clean_byline(field)) for field in _outermost(NAME_FIELD(element))]
         if fields and all(_are_names(field) for field in fields):
             text = ", ".join(dict.fromkeys(fields))
+        elif _text_length(element) > LONGEST_CREDIT_BOX:
+            continue  # a section about authors ("author-guidelines"), not a credit
         else:
             text = _names_in(clean_byline(element))
         if text and len(text) <= 80 and LETTERS.search(text):

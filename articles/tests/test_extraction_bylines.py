@@ -93,3 +93,9 @@ def test_the_story_s_own_footer_holds_its_byline() -> None:
 )
 def test_credit_verbs_in_more_languages(credit: str) -> None:
     assert byline_of(credit) == "Jane Roe"
+
+
+def test_a_section_about_authors_is_no_credit() -> None:
+    rules = "<p>Bitte beachten Sie diese Regeln, wenn Sie uns Ihr Manuskript schicken.</p>" * 5
+    guidelines = f'<div class="author_guidelines"><h2>Richtlinien für Autor/innen</h2>{rules}</div>'
+    assert byline_of(guidelines) == ""
