@@ -6,7 +6,16 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from articles.extraction.chrome import CHROME_NAMES, _class_and_id, _is_chrome
-from articles.extraction.document import LETTERS, _attr, _drop, _is_hidden, _outermost, _text_length, text_of
+from articles.extraction.document import (
+    LETTERS,
+    _attr,
+    _drop,
+    _is_hidden,
+    _link_text_length,
+    _outermost,
+    _text_length,
+    text_of,
+)
 from articles.extraction.lines import PIECES
 from articles.extraction.metadata import Metadata
 from articles.site_rules import compile_selector
@@ -69,6 +78,8 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
     )
     if not credit and _is_shown(document, meta.meta_author, story):
         credit = _names_in(meta.meta_author)
+    if not credit and container is not None:
+        credit = _sign_off(container, story)
     return _without_publisher(credit, meta)
 
 
@@ -354,4 +365,35 @@ def _labelled_credit(document: HtmlElement, story: Story) -> str:
         words = names.replace(",", " ").split()
         if 0 < len(words) <= 6 and not any(character.isdigit() for character in names):
             return names
+    return ""
+
+
+SIGN_OFF_BLOCKS = ("p", "div", "address", "h5", "h6")
+
+
+# The last line of a story that signs it: "– Jane Roe", "Jane Roe", or the initials or agency closing its
+# last sentence: "… gegenüber dem Vorjahr. (amo)".
+SIGNED_WITH_INITIALS = re.compile(r"[.!?…\"“”»«]\s*\(([a-z]{2,5}(?:/[a-z]{2,5})*)\)$")
+
+
+def _sign_off(container: HtmlElement, story: Story) -> str:
+    """The names that sign the story: its last block of text, outside chrome and past the links after it
+    ("Zum Seitenanfang"), when that block is only names (after a dash) or ends its last sentence with
+    initials in brackets. A label ("Last updated:") is no signature."""
+    for block in reversed(list(container.iter(SIGN_OFF_BLOCKS))):
+        line = " ".join(block.text_content().split())
+        if not line or _in_chrome(block, story) or _link_text_length(block) >= len(line):
+            continue
+        if initials := SIGNED_WITH_INITIALS.search(line):
+            return initials.group(1)
+        words = line.lstrip("-–— ").split()
+        # One word signs only after a dash ("– jroe"); "Kontakt" alone closes many a page.
+        if (
+            ":" not in line
+            and len(words) <= 4
+            and (len(words) > 1 or line[:1] in "-–—")
+            and _are_names(" ".join(words))
+        ):
+            return " ".join(words)
+        return ""
     return ""

@@ -99,3 +99,19 @@ def test_a_section_about_authors_is_no_credit() -> None:
     rules = "<p>Bitte beachten Sie diese Regeln, wenn Sie uns Ihr Manuskript schicken.</p>" * 5
     guidelines = f'<div class="author_guidelines"><h2>Richtlinien für Autor/innen</h2>{rules}</div>'
     assert byline_of(guidelines) == ""
+
+
+@pytest.mark.parametrize(
+    ("last", "byline"),
+    [
+        ("<p>– Jane Roe</p>", "Jane Roe"),
+        ("<p>Jane Roe</p>", "Jane Roe"),
+        ("<p>The works take a year, the council said. (amo)</p>", "amo"),
+        # Not signatures: a link back to the top, a label with a date, one word alone.
+        ('<p><a href="#">Zum Seitenanfang</a></p>', ""),
+        ("<p><strong>Last updated:</strong> 13 July 2020</p>", ""),
+        ("<p>Kontakt</p>", ""),
+    ],
+)
+def test_the_line_that_signs_the_story(last: str, byline: str) -> None:
+    assert byline_of("", STORY * 3 + last) == byline
