@@ -5,11 +5,24 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from articles.extraction.chrome import _class_and_id, _is_chrome
-from articles.extraction.document import LETTERS, _drop, _outermost, text_of
+from articles.extraction.chrome import CHROME_NAMES, _class_and_id, _is_chrome
+from articles.extraction.document import (
+    LETTERS,
+    _attr,
+    _drop,
+    _is_hidden,
+    _link_text_length,
+    _outermost,
+    _text_length,
+    text_of,
+)
 from articles.extraction.lines import PIECES
 from articles.extraction.metadata import Metadata
 from articles.site_rules import compile_selector
+
+# The story's element and the boxes around it, each with how many levels up from the story it is.
+Story = dict[HtmlElement, int]
+
 
 BYLINE_SELECTORS = tuple(
     compile_selector(selector)
@@ -51,16 +64,27 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
     credits someone ("Von Jane Roe", "Text: Jane Roe"). Call it after scripts are stripped, so that names
     only in the metadata do not count as shown; with the story's ``container`` known, a box around it is
     never chrome, whatever its name."""
-    story = {container, *container.iterancestors()} if container is not None else set()
+    story: Story = (
+        {box: up for up, box in enumerate((container, *container.iterancestors()))}
+        if container is not None
+        else {}
+    )
     if names := [_names_in(name) for name in meta.authors if _is_shown(document, name, None)]:
         return _without_publisher(", ".join(name for name in names if name), meta)
     for selector in BYLINE_SELECTORS if HAS_AUTHOR_MARKUP(document) else ():
         for node in selector(document):
             if (text := _names_in(clean_byline(node))) and len(text) < 200:
                 return _without_publisher(text, meta)
-    credit = _credit_box(document, story) or _credit_line(document, story) or _author_link(document, story)
+    credit = (
+        _credit_box(document, story)
+        or _credit_line(document, story)
+        or _labelled_credit(document, story)
+        or _author_link(document, story)
+    )
     if not credit and _is_shown(document, meta.meta_author, story):
         credit = _names_in(meta.meta_author)
+    if not credit and container is not None:
+        credit = _sign_off(container, story)
     return _without_publisher(credit, meta)
 
 
@@ -75,7 +99,7 @@ def _without_publisher(byline: str, meta: Metadata) -> str:
 TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $name)]")
 
 
-def _is_shown(document: HtmlElement, name: str, story: set[HtmlElement] | None) -> bool:
+def _is_shown(document: HtmlElement, name: str, story: Story | None) -> bool:
     """Whether ``name`` is written on the page; with the ``story``'s boxes, outside the page's chrome (a
     publisher named in the footer is shown, but not as a byline)."""
     if not name.strip():
@@ -89,20 +113,53 @@ def _is_shown(document: HtmlElement, name: str, story: set[HtmlElement] | None) 
     return False
 
 
-# Class and id words of the box that names the author, and of the boxes about an author that do more.
-NOT_THE_CREDIT = re.compile(r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|card|more", re.I)
+# Class and id words of the box that names the author, and of the boxes about an author that do more or
+# credit something else: a picture's licence or copyright holder ("media-license-author"). An "author
+# vcard" is the name itself (the microformat of a person), no card about them.
+NOT_THE_CREDIT = re.compile(
+    r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|(?<!v)card|more|media|licen[cs]|copyright|caption",
+    re.I,
+)
 
 
 AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE)
 
 
-def _in_chrome(element: HtmlElement, story: set[HtmlElement]) -> bool:
+def _in_chrome(element: HtmlElement, story: Story) -> bool:
     # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
-    # "promoted"), and a <header> is where bylines live.
+    # "promoted"), and a <header> is where bylines live, as is the story's own footer. A quotation (an
+    # embedded post's "Posted by") credits what it quotes.
     return any(
-        box.tag != "header" and box not in story and _is_chrome(box) and next(box.iter("h1"), None) is None
+        box not in story
+        and (
+            box.tag == "blockquote"
+            or (
+                box.tag != "header"
+                and _is_chrome(box)
+                and next(box.iter("h1"), None) is None
+                and not _is_the_story_s_footer(box, story)
+            )
+        )
         for box in (element, *element.iterancestors())
     )
+
+
+FOOTER_WORDS = re.compile(r"\S*footer\S*", re.IGNORECASE)
+
+
+def _is_the_story_s_footer(box: HtmlElement, story: Story) -> bool:
+    """Whether ``box`` is a footer of the story's own (a blog post's "post-footer", an <article>'s <footer>):
+    chrome by that name alone, inside the story's element or one or two boxes up from it, not <body>."""
+    parent = next((up for up in box.iterancestors() if up in story), None)
+    if parent is None or parent.tag in ("body", "html"):
+        return False
+    names = _class_and_id(box)
+    if not (box.tag == "footer" or FOOTER_WORDS.search(names)) or _attr(box, "role") or _is_hidden(box):
+        return False
+    if CHROME_NAMES.search(FOOTER_WORDS.sub(" ", names)):
+        return False
+    # The story's element, its parent or grandparent: a page's footer sits further up.
+    return story[parent] <= 2
 
 
 NAME_FIELD = etree.XPath(
@@ -120,10 +177,16 @@ NAMED_AS_AUTHORS = etree.XPath(
 )
 
 
-def _credit_box(document: HtmlElement, story: set[HtmlElement]) -> str:
+# A credit box holds names, perhaps a date and a label: more text than this is a section about authors.
+LONGEST_CREDIT_BOX = 300
+
+
+def _credit_box(document: HtmlElement, story: Story) -> str:
     """The text of the first element the template names as the author's ("author", "autor", "byline"),
     outside comments and other chrome, short enough to be names."""
     for element in NAMED_AS_AUTHORS(document):
+        if element.tag != "body" and next(element.iterancestors("body"), None) is None:
+            continue  # dropped, with a date, from a box read before it (clean_byline)
         attributes = element.attrib
         if not AUTHOR_NAMES.search(
             f"{attributes.get('class')} {attributes.get('id')} {attributes.get('data-testid')}"
@@ -136,6 +199,8 @@ def _credit_box(document: HtmlElement, story: set[HtmlElement]) -> str:
         fields = [_names_in(clean_byline(field)) for field in _outermost(NAME_FIELD(element))]
         if fields and all(_are_names(field) for field in fields):
             text = ", ".join(dict.fromkeys(fields))
+        elif _text_length(element) > LONGEST_CREDIT_BOX:
+            continue  # a section about authors ("author-guidelines"), not a credit
         else:
             text = _names_in(clean_byline(element))
         if text and len(text) <= 80 and LETTERS.search(text):
@@ -143,13 +208,15 @@ def _credit_box(document: HtmlElement, story: set[HtmlElement]) -> str:
     return ""
 
 
-# The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ".
+# The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ",
+# "Auteur : ", "Text & Fotos: ".
 CREDIT_WORDS = re.compile(
     r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
-    r"article|posted|written|geschrieben|verfasst|text|story|words|rezept|recipe|interview|"
+    r"article|posted|written|geschrieben|verfasst|erstellt|eingestellt|veröffentlicht|publicado|publicada|publié|"
+    r"publiée|text|story|words|rezept|recipe|interview|"
     r"analysis|opinion|commentary|review|reporting)\s+)?"
-    r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in)?|author|text|texto|interview|redaktion|reporter)"
-    r"(?:\s+(?:und|and)\s+\w+)?\s*:)\s*",
+    r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in|a)?|author|auteure?|autore|text|texte|texto|"
+    r"interview|redaktion|reporter)(?:\s*(?:und|and|et|&|/)\s*\w+)?\s*:)\s*",
     re.IGNORECASE,
 )
 
@@ -170,7 +237,9 @@ CREDIT_LINE_TAGS = ("p", "div", "span", "address", "h4", "h5", "h6", "small", "e
 CONTACTS = re.compile(r"\S+@\S+|(?<!\w)@\w+|https?://\S+")
 
 
-AUTHOR_FIELD = re.compile(r"(?:^|\s)(?:autor(?:in)?|author|verfasser(?:in)?)\s*:\s*", re.IGNORECASE)
+AUTHOR_FIELD = re.compile(
+    r"(?:^|\s)(?:autor(?:in|a)?|author|auteure?|autore|verfasser(?:in)?)\s*:\s*", re.IGNORECASE
+)
 
 
 AFTER_THE_NAMES = re.compile(r"\s+(?:[\w-]+\s*:|(?i:for|für)\s+(?:the\s+)?[A-Z]).*$")
@@ -229,7 +298,7 @@ AUTHOR_LINKS = etree.XPath(
 )
 
 
-def _author_link(document: HtmlElement, story: set[HtmlElement]) -> str:
+def _author_link(document: HtmlElement, story: Story) -> str:
     """The name on the first link to an author's page ("/author/jane-roe"), outside chrome."""
     for link in AUTHOR_LINKS(document):
         if _in_chrome(link, story):
@@ -248,7 +317,7 @@ def _are_names(names: str, *, any_single_word: bool = False) -> bool:
     return (any_single_word and len(words) == 1) or all(NAME_WORD.match(word) for word in words)
 
 
-def _credit_line(document: HtmlElement, story: set[HtmlElement]) -> str:
+def _credit_line(document: HtmlElement, story: Story) -> str:
     """The names of the first line, outside chrome, that is only a credit: "Von Leonora Holling",
     "Text und Interview: Harald Willenbrock", "Posted by konstantin 21.10.2019"."""
     body = document.find("body")
@@ -260,9 +329,89 @@ def _credit_line(document: HtmlElement, story: set[HtmlElement]) -> str:
         start = LEADING_DATE.sub("", text)
         if not (CREDIT_WORDS.match(start) or AUTHOR_FIELD.search(start)):
             continue
-        line = " ".join(element.text_content().split())
-        if len(line) > 120 or _in_chrome(element, story):
+        # The credit's own line first: "Von Jane Roe<br>Kakuma/Kenia" holds a dateline after the break.
+        both = (" ".join(_first_line(element).split()), " ".join(element.text_content().split()))
+        lines = [text for text in dict.fromkeys(both) if len(text) <= 120]
+        if not lines or _in_chrome(element, story):
             continue
-        if _are_names(names := _names_in(LEADING_DATE.sub("", line)), any_single_word=True):
+        for text in lines:
+            if _are_names(names := _names_in(LEADING_DATE.sub("", text)), any_single_word=True):
+                return names
+    return ""
+
+
+def _first_line(element: HtmlElement) -> str:
+    """The element's text up to its first <br>."""
+    parts: list[str] = []
+
+    def read(node: HtmlElement) -> bool:
+        parts.append(node.text or "")
+        for child in node:
+            if child.tag == "br" or (isinstance(child.tag, str) and read(child)):
+                return True
+            parts.append(child.tail or "")
+        return False
+
+    read(element)
+    return "".join(parts)
+
+
+# A label of its own, the names after it: "<dt>Autor</dt><dd>Jane Roe</dd>", "<b>Author</b> Jane Roe".
+AUTHOR_LABEL = re.compile(
+    r"^(?:autor(?:in|en)?|authors?|auteure?s?|autori?|autora|verfasser(?:in)?)\s*:?$", re.IGNORECASE
+)
+
+
+LABEL_TAGS = ("dt", "th", "strong", "b", "span", "h3", "h4", "h5", "h6", "label", "div", "p")
+
+
+def _labelled_credit(document: HtmlElement, story: Story) -> str:
+    """The names right after the first element, outside chrome, that is only an author label: the text
+    after it in the same box, else the next box's. After an explicit label a credit may be any short words
+    without digits ("Catch more fish", a team's account)."""
+    body = document.find("body")
+    for label in body.iter(LABEL_TAGS) if body is not None else ():
+        if len(label) or not AUTHOR_LABEL.match(" ".join((label.text or "").split())):
+            continue
+        following = label.getnext()
+        value = label.tail if label.tail and label.tail.strip() else None
+        if value is None and following is not None:
+            value = text_of(following)
+        if not value or _in_chrome(label, story):
+            continue
+        names = _names_in(value)
+        words = names.replace(",", " ").split()
+        if 0 < len(words) <= 6 and not any(character.isdigit() for character in names):
             return names
+    return ""
+
+
+SIGN_OFF_BLOCKS = ("p", "div", "address", "h5", "h6")
+
+
+# The last line of a story that signs it: "– Jane Roe", "Jane Roe", or the initials or agency closing its
+# last sentence: "… gegenüber dem Vorjahr. (amo)".
+SIGNED_WITH_INITIALS = re.compile(r"[.!?…\"“”»«]\s*\(([a-z]{2,5}(?:/[a-z]{2,5})*)\)$")
+
+
+def _sign_off(container: HtmlElement, story: Story) -> str:
+    """The names that sign the story: its last block of text, outside chrome and past the links after it
+    ("Zum Seitenanfang"), when that block is only names (after a dash) or ends its last sentence with
+    initials in brackets. A label ("Last updated:") is no signature."""
+    for block in reversed(list(container.iter(SIGN_OFF_BLOCKS))):
+        line = " ".join(block.text_content().split())
+        if not line or _in_chrome(block, story) or _link_text_length(block) >= len(line):
+            continue
+        if initials := SIGNED_WITH_INITIALS.search(line):
+            return initials.group(1)
+        words = line.lstrip("-–— ").split()
+        # One word signs only after a dash ("– jroe"); "Kontakt" alone closes many a page.
+        if (
+            ":" not in line
+            and len(words) <= 4
+            and (len(words) > 1 or line[:1] in "-–—")
+            and _are_names(" ".join(words))
+        ):
+            return " ".join(words)
+        return ""
     return ""

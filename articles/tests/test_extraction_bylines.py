@@ -1,0 +1,117 @@
+"""The byline a reader sees, in the forms templates give it: each case a tiny page of its own."""
+
+import pytest
+
+from articles.extraction import extract
+
+STORY = "<p>The bridge closes on Monday for at least a year of repairs, the council said.</p>"
+
+
+def byline_of(before: str, after: str = "") -> str:
+    html = f"<html><body><article><h1>Council to close bridge</h1>{before}{STORY}{after}</article></body>"
+    return extract(html, "http://x/").byline
+
+
+def test_a_picture_s_credit_is_not_the_byline() -> None:
+    # A box named for the author of a picture's licence credits the photographer, not the story.
+    picture = '<p class="media-license"><span class="media-license-author">zvg</span></p>'
+    assert byline_of(f'{picture}<p class="meta">Von Ann Bee</p>') == "Ann Bee"
+
+
+def test_an_author_vcard_is_the_name() -> None:
+    # The microformat of a person ("author vcard") is the credit itself; the label beside it is no name.
+    meta = (
+        '<div class="entry-meta">von <span class="author vcard"><a class="url fn n" href="/a/jr">Jane Roe'
+        '</a></span> <span class="meta-prep meta-prep-author">Veröffentlicht am</span> 11. Juni 2019</div>'
+    )
+    assert byline_of(meta) == "Jane Roe"
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        '<section class="news-meta"><h4>Autor</h4><p><a href="/p/jr">Jane Roe</a><b>, </b></p></section>',
+        "<ul><li><strong>Date</strong> 19.01.2020</li><li><strong>Author</strong>\nJane Roe</li></ul>",
+        "<dl><dt>Autorin</dt><dd>Jane Roe</dd></dl>",
+    ],
+)
+def test_the_names_after_an_author_label_of_its_own(credit: str) -> None:
+    assert byline_of(credit) == "Jane Roe"
+
+
+def test_after_an_author_label_an_account_name_is_the_credit() -> None:
+    assert byline_of('<ul><li><span>Autor</span> <a href="/members/7">Catch more fish</a></li></ul>') == (
+        "Catch more fish"
+    )
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "<div><p>Auteur : Jane Roe </p> <p>Edition : A. Bee</p></div>",
+        '<div class="authorbold">Text &amp; Fotos: Jane Roe</div>',
+        "<p>Texte et photos : Jane Roe</p>",
+        "<p>Autora: Jane Roe</p>",
+    ],
+)
+def test_credit_labels_in_more_languages(credit: str) -> None:
+    assert byline_of(credit) == "Jane Roe"
+
+
+def test_a_credit_line_ends_at_its_line_break() -> None:
+    # The dateline after the break is no name.
+    credit = "<p>Von <b>Ann Bee</b> und <b>Carl Dahl</b><br><span></span><br>Kakuma /Kenia</p>"
+    assert byline_of(credit) == "Ann Bee und Carl Dahl"
+
+
+def test_a_quoted_post_s_credit_is_not_the_byline() -> None:
+    embed = '<div class="fb-post"><blockquote><p>Rents must fall.</p><p>Posted by <a>Party</a> on Monday</p>'
+    assert byline_of("", f"{embed}</blockquote></div>") == ""
+
+
+def blog_post(footer: str) -> str:
+    story = STORY * 4
+    return f"""<html><body><div class="blog-posts"><div class="post hentry"><h3>Council to close bridge</h3>
+    <div class="post-body entry-content">{story}</div><div class="post-footer">{footer}</div></div></div>
+    <div id="footer">Theme by Carl Dahl</div></body></html>"""
+
+
+def test_the_story_s_own_footer_holds_its_byline() -> None:
+    footer = '<div class="post-footer-line"><span class="post-author">Eingestellt von <b>Jane Roe</b></span>'
+    assert extract(blog_post(f"{footer}</div>"), "http://x/").byline == "Jane Roe"
+    # The page's footer, further up, credits no story.
+    assert extract(blog_post(""), "http://x/").byline == ""
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "<p>erstellt von Jane Roe — veröffentlicht 28.01.2022 06:00</p>",
+        "<p>Publicado por Jane Roe</p>",
+        "<p>Veröffentlicht von Jane Roe</p>",
+    ],
+)
+def test_credit_verbs_in_more_languages(credit: str) -> None:
+    assert byline_of(credit) == "Jane Roe"
+
+
+def test_a_section_about_authors_is_no_credit() -> None:
+    rules = "<p>Bitte beachten Sie diese Regeln, wenn Sie uns Ihr Manuskript schicken.</p>" * 5
+    guidelines = f'<div class="author_guidelines"><h2>Richtlinien für Autor/innen</h2>{rules}</div>'
+    assert byline_of(guidelines) == ""
+
+
+@pytest.mark.parametrize(
+    ("last", "byline"),
+    [
+        ("<p>– Jane Roe</p>", "Jane Roe"),
+        ("<p>Jane Roe</p>", "Jane Roe"),
+        ("<p>The works take a year, the council said. (amo)</p>", "amo"),
+        # Not signatures: a link back to the top, a label with a date, one word alone.
+        ('<p><a href="#">Zum Seitenanfang</a></p>', ""),
+        ("<p><strong>Last updated:</strong> 13 July 2020</p>", ""),
+        ("<p>Kontakt</p>", ""),
+    ],
+)
+def test_the_line_that_signs_the_story(last: str, byline: str) -> None:
+    assert byline_of("", STORY * 3 + last) == byline
