@@ -11,25 +11,6 @@ from pytest_django import Settings
 from articles import fetching, robots
 from articles.tests.support import Behaviour, LocalSite, RawServer
 
-# The fixtures that the test modules of one feature share (each feature's tests are split by aspect). Here
-# rather than imported, which a parameter of the same name would shadow; each module imports the helpers.
-pytest_plugins = [
-    "articles.tests.hostile_pages_support",
-    "articles.tests.notifications_support",
-    "articles.tests.wayback_support",
-    "articles.tests.xss_support",
-]
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--database-pass",
-        action="store_true",
-        help="run only the tests whose subject is the database (make test's second database): those that "
-        "use it and are not marked once",
-    )
-
-
 DATABASE_FIXTURES = {"db", "transactional_db", "_django_db_helper", "live_server"}
 
 
