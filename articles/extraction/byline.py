@@ -114,10 +114,12 @@ def _is_shown(document: HtmlElement, name: str, story: Story | None) -> bool:
 
 
 # Class and id words of the box that names the author, and of the boxes about an author that do more or
-# credit something else: a picture's licence or copyright holder ("media-license-author"). An "author
-# vcard" is the name itself (the microformat of a person), no card about them.
+# credit something else: a picture's licence or copyright holder ("media-license-author"), the authors'
+# affiliations and where to search for their work ("author-affiliations"; a heading in it that is named
+# "author-affiliation-head" is a name). An "author vcard" is the name itself (the microformat of a
+# person), no card about them.
 NOT_THE_CREDIT = re.compile(
-    r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|(?<!v)card|more|media|licen[cs]|copyright|caption",
+    r"bio|desc|info|affiliations|image|img|avatar|photo|picture|about|profile|box|(?<!v)card|more|media|licen[cs]|copyright|caption",
     re.I,
 )
 

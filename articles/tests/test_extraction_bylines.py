@@ -115,3 +115,14 @@ def test_a_section_about_authors_is_no_credit() -> None:
 )
 def test_the_line_that_signs_the_story(last: str, byline: str) -> None:
     assert byline_of("", STORY * 3 + last) == byline
+
+
+def test_a_box_of_the_authors_affiliations_is_not_the_credit() -> None:
+    # The box that lists where the author works and where to search for their work holds more than names;
+    # its heading is the name.
+    box = (
+        '<div class="author-affiliations"><div class="tab-box"><h3 class="author-affiliation-head">Jane Roe'
+        '</h3><div class="tab-content"><h4>Search for this author in:</h4><ul><li><a href="/s">PubMed</a>'
+        "</li></ul></div></div></div>"
+    )
+    assert byline_of("", box) == "Jane Roe"
