@@ -127,14 +127,19 @@ NOT_THE_CREDIT = re.compile(
 AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE)
 
 
+TEASER_HEADINGS = ("h2", "h3", "h4")
+
+
 def _in_chrome(element: HtmlElement, story: Story) -> bool:
     # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
     # "promoted"), and a <header> is where bylines live, as is the story's own footer. A quotation (an
-    # embedded post's "Posted by") credits what it quotes.
+    # embedded post's "Posted by") credits what it quotes, and an item of a list with a heading of its own
+    # (a teaser in a slideshow of stories) credits that item's story.
     return any(
         box not in story
         and (
             box.tag == "blockquote"
+            or (box.tag == "li" and next(box.iter(TEASER_HEADINGS), None) is not None)
             or (
                 box.tag != "header"
                 and _is_chrome(box)

@@ -126,3 +126,12 @@ def test_a_box_of_the_authors_affiliations_is_not_the_credit() -> None:
         "</li></ul></div></div></div>"
     )
     assert byline_of("", box) == "Jane Roe"
+
+
+def test_the_credit_of_a_teaser_in_a_list_is_not_the_byline() -> None:
+    # A slideshow of other stories inside the page: each item's "Author:" credits that item's story.
+    slides = (
+        '<ul class="slides"><li><h4>The city\'s old harbour</h4><p>How the port grew, and why it shrank.</p>'
+        '<p class="author">Author: Bo Lee (eg)</p></li></ul>'
+    )
+    assert byline_of("", f"{slides}<ul><li><strong>Author</strong> Jane Roe</li></ul>") == "Jane Roe"
