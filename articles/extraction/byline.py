@@ -396,9 +396,13 @@ def _labelled_credit(document: HtmlElement, story: Story) -> str:
 SIGN_OFF_BLOCKS = ("p", "div", "address", "h5", "h6")
 
 
-# The last line of a story that signs it: "– Jane Roe", "Jane Roe", or the initials or agency closing its
-# last sentence: "… gegenüber dem Vorjahr. (amo)".
+# The last line of a story that signs it: "– Jane Roe", "Jane Roe", "© Jane Roe", or the initials or
+# agency closing its last sentence: "… gegenüber dem Vorjahr. (amo)".
 SIGNED_WITH_INITIALS = re.compile(r"[.!?…\"“”»«]\s*\(([a-z]{2,5}(?:/[a-z]{2,5})*)\)$")
+
+
+# The copyright sign and year a story may be signed with: "© 2019 Jane Roe", "© Cover Media".
+COPYRIGHT = re.compile(r"^©\s*(?:\d{4}\s+)?")
 
 
 def _sign_off(container: HtmlElement, story: Story) -> str:
@@ -411,12 +415,13 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
             continue
         if initials := SIGNED_WITH_INITIALS.search(line):
             return initials.group(1)
-        words = line.lstrip("-–— ").split()
-        # One word signs only after a dash ("– jroe"); "Kontakt" alone closes many a page.
+        words = COPYRIGHT.sub("", line).lstrip("-–— ").split()
+        # One word signs only after a dash or a copyright sign ("– jroe", "© Reuters"); "Kontakt" alone
+        # closes many a page.
         if (
             ":" not in line
             and len(words) <= 4
-            and (len(words) > 1 or line[:1] in "-–—")
+            and (len(words) > 1 or line[:1] in "-–—©")
             and _are_names(" ".join(words))
         ):
             return " ".join(words)

@@ -107,6 +107,8 @@ def test_a_section_about_authors_is_no_credit() -> None:
         ("<p>– Jane Roe</p>", "Jane Roe"),
         ("<p>Jane Roe</p>", "Jane Roe"),
         ("<p>The works take a year, the council said. (amo)</p>", "amo"),
+        ("<p>© 2019 Jane Roe</p>", "Jane Roe"),
+        ("<p>© Reuters</p>", "Reuters"),
         # Not signatures: a link back to the top, a label with a date, one word alone.
         ('<p><a href="#">Zum Seitenanfang</a></p>', ""),
         ("<p><strong>Last updated:</strong> 13 July 2020</p>", ""),
