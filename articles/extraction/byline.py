@@ -408,10 +408,13 @@ COPYRIGHT = re.compile(r"^©\s*(?:\d{4}\s+)?")
 def _sign_off(container: HtmlElement, story: Story) -> str:
     """The names that sign the story: its last block of text, outside chrome and past the links after it
     ("Zum Seitenanfang"), when that block is only names (after a dash) or ends its last sentence with
-    initials in brackets. A label ("Last updated:") is no signature."""
+    initials in brackets. A label ("Last updated:") is no signature, and a box of contact details after
+    the story (an address with an e-mail address) is passed by."""
     for block in reversed(list(container.iter(SIGN_OFF_BLOCKS))):
         line = " ".join(block.text_content().split())
         if not line or _in_chrome(block, story) or _link_text_length(block) >= len(line):
+            continue
+        if _in_contact_details(block, container):
             continue
         if initials := SIGNED_WITH_INITIALS.search(line):
             return initials.group(1)
@@ -427,3 +430,17 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
             return " ".join(words)
         return ""
     return ""
+
+
+E_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _in_contact_details(block: HtmlElement, container: HtmlElement) -> bool:
+    """Whether ``block`` is in a box of contact details inside the story's ``container``: a box, below
+    the container, that gives an e-mail address."""
+    for box in (block, *block.iterancestors()):
+        if box is container:
+            return False
+        if E_MAIL.search(box.text_content()):
+            return True
+    return False

@@ -137,3 +137,12 @@ def test_the_credit_of_a_teaser_in_a_list_is_not_the_byline() -> None:
         '<p class="author">Author: Bo Lee (eg)</p></li></ul>'
     )
     assert byline_of("", f"{slides}<ul><li><strong>Author</strong> Jane Roe</li></ul>") == "Jane Roe"
+
+
+def test_a_box_of_contact_details_after_the_story_does_not_sign_it() -> None:
+    # The address and e-mail of the story's partner close the page; the line before them signs it.
+    contacts = (
+        '<div class="partner"><strong>Adresse</strong><div>Filmbüro<br>Jane Roe<br>Hauptstraße 2</div>'
+        "<div>Telefon: 0173 835 0314<br>E-Mail: kontakt@example.org</div></div>"
+    )
+    assert byline_of("", STORY * 3 + "<p>© 2019 Jane Roe</p>" + contacts) == "Jane Roe"
