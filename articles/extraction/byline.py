@@ -85,6 +85,8 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
         credit = _names_in(meta.meta_author)
     if not credit and container is not None:
         credit = _sign_off(container, story)
+    if not credit:
+        credit = _source_line(document, story)
     return _without_publisher(credit, meta)
 
 
@@ -389,6 +391,37 @@ def _labelled_credit(document: HtmlElement, story: Story) -> str:
         names = _names_in(value)
         words = names.replace(",", " ").split()
         if 0 < len(words) <= 6 and not any(character.isdigit() for character in names):
+            return names
+    return ""
+
+
+# The label of the source a story is taken from, the agency that wrote it: "Quelle: dpa", "Source: AFP".
+SOURCE_LABEL = re.compile(r"^\s*(?:quelle|source|fuente|fonte)\s*:\s*", re.IGNORECASE)
+
+
+DIGIT = re.compile(r"\d")
+
+
+# Class and id words of the boxes a picture's source is given in ("Quelle: THW" under a photo).
+PICTURE_NAMES = re.compile(r"caption|credit|image|img|photo|picture|figure|bild|foto", re.IGNORECASE)
+
+
+def _source_line(document: HtmlElement, story: Story) -> str:
+    """The agency a line outside chrome and pictures gives as the story's source, when nothing else
+    credits anyone: "<p>Quelle: <a>dpa</a></p>", "<strong>Quelle:</strong> AFP"; one word, or two or
+    three of names ("Source: company filings" names no one)."""
+    body = document.find("body")
+    for element in body.iter(LABEL_TAGS) if body is not None else ():
+        if not (text := element.text) or not SOURCE_LABEL.match(text):
+            continue
+        value = SOURCE_LABEL.sub("", text_of(element)) or element.tail or ""
+        if _in_chrome(element, story) or any(
+            box not in story and PICTURE_NAMES.search(_class_and_id(box))
+            for box in (element, *element.iterancestors())
+        ):
+            continue
+        names = _names_in(value)
+        if len(names.split()) <= 3 and _are_names(names, any_single_word=True) and not DIGIT.search(names):
             return names
     return ""
 

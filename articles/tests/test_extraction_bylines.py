@@ -146,3 +146,20 @@ def test_a_box_of_contact_details_after_the_story_does_not_sign_it() -> None:
         "<div>Telefon: 0173 835 0314<br>E-Mail: kontakt@example.org</div></div>"
     )
     assert byline_of("", STORY * 3 + "<p>© 2019 Jane Roe</p>" + contacts) == "Jane Roe"
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ('<p style="text-align:right">Quelle: <a href="http://x/">kathpress</a></p>', "kathpress"),
+        ('<div class="meta"><strong class="label">Quelle:</strong> Ann Agency</div>', "Ann Agency"),
+        # A picture's source is no credit of the story.
+        ('<p><img src="a.jpg"><span class="caption">Quelle: <cite>THW</cite></span></p>', ""),
+    ],
+)
+def test_the_source_a_story_is_taken_from(line: str, byline: str) -> None:
+    assert byline_of("", STORY * 3 + line) == byline
+
+
+def test_a_source_that_names_no_one_is_no_credit() -> None:
+    assert byline_of("", STORY * 3 + "<p><strong>Source:</strong> company filings</p>") == ""
