@@ -163,3 +163,9 @@ def test_the_source_a_story_is_taken_from(line: str, byline: str) -> None:
 
 def test_a_source_that_names_no_one_is_no_credit() -> None:
     assert byline_of("", STORY * 3 + "<p><strong>Source:</strong> company filings</p>") == ""
+
+
+def test_an_aside_of_the_story_s_details_holds_its_credit() -> None:
+    # An <aside> is chrome, unless it is named for the story's details: its date, source and byline.
+    assert byline_of('<aside class="meta"><p>21.01.2022</p><p>Von Jane Roe</p></aside>') == "Jane Roe"
+    assert byline_of('<aside class="more"><p>Von Jane Roe</p></aside>') == ""
