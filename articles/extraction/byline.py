@@ -84,7 +84,7 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
     if not credit and _is_shown(document, meta.meta_author, story):
         credit = _names_in(meta.meta_author)
     if not credit and container is not None:
-        credit = _sign_off(container, story)
+        credit = _post_author(container, document) or _sign_off(container, story)
     if not credit:
         credit = _source_line(document, story)
     return _without_publisher(credit, meta)
@@ -429,6 +429,20 @@ def _source_line(document: HtmlElement, story: Story) -> str:
         if len(names.split()) <= 3 and _are_names(names, any_single_word=True) and not DIGIT.search(names):
             return names
     return ""
+
+
+# The author a template names in an attribute of the post ("<article data-author=...>" in a forum's thread):
+# the story's own box, else the first post inside it (a thread's opening post).
+POST_AUTHOR = etree.XPath(
+    "(ancestor-or-self::*[@data-author][1] | descendant::*[@data-author][1])[1]/@data-author"
+)
+
+
+def _post_author(container: HtmlElement, document: HtmlElement) -> str:
+    """The name the story's post, or the opening post in it, gives as its author's, when the page shows
+    it."""
+    name = next(iter(POST_AUTHOR(container)), "")
+    return name if _are_names(name, any_single_word=True) and _is_shown(document, name, None) else ""
 
 
 SIGN_OFF_BLOCKS = ("p", "div", "address", "h5", "h6")

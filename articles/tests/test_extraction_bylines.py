@@ -169,3 +169,12 @@ def test_an_aside_of_the_story_s_details_holds_its_credit() -> None:
     # An <aside> is chrome, unless it is named for the story's details: its date, source and byline.
     assert byline_of('<aside class="meta"><p>21.01.2022</p><p>Von Jane Roe</p></aside>') == "Jane Roe"
     assert byline_of('<aside class="more"><p>Von Jane Roe</p></aside>') == ""
+
+
+def test_the_opening_post_s_author_in_a_thread() -> None:
+    # A forum thread: the posts name their authors in an attribute; the first post opened the thread.
+    def post(name: str) -> str:
+        return f'<article class="message" data-author="{name}"><h4>{name}</h4>{STORY}</article>'
+
+    html = f"<html><body><h1>Council to close bridge</h1><div>{post('jroe')}{post('Bo Lee')}</div></body>"
+    assert extract(html, "http://x/").byline == "jroe"
