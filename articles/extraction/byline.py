@@ -404,6 +404,12 @@ SIGNED_WITH_INITIALS = re.compile(r"[.!?…\"“”»«]\s*\(([a-z]{2,5}(?:/[a-z
 COPYRIGHT = re.compile(r"^©\s*(?:\d{4}\s+)?")
 
 
+# A date alone, the way a letter is dated: "10. September 2017", "10.09.2017", "September 10, 2017".
+SIGNATURE_DATE = re.compile(
+    r"\d{1,2}\.?\s*(?:[^\W\d_]{3,}\.?|\d{1,2}\.)\s*\d{4}|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}"
+)
+
+
 def _sign_off(container: HtmlElement, story: Story) -> str:
     """The names that sign the story: its last block of text, outside chrome and past the links after it
     ("Zum Seitenanfang"), when that block is only names (after a dash) or ends its last sentence with
@@ -417,13 +423,20 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
             continue
         if initials := SIGNED_WITH_INITIALS.search(line):
             return initials.group(1)
-        words = COPYRIGHT.sub("", line).lstrip("-–— ").split()
-        # One word signs only after a dash or a copyright sign ("– jroe", "© Reuters"); "Kontakt" alone
-        # closes many a page.
+        # A letter's signature: the names on their own line, the date on the next ("Benni<br>10. Mai 2017").
+        first = " ".join(_first_line(block).split())
+        dated = (
+            first != line
+            and SIGNATURE_DATE.fullmatch(line[len(first) :].strip()) is not None
+            and not BYLINE_NOISE.search(first)
+        )
+        words = COPYRIGHT.sub("", first if dated else line).lstrip("-–— ").split()
+        # One word signs only after a dash or a copyright sign ("– jroe", "© Reuters") or before a date;
+        # "Kontakt" alone closes many a page.
         if (
             ":" not in line
             and len(words) <= 4
-            and (len(words) > 1 or line[:1] in "-–—©")
+            and (len(words) > 1 or line[:1] in "-–—©" or dated)
             and _are_names(" ".join(words))
         ):
             return " ".join(words)

@@ -109,10 +109,12 @@ def test_a_section_about_authors_is_no_credit() -> None:
         ("<p>The works take a year, the council said. (amo)</p>", "amo"),
         ("<p>© 2019 Jane Roe</p>", "Jane Roe"),
         ("<p>© Reuters</p>", "Reuters"),
+        ("<p>Benni<br> 10. September 2017</p>", "Benni"),
         # Not signatures: a link back to the top, a label with a date, one word alone.
         ('<p><a href="#">Zum Seitenanfang</a></p>', ""),
         ("<p><strong>Last updated:</strong> 13 July 2020</p>", ""),
         ("<p>Kontakt</p>", ""),
+        ("<p>Updated<br>10.09.2017</p>", ""),
     ],
 )
 def test_the_line_that_signs_the_story(last: str, byline: str) -> None:
