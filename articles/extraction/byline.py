@@ -278,9 +278,18 @@ def _are_names(names: str, *, any_single_word: bool = False) -> bool:
     return (any_single_word and len(words) == 1) or all(NAME_WORD.match(word) for word in words)
 
 
+# A credit line that gives the date first, the names after it: "Posted on October 27, 2015 by Admin".
+POSTED_ON = re.compile(
+    r"^\s*(?:posted|published|written|veröffentlicht|geschrieben|erstellt|publié)\s+(?:on|am|le)\b",
+    re.IGNORECASE,
+)
+DATED_FIRST = re.compile(POSTED_ON.pattern + r"\s+[^|·•]{1,40}?\s(?=(?:by|von|par)\s)", re.IGNORECASE)
+
+
 def _credit_line(document: HtmlElement, story: Story) -> str:
     """The names of the first line, outside chrome, that is only a credit: "Von Leonora Holling",
-    "Text und Interview: Harald Willenbrock", "Posted by konstantin 21.10.2019"."""
+    "Text und Interview: Harald Willenbrock", "Posted by konstantin 21.10.2019", "Posted on 27 October
+    2015 by Admin"."""
     body = document.find("body")
     if body is None:
         return ""
@@ -288,7 +297,7 @@ def _credit_line(document: HtmlElement, story: Story) -> str:
         if not (text := element.text) or text.isspace():
             continue  # most elements: no credit can start in no text
         start = LEADING_DATE.sub("", text)
-        if not (CREDIT_WORDS.match(start) or AUTHOR_FIELD.search(start)):
+        if not (CREDIT_WORDS.match(start) or AUTHOR_FIELD.search(start) or POSTED_ON.match(start)):
             continue
         # The credit's own line first: "Von Jane Roe<br>Kakuma/Kenia" holds a dateline after the break.
         both = (" ".join(_first_line(element).split()), " ".join(element.text_content().split()))
@@ -296,7 +305,8 @@ def _credit_line(document: HtmlElement, story: Story) -> str:
         if not lines or _in_chrome(element, story):
             continue
         for text in lines:
-            if _are_names(names := _names_in(LEADING_DATE.sub("", text)), any_single_word=True):
+            text = DATED_FIRST.sub("", LEADING_DATE.sub("", text))
+            if _are_names(names := _names_in(text), any_single_word=True):
                 return names
     return ""
 

@@ -180,3 +180,18 @@ def test_the_opening_post_s_author_in_a_thread() -> None:
 
     html = f"<html><body><h1>Council to close bridge</h1><div>{post('jroe')}{post('Bo Lee')}</div></body>"
     assert extract(html, "http://x/").byline == "jroe"
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        (
+            '<div class="postinfo">Posted on <span class="date">Oktober 27, 2015</span> by Admin</div>',
+            "Admin",
+        ),
+        ("<p>Veröffentlicht am <time>27.10.2015</time> von Jane Roe</p>", "Jane Roe"),
+        ("<p>Posted on <span>27 October 2015</span></p>", ""),
+    ],
+)
+def test_a_credit_line_that_gives_the_date_first(line: str, byline: str) -> None:
+    assert byline_of(line) == byline
