@@ -425,11 +425,12 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
     ("Zum Seitenanfang"), when that block is only names (after a dash) or ends its last sentence with
     initials in brackets. A label ("Last updated:") is no signature, and a box of contact details after
     the story (an address with an e-mail address) is passed by."""
+    contacts = _contact_boxes(container)
     for block in reversed(list(container.iter(SIGN_OFF_BLOCKS))):
         line = " ".join(block.text_content().split())
         if not line or _in_chrome(block, story) or _link_text_length(block) >= len(line):
             continue
-        if _in_contact_details(block, container):
+        if contacts and any(box in contacts for box in (block, *block.iterancestors())):
             continue
         if initials := SIGNED_WITH_INITIALS.search(line):
             return initials.group(1)
@@ -457,12 +458,18 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
 E_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def _in_contact_details(block: HtmlElement, container: HtmlElement) -> bool:
-    """Whether ``block`` is in a box of contact details inside the story's ``container``: a box, below
-    the container, that gives an e-mail address."""
-    for box in (block, *block.iterancestors()):
-        if box is container:
-            return False
-        if E_MAIL.search(box.text_content()):
-            return True
-    return False
+TEXT_WITH_AT = etree.XPath(".//text()[contains(., '@')]")
+
+
+def _contact_boxes(container: HtmlElement) -> set[HtmlElement]:
+    """The boxes of contact details inside the story's ``container``: each box, below the container, around
+    a text that gives an e-mail address (found by libxml2: most containers have no "@")."""
+    boxes: set[HtmlElement] = set()
+    for text in TEXT_WITH_AT(container):
+        if not E_MAIL.search(text) or (element := text.getparent()) is None:
+            continue
+        for box in (element, *element.iterancestors()) if not text.is_tail else element.iterancestors():
+            if box is container or box in boxes:
+                break
+            boxes.add(box)
+    return boxes
