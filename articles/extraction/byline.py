@@ -5,12 +5,10 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from articles.extraction.chrome import CHROME_NAMES, _class_and_id, _is_chrome
+from articles.extraction.chrome import Story, _class_and_id, _in_chrome
 from articles.extraction.document import (
     LETTERS,
-    _attr,
     _drop,
-    _is_hidden,
     _link_text_length,
     _outermost,
     _text_length,
@@ -19,10 +17,6 @@ from articles.extraction.document import (
 from articles.extraction.lines import PIECES
 from articles.extraction.metadata import Metadata
 from articles.site_rules import compile_selector
-
-# The story's element and the boxes around it, each with how many levels up from the story it is.
-Story = dict[HtmlElement, int]
-
 
 BYLINE_SELECTORS = tuple(
     compile_selector(selector)
@@ -84,7 +78,9 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
     if not credit and _is_shown(document, meta.meta_author, story):
         credit = _names_in(meta.meta_author)
     if not credit and container is not None:
-        credit = _sign_off(container, story)
+        credit = _post_author(container, document) or _sign_off(container, story)
+    if not credit:
+        credit = _source_line(document, story)
     return _without_publisher(credit, meta)
 
 
@@ -114,52 +110,17 @@ def _is_shown(document: HtmlElement, name: str, story: Story | None) -> bool:
 
 
 # Class and id words of the box that names the author, and of the boxes about an author that do more or
-# credit something else: a picture's licence or copyright holder ("media-license-author"). An "author
-# vcard" is the name itself (the microformat of a person), no card about them.
+# credit something else: a picture's licence or copyright holder ("media-license-author"), the authors'
+# affiliations and where to search for their work ("author-affiliations"; a heading in it that is named
+# "author-affiliation-head" is a name). An "author vcard" is the name itself (the microformat of a
+# person), no card about them.
 NOT_THE_CREDIT = re.compile(
-    r"bio|desc|info|image|img|avatar|photo|picture|about|profile|box|(?<!v)card|more|media|licen[cs]|copyright|caption",
+    r"bio|desc|info|affiliations|image|img|avatar|photo|picture|about|profile|box|(?<!v)card|more|media|licen[cs]|copyright|caption",
     re.I,
 )
 
 
 AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE)
-
-
-def _in_chrome(element: HtmlElement, story: Story) -> bool:
-    # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
-    # "promoted"), and a <header> is where bylines live, as is the story's own footer. A quotation (an
-    # embedded post's "Posted by") credits what it quotes.
-    return any(
-        box not in story
-        and (
-            box.tag == "blockquote"
-            or (
-                box.tag != "header"
-                and _is_chrome(box)
-                and next(box.iter("h1"), None) is None
-                and not _is_the_story_s_footer(box, story)
-            )
-        )
-        for box in (element, *element.iterancestors())
-    )
-
-
-FOOTER_WORDS = re.compile(r"\S*footer\S*", re.IGNORECASE)
-
-
-def _is_the_story_s_footer(box: HtmlElement, story: Story) -> bool:
-    """Whether ``box`` is a footer of the story's own (a blog post's "post-footer", an <article>'s <footer>):
-    chrome by that name alone, inside the story's element or one or two boxes up from it, not <body>."""
-    parent = next((up for up in box.iterancestors() if up in story), None)
-    if parent is None or parent.tag in ("body", "html"):
-        return False
-    names = _class_and_id(box)
-    if not (box.tag == "footer" or FOOTER_WORDS.search(names)) or _attr(box, "role") or _is_hidden(box):
-        return False
-    if CHROME_NAMES.search(FOOTER_WORDS.sub(" ", names)):
-        return False
-    # The story's element, its parent or grandparent: a page's footer sits further up.
-    return story[parent] <= 2
 
 
 NAME_FIELD = etree.XPath(
@@ -317,9 +278,18 @@ def _are_names(names: str, *, any_single_word: bool = False) -> bool:
     return (any_single_word and len(words) == 1) or all(NAME_WORD.match(word) for word in words)
 
 
+# A credit line that gives the date first, the names after it: "Posted on October 27, 2015 by Admin".
+POSTED_ON = re.compile(
+    r"^\s*(?:posted|published|written|veröffentlicht|geschrieben|erstellt|publié)\s+(?:on|am|le)\b",
+    re.IGNORECASE,
+)
+DATED_FIRST = re.compile(POSTED_ON.pattern + r"\s+[^|·•]{1,40}?\s(?=(?:by|von|par)\s)", re.IGNORECASE)
+
+
 def _credit_line(document: HtmlElement, story: Story) -> str:
     """The names of the first line, outside chrome, that is only a credit: "Von Leonora Holling",
-    "Text und Interview: Harald Willenbrock", "Posted by konstantin 21.10.2019"."""
+    "Text und Interview: Harald Willenbrock", "Posted by konstantin 21.10.2019", "Posted on 27 October
+    2015 by Admin"."""
     body = document.find("body")
     if body is None:
         return ""
@@ -327,7 +297,7 @@ def _credit_line(document: HtmlElement, story: Story) -> str:
         if not (text := element.text) or text.isspace():
             continue  # most elements: no credit can start in no text
         start = LEADING_DATE.sub("", text)
-        if not (CREDIT_WORDS.match(start) or AUTHOR_FIELD.search(start)):
+        if not (CREDIT_WORDS.match(start) or AUTHOR_FIELD.search(start) or POSTED_ON.match(start)):
             continue
         # The credit's own line first: "Von Jane Roe<br>Kakuma/Kenia" holds a dateline after the break.
         both = (" ".join(_first_line(element).split()), " ".join(element.text_content().split()))
@@ -335,7 +305,8 @@ def _credit_line(document: HtmlElement, story: Story) -> str:
         if not lines or _in_chrome(element, story):
             continue
         for text in lines:
-            if _are_names(names := _names_in(LEADING_DATE.sub("", text)), any_single_word=True):
+            text = DATED_FIRST.sub("", LEADING_DATE.sub("", text))
+            if _are_names(names := _names_in(text), any_single_word=True):
                 return names
     return ""
 
@@ -386,32 +357,119 @@ def _labelled_credit(document: HtmlElement, story: Story) -> str:
     return ""
 
 
+# The label of the source a story is taken from, the agency that wrote it: "Quelle: dpa", "Source: AFP".
+SOURCE_LABEL = re.compile(r"^\s*(?:quelle|source|fuente|fonte)\s*:\s*", re.IGNORECASE)
+
+
+DIGIT = re.compile(r"\d")
+
+
+# Class and id words of the boxes a picture's source is given in ("Quelle: THW" under a photo).
+PICTURE_NAMES = re.compile(r"caption|credit|image|img|photo|picture|figure|bild|foto", re.IGNORECASE)
+
+
+def _source_line(document: HtmlElement, story: Story) -> str:
+    """The agency a line outside chrome and pictures gives as the story's source, when nothing else
+    credits anyone: "<p>Quelle: <a>dpa</a></p>", "<strong>Quelle:</strong> AFP"; one word, or two or
+    three of names ("Source: company filings" names no one)."""
+    body = document.find("body")
+    for element in body.iter(LABEL_TAGS) if body is not None else ():
+        if not (text := element.text) or not SOURCE_LABEL.match(text):
+            continue
+        value = SOURCE_LABEL.sub("", text_of(element)) or element.tail or ""
+        if _in_chrome(element, story) or any(
+            box not in story and PICTURE_NAMES.search(_class_and_id(box))
+            for box in (element, *element.iterancestors())
+        ):
+            continue
+        names = _names_in(value)
+        if len(names.split()) <= 3 and _are_names(names, any_single_word=True) and not DIGIT.search(names):
+            return names
+    return ""
+
+
+# The author a template names in an attribute of the post ("<article data-author=...>" in a forum's thread):
+# the story's own box, else the first post inside it (a thread's opening post).
+POST_AUTHOR = etree.XPath(
+    "(ancestor-or-self::*[@data-author][1] | descendant::*[@data-author][1])[1]/@data-author"
+)
+
+
+def _post_author(container: HtmlElement, document: HtmlElement) -> str:
+    """The name the story's post, or the opening post in it, gives as its author's, when the page shows
+    it."""
+    name = next(iter(POST_AUTHOR(container)), "")
+    return name if _are_names(name, any_single_word=True) and _is_shown(document, name, None) else ""
+
+
 SIGN_OFF_BLOCKS = ("p", "div", "address", "h5", "h6")
 
 
-# The last line of a story that signs it: "– Jane Roe", "Jane Roe", or the initials or agency closing its
-# last sentence: "… gegenüber dem Vorjahr. (amo)".
+# The last line of a story that signs it: "– Jane Roe", "Jane Roe", "© Jane Roe", or the initials or
+# agency closing its last sentence: "… gegenüber dem Vorjahr. (amo)".
 SIGNED_WITH_INITIALS = re.compile(r"[.!?…\"“”»«]\s*\(([a-z]{2,5}(?:/[a-z]{2,5})*)\)$")
+
+
+# The copyright sign and year a story may be signed with: "© 2019 Jane Roe", "© Cover Media".
+COPYRIGHT = re.compile(r"^©\s*(?:\d{4}\s+)?")
+
+
+# A date alone, the way a letter is dated: "10. September 2017", "10.09.2017", "September 10, 2017".
+SIGNATURE_DATE = re.compile(
+    r"\d{1,2}\.?\s*(?:[^\W\d_]{3,}\.?|\d{1,2}\.)\s*\d{4}|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}"
+)
 
 
 def _sign_off(container: HtmlElement, story: Story) -> str:
     """The names that sign the story: its last block of text, outside chrome and past the links after it
     ("Zum Seitenanfang"), when that block is only names (after a dash) or ends its last sentence with
-    initials in brackets. A label ("Last updated:") is no signature."""
+    initials in brackets. A label ("Last updated:") is no signature, and a box of contact details after
+    the story (an address with an e-mail address) is passed by."""
+    contacts = _contact_boxes(container)
     for block in reversed(list(container.iter(SIGN_OFF_BLOCKS))):
         line = " ".join(block.text_content().split())
         if not line or _in_chrome(block, story) or _link_text_length(block) >= len(line):
             continue
+        if contacts and any(box in contacts for box in (block, *block.iterancestors())):
+            continue
         if initials := SIGNED_WITH_INITIALS.search(line):
             return initials.group(1)
-        words = line.lstrip("-–— ").split()
-        # One word signs only after a dash ("– jroe"); "Kontakt" alone closes many a page.
+        # A letter's signature: the names on their own line, the date on the next ("Benni<br>10. Mai 2017").
+        first = " ".join(_first_line(block).split())
+        dated = (
+            first != line
+            and SIGNATURE_DATE.fullmatch(line[len(first) :].strip()) is not None
+            and not BYLINE_NOISE.search(first)
+        )
+        words = COPYRIGHT.sub("", first if dated else line).lstrip("-–— ").split()
+        # One word signs only after a dash or a copyright sign ("– jroe", "© Reuters") or before a date;
+        # "Kontakt" alone closes many a page.
         if (
             ":" not in line
             and len(words) <= 4
-            and (len(words) > 1 or line[:1] in "-–—")
+            and (len(words) > 1 or line[:1] in "-–—©" or dated)
             and _are_names(" ".join(words))
         ):
             return " ".join(words)
         return ""
     return ""
+
+
+E_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+TEXT_WITH_AT = etree.XPath(".//text()[contains(., '@')]")
+
+
+def _contact_boxes(container: HtmlElement) -> set[HtmlElement]:
+    """The boxes of contact details inside the story's ``container``: each box, below the container, around
+    a text that gives an e-mail address (found by libxml2: most containers have no "@")."""
+    boxes: set[HtmlElement] = set()
+    for text in TEXT_WITH_AT(container):
+        if not E_MAIL.search(text) or (element := text.getparent()) is None:
+            continue
+        for box in (element, *element.iterancestors()) if not text.is_tail else element.iterancestors():
+            if box is container or box in boxes:
+                break
+            boxes.add(box)
+    return boxes

@@ -143,3 +143,55 @@ def _chrome_boxes(root: HtmlElement) -> list[HtmlElement]:
         else:
             stack.extend(reversed(element))
     return found
+
+
+# Chrome as the byline reader sees it (``_in_chrome``): whether a credit sits outside the story's boxes.
+# The story's element and the boxes around it, each with how many levels up from the story it is.
+Story = dict[HtmlElement, int]
+
+
+TEASER_HEADINGS = ("h2", "h3", "h4")
+
+
+STORY_DETAILS = re.compile(r"(?:^|[-_ ])(?:meta|byline|credits?|dateline)(?:$|[-_ ])", re.IGNORECASE)
+
+
+def _in_chrome(element: HtmlElement, story: Story) -> bool:
+    # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
+    # "promoted"), and a <header> is where bylines live, as is the story's own footer and an <aside> named
+    # for the story's details ("meta", "byline"). A quotation (an embedded post's "Posted by") credits
+    # what it quotes, and an item of a list with a heading of its own (a teaser in a slideshow of stories)
+    # credits that item's story.
+    return any(
+        box not in story
+        and (
+            box.tag == "blockquote"
+            or (box.tag == "li" and next(box.iter(TEASER_HEADINGS), None) is not None)
+            or (
+                box.tag != "header"
+                and not (box.tag == "aside" and STORY_DETAILS.search(_class_and_id(box)))
+                and _is_chrome(box)
+                and next(box.iter("h1"), None) is None
+                and not _is_the_story_s_footer(box, story)
+            )
+        )
+        for box in (element, *element.iterancestors())
+    )
+
+
+FOOTER_WORDS = re.compile(r"\S*footer\S*", re.IGNORECASE)
+
+
+def _is_the_story_s_footer(box: HtmlElement, story: Story) -> bool:
+    """Whether ``box`` is a footer of the story's own (a blog post's "post-footer", an <article>'s <footer>):
+    chrome by that name alone, inside the story's element or one or two boxes up from it, not <body>."""
+    parent = next((up for up in box.iterancestors() if up in story), None)
+    if parent is None or parent.tag in ("body", "html"):
+        return False
+    names = _class_and_id(box)
+    if not (box.tag == "footer" or FOOTER_WORDS.search(names)) or _attr(box, "role") or _is_hidden(box):
+        return False
+    if CHROME_NAMES.search(FOOTER_WORDS.sub(" ", names)):
+        return False
+    # The story's element, its parent or grandparent: a page's footer sits further up.
+    return story[parent] <= 2

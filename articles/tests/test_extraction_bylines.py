@@ -107,11 +107,91 @@ def test_a_section_about_authors_is_no_credit() -> None:
         ("<p>– Jane Roe</p>", "Jane Roe"),
         ("<p>Jane Roe</p>", "Jane Roe"),
         ("<p>The works take a year, the council said. (amo)</p>", "amo"),
+        ("<p>© 2019 Jane Roe</p>", "Jane Roe"),
+        ("<p>© Reuters</p>", "Reuters"),
+        ("<p>Benni<br> 10. September 2017</p>", "Benni"),
         # Not signatures: a link back to the top, a label with a date, one word alone.
         ('<p><a href="#">Zum Seitenanfang</a></p>', ""),
         ("<p><strong>Last updated:</strong> 13 July 2020</p>", ""),
         ("<p>Kontakt</p>", ""),
+        ("<p>Updated<br>10.09.2017</p>", ""),
     ],
 )
 def test_the_line_that_signs_the_story(last: str, byline: str) -> None:
     assert byline_of("", STORY * 3 + last) == byline
+
+
+def test_a_box_of_the_authors_affiliations_is_not_the_credit() -> None:
+    # The box that lists where the author works and where to search for their work holds more than names;
+    # its heading is the name.
+    box = (
+        '<div class="author-affiliations"><div class="tab-box"><h3 class="author-affiliation-head">Jane Roe'
+        '</h3><div class="tab-content"><h4>Search for this author in:</h4><ul><li><a href="/s">PubMed</a>'
+        "</li></ul></div></div></div>"
+    )
+    assert byline_of("", box) == "Jane Roe"
+
+
+def test_the_credit_of_a_teaser_in_a_list_is_not_the_byline() -> None:
+    # A slideshow of other stories inside the page: each item's "Author:" credits that item's story.
+    slides = (
+        '<ul class="slides"><li><h4>The city\'s old harbour</h4><p>How the port grew, and why it shrank.</p>'
+        '<p class="author">Author: Bo Lee (eg)</p></li></ul>'
+    )
+    assert byline_of("", f"{slides}<ul><li><strong>Author</strong> Jane Roe</li></ul>") == "Jane Roe"
+
+
+def test_a_box_of_contact_details_after_the_story_does_not_sign_it() -> None:
+    # The address and e-mail of the story's partner close the page; the line before them signs it.
+    contacts = (
+        '<div class="partner"><strong>Adresse</strong><div>Filmbüro<br>Jane Roe<br>Hauptstraße 2</div>'
+        "<div>Telefon: 0173 835 0314<br>E-Mail: kontakt@example.org</div></div>"
+    )
+    assert byline_of("", STORY * 3 + "<p>© 2019 Jane Roe</p>" + contacts) == "Jane Roe"
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ('<p style="text-align:right">Quelle: <a href="http://x/">kathpress</a></p>', "kathpress"),
+        ('<div class="meta"><strong class="label">Quelle:</strong> Ann Agency</div>', "Ann Agency"),
+        # A picture's source is no credit of the story.
+        ('<p><img src="a.jpg"><span class="caption">Quelle: <cite>THW</cite></span></p>', ""),
+    ],
+)
+def test_the_source_a_story_is_taken_from(line: str, byline: str) -> None:
+    assert byline_of("", STORY * 3 + line) == byline
+
+
+def test_a_source_that_names_no_one_is_no_credit() -> None:
+    assert byline_of("", STORY * 3 + "<p><strong>Source:</strong> company filings</p>") == ""
+
+
+def test_an_aside_of_the_story_s_details_holds_its_credit() -> None:
+    # An <aside> is chrome, unless it is named for the story's details: its date, source and byline.
+    assert byline_of('<aside class="meta"><p>21.01.2022</p><p>Von Jane Roe</p></aside>') == "Jane Roe"
+    assert byline_of('<aside class="more"><p>Von Jane Roe</p></aside>') == ""
+
+
+def test_the_opening_post_s_author_in_a_thread() -> None:
+    # A forum thread: the posts name their authors in an attribute; the first post opened the thread.
+    def post(name: str) -> str:
+        return f'<article class="message" data-author="{name}"><h4>{name}</h4>{STORY}</article>'
+
+    html = f"<html><body><h1>Council to close bridge</h1><div>{post('jroe')}{post('Bo Lee')}</div></body>"
+    assert extract(html, "http://x/").byline == "jroe"
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        (
+            '<div class="postinfo">Posted on <span class="date">Oktober 27, 2015</span> by Admin</div>',
+            "Admin",
+        ),
+        ("<p>Veröffentlicht am <time>27.10.2015</time> von Jane Roe</p>", "Jane Roe"),
+        ("<p>Posted on <span>27 October 2015</span></p>", ""),
+    ],
+)
+def test_a_credit_line_that_gives_the_date_first(line: str, byline: str) -> None:
+    assert byline_of(line) == byline
