@@ -5,7 +5,7 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from articles.extraction.chrome import Story, _class_and_id, _in_chrome
+from articles.extraction.chrome import Story, _class_and_id, _in_chrome, _is_chrome
 from articles.extraction.document import (
     LETTERS,
     _drop,
@@ -14,7 +14,7 @@ from articles.extraction.document import (
     _text_length,
     text_of,
 )
-from articles.extraction.lines import PIECES
+from articles.extraction.lines import PIECES, _is_boilerplate, is_furniture
 from articles.extraction.metadata import Metadata
 from articles.site_rules import compile_selector
 
@@ -428,7 +428,9 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
     contacts = _contact_boxes(container)
     for block in reversed(list(container.iter(SIGN_OFF_BLOCKS))):
         line = " ".join(block.text_content().split())
-        if not line or _in_chrome(block, story) or _link_text_length(block) >= len(line):
+        if not line or _link_text_length(block) >= len(line):
+            continue
+        if not _is_story_line(block, line, container, story):
             continue
         if contacts and any(box in contacts for box in (block, *block.iterancestors())):
             continue
@@ -453,6 +455,21 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
             return " ".join(words)
         return ""
     return ""
+
+
+def _is_story_line(block: HtmlElement, line: str, container: HtmlElement, story: Story) -> bool:
+    """Whether the body would keep ``block``'s ``line`` as story text: not chrome, nor a detail of the page
+    (a paywall prompt, a caption), nor boilerplate or furniture ("Read more: …", "1,204 views"). A page
+    adds such lines after the story on one load and not the next: read as its last line, one took the
+    signature's place and the byline changed with the load."""
+    if _in_chrome(block, story) or is_furniture(line) or _is_boilerplate(line, _link_text_length(block)):
+        return False
+    for box in (block, *block.iterancestors()):
+        if box is container:
+            return True
+        if _is_chrome(box, details=True):
+            return False
+    return True
 
 
 E_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -121,6 +121,19 @@ def test_the_line_that_signs_the_story(last: str, byline: str) -> None:
     assert byline_of("", STORY * 3 + last) == byline
 
 
+@pytest.mark.parametrize(
+    "after",
+    [
+        "<p>40,050 views · 280 comments</p>",
+        '<div class="paywall-prompt"><p>You have 5 free articles left this month.</p></div>',
+        '<p><strong>Read more:</strong> <a href="/story/1">Council story 695 in full</a></p>',
+    ],
+)
+def test_a_line_the_page_adds_after_the_story_does_not_take_the_signature_s_place(after: str) -> None:
+    # Counters, prompts and promos come and go between loads: the byline must not come and go with them.
+    assert byline_of("", STORY * 3 + "<p>The works take a year, the council said. (amo)</p>" + after) == "amo"
+
+
 def test_a_box_of_the_authors_affiliations_is_not_the_credit() -> None:
     # The box that lists where the author works and where to search for their work holds more than names;
     # its heading is the name.
