@@ -74,6 +74,8 @@ def _is_chrome(element: HtmlElement, details: bool = False) -> bool:
         return False
     if element.tag in CHROME_TAGS or _attr(element, "role") in CHROME_ROLES or _is_hidden(element):
         return True
+    if element.tag in ("body", "html"):
+        return False  # "jet-desktop-menu-active", "has-sidebar": the page's states, never a box of it
     names = _class_and_id(element)
     if not names.strip():
         return False
@@ -102,6 +104,8 @@ def _may_wrap_the_story(element: HtmlElement, holds_most: bool, any_tag: bool = 
     with paragraphs in it that ``holds_most`` of the text is kept, whatever its name."""
     if not holds_most or (element.tag in CHROME_TAGS and element.tag != "form" and not any_tag):
         return False
+    if element.tag in ("ul", "ol"):
+        return False  # a list of teasers ("related_post"), however long: a story is not one list
     return next(element.iter("p", "br"), None) is not None
 
 

@@ -1,0 +1,48 @@
+"""The generic reader's judgement of the boxes around a story: which names and tags make a box chrome, which
+boxes the story may still live in, and where its standfirst sits. The story's paragraphs in general are
+in test_extraction_story.py."""
+
+from articles.extraction import extract
+
+STORY = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(3)]
+
+
+def test_the_page_s_own_class_names_never_make_it_chrome() -> None:
+    # A theme flags its menu's state on <body> ("menu-active"); the page has no <p>, only loose text.
+    html = """<html><body class="single desktop-menu-active"><nav><a href="/">Home</a></nav>
+    <div class="text-editor">A catalogue of the prints, one a line, written with no paragraphs at all.
+    Each print with its size and technique, and the year it was first shown in public.</div>
+    </body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "A catalogue of the prints, one a line, written with no paragraphs at all. Each print with its "
+        "size and technique, and the year it was first shown in public."
+    ]
+
+
+def test_a_page_whose_every_paragraph_is_in_a_box_named_as_chrome_is_read_from_it() -> None:
+    # A forum names each post a "comment": the posts are the page, not nothing.
+    posts = "".join(
+        f'<div class="ForumComment"><div class="CommentText">Post {n} of the thread, long enough to be '
+        "a paragraph of its own.<br>And a second line of the same post.</div></div>"
+        for n in range(3)
+    )
+    html = f"""<html><body><nav><a href="/">Home</a></nav><main id="content"><h1>A question</h1>
+    {posts}</main><div role="dialog" class="cookie-box">We store cookies on your device, long enough
+    text to weigh as a paragraph of its own.<br>And more.</div></body></html>"""
+    paragraphs = extract(html, "http://x/").paragraphs
+    assert "Post 0 of the thread, long enough to be a paragraph of its own." in paragraphs
+    assert not any("cookies" in text for text in paragraphs)
+
+
+def test_a_long_list_of_teasers_named_as_related_is_not_kept_as_the_story() -> None:
+    # The teasers hold more text than the short post they follow; a box named as chrome that holds most
+    # of the text is kept as the story under a layout name, but a list is never that.
+    teasers = "".join(
+        f'<li><a href="/{n}">Another post {n}</a><br><small>The first lines of another post, quoted at '
+        f"length, then more of them, and more again, cut off here...</small></li>"
+        for n in range(4)
+    )
+    html = f"""<html><body><div class="post"><h1>Short post</h1><div class="entry">
+    <p>{STORY[0]}</p><p>{STORY[1]}</p><ul class="related_post wp_rp">{teasers}</ul></div></div>
+    </body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY[:2]
