@@ -126,11 +126,17 @@ def _standfirst(container: HtmlElement, title: str) -> list[str]:
                 continue
             headings = [e for e in sibling.iter(etree.Element) if _is_the_headline(e, title)]
             after = not headings
+            # Unnamed paragraphs beside the headline, in its own box (<header><h1/><p/></header>), are
+            # the standfirst too, when that heading reads as the headline (not a site's logo in an <h1>).
+            beside = headings[-1].getparent() if headings and _similar(text_of(headings[-1]), title) else None
             leads = []
             for element in sibling.iter(etree.Element):
                 if headings and element is headings[-1]:
                     after = True
-                elif after and LEAD_NAMES.search(_class_and_id(element)):
+                elif after and (
+                    LEAD_NAMES.search(_class_and_id(element))
+                    or (element.tag == "p" and beside is not None and element.getparent() is beside)
+                ):
                     leads.append(element)
             found[:0] = [lead for lead in _outermost(leads) if not _chrome_between(lead, sibling)]
             if headings:

@@ -46,3 +46,23 @@ def test_a_long_list_of_teasers_named_as_related_is_not_kept_as_the_story() -> N
     <p>{STORY[0]}</p><p>{STORY[1]}</p><ul class="related_post wp_rp">{teasers}</ul></div></div>
     </body></html>"""
     assert extract(html, "http://x/").paragraphs == STORY[:2]
+
+
+def test_a_standfirst_in_the_headline_s_own_box_is_read_even_unnamed() -> None:
+    html = f"""<html><body><article><div class="head"><header><h1>Council to close bridge</h1>
+    <p>Cracks found in the pillars leave the council no choice, engineers say.</p>
+    <span class="byline">By Ann Bee</span></header></div>
+    <div class="body">{"".join(f"<p>{text}</p>" for text in STORY)}</div></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "Cracks found in the pillars leave the council no choice, engineers say.",
+        *STORY,
+    ]
+
+
+def test_a_line_under_a_site_s_logo_is_no_standfirst() -> None:
+    # The <h1> is the site's name, not the story's headline: the line under it is the site's motto.
+    html = f"""<html><head><title>Council to close bridge</title></head><body><header><h1>Example
+    Blog</h1><p>Notes from a small town, written now and then</p></header>
+    <article><h2>Council to close bridge</h2>{"".join(f"<p>{text}</p>" for text in STORY)}</article>
+    </body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
