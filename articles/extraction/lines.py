@@ -84,8 +84,8 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
 
 
 # A line that says the story is over and the page's own matter begins: related stories, tags, sharing,
-# comments, sources. From such a line on, nothing is the story (a heading of that kind in the story's
-# first half is a section of it, and stays).
+# comments, sources. From such a line on, nothing is the story (in the story's first half, or followed by
+# long text, it heads a box of links set into the story: the story goes on after it, without the heading).
 END_OF_STORY = re.compile(
     r"^(?:related(?: articles| posts| stories| content| reading)?|read more|more on this(?: topic| story)?|"
     r"more (?:from|stories|articles)\b.*|you (?:may|might) also (?:like|be interested in)|"
@@ -115,10 +115,14 @@ STORY_LINE = 300
 def _until_the_end(paragraphs: list[str]) -> list[str]:
     for index in range(len(paragraphs) // 2, len(paragraphs)):
         # A box of links set inside the story ("More on this: …") is followed by more of the story.
-        if (
-            len(paragraphs[index]) <= 60
-            and END_OF_STORY.match(paragraphs[index])
-            and all(len(text) <= STORY_LINE for text in paragraphs[index + 1 :])
+        if _ends_the_story(paragraphs[index]) and all(
+            len(text) <= STORY_LINE for text in paragraphs[index + 1 :]
         ):
-            return paragraphs[:index]
-    return paragraphs
+            paragraphs = paragraphs[:index]
+            break
+    # Such a heading is never the story's own line, even where more of the story follows it.
+    return [text for text in paragraphs if not _ends_the_story(text)]
+
+
+def _ends_the_story(text: str) -> bool:
+    return len(text) <= 60 and bool(END_OF_STORY.match(text))
