@@ -76,9 +76,16 @@ def _is_furniture_piece(piece: str, byline: str) -> bool:
     return is_date_line(piece) if LETTERS.search(piece) else bool(NUMERIC_TIME.match(piece))
 
 
+COPYRIGHT_LINE = 200
+
+
 def _is_boilerplate(text: str, link_chars: int) -> bool:
     # A paragraph that is mostly a link points to another page ("Read more: ..."): not story text.
     if BOILERPLATE.match(text) or is_furniture(text):
+        return True
+    # A short line with a copyright sign is a picture's credit or the page's notice ("Jane Roe, mayor.
+    # © AFP / John Doe", "© 2019 Example Press. All rights reserved."), not what the story says.
+    if "©" in text and len(text) <= COPYRIGHT_LINE:
         return True
     return link_chars > 0 and link_chars >= 0.6 * len(text)
 

@@ -66,3 +66,11 @@ def test_a_line_under_a_site_s_logo_is_no_standfirst() -> None:
     <article><h2>Council to close bridge</h2>{"".join(f"<p>{text}</p>" for text in STORY)}</article>
     </body></html>"""
     assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_a_short_line_with_a_copyright_sign_is_a_credit_not_story_text() -> None:
+    long = "A story line that mentions the © sign in passing, " + "and goes on at length. " * 8
+    html = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>
+    <p>The mayor at the bridge on Monday. © Agency / Jane Roe</p><p>{STORY[1]}</p><p>{long}</p>
+    <p>© 2019 Example Press. All rights reserved.</p></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [STORY[0], STORY[1], long.strip()]
