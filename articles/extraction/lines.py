@@ -79,9 +79,18 @@ def _is_furniture_piece(piece: str, byline: str) -> bool:
 COPYRIGHT_LINE = 200
 
 
+# What a broken server script prints into the page: "Warning: Use of undefined constant … in
+# /www/htdocs/wp-content/plugin.php on line 928", one or several in a row.
+SCRIPT_ERRORS = re.compile(
+    r"^(?:(?:PHP )?(?:warning|notice|deprecated|strict standards|fatal error|parse error)\s*:"
+    r".{0,600}?\bon line \d+\W*)+$",
+    re.IGNORECASE,
+)
+
+
 def _is_boilerplate(text: str, link_chars: int) -> bool:
     # A paragraph that is mostly a link points to another page ("Read more: ..."): not story text.
-    if BOILERPLATE.match(text) or is_furniture(text):
+    if BOILERPLATE.match(text) or is_furniture(text) or SCRIPT_ERRORS.match(text):
         return True
     # A short line with a copyright sign is a picture's credit or the page's notice ("Jane Roe, mayor.
     # © AFP / John Doe", "© 2019 Example Press. All rights reserved."), not what the story says.

@@ -74,3 +74,13 @@ def test_a_short_line_with_a_copyright_sign_is_a_credit_not_story_text() -> None
     <p>The mayor at the bridge on Monday. © Agency / Jane Roe</p><p>{STORY[1]}</p><p>{long}</p>
     <p>© 2019 Example Press. All rights reserved.</p></article></body></html>"""
     assert extract(html, "http://x/").paragraphs == [STORY[0], STORY[1], long.strip()]
+
+
+def test_a_server_script_s_warnings_are_not_story_text() -> None:
+    warning = (
+        "<b>Warning</b>: Use of undefined constant x - assumed 'x' in <b>/www/htdocs/wp-content/plugins/"
+        "cache.php</b> on line <b>928</b>"
+    )
+    html = f"""<html><body><article><h1>Council to close bridge</h1><p>{warning}</p>
+    {"".join(f"<p>{text}</p>" for text in STORY)}</article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
