@@ -84,3 +84,14 @@ def test_a_server_script_s_warnings_are_not_story_text() -> None:
     html = f"""<html><body><article><h1>Council to close bridge</h1><p>{warning}</p>
     {"".join(f"<p>{text}</p>" for text in STORY)}</article></body></html>"""
     assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_a_picture_s_legend_and_subtitle_boxes_are_not_story_text() -> None:
+    pictures = (
+        '<div class="legend"><div class="content">A woodpecker on an old oak, seen from below.</div></div>'
+        '<div class="image-subtitle">The committee at its first meeting in the old town hall</div>'
+        '<span class="img-metadata__title">The minister, photo: archives of the government</span>'
+    )
+    html = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>{pictures}
+    <p>{STORY[1]}</p><p>{STORY[2]}</p></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
