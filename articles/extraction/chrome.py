@@ -42,6 +42,8 @@ DETAIL_NAMES = re.compile(
     r"(?:^|[-_ ])(?:tags?|tag-?list|author-?(?:bio|info|box|description|descript|profile|card)|mini-?bio|"
     r"bio-?box|about-?the-?author|post-?metadata|entry-?footer|post-?footer|article-?footer\w*|byline|caption|credits?|"
     r"toolbar|print|modal|paywall|embed(?:ded)?|video|gallery|photo|slideshow|disclaimer|pagination|"
+    # The page's notices about the story: disclosures, affiliate links, copyright and licence, its contents.
+    r"disclosure|affiliate\w*|copyright|licen[cs]e\w*|toc|table-of-contents|recirculation\w*|"
     # A picture's own lines: "legend", "image-subtitle", "img-metadata", "bildunterschrift".
     r"legend|(?:image|img|picture|bild|foto)-?(?:subtitle|description|meta\w*|info|unterschrift)|"
     r"timestamp|dateline|updated|published|date|time|meta|(?<!label-)hidden|visually-?hidden|sr-only|screen-?reader)"

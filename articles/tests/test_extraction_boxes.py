@@ -95,3 +95,16 @@ def test_a_picture_s_legend_and_subtitle_boxes_are_not_story_text() -> None:
     html = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>{pictures}
     <p>{STORY[1]}</p><p>{STORY[2]}</p></article></body></html>"""
     assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_the_page_s_notices_about_the_story_are_not_story_text() -> None:
+    notices = (
+        '<section class="editorial-disclosure"><p>This post contains references to products of our '
+        "advertisers, who may pay us when you buy.</p></section>"
+        '<div class="article-copyright"><p>All rights reserved. Reproduction only with permission.</p></div>'
+        '<div class="licenceInfo"><p>The material is protected by copyright law.</p></div>'
+        '<div class="toc-container"><p>Contents</p><ul><li>First part</li><li>Second part</li></ul></div>'
+    )
+    html = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>{notices}
+    <p>{STORY[1]}</p><p>{STORY[2]}</p></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
