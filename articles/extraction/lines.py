@@ -118,7 +118,11 @@ END_OF_STORY = re.compile(
     r"podobne artykuły|about the (?:author|series)|filed under\b.*|"
     r"über (?:den autor|die autorin|diese reihe)|"
     r"weiterführende (?:links|informationen|literatur)|quellen(?:angaben)?|keine kommentare|schon gelesen|"
-    r"inne artykuły autora|zobacz (?:też|także)|(?:notas|noticias) relacionadas|lee también)"
+    r"inne artykuły autora|zobacz (?:też|także)|(?:notas|noticias) relacionadas|lee también|"
+    r"(?:weitere|mehr|zusatz)\s?(?:informationen|infos)(?: zum thema)?|kontakt|autor(?:en|in)?|"
+    r"(?:mehr|weitere|verwandte) themen(?:bereiche)?|themen (?:im|dieses|des) (?:artikels?|beitrags?)|"
+    r"lesen sie auch\b.*|(?:das|dies)(?: thema)? (?:könnte|dürfte) (?:sie|dich) auch interessieren|"
+    r"veja também|leia também|leia mais|voir aussi|more information|further information)"
     # …and the same heading in a second language: "Related — Relacionado".
     r"(?:\s+[—–|/]\s+[^.!?]{1,30})?\W*$",
     re.IGNORECASE,

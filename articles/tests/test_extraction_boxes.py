@@ -108,3 +108,11 @@ def test_the_page_s_notices_about_the_story_are_not_story_text() -> None:
     html = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>{notices}
     <p>{STORY[1]}</p><p>{STORY[2]}</p></article></body></html>"""
     assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_a_further_information_or_contact_heading_ends_the_story() -> None:
+    for heading in ("Weitere Informationen:", "Kontakt", "Veja também:", "Lesen Sie auch:"):
+        html = f"""<html><body><article><h1>Council to close bridge</h1>
+        {"".join(f"<p>{text}</p>" for text in STORY * 2)}<h3>{heading}</h3>
+        <p>Press office, 12 Main Street</p><p>+1 555 0100</p></article></body></html>"""
+        assert extract(html, "http://x/").paragraphs == STORY * 2, heading
