@@ -15,7 +15,9 @@ BOILERPLATE = re.compile(
     r"|^subscribe\b[^.!?]{0,80}[.!?]?$"
     # An image's credit written as a line of its own: "Photo: Jane Roe / AFP", "Titelbild: dpa".
     r"|^(?:photo(?:graph)?s?|fotos?|bild|titelbild|abbildung|image|crédits? photos?|photo credit)"
-    r"\s*(?:by\b|:)[^.!?]{0,80}$",
+    r"\s*(?:by\b|:)[^.!?]{0,80}$"
+    # Where the story comes from, as a line of its own: "Quelle: dpa", "Source: Reuters, 2 May 2022".
+    r"|^\(?(?:quellen?|sources?|źródło|fuente|fonte)\s*:[^!?]{0,100}$",
     re.IGNORECASE,
 )
 

@@ -116,3 +116,15 @@ def test_a_further_information_or_contact_heading_ends_the_story() -> None:
         {"".join(f"<p>{text}</p>" for text in STORY * 2)}<h3>{heading}</h3>
         <p>Press office, 12 Main Street</p><p>+1 555 0100</p></article></body></html>"""
         assert extract(html, "http://x/").paragraphs == STORY * 2, heading
+
+
+def test_a_line_naming_the_story_s_source_is_not_story_text() -> None:
+    html = f"""<html><body><article><h1>Council to close bridge</h1>
+    {"".join(f"<p>{text}</p>" for text in STORY)}<p>Quelle: Landesregierung, 2. Februar 2022</p>
+    <p>Source: a paragraph that goes on to say much more than where it comes from, and so it is the
+    story's own text.</p>
+    </article></body></html>"""
+    assert extract(html, "http://x/").paragraphs[3:] == [
+        "Source: a paragraph that goes on to say much more than where it comes from, and so it is the "
+        "story's own text."
+    ]
