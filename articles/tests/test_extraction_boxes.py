@@ -128,3 +128,16 @@ def test_a_line_naming_the_story_s_source_is_not_story_text() -> None:
         "Source: a paragraph that goes on to say much more than where it comes from, and so it is the "
         "story's own text."
     ]
+
+
+def test_a_standfirst_in_the_story_s_own_header_inside_its_element_is_read() -> None:
+    # The story's element holds its <header>: headline and standfirst, which the header's chrome status
+    # would otherwise drop with it.
+    html = f"""<html><body><nav><a href="/">Home</a></nav><article class="content"><div class="row">
+    <header><h1>Council to close bridge</h1><div class="content__intro">Cracks found in the pillars
+    leave the council no choice, engineers say.</div></header></div>
+    {"".join(f"<p>{text}</p>" for text in STORY)}</article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "Cracks found in the pillars leave the council no choice, engineers say.",
+        *STORY,
+    ]
