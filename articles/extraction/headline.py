@@ -119,7 +119,8 @@ def _standfirst(container: HtmlElement, title: str) -> list[str]:
     container. Without the headline to start from there is none: a "teaser" elsewhere on the page is
     another story's. The headline is the <h1>, or whatever element holds the headline's text (an <h2
     class="entry-title">, a <div itemprop="headline">)."""
-    for header in container.iter("header"):
+    # The container's first <header> only: the story's own comes first; others head comments or boxes.
+    if (header := next(container.iter("header"), None)) is not None:
         headline, leads = _leads_in(header, title, reads_as_the_title=True)
         if headline:
             return _read_leads(leads)
