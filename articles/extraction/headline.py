@@ -121,16 +121,20 @@ def _standfirst(container: HtmlElement, title: str) -> list[str]:
     class="entry-title">, a <div itemprop="headline">)."""
     # The container's first <header> only: the story's own comes first; others head comments or boxes.
     if (header := next(container.iter("header"), None)) is not None:
-        headline, leads = _leads_in(header, title, reads_as_the_title=True)
+        headline, leads = _leads_in(header, title, reads_as_the_title=True, unnamed=True)
         if headline:
             return _read_leads(leads)
+    # Unnamed paragraphs count only inside the story's <article> or <main>, if it has one: the element
+    # chosen for the story may be that root or a block inside it from one load to the next.
+    root = next((e for e in (container, *container.iterancestors()) if e.tag in ("article", "main")), None)
     found: list[HtmlElement] = []
     node = container
     for _ in range(HEADING_LEVELS):
         for sibling in node.itersiblings(preceding=True):
             if not isinstance(sibling.tag, str) or (sibling.tag != "header" and _is_chrome(sibling)):
                 continue
-            headline, leads = _leads_in(sibling, title)
+            unnamed = root is None or root in sibling.iterancestors()
+            headline, leads = _leads_in(sibling, title, unnamed=unnamed)
             found[:0] = leads
             if headline:
                 return _read_leads(found)
@@ -142,11 +146,12 @@ def _standfirst(container: HtmlElement, title: str) -> list[str]:
 
 
 def _leads_in(
-    box: HtmlElement, title: str, reads_as_the_title: bool = False
+    box: HtmlElement, title: str, reads_as_the_title: bool = False, unnamed: bool = False
 ) -> tuple[bool, list[HtmlElement]]:
     """Whether ``box`` holds the headline, and the standfirst's elements in it: after the headline, or
     all of them if it holds none (the headline may be further up). With ``reads_as_the_title``, only a
-    heading that reads as the title is the headline (any <h1> is, otherwise)."""
+    heading that reads as the title is the headline (any <h1> is, otherwise); with ``unnamed``,
+    paragraphs beside the headline are the standfirst too, named as one or not."""
     headings = [
         e
         for e in box.iter(etree.Element)
@@ -155,7 +160,9 @@ def _leads_in(
     after = not headings
     # Unnamed paragraphs beside the headline, in its own box (<header><h1/><p/></header>), are the
     # standfirst too, when that heading reads as the headline (not a site's logo in an <h1>).
-    beside = headings[-1].getparent() if headings and _similar(text_of(headings[-1]), title) else None
+    beside = (
+        headings[-1].getparent() if unnamed and headings and _similar(text_of(headings[-1]), title) else None
+    )
     leads = []
     for element in box.iter(etree.Element):
         if headings and element is headings[-1]:

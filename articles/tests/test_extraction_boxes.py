@@ -141,3 +141,15 @@ def test_a_standfirst_in_the_story_s_own_header_inside_its_element_is_read() -> 
         "Cracks found in the pillars leave the council no choice, engineers say.",
         *STORY,
     ]
+
+
+def test_an_unnamed_paragraph_by_a_headline_outside_the_story_s_article_is_not_a_standfirst() -> None:
+    # Whether it is within reach depends on which of the story's blocks is chosen on a load: read it
+    # from the story's own <article> only, or its <p> would come and go.
+    menu = "".join(f'<li><a href="/{n}">Section number {n} of the site</a></li>' for n in range(12))
+    html = f"""<html><body><div class="hero"><h1>Council to close bridge</h1>
+    <p>Cracks found in the pillars leave the council no choice, engineers say.</p></div>
+    <ul class="sections">{menu}</ul>
+    <main><article><div class="entry-content">{"".join(f"<p>{text}</p>" for text in STORY)}</div>
+    </article></main></body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
