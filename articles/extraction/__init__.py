@@ -102,9 +102,9 @@ def _generic(document: HtmlElement, meta: Metadata, url: str) -> Extraction:
     title = choose_title(document, meta, url, container)
     paragraphs: list[str] = []
     if container is not None:
+        lead = _standfirst(container, title)
         for heading in _leading_headings(container):
             _drop(heading)
-        lead = _standfirst(container, title)
         _strip_chrome(container)
         paragraphs = _until_the_end(_paragraphs(container))
         paragraphs = [text for text in lead if text not in paragraphs[:1]] + paragraphs

@@ -42,6 +42,10 @@ DETAIL_NAMES = re.compile(
     r"(?:^|[-_ ])(?:tags?|tag-?list|author-?(?:bio|info|box|description|descript|profile|card)|mini-?bio|"
     r"bio-?box|about-?the-?author|post-?metadata|entry-?footer|post-?footer|article-?footer\w*|byline|caption|credits?|"
     r"toolbar|print|modal|paywall|embed(?:ded)?|video|gallery|photo|slideshow|disclaimer|pagination|"
+    # The page's notices about the story: disclosures, affiliate links, copyright and licence, its contents.
+    r"disclosure|affiliate\w*|copyright|licen[cs]e\w*|toc|table-of-contents|recirculation\w*|"
+    # A picture's own lines: "legend", "image-subtitle", "img-metadata", "bildunterschrift".
+    r"legend|(?:image|img|picture|bild|foto)-?(?:subtitle|description|meta\w*|info|unterschrift)|"
     r"timestamp|dateline|updated|published|date|time|meta|(?<!label-)hidden|visually-?hidden|sr-only|screen-?reader)"
     r"(?:$|[-_ ])",
     re.IGNORECASE,
@@ -81,6 +85,8 @@ def _is_chrome(element: HtmlElement, details: bool = False) -> bool:
         return False  # most elements: no role, nothing that hides it, no names
     if _attr(element, "role") in CHROME_ROLES or _is_hidden(element):
         return True
+    if element.tag in ("body", "html"):
+        return False  # "jet-desktop-menu-active", "has-sidebar": the page's states, never a box of it
     names = _class_and_id(element)
     if not names.strip():
         return False
@@ -110,6 +116,8 @@ def _may_wrap_the_story(element: HtmlElement, holds_most: bool, any_tag: bool = 
     with paragraphs in it that ``holds_most`` of the text is kept, whatever its name."""
     if not holds_most or (element.tag in CHROME_TAGS and element.tag != "form" and not any_tag):
         return False
+    if element.tag in ("ul", "ol"):
+        return False  # a list of teasers ("related_post"), however long: a story is not one list
     return next(element.iter("p", "br"), None) is not None
 
 

@@ -177,9 +177,12 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
 
     density: dict[HtmlElement, float] = {}
     story_text: dict[HtmlElement, float] = {}
+    # A page whose every paragraph is in a box named as chrome (a forum's posts named "comment", a live
+    # ticker's entries) is read from those boxes rather than as empty; a dialog over the page never is.
+    strict = any(not any(is_chrome(element) for element in chain) for chain in chains.values())
     for anchor, weight in anchors.items():
         chain = chains[anchor]
-        if any(is_chrome(element) for element in chain):
+        if any(is_chrome(element) for element in chain) if strict else in_an_overlay(chain):
             continue
         for element in chain:
             story_text[element] = story_text.get(element, 0.0) + weight

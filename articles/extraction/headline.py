@@ -115,33 +115,70 @@ LEAD_NAMES = re.compile(
 
 def _standfirst(container: HtmlElement, title: str) -> list[str]:
     """The standfirst above the container: elements named as one (LEAD_NAMES) after the story's headline
-    and before the container, a few levels up at most. Without the headline to start from there is none:
-    a "teaser" elsewhere on the page is another story's. The headline is the <h1>, or whatever element
-    holds the headline's text (an <h2 class="entry-title">, a <div itemprop="headline">)."""
+    and before the container, a few levels up at most, or in the story's own <header> at the top of the
+    container. Without the headline to start from there is none: a "teaser" elsewhere on the page is
+    another story's. The headline is the <h1>, or whatever element holds the headline's text (an <h2
+    class="entry-title">, a <div itemprop="headline">)."""
+    # The container's first <header> only: the story's own comes first; others head comments or boxes.
+    if (header := next(container.iter("header"), None)) is not None:
+        headline, leads = _leads_in(header, title, reads_as_the_title=True, unnamed=True)
+        if headline:
+            return _read_leads(leads)
+    # Unnamed paragraphs count only inside the story's <article> or <main>, if it has one: the element
+    # chosen for the story may be that root or a block inside it from one load to the next.
+    root = next((e for e in (container, *container.iterancestors()) if e.tag in ("article", "main")), None)
     found: list[HtmlElement] = []
     node = container
     for _ in range(HEADING_LEVELS):
         for sibling in node.itersiblings(preceding=True):
             if not isinstance(sibling.tag, str) or (sibling.tag != "header" and _is_chrome(sibling)):
                 continue
-            headings = [e for e in sibling.iter(etree.Element) if _is_the_headline(e, title)]
-            after = not headings
-            leads = []
-            for element in sibling.iter(etree.Element):
-                if headings and element is headings[-1]:
-                    after = True
-                elif after and LEAD_NAMES.search(_class_and_id(element)):
-                    leads.append(element)
-            found[:0] = [lead for lead in _outermost(leads) if not _chrome_between(lead, sibling)]
-            if headings:
-                for lead in found:
-                    _strip_chrome(lead)
-                return [text for lead in found for text in _paragraphs(lead)]
+            unnamed = root is None or root in sibling.iterancestors()
+            headline, leads = _leads_in(sibling, title, unnamed=unnamed)
+            found[:0] = leads
+            if headline:
+                return _read_leads(found)
         parent = node.getparent()
         if parent is None or parent.tag == "body":
             break
         node = parent
     return []
+
+
+def _leads_in(
+    box: HtmlElement, title: str, reads_as_the_title: bool = False, unnamed: bool = False
+) -> tuple[bool, list[HtmlElement]]:
+    """Whether ``box`` holds the headline, and the standfirst's elements in it: after the headline, or
+    all of them if it holds none (the headline may be further up). With ``reads_as_the_title``, only a
+    heading that reads as the title is the headline (any <h1> is, otherwise); with ``unnamed``,
+    paragraphs beside the headline are the standfirst too, named as one or not."""
+    headings = [
+        e
+        for e in box.iter(etree.Element)
+        if _is_the_headline(e, title) and (not reads_as_the_title or _similar(text_of(e), title))
+    ]
+    after = not headings
+    # Unnamed paragraphs beside the headline, in its own box (<header><h1/><p/></header>), are the
+    # standfirst too, when that heading reads as the headline (not a site's logo in an <h1>).
+    beside = (
+        headings[-1].getparent() if unnamed and headings and _similar(text_of(headings[-1]), title) else None
+    )
+    leads = []
+    for element in box.iter(etree.Element):
+        if headings and element is headings[-1]:
+            after = True
+        elif after and (
+            LEAD_NAMES.search(_class_and_id(element))
+            or (element.tag == "p" and beside is not None and element.getparent() is beside)
+        ):
+            leads.append(element)
+    return bool(headings), [lead for lead in _outermost(leads) if not _chrome_between(lead, box)]
+
+
+def _read_leads(leads: list[HtmlElement]) -> list[str]:
+    for lead in leads:
+        _strip_chrome(lead)
+    return [text for lead in leads for text in _paragraphs(lead)]
 
 
 HEADLINE_NAMES = re.compile(r"title|headline|heading|(?:^|[-_ ])h1(?:$|[-_ ])", re.IGNORECASE)

@@ -15,7 +15,9 @@ BOILERPLATE = re.compile(
     r"|^subscribe\b[^.!?]{0,80}[.!?]?$"
     # An image's credit written as a line of its own: "Photo: Jane Roe / AFP", "Titelbild: dpa".
     r"|^(?:photo(?:graph)?s?|fotos?|bild|titelbild|abbildung|image|crédits? photos?|photo credit)"
-    r"\s*(?:by\b|:)[^.!?]{0,80}$",
+    r"\s*(?:by\b|:)[^.!?]{0,80}$"
+    # Where the story comes from, as a line of its own: "Quelle: dpa", "Source: Reuters, 2 May 2022".
+    r"|^\(?(?:quellen?|sources?|źródło|fuente|fonte)\s*:[^!?]{0,100}$",
     re.IGNORECASE,
 )
 
@@ -76,16 +78,32 @@ def _is_furniture_piece(piece: str, byline: str) -> bool:
     return is_date_line(piece) if LETTERS.search(piece) else bool(NUMERIC_TIME.match(piece))
 
 
+COPYRIGHT_LINE = 200
+
+
+# What a broken server script prints into the page: "Warning: Use of undefined constant … in
+# /www/htdocs/wp-content/plugin.php on line 928", one or several in a row.
+SCRIPT_ERRORS = re.compile(
+    r"^(?:(?:PHP )?(?:warning|notice|deprecated|strict standards|fatal error|parse error)\s*:"
+    r".{0,600}?\bon line \d+\W*)+$",
+    re.IGNORECASE,
+)
+
+
 def _is_boilerplate(text: str, link_chars: int) -> bool:
     # A paragraph that is mostly a link points to another page ("Read more: ..."): not story text.
-    if BOILERPLATE.match(text) or is_furniture(text):
+    if BOILERPLATE.match(text) or is_furniture(text) or SCRIPT_ERRORS.match(text):
+        return True
+    # A short line with a copyright sign is a picture's credit or the page's notice ("Jane Roe, mayor.
+    # © AFP / John Doe", "© 2019 Example Press. All rights reserved."), not what the story says.
+    if "©" in text and len(text) <= COPYRIGHT_LINE:
         return True
     return link_chars > 0 and link_chars >= 0.6 * len(text)
 
 
 # A line that says the story is over and the page's own matter begins: related stories, tags, sharing,
-# comments, sources. From such a line on, nothing is the story (a heading of that kind in the story's
-# first half is a section of it, and stays).
+# comments, sources. From such a line on, nothing is the story (in the story's first half, or followed by
+# long text, it heads a box of links set into the story: the story goes on after it, without the heading).
 END_OF_STORY = re.compile(
     r"^(?:related(?: articles| posts| stories| content| reading)?|read more|more on this(?: topic| story)?|"
     r"more (?:from|stories|articles)\b.*|you (?:may|might) also (?:like|be interested in)|"
@@ -102,7 +120,11 @@ END_OF_STORY = re.compile(
     r"podobne artykuły|about the (?:author|series)|filed under\b.*|"
     r"über (?:den autor|die autorin|diese reihe)|"
     r"weiterführende (?:links|informationen|literatur)|quellen(?:angaben)?|keine kommentare|schon gelesen|"
-    r"inne artykuły autora|zobacz (?:też|także)|(?:notas|noticias) relacionadas|lee también)"
+    r"inne artykuły autora|zobacz (?:też|także)|(?:notas|noticias) relacionadas|lee también|"
+    r"(?:weitere|mehr|zusatz)\s?(?:informationen|infos)(?: zum thema)?|kontakt|autor(?:en|in)?|"
+    r"(?:mehr|weitere|verwandte) themen(?:bereiche)?|themen (?:im|dieses|des) (?:artikels?|beitrags?)|"
+    r"lesen sie auch\b.*|(?:das|dies)(?: thema)? (?:könnte|dürfte) (?:sie|dich) auch interessieren|"
+    r"veja também|leia também|leia mais|voir aussi|more information|further information)"
     # …and the same heading in a second language: "Related — Relacionado".
     r"(?:\s+[—–|/]\s+[^.!?]{1,30})?\W*$",
     re.IGNORECASE,
@@ -115,10 +137,14 @@ STORY_LINE = 300
 def _until_the_end(paragraphs: list[str]) -> list[str]:
     for index in range(len(paragraphs) // 2, len(paragraphs)):
         # A box of links set inside the story ("More on this: …") is followed by more of the story.
-        if (
-            len(paragraphs[index]) <= 60
-            and END_OF_STORY.match(paragraphs[index])
-            and all(len(text) <= STORY_LINE for text in paragraphs[index + 1 :])
+        if _ends_the_story(paragraphs[index]) and all(
+            len(text) <= STORY_LINE for text in paragraphs[index + 1 :]
         ):
-            return paragraphs[:index]
-    return paragraphs
+            paragraphs = paragraphs[:index]
+            break
+    # Such a heading is never the story's own line, even where more of the story follows it.
+    return [text for text in paragraphs if not _ends_the_story(text)]
+
+
+def _ends_the_story(text: str) -> bool:
+    return len(text) <= 60 and bool(END_OF_STORY.match(text))

@@ -1,0 +1,155 @@
+"""The generic reader's judgement of the boxes around a story: which names and tags make a box chrome, which
+boxes the story may still live in, and where its standfirst sits. The story's paragraphs in general are
+in test_extraction_story.py."""
+
+from articles.extraction import extract
+
+STORY = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(3)]
+
+
+def test_the_page_s_own_class_names_never_make_it_chrome() -> None:
+    # A theme flags its menu's state on <body> ("menu-active"); the page has no <p>, only loose text.
+    html = """<html><body class="single desktop-menu-active"><nav><a href="/">Home</a></nav>
+    <div class="text-editor">A catalogue of the prints, one a line, written with no paragraphs at all.
+    Each print with its size and technique, and the year it was first shown in public.</div>
+    </body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "A catalogue of the prints, one a line, written with no paragraphs at all. Each print with its "
+        "size and technique, and the year it was first shown in public."
+    ]
+
+
+def test_a_page_whose_every_paragraph_is_in_a_box_named_as_chrome_is_read_from_it() -> None:
+    # A forum names each post a "comment": the posts are the page, not nothing.
+    posts = "".join(
+        f'<div class="ForumComment"><div class="CommentText">Post {n} of the thread, long enough to be '
+        "a paragraph of its own.<br>And a second line of the same post.</div></div>"
+        for n in range(3)
+    )
+    html = f"""<html><body><nav><a href="/">Home</a></nav><main id="content"><h1>A question</h1>
+    {posts}</main><div role="dialog" class="cookie-box">We store cookies on your device, long enough
+    text to weigh as a paragraph of its own.<br>And more.</div></body></html>"""
+    paragraphs = extract(html, "http://x/").paragraphs
+    assert "Post 0 of the thread, long enough to be a paragraph of its own." in paragraphs
+    assert not any("cookies" in text for text in paragraphs)
+
+
+def test_a_long_list_of_teasers_named_as_related_is_not_kept_as_the_story() -> None:
+    # The teasers hold more text than the short post they follow; a box named as chrome that holds most
+    # of the text is kept as the story under a layout name, but a list is never that.
+    teasers = "".join(
+        f'<li><a href="/{n}">Another post {n}</a><br><small>The first lines of another post, quoted at '
+        f"length, then more of them, and more again, cut off here...</small></li>"
+        for n in range(4)
+    )
+    html = f"""<html><body><div class="post"><h1>Short post</h1><div class="entry">
+    <p>{STORY[0]}</p><p>{STORY[1]}</p><ul class="related_post wp_rp">{teasers}</ul></div></div>
+    </body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY[:2]
+
+
+def test_a_standfirst_in_the_headline_s_own_box_is_read_even_unnamed() -> None:
+    html = f"""<html><body><article><div class="head"><header><h1>Council to close bridge</h1>
+    <p>Cracks found in the pillars leave the council no choice, engineers say.</p>
+    <span class="byline">By Ann Bee</span></header></div>
+    <div class="body">{"".join(f"<p>{text}</p>" for text in STORY)}</div></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "Cracks found in the pillars leave the council no choice, engineers say.",
+        *STORY,
+    ]
+
+
+def test_a_line_under_a_site_s_logo_is_no_standfirst() -> None:
+    # The <h1> is the site's name, not the story's headline: the line under it is the site's motto.
+    html = f"""<html><head><title>Council to close bridge</title></head><body><header><h1>Example
+    Blog</h1><p>Notes from a small town, written now and then</p></header>
+    <article><h2>Council to close bridge</h2>{"".join(f"<p>{text}</p>" for text in STORY)}</article>
+    </body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_a_short_line_with_a_copyright_sign_is_a_credit_not_story_text() -> None:
+    long = "A story line that mentions the © sign in passing, " + "and goes on at length. " * 8
+    html = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>
+    <p>The mayor at the bridge on Monday. © Agency / Jane Roe</p><p>{STORY[1]}</p><p>{long}</p>
+    <p>© 2019 Example Press. All rights reserved.</p></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [STORY[0], STORY[1], long.strip()]
+
+
+def test_a_server_script_s_warnings_are_not_story_text() -> None:
+    warning = (
+        "<b>Warning</b>: Use of undefined constant x - assumed 'x' in <b>/www/htdocs/wp-content/plugins/"
+        "cache.php</b> on line <b>928</b>"
+    )
+    html = f"""<html><body><article><h1>Council to close bridge</h1><p>{warning}</p>
+    {"".join(f"<p>{text}</p>" for text in STORY)}</article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_a_picture_s_legend_and_subtitle_boxes_are_not_story_text() -> None:
+    pictures = (
+        '<div class="legend"><div class="content">A woodpecker on an old oak, seen from below.</div></div>'
+        '<div class="image-subtitle">The committee at its first meeting in the old town hall</div>'
+        '<span class="img-metadata__title">The minister, photo: archives of the government</span>'
+    )
+    html = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>{pictures}
+    <p>{STORY[1]}</p><p>{STORY[2]}</p></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_the_page_s_notices_about_the_story_are_not_story_text() -> None:
+    notices = (
+        '<section class="editorial-disclosure"><p>This post contains references to products of our '
+        "advertisers, who may pay us when you buy.</p></section>"
+        '<div class="article-copyright"><p>All rights reserved. Reproduction only with permission.</p></div>'
+        '<div class="licenceInfo"><p>The material is protected by copyright law.</p></div>'
+        '<div class="toc-container"><p>Contents</p><ul><li>First part</li><li>Second part</li></ul></div>'
+    )
+    html = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>{notices}
+    <p>{STORY[1]}</p><p>{STORY[2]}</p></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_a_further_information_or_contact_heading_ends_the_story() -> None:
+    for heading in ("Weitere Informationen:", "Kontakt", "Veja também:", "Lesen Sie auch:"):
+        html = f"""<html><body><article><h1>Council to close bridge</h1>
+        {"".join(f"<p>{text}</p>" for text in STORY * 2)}<h3>{heading}</h3>
+        <p>Press office, 12 Main Street</p><p>+1 555 0100</p></article></body></html>"""
+        assert extract(html, "http://x/").paragraphs == STORY * 2, heading
+
+
+def test_a_line_naming_the_story_s_source_is_not_story_text() -> None:
+    html = f"""<html><body><article><h1>Council to close bridge</h1>
+    {"".join(f"<p>{text}</p>" for text in STORY)}<p>Quelle: Landesregierung, 2. Februar 2022</p>
+    <p>Source: a paragraph that goes on to say much more than where it comes from, and so it is the
+    story's own text.</p>
+    </article></body></html>"""
+    assert extract(html, "http://x/").paragraphs[3:] == [
+        "Source: a paragraph that goes on to say much more than where it comes from, and so it is the "
+        "story's own text."
+    ]
+
+
+def test_a_standfirst_in_the_story_s_own_header_inside_its_element_is_read() -> None:
+    # The story's element holds its <header>: headline and standfirst, which the header's chrome status
+    # would otherwise drop with it.
+    html = f"""<html><body><nav><a href="/">Home</a></nav><article class="content"><div class="row">
+    <header><h1>Council to close bridge</h1><div class="content__intro">Cracks found in the pillars
+    leave the council no choice, engineers say.</div></header></div>
+    {"".join(f"<p>{text}</p>" for text in STORY)}</article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "Cracks found in the pillars leave the council no choice, engineers say.",
+        *STORY,
+    ]
+
+
+def test_an_unnamed_paragraph_by_a_headline_outside_the_story_s_article_is_not_a_standfirst() -> None:
+    # Whether it is within reach depends on which of the story's blocks is chosen on a load: read it
+    # from the story's own <article> only, or its <p> would come and go.
+    menu = "".join(f'<li><a href="/{n}">Section number {n} of the site</a></li>' for n in range(12))
+    html = f"""<html><body><div class="hero"><h1>Council to close bridge</h1>
+    <p>Cracks found in the pillars leave the council no choice, engineers say.</p></div>
+    <ul class="sections">{menu}</ul>
+    <main><article><div class="entry-content">{"".join(f"<p>{text}</p>" for text in STORY)}</div>
+    </article></main></body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
