@@ -444,12 +444,12 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
             and not BYLINE_NOISE.search(first)
         )
         words = COPYRIGHT.sub("", first if dated else line).lstrip("-–— ").split()
-        # One word signs only after a dash or a copyright sign ("– jroe", "© Reuters") or before a date;
-        # "Kontakt" alone closes many a page.
+        # Names sign only after a dash or a copyright sign ("– Jane Roe", "© Reuters") or before a date:
+        # capitalised words alone close many a page as a heading ("Similar Articles", "Kontakt").
         if (
             ":" not in line
             and len(words) <= 4
-            and (len(words) > 1 or line[:1] in "-–—©" or dated)
+            and (line[:1] in "-–—©" or dated)
             and _are_names(" ".join(words))
         ):
             return " ".join(words)
@@ -458,11 +458,14 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
 
 
 def _is_story_line(block: HtmlElement, line: str, container: HtmlElement, story: Story) -> bool:
-    """Whether the body would keep ``block``'s ``line`` as story text: not chrome, nor a detail of the page
-    (a paywall prompt, a caption), nor boilerplate or furniture ("Read more: …", "1,204 views"). A page
-    adds such lines after the story on one load and not the next: read as its last line, one took the
-    signature's place and the byline changed with the load."""
-    if _in_chrome(block, story) or is_furniture(line) or _is_boilerplate(line, _link_text_length(block)):
+    """Whether ``block``'s ``line`` may sign the story, as a line the body keeps may: not chrome, nor a
+    detail of the page (a paywall prompt, a caption), nor boilerplate or furniture ("Read more: …", "1,204
+    views"), a copyright line excepted. A page adds such lines after the story on one load and not the
+    next: read as its last line, one took the signature's place and the byline changed with the load."""
+    if _in_chrome(block, story) or is_furniture(line):
+        return False
+    # A copyright line is no story text but may sign the story ("© 2019 Jane Roe").
+    if not COPYRIGHT.match(line) and _is_boilerplate(line, _link_text_length(block)):
         return False
     for box in (block, *block.iterancestors()):
         if box is container:
