@@ -71,7 +71,18 @@ EXTRACTOR_NAME = "generic"
 # 8: a story told mostly in a list (an agenda, steps) weighs its items, not only its <p>s, when the
 # story's element is chosen; a small box beside any paragraph, a link line's too, costs the element
 # around it nothing; a template's indentation no longer weighs as text.
-EXTRACTOR_VERSION = "8"
+# 9: <body>/<html> class names never make the page chrome; a page whose every paragraph sits in boxes named
+# as chrome (a forum's posts) is read from them; a list named as chrome is never the story; the standfirst
+# is also read beside the headline in its own box or the story's first <header>; headings that end the
+# story are never story lines, and there are more of them; short copyright, "Quelle:/Source:" and server
+# warning lines, and boxes named legend, disclosure, affiliate, copyright, licence, toc or recirculation,
+# are not story text. Bylines: every box named for authors is looked at (a walk used to stop at a dropped
+# date); "author vcard", a post's data-author, an author label standing alone, credit words in French,
+# Italian and Spanish, "Posted on DATE by NAME", a credit line up to its line break, a source line's agency,
+# the story's own footer, and a line that signs the story with a mark (a dash, ©, a date under the names,
+# initials closing a sentence) are read; a picture's licence box, an authors' affiliations box, a teaser's
+# or a quotation's credit, and a long box about authors are not the byline.
+EXTRACTOR_VERSION = "9"
 
 
 @dataclass(frozen=True)
