@@ -120,7 +120,8 @@ NOT_THE_CREDIT = re.compile(
 )
 
 
-AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser", re.IGNORECASE)
+# Asked of lower-case text: folding case in the pattern made it five times slower, asked of every element.
+AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser")
 
 
 NAME_FIELD = etree.XPath(
@@ -140,7 +141,7 @@ def _named_as_authors(document: HtmlElement) -> list[HtmlElement]:
         for element in (body.iter(etree.Element) if body is not None else ())
         if (attributes := element.attrib)
         and AUTHOR_NAMES.search(
-            f"{attributes.get('class')} {attributes.get('id')} {attributes.get('data-testid')}"
+            f"{attributes.get('class')} {attributes.get('id')} {attributes.get('data-testid')}".lower()
         )
     ]
 
