@@ -161,12 +161,15 @@ def _strip_code_and_widgets(document: HtmlElement) -> None:
         s for s in document.iter("script") if s.get("type") == "text/template" and IS_STORY_TEMPLATE(s)
     ]
     for script in templates:
+        parent = script.getparent()
+        if parent is None or not script.text:  # neither can be: the XPath asked for both
+            continue
         try:
             story = lxml.html.fragment_fromstring(script.text, create_parent="div", parser=_parser())
         except (etree.ParserError, ValueError):
             continue
         story.tail = script.tail
-        script.getparent().replace(script, story)
+        parent.replace(script, story)
     # A site that draws its pages with a script may serve the whole page again inside <noscript> for
     # readers without one: there, that is the page. A <noscript> of a lazy image or a tracking pixel, or a
     # line asking to turn scripts on, goes with the rest.
