@@ -138,13 +138,40 @@ def test_pieces_are_joined_in_blocks_up_to_the_limit() -> None:
     assert list(searching.joined([], 5)) == []
 
 
+BEFORE_DOCUMENTS = [("articles", "0013_article_check_claimed_at")]
+
+
+def apps_before_documents() -> Any:
+    """The database migrated back to 0013 (before search documents and counters), and its models."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_DOCUMENTS)
+    return executor.loader.project_state(BEFORE_DOCUMENTS).apps
+
+
+def migrate_to_the_end() -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def old_history(articles: int) -> None:
+    """Articles with two versions each, stored as the code of migration 0013 stored them."""
+    old_apps = apps_before_documents()
+    OldArticle, OldVersion = (old_apps.get_model("articles", name) for name in ("Article", "Version"))
+    for n in range(articles):
+        article = OldArticle.objects.create(url=f"http://127.0.0.1/{n}")
+        for number in range(2):
+            OldVersion.objects.create(
+                article=article, number=number, paragraphs=[f"Word{n}x{number} opened."], title=f"Title{n}",
+                fetched_at=T0 + timedelta(days=number), social_title="", byline="",
+                extractor="generic", extractor_version="1", content_hash=str(number),
+            )  # fmt: skip
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_makes_the_documents_and_counters_of_stored_histories() -> None:
     """A database made before documents and counters (migration 0013) gets both, as the app keeps them."""
-    before = [("articles", "0013_article_check_claimed_at")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old_apps = executor.loader.project_state(before).apps
+    old_apps = apps_before_documents()
     OldSource, OldArticle, OldVersion = (
         old_apps.get_model("articles", name) for name in ("Source", "Article", "Version")
     )
@@ -158,9 +185,7 @@ def test_the_migration_makes_the_documents_and_counters_of_stored_histories() ->
                 fetched_at=T0 + timedelta(days=number), social_title=f"Bridge {n}", byline="",
                 extractor="generic", extractor_version="1", content_hash=str(number),
             )  # fmt: skip
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_the_end()
     counted = list(
         SourceDay.objects.order_by("day").values_list("source_id", "day", "versions", "articles_latest")
     )
@@ -177,29 +202,6 @@ def test_the_migration_makes_the_documents_and_counters_of_stored_histories() ->
         assert "'1'" in migrated[article.pk]  # the social headline's words
         call_command("rebuild_search", stdout=StringIO())
         assert documents() == migrated
-
-
-def old_history(articles: int) -> None:
-    """Articles with two versions each, stored as the code of migration 0013 stored them."""
-    before = [("articles", "0013_article_check_claimed_at")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old_apps = executor.loader.project_state(before).apps
-    OldArticle, OldVersion = (old_apps.get_model("articles", name) for name in ("Article", "Version"))
-    for n in range(articles):
-        article = OldArticle.objects.create(url=f"http://127.0.0.1/{n}")
-        for number in range(2):
-            OldVersion.objects.create(
-                article=article, number=number, paragraphs=[f"Word{n}x{number} opened."], title=f"Title{n}",
-                fetched_at=T0 + timedelta(days=number), social_title="", byline="",
-                extractor="generic", extractor_version="1", content_hash=str(number),
-            )  # fmt: skip
-
-
-def migrate_to_the_end() -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
