@@ -17,13 +17,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles import activity, cards
 from articles.diffing import (
-    DIFF_RELEASE,
-    ParagraphOp,
     TextDiff,
     diff_texts,
     render_segments,
     social_title_changed,
 )
+from articles.entries import diff_key, move_note
 from articles.middleware import Gone
 from articles.models import Article, ArticleQuerySet, Source, Version
 from articles.throttling import count_render
@@ -127,30 +126,6 @@ FOLD_ABOVE_PARAGRAPHS = 2000
 # 0.1 ms on a busy machine: the 4,000 a diff may list (MAX_LISTED_OPS) took 0.5 s, the whole of a page's
 # budget with the diff itself. Nobody reads a thousand changed paragraphs in a row either.
 PAGE_ROWS = 1000
-
-
-def move_note(op: ParagraphOp) -> str | None:
-    """Where a moved paragraph went or came from, in words (paragraphs counted from 1)."""
-    if op.moved is None:
-        return None
-    if op.op == "moved_out":
-        return f"Moved: now paragraph {op.moved + 1}"
-    return f"Moved here from paragraph {op.moved + 1}" + (", and edited" if op.words.changed else "")
-
-
-def diff_key(what: str, old: Version, new: Version, *variant: str) -> str:
-    """The cache key of something made from the diff of two versions. It names exactly that: what was made
-    (``what``, and its ``variant``: view, folding), of which article, from which versions (number and row),
-    by which release of the diff engine. Never by the texts' hashes alone: two articles' texts may fold to
-    the same hash ("102 → 103" and "10² → 10³" do), and one's diff must never be served for the other's.
-    The hashes are there too, so that a database restored or rebuilt under a cache that outlived it (rows
-    numbered again from 1) does not meet the diffs of the rows it replaced."""
-    if old.article_id != new.article_id:
-        raise ValueError("a diff is of two versions of one article")
-    versions = (
-        f"v{old.number}.{old.pk}.{old.content_hash[:16]}-v{new.number}.{new.pk}.{new.content_hash[:16]}"
-    )
-    return ":".join(("diff", DIFF_RELEASE, what, f"article{old.article_id}", versions, *variant))
 
 
 def version_diff(old: Version, new: Version) -> TextDiff:

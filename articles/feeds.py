@@ -25,21 +25,18 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, Stylesheet, SyndicationFeed
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import escape
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
-from articles.browsing import cached_rendering, diff_key, move_note, text_param, version_diff, visible_article
-from articles.diffing import Segment, render_segments, social_title_changed
-from articles.models import Source, Version, load_paragraphs
+from articles.browsing import cached_rendering, text_param, version_diff, visible_article
+from articles.entries import diff_key, entry_html, standing, unpacked
+from articles.models import FeedEntry, Source, Version, load_paragraphs
 from articles.searching import MAX_QUERY_LENGTH, candidate_articles
 
 FEED_LENGTH = 50
 FEED_MAX_AGE = 300
-# An entry shows at most this many changed paragraphs; the diff page has the rest. A feed carries 50
-# entries, and a reader fetches it every few minutes.
-ENTRY_PARAGRAPHS = 200
 # CPU time one feed request spends making entries' diffs that are not cached yet: a real change takes
 # milliseconds, a hostile one up to a few hundred, and a feed of 50 of those would hold a worker for 20 s.
 # Entries past it say their diff is on its way, and the next request makes more of them.
@@ -175,11 +172,15 @@ def change_html(
     version: Version,
     budget: CpuBudget | None = None,
     texts: EntryTexts | None = None,
+    kept: FeedEntry | None = None,
 ) -> str:
-    """The entry's content, from the diff every page and the API share; cached, as the diff of two stored
-    texts never changes. Not cached yet and past the request's ``budget``: NOT_YET (not cached)."""
+    """The entry's content: ``kept`` when there is one (``version``'s FeedEntry, still standing), else
+    from the diff every page and the API share; cached, as the diff of two stored texts never changes. Not
+    cached yet and past the request's ``budget``: NOT_YET (not cached)."""
     if previous is None:
         return "<p>The previous version is not available.</p>"
+    if kept is not None:
+        return unpacked(kept.html)
     key = diff_key("feed", previous, version)
     if budget is None or budget.left > 0:
         render = partial(cached_rendering, key, lambda: _change_html(previous, version, texts), None)
@@ -192,30 +193,7 @@ def _change_html(previous: Version, version: Version, texts: EntryTexts | None =
     if texts is not None:
         texts.read(version)
     load_paragraphs([previous, version])  # two queries for both, however long their chain; none if read
-    diff = version_diff(previous, version)
-    social = diff.social_title if social_title_changed(previous.text, version.text) else None
-    parts: list[str] = [
-        format_html("<p><strong>{}:</strong> {}</p>", label, styled(words.inline))
-        for label, words in (("Headline", diff.title), ("Social headline", social), ("Byline", diff.byline))
-        if words is not None and words.changed
-    ]
-    # A move is told once, where the paragraph now stands.
-    changes = [op for op in diff.body.ops if op.op not in ("equal", "moved_out")]
-    shown = (
-        (f"{move_note(op)}: " if op.op == "moved_in" else "", styled(op.words.inline))
-        for op in changes[:ENTRY_PARAGRAPHS]
-    )
-    parts.append(format_html_join("\n", "<p>{}{}</p>", shown))
-    unlisted = diff.body.unlisted
-    if len(changes) > ENTRY_PARAGRAPHS or (
-        unlisted and (unlisted.paragraphs_added or unlisted.paragraphs_removed)
-    ):
-        parts.append("<p>… and more changes than a feed entry shows: see the diff page.</p>")
-    return "\n".join(part for part in parts if part) or "<p>No change to the text.</p>"
-
-
-def styled(segments: tuple[Segment, ...]) -> str:
-    return render_segments(segments, inline_styles=True)
+    return entry_html(previous.text, version.text, version_diff(previous, version))
 
 
 class ChangesFeed(Feed[Version, Scope]):
@@ -269,12 +247,19 @@ class ChangesFeed(Feed[Version, Scope]):
         wanted = ((version.article_id, version.number - 1) for version in versions)
         predecessors = Version.objects.numbered(wanted).without_texts()
         previous = {(v.article_id, v.number): v for v in predecessors} if versions else {}
+        # The entries kept when they were stored (recent ones), in one query; the others are diffed.
+        kept = FeedEntry.objects.in_bulk([v.pk for v in versions]) if versions else {}
         budget = CpuBudget(FEED_DIFF_CPU_SECONDS)  # this request's, shared by its entries
         for version in versions:
             version.previous = previous.get((version.article_id, version.number - 1))
             version.budget = budget
-        keyed = {diff_key("feed", v.previous, v): (v.previous, v) for v in versions if v.previous is not None}
-        cached = cache.get_many(list(keyed))
+            version.kept = standing(kept.get(version.pk), version.previous, version)
+        keyed = {
+            diff_key("feed", v.previous, v): (v.previous, v)
+            for v in versions
+            if v.previous is not None and v.kept is None
+        }
+        cached = cache.get_many(list(keyed)) if keyed else {}
         texts = EntryTexts([pair for key, pair in keyed.items() if key not in cached])
         for version in versions:
             version.texts = texts
@@ -300,7 +285,7 @@ class ChangesFeed(Feed[Version, Scope]):
 
     def item_extra_kwargs(self, version: Version) -> dict[str, str]:
         # Set by items() on the versions it returned, which Django's Feed hands back one by one.
-        content = change_html(version.previous, version, version.budget, version.texts)  # type: ignore[attr-defined]
+        content = change_html(version.previous, version, version.budget, version.texts, version.kept)  # type: ignore[attr-defined]
         return {"content": content}
 
 

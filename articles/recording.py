@@ -9,11 +9,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 
-from articles import activity, scheduling, searching
-from articles.diffing import ChangeStats, change_stats
+from articles import activity, entries, scheduling, searching
+from articles.diffing import ChangeStats, TextDiff, stats_of, stored_diff
 from articles.extraction import Extraction
 from articles.fetching import FetchResult
-from articles.models import Article, ServedPage, Version, load_paragraphs
+from articles.models import Article, FeedEntry, ServedPage, Version, load_paragraphs
 from articles.normalising import ArticleText
 
 
@@ -82,12 +82,12 @@ def store_if_changed(
     """
     key = text.content_hash
     before: list[Version] = []
-    against, stats = None, None
+    against, change = None, None
     if key != article.current_hash:
         before = _recent(article)
         against = before[0] if before else None
         if against is None or against.text.content_hash != key:
-            stats = change_stats(against.text if against else None, text)
+            change = _change(against, text)
     with transaction.atomic():
         locked = _locked(article)
         # The dates this check read (set by the check on ``article``, not yet stored).
@@ -107,9 +107,9 @@ def store_if_changed(
             else:
                 latest = recent[0] if recent else None
                 # Another version stored meanwhile, or this one's text read again (manage.py reextract).
-                if stats is None or _identity(latest) != _identity(against):
-                    stats = change_stats(latest.text if latest else None, text)
-                version = _add_version(locked, text, extraction, latest, stats, now, fetched)
+                if change is None or _identity(latest) != _identity(against):
+                    change = _change(latest, text)
+                version = _add_version(locked, text, extraction, latest, change, now, fetched)
                 _flag_if_volatile(locked, version, now)
             locked.current_hash = key
         _record_success(locked, fetched, now)
@@ -190,17 +190,32 @@ def _recent(article: Article, read: list[Version] | None = None) -> list[Version
     return recent
 
 
+@dataclass(frozen=True)
+class Change:
+    """A text against the latest version: its statistics, and the diff they count (None for a first)."""
+
+    stats: ChangeStats
+    diff: TextDiff | None
+
+
+def _change(latest: Version | None, text: ArticleText) -> Change:
+    if latest is None:
+        return Change(ChangeStats(), None)
+    diff = stored_diff(latest.text, text)
+    return Change(stats_of(latest.text, text, diff), diff)
+
+
 def _add_version(
     article: Article,
     text: ArticleText,
     extraction: Extraction,
     latest: Version | None,
-    stats: ChangeStats,
+    change: Change,
     now: datetime,
     fetched: FetchResult,
 ) -> Version:
-    """``text`` stored as the version after ``latest``, with ``stats`` (``text`` against ``latest``), and
-    the response it was read from when ARCHIVE_SERVED_PAGES is on."""
+    """``text`` stored as the version after ``latest``, with ``change`` (``text`` against ``latest``), its
+    feed entry, and the response it was read from when ARCHIVE_SERVED_PAGES is on."""
     kind = Version.Kind.EDIT
     if latest is not None:
         extractor = (extraction.extractor, extraction.extractor_version)
@@ -212,7 +227,7 @@ def _add_version(
         article=article,
         number=0 if latest is None else latest.number + 1,
         kind=kind,
-        **dataclasses.asdict(stats),
+        **dataclasses.asdict(change.stats),
         fetched_at=now,
         title=text.title,
         byline=text.byline,
@@ -228,6 +243,13 @@ def _add_version(
     if settings.ARCHIVE_SERVED_PAGES:
         # In the version's transaction: a version is never without its page, nor a page without a version.
         ServedPage.objects.store(version, fetched.url, fetched.status, fetched.headers, fetched.body)
+    if latest is not None and change.diff is not None and settings.FEED_ENTRY_DAYS > 0:
+        FeedEntry.objects.create(
+            version=version,
+            made_from=entries.made_from(latest, version),
+            fetched_at=now,
+            html=entries.packed(entries.entry_html(latest.text, text, change.diff)),
+        )
     # In the version's transaction: the article's search document and its source's counters.
     searching.add_words({article.pk: [searching.searchable_text(text)]})
     newest_before = None if latest is None else latest.fetched_at

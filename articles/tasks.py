@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from articles import checking, discovery, wayback
+from articles import checking, discovery, entries, wayback
 from articles.models import Article, Delivery, Source, Version
 from articles.notifying import deliveries, sending
 
@@ -385,3 +385,12 @@ def sweep_wayback_saves() -> str:
     for version_id in queued:
         save_to_wayback.delay(version_id)
     return f"{len(queued)} queued"
+
+
+# --- feed entries -----------------------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def prune_feed_entries() -> str:
+    """Delete the feed entries past FEED_ENTRY_DAYS (bounded: a long backlog goes over several runs)."""
+    return f"{entries.prune(timezone.now())} deleted"

@@ -392,6 +392,12 @@ TRACK_VOLATILE_INTERVAL = envint("TRACK_VOLATILE_INTERVAL", 6 * 3600)
 # re-reading pages with a newer extractor. Costs a few per cent of the pages' raw HTML (README, Performance).
 ARCHIVE_SERVED_PAGES = envbool("ARCHIVE_SERVED_PAGES", True)
 
+# Days a change's feed entry (its diff as HTML, ~470 bytes packed) is kept once its version is stored
+# (articles/entries.py): feeds of recent changes read them instead of diffing two texts each. Older ones
+# are made again when a feed asks (and cached). 0: none kept. Kept for every version, they would add ~10 %
+# of the texts' raw size to the database (README, Performance).
+FEED_ENTRY_DAYS = envint("FEED_ENTRY_DAYS", 7)
+
 # --- Politeness (shared by all workers through Redis; per process on the embedded default) ------------
 # At most this many requests to one host at a time, and at least this many seconds between their starts.
 POLITE_HOST_CONCURRENCY = envint("POLITE_HOST_CONCURRENCY", 2)
@@ -474,6 +480,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "articles.tasks.sweep_wayback_saves",
         "schedule": 60,
         "options": {"expires": 60},
+    },
+    # Feed entries past FEED_ENTRY_DAYS, a bounded batch at a time.
+    "prune-feed-entries": {
+        "task": "articles.tasks.prune_feed_entries",
+        "schedule": 600,
+        "options": {"expires": 600},
     },
 }
 

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.diffing.paragraphs import MAX_LISTED_OPS, BodyDiff, ParagraphOp, Unlisted, diff_body
+from articles.diffing.paragraphs import (
+    DIFF_BUDGET_SECONDS,
+    MAX_LISTED_OPS,
+    BodyDiff,
+    ParagraphOp,
+    Unlisted,
+    diff_body,
+)
 from articles.diffing.words import (
     MAX_WORD_DIFF_TOKENS,
     TOKEN,
@@ -40,7 +47,7 @@ __all__ = [
     "DIFF_RELEASE", "INLINE_STYLES", "MAX_LISTED_OPS", "MAX_WORD_DIFF_TOKENS", "TOKEN", "WORD_RUN",
     "BodyDiff", "ChangeStats", "ParagraphOp", "Segment", "TextDiff", "Unlisted", "WordDiff",
     "change_stats", "count_words", "diff_body", "diff_texts", "diff_words", "render_segments",
-    "social_title_changed", "tokens",
+    "social_title_changed", "stats_of", "stored_diff", "tokens",
 ]  # fmt: skip
 
 # Raise it whenever the same two texts may be compared differently: cached diffs name it. 2: moves.
@@ -105,21 +112,36 @@ class TextDiff:
     social_title: WordDiff
 
 
-def diff_texts(old: ArticleText, new: ArticleText) -> TextDiff:
+def diff_texts(
+    old: ArticleText, new: ArticleText, budget_seconds: float | None = DIFF_BUDGET_SECONDS
+) -> TextDiff:
+    """``old`` and ``new`` compared; ``budget_seconds`` None: bounded by work only (``stored_diff``)."""
     return TextDiff(
         title=diff_words(old.title, new.title),
         byline=diff_words(old.byline, new.byline),
-        body=diff_body(old.paragraphs, new.paragraphs),
+        body=diff_body(old.paragraphs, new.paragraphs, budget_seconds=budget_seconds),
         social_title=diff_words(old.social_title, new.social_title),
+    )
+
+
+def stored_diff(old: ArticleText, new: ArticleText) -> TextDiff:
+    """The diff of what is stored with a version (its change statistics, its feed entry): bounded by work,
+    never by time, so that the same two texts give the same counts however busy the machine was (and the
+    article's row is not locked meanwhile, see recording)."""
+    return diff_texts(old, new, budget_seconds=None)
+
+
+def stats_of(old: ArticleText, new: ArticleText, diff: TextDiff) -> ChangeStats:
+    """The change statistics of ``diff``, the ``stored_diff`` of ``old`` and ``new``."""
+    return ChangeStats.of(
+        diff.body, title_changed=old.title != new.title, social_title_changed=social_title_changed(old, new)
     )
 
 
 def change_stats(old: ArticleText | None, new: ArticleText) -> ChangeStats:
     if old is None:
         return ChangeStats()
-    # Bounded by work, never by time: stored with the version, the same two texts must give the same counts
-    # however busy the machine was (and the article's row is not locked meanwhile, see recording).
-    body = diff_body(old.paragraphs, new.paragraphs, budget_seconds=None)
+    body = diff_body(old.paragraphs, new.paragraphs, budget_seconds=None)  # as stored_diff's
     return ChangeStats.of(
         body, title_changed=old.title != new.title, social_title_changed=social_title_changed(old, new)
     )

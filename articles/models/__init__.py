@@ -11,7 +11,7 @@ from articles.models.notifications import (
 )
 from articles.models.pages import Rereading, ServedPage, ServedPageQuerySet, load_pages
 from articles.models.sources import HOST_NAME, Source, SourceQuerySet, trackable_url
-from articles.models.summaries import ArticleSearch, SourceDay
+from articles.models.summaries import ArticleSearch, FeedEntry, SourceDay
 from articles.models.versions import (
     STAT_FIELDS,
     TEXT_FIELDS,
@@ -32,6 +32,7 @@ __all__ = [
     "ArticleSearch",
     "Delivery",
     "DeliveryQuerySet",
+    "FeedEntry",
     "NotificationRule",
     "NotificationRuleQuerySet",
     "Rereading",

@@ -1,10 +1,12 @@
-"""Tables kept in step with the versions so that reads never scan them: search documents, source days."""
+"""Tables kept in step with the versions so that reads never scan them: search documents, source days, and
+recent changes' feed entries."""
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from articles.models.article import Article
 from articles.models.sources import Source
+from articles.models.versions import Version
 
 
 class ArticleSearch(models.Model):
@@ -37,3 +39,22 @@ class SourceDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.day}: {self.versions} versions"
+
+
+class FeedEntry(models.Model):
+    """A recent change as a feed shows it (``entries.entry_html``, zlib-packed), made when its version is
+    stored and kept for FEED_ENTRY_DAYS (``prune_feed_entries``), so that a feed reads it instead of
+    diffing two texts. ``made_from`` says from what (``entries.made_from``); an entry that no longer
+    matches its versions is ignored. ``manage.py make_feed_entries`` makes those of recent changes that
+    have none (a database from before this table, or imported)."""
+
+    version = models.OneToOneField(
+        Version, primary_key=True, on_delete=models.CASCADE, related_name="feed_entry"
+    )
+    made_from = models.BigIntegerField()
+    # The version's: entries older than FEED_ENTRY_DAYS are deleted by it, oldest first.
+    fetched_at = models.DateTimeField(db_index=True)
+    html = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"feed entry of version {self.version_id}"
