@@ -8,9 +8,9 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from articles import recording, tasks
+from articles import entries, recording, tasks
 from articles.checking import run_check
-from articles.diffing import ChangeStats, change_stats
+from articles.diffing import TextDiff, change_stats, stored_diff
 from articles.models import Article, Version
 from articles.normalising import ArticleText
 from articles.tests.support import LocalSite, add_version, article_html
@@ -155,6 +155,8 @@ def test_the_change_statistics_are_computed_before_the_row_is_locked(
         pytest.skip("SQLite locks the whole database, not rows")
     local_site.serve("/story", article_html("H", ["Body."]))
     article, _ = Article.objects.track(local_site.url("/story"))
+    run_check(article)
+    local_site.serve("/story", article_html("H", ["Body, edited."]))
 
     def lock_now() -> bool:
         try:
@@ -166,12 +168,12 @@ def test_the_change_statistics_are_computed_before_the_row_is_locked(
 
     row_free: list[object] = []
 
-    def diff_watching_the_row(old: ArticleText | None, new: ArticleText) -> ChangeStats:
+    def diff_watching_the_row(old: ArticleText, new: ArticleText) -> TextDiff:
         row_free.extend(run_in_threads(lock_now))
-        return change_stats(old, new)
+        return stored_diff(old, new)
 
-    monkeypatch.setattr(recording, "change_stats", diff_watching_the_row)
-    assert str(run_check(article)) == "new version 0"
+    monkeypatch.setattr(recording, "stored_diff", diff_watching_the_row)
+    assert str(run_check(Article.objects.get(pk=article.pk))) == "new version 1"
     assert row_free == [True]
 
 
@@ -188,14 +190,16 @@ def test_a_version_stored_while_the_statistics_were_computed_is_the_one_they_are
     local_site.serve("/story", article_html("H", ["First.", "Second, edited.", "Third."]))
     meanwhile: list[Version] = []
 
-    def diff_while_another_check_stores(old: ArticleText | None, new: ArticleText) -> ChangeStats:
+    def diff_while_another_check_stores(old: ArticleText, new: ArticleText) -> TextDiff:
         if not meanwhile:
             stored = add_version(article, 1, first.title, ["First.", "Second, edited."], first.byline)
             meanwhile.append(stored)
-        return change_stats(old, new)
+        return stored_diff(old, new)
 
-    monkeypatch.setattr(recording, "change_stats", diff_while_another_check_stores)
+    monkeypatch.setattr(recording, "stored_diff", diff_while_another_check_stores)
     assert str(run_check(Article.objects.get(pk=article.pk))) == "new version 2"
     stored = article.versions.get(number=2)
     assert stored.stats == change_stats(meanwhile[0].text, stored.text)
     assert stored.stats != change_stats(first.text, stored.text)
+    # Its feed entry too: made from the version it follows, not the one the first diff was against.
+    assert stored.feed_entry.made_from == entries.made_from(meanwhile[0], stored)
