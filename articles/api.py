@@ -26,8 +26,9 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from articles import tasks
-from articles.browsing import cached_rendering, diff_key, text_param, version_diff
+from articles.browsing import cached_rendering, text_param, version_diff
 from articles.canonical import InvalidURL, canonical_url
+from articles.entries import diff_key
 from articles.models import Article, Source, Version, load_paragraphs
 from articles.paging import model_field
 from articles.params import column_value, parse_aware_datetime

@@ -21,8 +21,9 @@ from django.db.models import F
 from django.test import Client
 from pytest_django import Settings
 
-from articles.browsing import PAGE_ROWS, cached_rendering, diff_key
+from articles.browsing import PAGE_ROWS, cached_rendering
 from articles.diffing import MAX_LISTED_OPS
+from articles.entries import diff_key
 from articles.feeds import NOT_YET
 from articles.models import Article, Source, Version
 from articles.normalising import ArticleText
