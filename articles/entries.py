@@ -125,6 +125,19 @@ def kept_since(now: datetime) -> datetime:
     return now - timedelta(days=settings.FEED_ENTRY_DAYS)
 
 
+def entry_of(
+    previous: Version, version: Version, old: ArticleText, new: ArticleText, diff: TextDiff
+) -> FeedEntry:
+    """The entry to keep for ``version``, whose text ``new`` is ``diff`` (``stored_diff``) from ``old``, the
+    text of ``previous``."""
+    return FeedEntry(
+        version_id=version.pk,
+        made_from=made_from(previous, version),
+        fetched_at=version.fetched_at,
+        html=packed(entry_html(old, new, diff)),
+    )
+
+
 def make_entries(pairs: Sequence[tuple[Version, Version]]) -> int:
     """Keep the entries of ``pairs`` (each a version and the one before it, their texts loaded or not):
     diffed as a stored version's statistics are (bounded by work, not time), made again where one is kept
@@ -133,13 +146,9 @@ def make_entries(pairs: Sequence[tuple[Version, Version]]) -> int:
         return 0
     load_paragraphs(v for pair in pairs for v in pair)
     entries = [
-        FeedEntry(
-            version_id=version.pk,
-            made_from=made_from(previous, version),
-            fetched_at=version.fetched_at,
-            html=packed(entry_html(previous.text, version.text, stored_diff(previous.text, version.text))),
-        )
+        entry_of(previous, version, old, new, stored_diff(old, new))
         for previous, version in pairs
+        for old, new in [(previous.text, version.text)]
     ]
     FeedEntry.objects.bulk_create(
         entries, update_conflicts=True, unique_fields=["version"], update_fields=["made_from", "html"]

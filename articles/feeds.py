@@ -248,7 +248,7 @@ class ChangesFeed(Feed[Version, Scope]):
         predecessors = Version.objects.numbered(wanted).without_texts()
         previous = {(v.article_id, v.number): v for v in predecessors} if versions else {}
         # The entries kept when they were stored (recent ones), in one query; the others are diffed.
-        kept = FeedEntry.objects.in_bulk([v.pk for v in versions]) if versions else {}
+        kept = FeedEntry.objects.in_bulk([v.pk for v in versions])
         budget = CpuBudget(FEED_DIFF_CPU_SECONDS)  # this request's, shared by its entries
         for version in versions:
             version.previous = previous.get((version.article_id, version.number - 1))

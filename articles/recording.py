@@ -13,7 +13,7 @@ from articles import activity, entries, scheduling, searching
 from articles.diffing import ChangeStats, TextDiff, stats_of, stored_diff
 from articles.extraction import Extraction
 from articles.fetching import FetchResult
-from articles.models import Article, FeedEntry, ServedPage, Version, load_paragraphs
+from articles.models import Article, ServedPage, Version, load_paragraphs
 from articles.normalising import ArticleText
 
 
@@ -244,12 +244,7 @@ def _add_version(
         # In the version's transaction: a version is never without its page, nor a page without a version.
         ServedPage.objects.store(version, fetched.url, fetched.status, fetched.headers, fetched.body)
     if latest is not None and change.diff is not None and settings.FEED_ENTRY_DAYS > 0:
-        FeedEntry.objects.create(
-            version=version,
-            made_from=entries.made_from(latest, version),
-            fetched_at=now,
-            html=entries.packed(entries.entry_html(latest.text, text, change.diff)),
-        )
+        entries.entry_of(latest, version, latest.text, text, change.diff).save(force_insert=True)
     # In the version's transaction: the article's search document and its source's counters.
     searching.add_words({article.pk: [searching.searchable_text(text)]})
     newest_before = None if latest is None else latest.fetched_at
