@@ -202,7 +202,7 @@ def _change(latest: Version | None, text: ArticleText) -> Change:
     if latest is None:
         return Change(ChangeStats(), None)
     diff = stored_diff(latest.text, text)
-    return Change(stats_of(latest.text, text, diff), diff)
+    return Change(stats_of(latest.text, text, diff.body), diff)
 
 
 def _add_version(

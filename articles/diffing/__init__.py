@@ -131,20 +131,19 @@ def stored_diff(old: ArticleText, new: ArticleText) -> TextDiff:
     return diff_texts(old, new, budget_seconds=None)
 
 
-def stats_of(old: ArticleText, new: ArticleText, diff: TextDiff) -> ChangeStats:
-    """The change statistics of ``diff``, the ``stored_diff`` of ``old`` and ``new``."""
+def stats_of(old: ArticleText, new: ArticleText, body: BodyDiff) -> ChangeStats:
+    """The change statistics of ``old`` to ``new`` whose bodies' diff (as ``stored_diff`` makes it) is
+    ``body``."""
     return ChangeStats.of(
-        diff.body, title_changed=old.title != new.title, social_title_changed=social_title_changed(old, new)
+        body, title_changed=old.title != new.title, social_title_changed=social_title_changed(old, new)
     )
 
 
 def change_stats(old: ArticleText | None, new: ArticleText) -> ChangeStats:
     if old is None:
         return ChangeStats()
-    body = diff_body(old.paragraphs, new.paragraphs, budget_seconds=None)  # as stored_diff's
-    return ChangeStats.of(
-        body, title_changed=old.title != new.title, social_title_changed=social_title_changed(old, new)
-    )
+    # Bounded by work only, as stored_diff's: these are stored too.
+    return stats_of(old, new, diff_body(old.paragraphs, new.paragraphs, budget_seconds=None))
 
 
 def social_title_changed(old: ArticleText, new: ArticleText) -> bool:
