@@ -35,6 +35,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from articles.extraction import FORM_FEED_AS_SPACE, NOT_XML, extract
+from articles.extraction.document import _open_self_closed
 from articles.fetching import decode_html
 from articles.normalising import ArticleText
 from newsroom import edits
@@ -54,10 +55,10 @@ UTF8 = lxml.html.HTMLParser(encoding="utf-8")
 
 def tree(html: str) -> lxml.html.HtmlElement:
     """The page's tree, from bytes (lxml refuses a str that declares an XML encoding, as real pages do),
-    without the control bytes it would refuse to write back (as the extractor reads it)."""
-    return lxml.html.fromstring(
-        html.encode("utf-8", "replace").translate(FORM_FEED_AS_SPACE, NOT_XML), parser=UTF8
-    )
+    without the control bytes it would refuse to write back, a "self-closed" <script/> opened as a browser
+    opens it (as the extractor reads it: written back otherwise, its code would become the page's text)."""
+    data = html.encode("utf-8", "replace").translate(FORM_FEED_AS_SPACE, NOT_XML)
+    return lxml.html.fromstring(_open_self_closed(data), parser=UTF8)
 
 
 def chrome(rng: random.Random, n: int) -> HtmlElement:

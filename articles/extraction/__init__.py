@@ -82,7 +82,9 @@ EXTRACTOR_NAME = "generic"
 # the story's own footer, and a line that signs the story with a mark (a dash, ©, a date under the names,
 # initials closing a sentence) are read; a picture's licence box, an authors' affiliations box, a teaser's
 # or a quotation's credit, and a long box about authors are not the byline.
-EXTRACTOR_VERSION = "9"
+# 10: a script, a style or a form's text box a page declares "self-closed" ("<script src=… />") is read as a
+# browser reads it, up to its end tag: its code is never the story's text.
+EXTRACTOR_VERSION = "10"
 
 
 @dataclass(frozen=True)

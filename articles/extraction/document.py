@@ -54,6 +54,45 @@ MAX_HTML_CHARS = 5 * 1024 * 1024
 _PARSERS = threading.local()
 
 
+# "<script src=…/>": an HTML parser ignores the slash on an element that is not void, so a browser reads
+# everything after it up to "</script>" as the script's code; libxml2 closes the element there and reads
+# the code as the page's text (a page's scripts became its story). Read as a browser does: the slash is
+# dropped when the element's end tag follows. Elements whose content a browser never shows as the page's
+# text: code, styles, a form's text box, a frame's fallback.
+RAW_TEXT_START = re.compile(rb"<(script|style|textarea|iframe|xmp)(?=[\s/])", re.IGNORECASE)
+
+
+# The rest of a start tag up to its ">", quoted values read whole ("x/>y" is a value, not the tag's end).
+# Possessive: a run of attributes is scanned once, never backtracked over.
+TAG_REST = re.compile(rb"""(?:[^>"']|"[^"]*"|'[^']*')*+>""")
+
+
+def _open_self_closed(data: bytes) -> bytes:
+    if RAW_TEXT_START.search(data) is None:
+        return data  # a page without scripts or styles: one scan, no copy
+    lowered: bytes | None = None
+    last_end_tag: dict[bytes, int] = {}
+    pieces: list[bytes] = []
+    done = position = 0
+    # Tag by tag, each search resuming after the last tag's end, as a browser's tokenizer reads: linear in
+    # the page's length, however many "<script" a hostile page writes into its attributes.
+    while (start := RAW_TEXT_START.search(data, position)) is not None:
+        rest = TAG_REST.match(data, start.end())
+        if rest is None:
+            break  # a quote never closed: the rest of the page is inside the tag
+        position = rest.end()
+        if data[position - 2 : position - 1] != b"/":
+            continue
+        tag = start[1].lower()
+        if tag not in last_end_tag:
+            lowered = data.lower() if lowered is None else lowered
+            last_end_tag[tag] = lowered.rfind(b"</" + tag)
+        if last_end_tag[tag] >= position:
+            pieces += [data[done : position - 2], b">"]
+            done = position
+    return b"".join([*pieces, data[done:]]) if pieces else data
+
+
 class PartialPage(ValueError):
     """libxml2 gave up part way through the page (elements nested more than 255 deep, a text or attribute
     over 10 MB) and dropped the rest of it without a word: what it read is the start of the page, which
@@ -91,7 +130,7 @@ def parse(html: str) -> lxml.html.HtmlElement | None:
         # Only reachable with FETCH_MAX_BYTES raised past it: cutting the page could cut the story.
         raise PartialPage(f"the page is longer than {MAX_HTML_CHARS:,} characters and cannot be read whole")
     # Bytes with a declared encoding: a str with an XML encoding declaration is refused by lxml.
-    data = html.encode("utf-8", "replace").translate(FORM_FEED_AS_SPACE, NOT_XML)
+    data = _open_self_closed(html.encode("utf-8", "replace").translate(FORM_FEED_AS_SPACE, NOT_XML))
     parser = _parser()
     try:
         document = lxml.html.document_fromstring(data, parser=parser)
