@@ -83,7 +83,8 @@ EXTRACTOR_NAME = "generic"
 # initials closing a sentence) are read; a picture's licence box, an authors' affiliations box, a teaser's
 # or a quotation's credit, and a long box about authors are not the byline.
 # 10: a script, a style or a form's text box a page declares "self-closed" ("<script src=… />") is read as a
-# browser reads it, up to its end tag: its code is never the story's text.
+# browser reads it, up to its end tag: its code is never the story's text. Bylines: two or three names set in
+# bold as the very last text of the story's element sign it.
 EXTRACTOR_VERSION = "10"
 
 

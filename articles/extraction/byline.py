@@ -427,9 +427,13 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
     initials in brackets. A label ("Last updated:") is no signature, and a box of contact details after
     the story (an address with an e-mail address) is passed by."""
     contacts = _contact_boxes(container)
+    last = True  # no text of the container after the block looked at
     for block in reversed(list(container.iter(SIGN_OFF_BLOCKS))):
         line = " ".join(block.text_content().split())
-        if not line or _link_text_length(block) >= len(line):
+        if not line:
+            continue
+        last, is_last = False, last and _ends(block, container)
+        if _link_text_length(block) >= len(line):
             continue
         if not _is_story_line(block, line, container, story):
             continue
@@ -446,16 +450,38 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
         )
         words = COPYRIGHT.sub("", first if dated else line).lstrip("-–— ").split()
         # Names sign only after a dash or a copyright sign ("– Jane Roe", "© Reuters") or before a date:
-        # capitalised words alone close many a page as a heading ("Similar Articles", "Kontakt").
-        if (
-            ":" not in line
-            and len(words) <= 4
-            and (line[:1] in "-–—©" or dated)
-            and _are_names(" ".join(words))
-        ):
+        # capitalised words alone close many a page as a heading ("Similar Articles", "Kontakt"). Set in
+        # bold as the very last text of the story's element, two or three of them sign it ("<p><b>Jane
+        # Roe</b></p>"): a heading has what it heads after it.
+        signed = line[:1] in "-–—©" or dated or (is_last and 2 <= len(words) <= 3 and _in_bold(block, line))
+        if ":" not in line and len(words) <= 4 and signed and _are_names(" ".join(words)):
             return " ".join(words)
         return ""
     return ""
+
+
+def _ends(block: HtmlElement, container: HtmlElement) -> bool:
+    """Whether no text of ``container`` follows ``block`` (not even a link's or a caption's)."""
+    for element in (block, *block.iterancestors()):
+        if element is container:
+            return True
+        if (element.tail or "").strip():
+            return False
+        if any(isinstance(after.tag, str) and _text_length(after) for after in element.itersiblings()):
+            return False
+        if any((after.tail or "").strip() for after in element.itersiblings()):
+            return False
+    return True
+
+
+def _in_bold(block: HtmlElement, line: str) -> bool:
+    """Whether all of ``block``'s text (``line``) is set in bold."""
+    bold = [
+        element
+        for element in block.iter("b", "strong")
+        if not any(up.tag in ("b", "strong") for up in element.iterancestors())
+    ]
+    return " ".join(" ".join(element.text_content().split()) for element in bold) == line
 
 
 def _is_story_line(block: HtmlElement, line: str, container: HtmlElement, story: Story) -> bool:

@@ -117,6 +117,15 @@ def test_a_section_about_authors_is_no_credit() -> None:
         ("<p>Jane Roe</p>", ""),
         ("<h5>Similar Articles</h5>", ""),
         ("<p>Updated<br>10.09.2017</p>", ""),
+        # Two or three names in bold as the story's very last text sign it; a bold heading has what it
+        # heads after it, and one word or four are no such signature.
+        ("<p><b><i>Jane Roe</i></b></p>", "Jane Roe"),
+        ("<p><strong>Ann Bee Dee</strong></p>", "Ann Bee Dee"),
+        ('<p><strong>Similar Articles</strong></p><ul><li><a href="/a">Another story</a></li></ul>', ""),
+        ("<p><strong>Jane Roe</strong></p><p>Photos: the council.</p>", ""),
+        ("<p><strong>Jane Roe</strong> and more words</p>", ""),
+        ("<p><strong>Kontakt</strong></p>", ""),
+        ("<p><strong>Our Team At City Hall</strong></p>", ""),
     ],
 )
 def test_the_line_that_signs_the_story(last: str, byline: str) -> None:
