@@ -467,10 +467,9 @@ def _ends(block: HtmlElement, container: HtmlElement) -> bool:
             return True
         if (element.tail or "").strip():
             return False
-        if any(isinstance(after.tag, str) and _text_length(after) for after in element.itersiblings()):
-            return False
-        if any((after.tail or "").strip() for after in element.itersiblings()):
-            return False
+        for after in element.itersiblings():
+            if (after.tail or "").strip() or (isinstance(after.tag, str) and _text_length(after)):
+                return False
     return True
 
 
