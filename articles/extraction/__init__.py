@@ -14,7 +14,8 @@ rule re-baselines only that rule's articles.
 The package, a module per part of the reading: ``document`` (parsing, the tree's text), ``metadata``
 (JSON-LD, meta tags, dates), ``lines`` (what a line of text is: furniture, boilerplate, the end of the
 story), ``chrome`` (what a box is, by its tag and names), ``container`` (which element holds the story,
-and its paragraphs), ``headline`` and ``byline``; this module puts them together and applies site rules.
+and its paragraphs), ``headline``, ``byline`` and ``names`` (what reads as names, and a story's signature);
+this module puts them together and applies site rules.
 """
 
 from collections.abc import Callable, Iterable

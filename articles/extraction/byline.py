@@ -5,17 +5,17 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from articles.extraction.chrome import Story, _class_and_id, _in_chrome, _is_chrome
+from articles.extraction.chrome import Story, _class_and_id, _in_chrome
 from articles.extraction.document import (
     LETTERS,
     _drop,
-    _link_text_length,
     _outermost,
     _text_length,
     text_of,
 )
-from articles.extraction.lines import PIECES, _is_boilerplate, is_furniture
+from articles.extraction.lines import PIECES
 from articles.extraction.metadata import Metadata
+from articles.extraction.names import BYLINE_NOISE, NAME_WORD, _are_names, _first_line, _sign_off
 from articles.site_rules import compile_selector
 
 BYLINE_SELECTORS = tuple(
@@ -31,17 +31,6 @@ BYLINE_SELECTORS = tuple(
 # Whether any of BYLINE_SELECTORS can match: most pages have no such markup, and one look for it costs a
 # third of asking the three selectors.
 HAS_AUTHOR_MARKUP = etree.XPath("boolean(//*[@itemprop='author' or @rel='author'])")
-
-
-MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-
-
-# From the first date, time or "updated" on, a byline box holds when, not who.
-BYLINE_NOISE = re.compile(
-    rf"\b(?:updated|published|posted)\b.*$|\b\d{{1,2}}:\d{{2}}\b.*$|\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b.*$|"
-    rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b.*$|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b.*$|\b\d{{4}}-\d{{2}}-\d{{2}}\b.*$",
-    re.IGNORECASE,
-)
 
 
 def clean_byline(element: HtmlElement) -> str:
@@ -183,10 +172,6 @@ CREDIT_WORDS = re.compile(
 )
 
 
-# A name's words: capitalised, or the particles and joins of names ("Jose de la Cruz", "Ann und Bo Lee").
-NAME_WORD = re.compile(r"^(?:[^\W\d_a-z][\w.'’-]*|de|la|le|von|van|der|den|di|da|del|dos|du|y|und|and|et|&)$")
-
-
 # "11.09.2011, 16:20 von jroe": the date and time a credit line may start with.
 LEADING_DATE = re.compile(r"^[\d\s.,:/-]*\d[\d\s.,:/-]*(?:uhr\b\s*)?", re.IGNORECASE)
 
@@ -270,15 +255,6 @@ def _author_link(document: HtmlElement, story: Story) -> str:
     return ""
 
 
-def _are_names(names: str, *, any_single_word: bool = False) -> bool:
-    """Whether ``names`` reads as up to six words of names; with ``any_single_word``, one word of any
-    case counts too (a user name a credit line gives: "posted by jroe")."""
-    words = names.replace(",", " ").split()
-    if not 0 < len(words) <= 6:
-        return False
-    return (any_single_word and len(words) == 1) or all(NAME_WORD.match(word) for word in words)
-
-
 # A credit line that gives the date first, the names after it: "Posted on October 27, 2015 by Admin".
 POSTED_ON = re.compile(
     r"^\s*(?:posted|published|written|veröffentlicht|geschrieben|erstellt|publié)\s+(?:on|am|le)\b",
@@ -310,22 +286,6 @@ def _credit_line(document: HtmlElement, story: Story) -> str:
             if _are_names(names := _names_in(text), any_single_word=True):
                 return names
     return ""
-
-
-def _first_line(element: HtmlElement) -> str:
-    """The element's text up to its first <br>."""
-    parts: list[str] = []
-
-    def read(node: HtmlElement) -> bool:
-        parts.append(node.text or "")
-        for child in node:
-            if child.tag == "br" or (isinstance(child.tag, str) and read(child)):
-                return True
-            parts.append(child.tail or "")
-        return False
-
-    read(element)
-    return "".join(parts)
 
 
 # A label of its own, the names after it: "<dt>Autor</dt><dd>Jane Roe</dd>", "<b>Author</b> Jane Roe".
@@ -401,121 +361,3 @@ def _post_author(container: HtmlElement, document: HtmlElement) -> str:
     it."""
     name = next(iter(POST_AUTHOR(container)), "")
     return name if _are_names(name, any_single_word=True) and _is_shown(document, name, None) else ""
-
-
-SIGN_OFF_BLOCKS = ("p", "div", "address", "h5", "h6")
-
-
-# The last line of a story that signs it: "– Jane Roe", "Jane Roe", "© Jane Roe", or the initials or
-# agency closing its last sentence: "… gegenüber dem Vorjahr. (amo)".
-SIGNED_WITH_INITIALS = re.compile(r"[.!?…\"“”»«]\s*\(([a-z]{2,5}(?:/[a-z]{2,5})*)\)$")
-
-
-# The copyright sign and year a story may be signed with: "© 2019 Jane Roe", "© Cover Media".
-COPYRIGHT = re.compile(r"^©\s*(?:\d{4}\s+)?")
-
-
-# A date alone, the way a letter is dated: "10. September 2017", "10.09.2017", "September 10, 2017".
-SIGNATURE_DATE = re.compile(
-    r"\d{1,2}\.?\s*(?:[^\W\d_]{3,}\.?|\d{1,2}\.)\s*\d{4}|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}"
-)
-
-
-def _sign_off(container: HtmlElement, story: Story) -> str:
-    """The names that sign the story: its last block of text, outside chrome and past the links after it
-    ("Zum Seitenanfang"), when that block is only names (after a dash) or ends its last sentence with
-    initials in brackets. A label ("Last updated:") is no signature, and a box of contact details after
-    the story (an address with an e-mail address) is passed by."""
-    contacts = _contact_boxes(container)
-    last = True  # no text of the container after the block looked at
-    for block in reversed(list(container.iter(SIGN_OFF_BLOCKS))):
-        line = " ".join(block.text_content().split())
-        if not line:
-            continue
-        last, is_last = False, last and _ends(block, container)
-        if _link_text_length(block) >= len(line):
-            continue
-        if not _is_story_line(block, line, container, story):
-            continue
-        if contacts and any(box in contacts for box in (block, *block.iterancestors())):
-            continue
-        if initials := SIGNED_WITH_INITIALS.search(line):
-            return initials.group(1)
-        # A letter's signature: the names on their own line, the date on the next ("Benni<br>10. Mai 2017").
-        first = " ".join(_first_line(block).split())
-        dated = (
-            first != line
-            and SIGNATURE_DATE.fullmatch(line[len(first) :].strip()) is not None
-            and not BYLINE_NOISE.search(first)
-        )
-        words = COPYRIGHT.sub("", first if dated else line).lstrip("-–— ").split()
-        # Names sign only after a dash or a copyright sign ("– Jane Roe", "© Reuters") or before a date:
-        # capitalised words alone close many a page as a heading ("Similar Articles", "Kontakt"). Set in
-        # bold as the very last text of the story's element, two or three of them sign it ("<p><b>Jane
-        # Roe</b></p>"): a heading has what it heads after it.
-        signed = line[:1] in "-–—©" or dated or (is_last and 2 <= len(words) <= 3 and _in_bold(block, line))
-        if ":" not in line and len(words) <= 4 and signed and _are_names(" ".join(words)):
-            return " ".join(words)
-        return ""
-    return ""
-
-
-def _ends(block: HtmlElement, container: HtmlElement) -> bool:
-    """Whether no text of ``container`` follows ``block`` (not even a link's or a caption's)."""
-    for element in (block, *block.iterancestors()):
-        if element is container:
-            return True
-        if (element.tail or "").strip():
-            return False
-        for after in element.itersiblings():
-            if (after.tail or "").strip() or (isinstance(after.tag, str) and _text_length(after)):
-                return False
-    return True
-
-
-def _in_bold(block: HtmlElement, line: str) -> bool:
-    """Whether all of ``block``'s text (``line``) is set in bold."""
-    bold = [
-        element
-        for element in block.iter("b", "strong")
-        if not any(up.tag in ("b", "strong") for up in element.iterancestors())
-    ]
-    return " ".join(" ".join(element.text_content().split()) for element in bold) == line
-
-
-def _is_story_line(block: HtmlElement, line: str, container: HtmlElement, story: Story) -> bool:
-    """Whether ``block``'s ``line`` may sign the story, as a line the body keeps may: not chrome, nor a
-    detail of the page (a paywall prompt, a caption), nor boilerplate or furniture ("Read more: …", "1,204
-    views"), a copyright line excepted. A page adds such lines after the story on one load and not the
-    next: read as its last line, one took the signature's place and the byline changed with the load."""
-    if _in_chrome(block, story) or is_furniture(line):
-        return False
-    # A copyright line is no story text but may sign the story ("© 2019 Jane Roe").
-    if not COPYRIGHT.match(line) and _is_boilerplate(line, _link_text_length(block)):
-        return False
-    for box in (block, *block.iterancestors()):
-        if box is container:
-            return True
-        if _is_chrome(box, details=True):
-            return False
-    return True
-
-
-E_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-TEXT_WITH_AT = etree.XPath(".//text()[contains(., '@')]")
-
-
-def _contact_boxes(container: HtmlElement) -> set[HtmlElement]:
-    """The boxes of contact details inside the story's ``container``: each box, below the container, around
-    a text that gives an e-mail address (found by libxml2: most containers have no "@")."""
-    boxes: set[HtmlElement] = set()
-    for text in TEXT_WITH_AT(container):
-        if not E_MAIL.search(text) or (element := text.getparent()) is None:
-            continue
-        for box in (element, *element.iterancestors()) if not text.is_tail else element.iterancestors():
-            if box is container or box in boxes:
-                break
-            boxes.add(box)
-    return boxes
