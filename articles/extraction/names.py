@@ -74,12 +74,12 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
     initials in brackets. A label ("Last updated:") is no signature, and a box of contact details after
     the story (an address with an e-mail address) is passed by."""
     contacts = _contact_boxes(container)
-    last = True  # no text of the container after the block looked at
+    at_end = True  # no block with text looked at yet: this one is the last in the container
     for block in reversed(list(container.iter(SIGN_OFF_BLOCKS))):
         line = " ".join(block.text_content().split())
         if not line:
             continue
-        last, is_last = False, last and _ends(block, container)
+        is_last, at_end = at_end, False
         if _link_text_length(block) >= len(line):
             continue
         if not _is_story_line(block, line, container, story):
@@ -100,7 +100,11 @@ def _sign_off(container: HtmlElement, story: Story) -> str:
         # capitalised words alone close many a page as a heading ("Similar Articles", "Kontakt"). Set in
         # bold as the very last text of the story's element, two or three of them sign it ("<p><b>Jane
         # Roe</b></p>"): a heading has what it heads after it.
-        signed = line[:1] in "-–—©" or dated or (is_last and 2 <= len(words) <= 3 and _in_bold(block, line))
+        signed = (
+            line[:1] in "-–—©"
+            or dated
+            or (is_last and 2 <= len(words) <= 3 and _in_bold(block, line) and _ends(block, container))
+        )
         if ":" not in line and len(words) <= 4 and signed and _are_names(" ".join(words)):
             return " ".join(words)
         return ""
