@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from articles import activity, archiving, searching
+from articles import activity, archiving, search_documents
 from articles.canonical import canonical_url
 from articles.diffing import ChangeStats
 from articles.exporting import WAYBACK_KEPT
@@ -327,12 +327,12 @@ class Importer:
                 article.version_count = len(ours) + len(added)
                 changed_articles.append(article)
                 new_versions.extend(added)
-                words[article.pk] = [searching.searchable_text(v.text) for v in added]
+                words[article.pk] = [search_documents.searchable_text(v.text) for v in added]
                 fetched = [v.fetched_at for v in added]
                 stored.append(activity.Stored(article.source_id, newest_before.get(article.pk), fetched))
         pack_paragraphs(new_versions)  # each against its keyframe, from this batch or read in one query
         Version.objects.bulk_create(new_versions, batch_size=1000)
-        searching.add_words(words)
+        search_documents.add_words(words)
         activity.count_stored(stored)
         Article.objects.bulk_update(
             changed_articles, ["title", "last_changed_at", "version_count"], batch_size=1000

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 
-from articles import activity, entries, scheduling, searching
+from articles import activity, entries, scheduling, search_documents
 from articles.diffing import ChangeStats, TextDiff, stats_of, stored_diff
 from articles.extraction import Extraction
 from articles.fetching import FetchResult
@@ -246,7 +246,7 @@ def _add_version(
     if latest is not None and change.diff is not None and settings.FEED_ENTRY_DAYS > 0:
         entries.entry_of(latest, version, latest.text, text, change.diff).save(force_insert=True)
     # In the version's transaction: the article's search document and its source's counters.
-    searching.add_words({article.pk: [searching.searchable_text(text)]})
+    search_documents.add_words({article.pk: [search_documents.searchable_text(text)]})
     newest_before = None if latest is None else latest.fetched_at
     activity.count_stored([activity.Stored(article.source_id, newest_before, [now])])
     article.title = text.title

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
-from articles import archiving, checking, searching
+from articles import archiving, checking, search_documents
 from articles.checking import PageReading
 from articles.diffing import ChangeStats, change_stats
 from articles.models import (
@@ -391,7 +391,7 @@ def _write(plan: ArticlePlan, now: datetime) -> None:
         body_parsed_by="",
     )  # fmt: skip
     if moved_texts:
-        searching.rebuild_documents([plan.article.pk])
+        search_documents.rebuild_documents([plan.article.pk])
 
 
 @dataclass

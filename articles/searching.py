@@ -6,14 +6,14 @@ positions) with a GIN index finds the articles that may match; then the versions
 are read (``Version.paragraphs``, however stored) and tested one by one, which says which versions match and
 drops an article none of whose versions does (words from different versions, a phrase, an exclusion). A
 document per version and its index were as large as the texts themselves (bench/results/storage.json).
-On SQLite, a plain substring match over the versions.
+Documents are made in ``search_documents``. On SQLite, a plain substring match over the versions.
 """
 
 import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,15 +26,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.canonical import InvalidURL, url_variants
 from articles.models import Article, ArticleSearch, Version, load_paragraphs
-from articles.normalising import ArticleText
+from articles.search_documents import TEXT_SEARCH_CONFIG, search_text, searchable_pieces
 
 TEXT_SEARCH_INDEX = "article_search_document_idx"
-TEXT_SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
-# rebuild_documents reads an article's pieces in blocks of this many characters: one to_tsvector a piece
-# took Postgres 1.15 s for 1,000 bench articles (23,684 pieces), one a block 0.86 s, and a block this size
-# keeps its positions far below the 1 MB a tsvector may hold.
-DOCUMENT_BLOCK_CHARS = 60_000
 # Up to this many matching articles are listed from the GIN index and a page of them found by their ids;
 # more, and the newest articles are walked instead. At 1.28 M articles listing and paging 19,000 took about
 # 0.1 s and 67,000 0.35 s, while walking costs ~0.08 ms an article tested: 0.09 s to find 50 of 67,000,
@@ -75,85 +70,6 @@ def article_for_url(text: str) -> Article | None:
     return next((found[v] for v in variants if v in found), None)
 
 
-def searchable_pieces(text: ArticleText) -> tuple[str, ...]:
-    """What search reads of a version: its headlines and its paragraphs."""
-    return (text.title, text.social_title, *text.paragraphs)
-
-
-def searchable_text(text: ArticleText) -> str:
-    """A version's searchable pieces as one text, a line each."""
-    return "\n".join(searchable_pieces(text))
-
-
-def add_words(texts: dict[int, list[str]]) -> None:
-    """Add the words of ``texts`` (new versions' searchable texts, by article id) to their articles'
-    documents: a union, so adding a version's words twice (a retried task) changes nothing (Postgres)."""
-    if connection.vendor != "postgresql" or not texts:
-        return
-    ids = sorted(texts)  # rows locked in one order by every writer
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {ArticleSearch._meta.db_table} (article_id, document)
-            SELECT article_id, strip(to_tsvector(%s, text)) FROM unnest(%s::bigint[], %s::text[])
-                AS new (article_id, text)
-            ON CONFLICT (article_id) DO UPDATE
-                SET document = coalesce({ArticleSearch._meta.db_table}.document, '') || EXCLUDED.document
-            """,
-            [TEXT_SEARCH_CONFIG, ids, ["\n".join(texts[pk]) for pk in ids]],
-        )
-
-
-def rebuild_documents(article_ids: Sequence[int]) -> int:
-    """Make the documents of ``article_ids`` again from all their versions (Postgres); how many were made.
-    Each distinct headline and paragraph is read once: most of a version is its predecessor's."""
-    if connection.vendor != "postgresql" or not article_ids:
-        return 0
-    parts: dict[int, set[str]] = {}
-    versions = list(Version.objects.filter(article_id__in=article_ids).order_by())
-    load_paragraphs(versions)  # keyframes in one query, not one per version
-    for version in versions:
-        found = parts.setdefault(version.article_id, set())
-        found.update(searchable_pieces(version.text))
-    ids = sorted(parts)
-    owners, blocks = [], []
-    for pk in ids:
-        for block in joined(sorted(parts[pk]), DOCUMENT_BLOCK_CHARS):
-            owners.append(pk)
-            blocks.append(block)
-    with connection.cursor() as cursor:
-        table = ArticleSearch._meta.db_table
-        cursor.execute(f"DELETE FROM {table} WHERE article_id = ANY(%s)", [list(article_ids)])
-        # Lexemes gathered per block of pieces and merged per article: one to_tsvector of a long history's
-        # whole text could pass the 1 MB a tsvector may hold before strip() drops its positions. Merged as
-        # tsvectors (sorted lists, merged in C): a row per lexeme put through DISTINCT took 1.4 ms an article,
-        # most of making the documents (bench/loader.py).
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (article_id, document)
-            SELECT article_id, articles_tsvector_agg(strip(to_tsvector(%s, text)))
-            FROM unnest(%s::bigint[], %s::text[]) AS block (article_id, text)
-            GROUP BY article_id
-            """,
-            [TEXT_SEARCH_CONFIG, owners, blocks],
-        )
-    return len(ids)
-
-
-def joined(pieces: Sequence[str], limit: int) -> Iterable[str]:
-    """``pieces`` a line each, in blocks of up to ``limit`` characters (a longer piece is a block alone)."""
-    block: list[str] = []
-    size = 0
-    for piece in pieces:
-        if block and size + len(piece) > limit:
-            yield "\n".join(block)
-            block, size = [], 0
-        block.append(piece)
-        size += len(piece) + 1
-    if block:
-        yield "\n".join(block)
-
-
 def matching_versions(query: str) -> QuerySet[Version]:
     """Versions whose headline or text contains each word of ``query``, unordered (SQLite's search)."""
     words = Q()
@@ -169,7 +85,9 @@ def document_query(query: str) -> str | None:
     needs, exclusions left out (``querytree``) and phrases as plain conjunctions; None when no word is needed
     (an exclusion alone), and "" when nothing can match (only stop words)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT querytree(websearch_to_tsquery(%s, %s))", [TEXT_SEARCH_CONFIG, query])
+        cursor.execute(
+            "SELECT querytree(websearch_to_tsquery(%s, %s))", [TEXT_SEARCH_CONFIG, search_text(query)]
+        )
         tree: str = cursor.fetchone()[0]
     if tree == "T":
         return None
@@ -349,7 +267,7 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT q::text, ''::tsvector @@ q FROM websearch_to_tsquery(%s, %s) AS q",
-            [TEXT_SEARCH_CONFIG, query],
+            [TEXT_SEARCH_CONFIG, search_text(query)],
         )
         tree, matches_no_words = cursor.fetchone()
         # A version's words are its pieces' (headlines, paragraphs) in order, a gap of unmatched positions
@@ -393,7 +311,16 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
                 GROUP BY part.version
             ) version
             """,
-            [TEXT_SEARCH_CONFIG, list(pieces), TEXT_SEARCH_CONFIG, query, gap, owners, parts, *params],
+            [
+                TEXT_SEARCH_CONFIG,
+                [*map(search_text, pieces)],
+                TEXT_SEARCH_CONFIG,
+                query,
+                gap,
+                owners,
+                parts,
+                *params,
+            ],
         )
         seen = dict(cursor.fetchall())
     matching = {index for index, matches in seen.items() if matches}

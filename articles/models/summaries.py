@@ -12,8 +12,8 @@ from articles.models.versions import Version
 class ArticleSearch(models.Model):
     """Every word any version of an article had (headline, social headline, text), for full-text search:
     one document per article, its lexemes without positions, with a GIN index (Postgres; see searching).
-    Kept by the app as versions are stored (``searching.add_words``); ``manage.py rebuild_search`` makes
-    it again. Empty on SQLite, where search matches substrings of the versions."""
+    Kept by the app as versions are stored (``search_documents.add_words``); ``manage.py rebuild_search``
+    makes it again. Empty on SQLite, where search matches substrings of the versions."""
 
     article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="search")
     document = SearchVectorField(null=True)

@@ -238,7 +238,7 @@ def add_version(
     kind: str = "edit",
 ) -> "Version":
     """Store a version fetched ``number`` hours after T0, with its stats against its predecessor."""
-    from articles import activity, searching
+    from articles import activity, search_documents
     from articles.diffing import change_stats
     from articles.models import Article, Version
     from articles.normalising import ArticleText
@@ -253,7 +253,7 @@ def add_version(
         **dataclasses.asdict(change_stats(previous.text if previous else None, text)),
     )  # fmt: skip
     # What recording does beside the version: its words to the article's search document, the counters.
-    searching.add_words({article.pk: [searching.searchable_text(text)]})
+    search_documents.add_words({article.pk: [search_documents.searchable_text(text)]})
     activity.count_stored([activity.Stored(article.source_id, newest_before, [version.fetched_at])])
     Article.objects.filter(pk=article.pk).update(
         title=title, version_count=number + 1, last_changed_at=version.fetched_at

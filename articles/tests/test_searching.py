@@ -4,6 +4,7 @@ not a result, as when each version was searched."""
 
 import importlib
 import json
+import random
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -15,7 +16,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
-from articles import activity, searching
+from articles import activity, search_documents, searching
 from articles.checking import run_check
 from articles.models import Article, ArticleSearch, Source, SourceDay
 from articles.tests.support import T0, LocalSite, add_version, article_html, soup_of, texts
@@ -101,7 +102,9 @@ def test_adding_a_versions_words_again_changes_nothing(article: Article) -> None
     before = documents()
     assert "'tuesday'" in before[article.pk]
     version = article.versions.get(number=2)
-    searching.add_words({article.pk: [searching.searchable_text(version.text)]})  # a retried task
+    search_documents.add_words(
+        {article.pk: [search_documents.searchable_text(version.text)]}
+    )  # a retried task
     assert documents() == before
 
 
@@ -121,21 +124,73 @@ def test_documents_made_again_are_the_ones_kept(article: Article) -> None:
     assert documents() == kept
 
 
-@pytest.mark.parametrize("limit", [1, 40, 10_000])  # a piece a block, a few pieces, the whole history
-def test_documents_are_the_same_whatever_the_blocks_they_are_read_in(
-    article: Article, monkeypatch: pytest.MonkeyPatch, limit: int
-) -> None:
+# Text as pages give it: what Postgres's parser reads specially (URLs, e-mail addresses, paths, hyphenated
+# words, numbers and versions, entities, things that look like tags), quotes and backslashes in lexemes,
+# scripts and white space of every kind.
+HOSTILE_WORDS = (
+    "O'Neill's", "rock'n'roll", "don't", "C:\\Users\\x", "back\\slash", "https://example.com/a?b=c&d=e#f",
+    "http://127.0.0.1:8000/path/to/page.html", "mail@example.com", "/usr/local/bin", "file.txt", "well-known",
+    "co-", "-operate", "3.14", "1,000", "-5", "+7", "2018.04.05", "v1.2.3", "&amp;", "&#160;", "<b>bold</b>",
+    "<The", "Palace:", "Jang", "Noksu>", "a<b", "x>y", ">", "<", "naïve", "café", "İstanbul", "straße",
+    "ǅemal", "Москва", "Αθήνα", "東京都", "القاهرة", "🙂", "foo\u00a0bar", "zero\u200bwidth",
+    "soft\u00adhyphen", "e.g.", "U.S.A.", "--", "...", "ÆØÅ", "#hashtag", "@user", "x" * 2100, "1e10",
+    "0x1F", "½", "²", "./run.py", "~/src", "..", "~2x", "~1/3", ".hidden", "~", "./", "-", "'quoted'",
+)  # fmt: skip
+# Every character Python splits at (str.isspace), and some it does not.
+SEPARATORS = (
+    *(chr(c) for c in range(0x3000 + 1) if chr(c).isspace()), "\r\n", " - ", ", ", "\u200b", "\ufeff",
+)  # fmt: skip
+
+
+def whole_text_documents(texts: list[str]) -> list[str]:
+    """Postgres's reading of each whole text, as add_words stores it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT strip(to_tsvector('english', t))::text "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS x (t, n) ORDER BY n",
+            [[search_documents.search_text(text) for text in texts]],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def lexicon_documents(lexicon: search_documents.Lexicon, texts: list[str]) -> list[str]:
+    made = lexicon.documents({n: search_documents.words_of([text]) for n, text in enumerate(texts)})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d::tsvector::text FROM unnest(%s::text[]) WITH ORDINALITY AS x (d, n) ORDER BY n",
+            [[made[n] for n in range(len(texts))]],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_document_made_word_by_word_is_postgres_reading_of_the_whole_text() -> None:
     postgres_only()
-    kept = documents()
-    monkeypatch.setattr("articles.searching.DOCUMENT_BLOCK_CHARS", limit)
-    call_command("rebuild_search", stdout=StringIO())
-    assert documents() == kept
+    rng = random.Random(5)
+    texts = [" ".join(HOSTILE_WORDS), "\n".join(HOSTILE_WORDS), "".join(HOSTILE_WORDS)]
+    for _ in range(600):
+        words = rng.choices(HOSTILE_WORDS, k=rng.randint(1, 12))
+        texts.append("".join(word + rng.choice(SEPARATORS) for word in words))
+    lexicon = search_documents.Lexicon()
+    assert lexicon_documents(lexicon, texts) == whole_text_documents(texts)
+    assert "'noksu'" in whole_text_documents(["<The Palace: Jang Noksu>"])[0]
 
 
-def test_pieces_are_joined_in_blocks_up_to_the_limit() -> None:
-    assert list(searching.joined(["ab", "cd", "efgh", "i"], 5)) == ["ab\ncd", "efgh", "i"]
-    assert list(searching.joined(["a" * 9, "b"], 5)) == ["a" * 9, "b"]  # a longer piece alone
-    assert list(searching.joined([], 5)) == []
+def test_a_full_lexicon_forgets_and_asks_again() -> None:
+    postgres_only()
+    lexicon = search_documents.Lexicon(limit=4)
+    texts = ["Mayors open bridges", "Councils close roads quickly", "Mayors close", "Mayors", "Mayors"]
+    for text in texts:  # a batch of its own each; a batch's words are kept even past the limit
+        assert lexicon_documents(lexicon, [text]) == whole_text_documents([text])
+        assert len(lexicon.entries) <= 4
+    assert set(lexicon.entries) == {"Mayors", "close"}
+
+
+def test_words_in_angle_brackets_are_found(client: Client) -> None:
+    article = Article.objects.create(url="http://127.0.0.1/palace")
+    add_version(article, 0, "Theatre season", ["Now showing: <The Palace: Jang Noksu> daily."])
+    assert found(client, "noksu") == [("Theatre season", ["v0"])]
+    if connection.vendor == "postgresql":
+        assert found(client, '"palace jang noksu"') == [("Theatre season", ["v0"])]
 
 
 BEFORE_DOCUMENTS = [("articles", "0013_article_check_claimed_at")]

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from articles import activity, searching
+from articles import activity, search_documents
 from articles.diffing import change_stats
 from articles.models import Article, Source, Version
 from articles.normalising import ArticleText
@@ -125,7 +125,7 @@ class Command(BaseCommand):
                     content_hash=text.content_hash, extractor="demo", extractor_version="1", kind=kind,
                     **dataclasses.asdict(stats),
                 )  # fmt: skip
-                searching.add_words({article.pk: [searching.searchable_text(text)]})
+                search_documents.add_words({article.pk: [search_documents.searchable_text(text)]})
                 newest_before = article.last_changed_at if article.version_count else None
                 activity.count_stored([activity.Stored(source.pk, newest_before, [fetched])])
                 article.version_count += 1

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from articles.models import Article
-from articles.searching import rebuild_documents
+from articles.search_documents import Lexicon, rebuild_documents
 
 
 class Command(BaseCommand):
@@ -26,8 +26,9 @@ class Command(BaseCommand):
         if options["until"] is not None:
             ids = ids.filter(pk__lte=options["until"])
         last, made = options["after"], 0
+        lexicon = Lexicon()  # most of a batch's words are known from earlier batches
         while chunk := list(ids.filter(pk__gt=last)[: options["batch"]]):
             with transaction.atomic():
-                made += rebuild_documents(chunk)
+                made += rebuild_documents(chunk, lexicon)
             last = chunk[-1]
             self.stdout.write(f"search documents made up to article {last} ({made} in all)")
