@@ -13,7 +13,6 @@ a batch, most of them known from earlier batches, a tenth of that.
 
 import re
 from collections.abc import Iterable, Sequence
-from itertools import chain
 from typing import Any
 
 from django.db import connection
@@ -44,7 +43,7 @@ def search_text(text: str) -> str:
     tests, the search's own words): after a space, as at the start of a text Postgres's parser reads some
     words otherwise ("./run.py" and "~2x" as one token each, after a space as "." and "/run.py", "~" and
     "2x"), so that a word is read the same wherever it stands."""
-    return " " + ANGLE_BRACKETS.sub(" ", text)
+    return " " + (ANGLE_BRACKETS.sub(" ", text) if "<" in text or ">" in text else text)
 
 
 def words_of(pieces: Iterable[str]) -> set[str]:
@@ -53,14 +52,14 @@ def words_of(pieces: Iterable[str]) -> set[str]:
 
 
 class Lexicon:
-    """Each word's lexemes in Postgres's text search configuration, as quoted tsvector entries, asked of
-    Postgres (through ``database``, a DB-API connection; Django's by default) once for every word not seen
-    before."""
+    """Each word's lexemes in Postgres's text search configuration, in a tsvector's text form ("'well-known'
+    'well' 'known'"; "" for a stop word), asked of Postgres (through ``database``, a DB-API connection;
+    Django's by default) once for every word not seen before."""
 
     def __init__(self, limit: int = LEXICON_WORDS, database: Any = None) -> None:
         self.limit = limit
         self.database = database or connection
-        self.entries: dict[str, tuple[str, ...]] = {}
+        self.entries: dict[str, str] = {}
 
     def learn(self, words: set[str]) -> None:
         new = [word for word in words if word not in self.entries]
@@ -76,13 +75,14 @@ class Lexicon:
             )
             # In the order of unnest's input: a set-returning function in the FROM list keeps it.
             for word, (lexemes,) in zip(new, cursor.fetchall(), strict=True):
-                self.entries[word] = tuple(quoted(lexeme) for lexeme in lexemes)
+                self.entries[word] = " ".join(map(quoted, lexemes))
 
     def documents(self, words: dict[int, set[str]]) -> dict[int, str]:
         """The documents (tsvector input) of the articles whose distinct words are ``words``."""
         self.learn(set().union(*words.values()))
+        # A lexeme twice (of "well" and of "well-known") is read once by Postgres, as in any tsvector's text.
         lexemes = self.entries.__getitem__
-        return {pk: " ".join(set(chain.from_iterable(map(lexemes, found)))) for pk, found in words.items()}
+        return {pk: " ".join(set(map(lexemes, found))) for pk, found in words.items()}
 
 
 def quoted(lexeme: str) -> str:

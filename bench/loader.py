@@ -24,13 +24,16 @@ Times are relative to the moment of loading; everything else depends on the seed
 a SHA-256 of the text, not the normalised comparison key (that costs 0.23 ms a version, 18 minutes here):
 the app recomputes that key from the stored text whenever it compares.
 
-Secondary indexes and foreign keys are dropped during the load and rebuilt after it, as for any bulk load;
-their definitions are read from the catalogue and restored verbatim. The articles' search documents are
-made by the app's own ``rebuild_search``, never per row: during the COPY, in one process a range of
-articles already in the database at a time (making texts keeps one core busy, the other was idle), and the
-rest after it in ``writers`` processes, the tables analysed first (``analyze``), while the sources' daily
-counters are made (``rebuild_source_days``); then the indexes return, ``writers`` at a time, the text index
-first and the others beside it; last, the feed entries of the recent changes (``make_feed_entries``).
+Chunks of articles are made in ``makers`` processes side by side (each chunk from the seed and its first
+id alone) and COPYed by ``writers`` connections. Secondary indexes and foreign keys are dropped during the
+load and rebuilt after it, as for any bulk load; their definitions are read from the catalogue and restored
+verbatim. Each article's search document is made with its rows by the app's own code
+(``search_documents.Lexicon``: the distinct words of all its versions, each word's lexemes asked of Postgres
+once) and COPYed with them, never made per row by a trigger nor read back from the versions;
+``check_documents`` compares a sample with Postgres's reading of the whole texts. After the COPY the tables
+are analysed, the sources' daily counters made (``rebuild_source_days``) while the indexes return,
+``writers`` at a time, the text index first and the others beside it; last, the feed entries of the recent
+changes (``make_feed_entries``).
 """
 
 import argparse
@@ -39,15 +42,12 @@ import hashlib
 import io
 import itertools
 import json
-import os
+import multiprocessing
 import queue
 import random
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 import bench.setup  # noqa: E402,F401  (Django configured: the schedule and the diff code are the app's)
-from articles import scheduling  # noqa: E402
+from articles import scheduling, search_documents  # noqa: E402
 from articles.diffing import ChangeStats, change_stats  # noqa: E402
 from articles.normalising import ArticleText  # noqa: E402
+from articles.search_documents import searchable_pieces  # noqa: E402
 from bench.database import (  # noqa: E402
     VERSION_COLUMNS,
     ChainReader,
@@ -86,9 +87,9 @@ MAX_VERSIONS = 15
 NAME_SHARE = 0.04
 NAME_FORMS = 200_000
 CHUNK = 4000
-# Search documents are made during the COPY a range of this many articles at a time (a process each: Django
-# starts in about a second).
-FOLLOW_ARTICLES = 8_000
+# What a seed makes: raised whenever the same seed makes other rows (2: each chunk seeded by its first id, so
+# that processes make chunks side by side), so that bench/scale.py never reuses a database of other rows.
+DATA_RELEASE = 2
 
 ARTICLE_COLUMNS = (
     "id", "url", "source_id", "title", "first_seen_at", "last_changed_at", "last_checked_at", "next_check_at",
@@ -178,7 +179,7 @@ def version_times(rng: random.Random, first: datetime, count: int, now: datetime
 
 
 def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: datetime, now: datetime,
-                 source: int, slug: str) -> tuple[tuple, list[tuple]]:  # fmt: skip
+                 source: int, slug: str) -> tuple[tuple, list[tuple], set[str]]:  # fmt: skip
     count = 1
     while count < MAX_VERSIONS and rng.random() < VERSIONS_MEAN_DECAY:
         count += 1
@@ -191,6 +192,7 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
     extractor_version, kind, stats = 1, "edit", ChangeStats()
     versions, last_changed, digest = [], first, ""
     earlier: dict[int, list[str] | bytes] = {}
+    pieces: set[str] = set()  # what search reads of every version (search_documents.searchable_pieces)
     for number, fetched_at in enumerate(times):
         if number:
             roll = rng.random()
@@ -200,8 +202,8 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
             if kind != "parser":
                 last_changed = fetched_at
         title, byline, body = text
-        paragraphs = json.dumps(body, ensure_ascii=False)
-        digest = hashlib.sha256(f"{title}\n{byline}\n{paragraphs}".encode()).hexdigest()
+        # Of the lines, not of their JSON: encoding each version's paragraphs twice was 7 % of making a row.
+        digest = hashlib.sha256("\n".join((title, byline, *body)).encode()).hexdigest()
         versions.append((
             pk, number, fetched_at, title, byline, None, digest, "generic", f"1.{extractor_version}",
             kind, stats.words_added, stats.words_removed, stats.paragraphs_added, stats.paragraphs_removed,
@@ -209,6 +211,7 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
             stats.paragraphs_moved,
         ))  # fmt: skip
         earlier[number] = list(body)
+        pieces.update(searchable_pieces(ArticleText(title, byline, tuple(body))))
     status, failures, error, next_check, checked = (
         "active",
         0,
@@ -235,7 +238,7 @@ def article_rows(vocabulary: Vocabulary, rng: random.Random, pk: int, first: dat
         hashlib.sha256(url.encode()).hexdigest(), "", f"generic/1.{extractor_version}", len(versions), digest,
         0, None, None,
     )  # fmt: skip
-    return article, versions
+    return article, versions, pieces
 
 
 def source_slugs() -> list[str]:
@@ -272,27 +275,60 @@ def deferred_structures(cursor: Any) -> list[str]:
     return [create for create, _ in rows]
 
 
-def generate(articles: int, seed: int, now: datetime) -> Iterator[tuple[list[tuple], list[tuple]]]:
-    rng = random.Random(seed)
-    vocabulary = Vocabulary(random.Random(seed + 1))
-    weights = list(itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(SOURCES))))
-    slugs = source_slugs()
-    span = timedelta(days=365 * YEARS).total_seconds()
-    start = now - timedelta(days=365 * YEARS)
-    for first_pk in range(1, articles + 1, CHUNK):
-        articles_chunk, versions_chunk = [], []
-        for pk in range(first_pk, min(first_pk + CHUNK, articles + 1)):
+class ChunkMaker:
+    """Makes the COPY texts of a chunk of CHUNK articles (their rows, their versions' rows, their search
+    documents) from the seed and the chunk's first id alone, so that processes can make chunks side by side
+    and any number of them load the same database."""
+
+    def __init__(self, seed: int, articles: int, now: datetime, database_url: str) -> None:
+        self.seed, self.articles, self.now = seed, articles, now
+        self.vocabulary = Vocabulary(random.Random(seed + 1))
+        self.weights = list(itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(SOURCES))))
+        self.slugs = source_slugs()
+        self.start = now - timedelta(days=365 * YEARS)
+        self.span = timedelta(days=365 * YEARS).total_seconds()
+        database = psycopg2.connect(database_url)
+        database.autocommit = True
+        # The app's own making of documents: each distinct word's lexemes asked of Postgres once.
+        self.lexicon = search_documents.Lexicon(database=database)
+
+    def chunk(self, first_pk: int) -> tuple[int, int, int, tuple[tuple[str, tuple[str, ...], str], ...]]:
+        """The chunk starting at ``first_pk``: its first id, its articles, its versions and its COPY texts."""
+        rng = random.Random(f"{self.seed}/{first_pk}")
+        article_chunk, version_chunk, words = [], [], {}
+        for pk in range(first_pk, min(first_pk + CHUNK, self.articles + 1)):
             # pk order is first-seen order, as when articles are discovered over time.
-            first = start + timedelta(seconds=span * (pk - rng.random()) / articles)
-            source = bisect.bisect(weights, rng.random() * weights[-1])
-            article, versions = article_rows(vocabulary, rng, pk, first, now, source + 1, slugs[source])
-            articles_chunk.append(article)
-            versions_chunk += versions
-        yield articles_chunk, versions_chunk
+            first = self.start + timedelta(seconds=self.span * (pk - rng.random()) / self.articles)
+            source = bisect.bisect(self.weights, rng.random() * self.weights[-1])
+            article, versions, pieces = article_rows(
+                self.vocabulary, rng, pk, first, self.now, source + 1, self.slugs[source]
+            )
+            article_chunk.append(article)
+            version_chunk += versions
+            words[pk] = search_documents.words_of(pieces)
+        documents = self.lexicon.documents(words)
+        return first_pk, len(article_chunk), len(version_chunk), (
+            ("articles_article", ARTICLE_COLUMNS, copy_text(article_chunk)),
+            ("articles_version", LOADED_VERSION_COLUMNS, copy_text(version_chunk)),
+            ("articles_articlesearch", ("article_id", "document"), copy_text(list(documents.items()))),
+        )  # fmt: skip
+
+
+MAKER: ChunkMaker | None = None  # in each process that makes chunks
+
+
+def start_maker(seed: int, articles: int, now: datetime, database_url: str) -> None:
+    global MAKER
+    MAKER = ChunkMaker(seed, articles, now, database_url)
+
+
+def make_chunk(first_pk: int) -> tuple[int, int, int, tuple[tuple[str, tuple[str, ...], str], ...]]:
+    assert MAKER is not None
+    return MAKER.chunk(first_pk)
 
 
 def load(
-    database_url: str, articles: int, seed: int = 7, progress: bool = True, writers: int = 2
+    database_url: str, articles: int, seed: int = 7, progress: bool = True, writers: int = 2, makers: int = 2
 ) -> dict[str, Any]:
     """Recreate ``database_url``'s database, migrate it and fill it; what was loaded and how long it took."""
     began = time.perf_counter()
@@ -318,84 +354,52 @@ def load(
     )
     deferred = deferred_structures(cursor)
 
-    # COPY runs in other threads, each with its own connection, while the next chunk is made.
+    # Chunks are made in ``makers`` processes and COPYed by ``writers`` threads, each with its own connection.
     chunks: queue.Queue = queue.Queue(maxsize=writers)
     copy_seconds = [0.0]
     lock = threading.Lock()
-
-    committed: set[int] = set()  # the chunks (their first article id) in the database
 
     def copier() -> None:
         writer = psycopg2.connect(database_url)
         with writer.cursor() as c:
             c.execute("SET synchronous_commit = off")
-            while (item := chunks.get()) is not None:
-                first_pk, tables = item
+            while (tables := chunks.get()) is not None:
                 started = time.perf_counter()
                 for table, columns, text in tables:
                     c.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))
                 writer.commit()
                 with lock:
                     copy_seconds[0] += time.perf_counter() - started
-                    committed.add(first_pk)
         writer.close()
-
-    def loaded_until() -> int:
-        """The last article id up to which every chunk is in the database."""
-        with lock:
-            first_pk = 1
-            while first_pk in committed:
-                first_pk += CHUNK
-        return min(first_pk - 1, articles)
 
     threads = [threading.Thread(target=copier) for _ in range(writers)]
     for thread in threads:
         thread.start()
     started = time.perf_counter()
     versions = 0
-    # While this process makes texts (one core), search documents are made for the articles already in the
-    # database, a range at a time, by the app's rebuild_search in one other process (the other core).
-    follower: subprocess.Popen | None = None
-    followed = 0
-    with tqdm(total=articles, unit=" articles", disable=not progress, smoothing=0.05) as bar:
-        for article_chunk, version_chunk in generate(articles, seed, now):
-            chunks.put((
-                article_chunk[0][0],
-                (
-                    ("articles_article", ARTICLE_COLUMNS, copy_text(article_chunk)),
-                    ("articles_version", LOADED_VERSION_COLUMNS, copy_text(version_chunk)),
-                ),
-            ))  # fmt: skip
-            versions += len(version_chunk)
-            bar.update(len(article_chunk))
-            bar.set_postfix(versions=versions, searchable=followed)
-            idle = follower is None or finished(follower)
-            if idle and (until := loaded_until()) - followed >= FOLLOW_ARTICLES:
-                if follower is None:
-                    analyze(cursor)
-                follower = rebuild_search(database_url, followed, until)
-                followed = until
+    # Spawned, not forked: a forked process would share this one's connections.
+    context = multiprocessing.get_context("spawn")
+    with (
+        context.Pool(makers, start_maker, (seed, articles, now, database_url)) as pool,
+        tqdm(total=articles, unit=" articles", disable=not progress, smoothing=0.05) as bar,
+    ):
+        for _, made, made_versions, tables in pool.imap(make_chunk, range(1, articles + 1, CHUNK)):
+            chunks.put(tables)
+            versions += made_versions
+            bar.update(made)
+            bar.set_postfix(versions=versions)
     for _ in threads:
         chunks.put(None)
     for thread in threads:
         thread.join()
     timings["copy_wall_seconds"] = time.perf_counter() - started
     timings["copy_busy_seconds_per_writer"] = copy_seconds[0] / writers
-    timings["search_documents_made_during_copy"] = followed
     started = time.perf_counter()
     analyze(cursor)
-    # The sources' counters read only the loaded tables: made beside everything that follows.
+    # The sources' counters read only the loaded tables: made beside the indexes.
     counted: dict[str, float] = {}
     counters = threading.Thread(target=lambda: counted.update(manage(database_url, "rebuild_source_days")))
     counters.start()
-    # The rest in ``writers`` processes, one of them the follower's range if it is still at work.
-    rest = [follower] if follower is not None else []
-    share = -(-(articles - followed) // writers)
-    rest += [rebuild_search(database_url, low, low + share) for low in range(followed, articles, share)]
-    if any(process.wait() for process in rest):
-        raise SystemExit("manage.py rebuild_search failed")
-    timings["search_documents_seconds_after_copy"] = time.perf_counter() - started
-    started = time.perf_counter()
     timings["slowest_index_seconds"] = restore(database_url, deferred, writers, progress)
     counters.join()
     if "seconds" not in counted:
@@ -426,11 +430,8 @@ def load(
 
 
 def analyze(cursor: Any) -> None:
-    """Statistics of the tables being loaded, for rebuild_search's queries. Without them Postgres took each
-    article id for 1/200 of the versions and read the whole table for every batch of 1,000 articles (2.6 s
-    at 4.5 M versions; the search documents took 775 s after the COPY at 1.28 M articles). Autovacuum, which
-    would gather them on a live site, may be off (it is on this project's machine) or not yet round. Taken
-    early they still hold: a share of distinct ids, not a count."""
+    """Statistics of the loaded tables, for the queries of the commands run after the COPY. Autovacuum,
+    which would gather them on a live site, may be off (it is on this project's machine) or not yet round."""
     cursor.execute("ANALYZE articles_article, articles_version")
 
 
@@ -484,32 +485,6 @@ def restore(database_url: str, statements: list[str], workers: int, progress: bo
     return longest[0]
 
 
-def rebuild_search(database_url: str, after: int, until: int) -> subprocess.Popen:
-    """``manage.py rebuild_search`` for the articles with ids in (``after``, ``until``], started."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": "",
-        "NEWSDIFFS_VAR_DIR": tempfile.mkdtemp(),
-        # Tables still being loaded have no statistics: Postgres guessed 66,535 versions for three articles
-        # and compiled each batch's query with JIT, 0.5 s a query (1.28 M articles: most of the time after
-        # the COPY).
-        "PGOPTIONS": "-c jit=off",
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "rebuild_search", "--after", str(after), "--until", str(until)],
-        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def finished(process: subprocess.Popen) -> bool:
-    if process.poll() is None:
-        return False
-    if process.returncode:
-        raise SystemExit("manage.py rebuild_search failed")
-    return True
-
-
 def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[str, Any]:
     """Stored change statistics against diffing.change_stats on random consecutive pairs of versions."""
     connection = psycopg2.connect(database_url)
@@ -539,15 +514,52 @@ def check_stats(database_url: str, sample: int = 2000, seed: int = 7) -> dict[st
     return {"pairs": pairs, "agree": agree, "share": round(agree / pairs, 4) if pairs else None}
 
 
+def check_documents(database_url: str, sample: int = 2000, seed: int = 7) -> dict[str, Any]:
+    """Stored search documents (made a word at a time, search_documents.Lexicon) against Postgres's reading
+    of each sampled article's whole searchable text, as ``add_words`` stores a version's."""
+    connection = psycopg2.connect(database_url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM articles_article")
+        ids = random.Random(seed).sample(range(1, first_value(cursor) + 1), sample)
+        cursor.execute(
+            "SELECT article_id, number, title, byline, paragraphs, packed_paragraphs, packed_against "
+            "FROM articles_version WHERE article_id = ANY(%s) ORDER BY article_id, number",
+            [ids],
+        )
+        pieces: dict[int, set[str]] = {}
+        reader = ChainReader()
+        for pk, number, title, byline, plain, blob, against in cursor.fetchall():
+            text = ArticleText(title, byline, tuple(reader.paragraphs(pk, number, plain, blob, against)))
+            pieces.setdefault(pk, set()).update(searchable_pieces(text))
+        owners = sorted(pieces)
+        cursor.execute(
+            """
+            SELECT count(*) FILTER (WHERE s.document = strip(to_tsvector('english', whole.text))), count(*)
+            FROM unnest(%s::bigint[], %s::text[]) AS whole (article_id, text)
+            JOIN articles_articlesearch s USING (article_id)
+            """,
+            [owners, [search_documents.search_text("\n".join(pieces[pk])) for pk in owners]],
+        )
+        same, compared = cursor.fetchone()
+    connection.close()
+    return {"articles": compared, "same": same}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("database_url")
     parser.add_argument("--articles", type=int, default=1_280_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--writers", type=int, default=2, help="parallel COPY connections")
+    parser.add_argument("--makers", type=int, default=2, help="processes making the rows")
     args = parser.parse_args()
-    print(json.dumps(load(args.database_url, args.articles, args.seed, writers=args.writers)))
+    print(
+        json.dumps(
+            load(args.database_url, args.articles, args.seed, writers=args.writers, makers=args.makers)
+        )
+    )
     print(json.dumps({"stats_check": check_stats(args.database_url)}))
+    print(json.dumps({"documents_check": check_documents(args.database_url)}))
 
 
 if __name__ == "__main__":

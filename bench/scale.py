@@ -69,10 +69,10 @@ def database_comment(admin_url: str, name: str) -> str | None:
 def build(admin_url: str, name: str, articles: int, seed: int, reload: bool) -> dict[str, Any]:
     """The loaded database's description: loaded now, or found from an earlier run."""
     from bench.database import manage
-    from bench.loader import load
+    from bench.loader import DATA_RELEASE, load
 
     database_url = f"{admin_url}/{name}"
-    marker = f"bench-scale articles={articles} seed={seed}"
+    marker = f"bench-scale articles={articles} seed={seed} data={DATA_RELEASE}"
     comment = database_comment(admin_url, name)
     if not reload and comment and comment.startswith(marker):
         loaded = json.loads(comment[len(marker) :])
