@@ -540,9 +540,10 @@ def check_documents(database_url: str, sample: int = 2000, seed: int = 7) -> dic
             """,
             [owners, [search_documents.search_text("\n".join(pieces[pk])) for pk in owners]],
         )
-        same, compared = cursor.fetchone()
+        row = cursor.fetchone()
     connection.close()
-    return {"articles": compared, "same": same}
+    assert row is not None  # an aggregate answers with one row
+    return {"articles": row[1], "same": row[0]}
 
 
 def main() -> None:
