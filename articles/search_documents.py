@@ -3,12 +3,13 @@
 A version's words are added to its article's document as it is stored (``add_words``); ``rebuild_documents``
 makes documents again from all the versions (``manage.py rebuild_search``, re-extraction, the bench loader).
 
-Rebuilding reads each distinct word of a batch once. Postgres's parser never joins across white space (its
-one token that does, an HTML tag, cannot occur: see ``search_text``), so an article's document is the
-union of the lexemes of its distinct words, and a word's lexemes are the same in every article: they are
-asked of Postgres once (``Lexicon``) and put together in Python. Parsing every distinct headline and
-paragraph of each article took Postgres 1.3-2.0 ms an article at 100 k bench articles; the distinct words of
-a batch, most of them known from earlier batches, a tenth of that.
+Rebuilding reads each distinct word of a batch once. Postgres's parser does not join across white space
+(its one token that does, an HTML tag, cannot occur, and every text is read after a space: see
+``search_text``), so an article's document is the union of the lexemes of its distinct words, and a word's
+lexemes are the same in every article: they are asked of Postgres once (``Lexicon``) and put together in
+Python. Checked against Postgres's reading of whole texts on 1,051 real pages and the tests' hostile texts.
+Parsing every distinct headline and paragraph of each article took Postgres 1.3-2.0 ms an article at 100 k
+bench articles; asking for a batch's new words and reading the documents' text form, 0.3-0.4 ms.
 """
 
 import re
