@@ -41,9 +41,11 @@ def searchable_text(text: ArticleText) -> str:
 
 def search_text(text: str) -> str:
     """``text`` as Postgres is given it to read into words or a query (documents, the versions a search
-    tests, the search's own words): after a space, as at the start of a text Postgres's parser reads some
-    words otherwise ("./run.py" and "~2x" as one token each, after a space as "." and "/run.py", "~" and
-    "2x"), so that a word is read the same wherever it stands."""
+    tests, the search's own words): without angle brackets, and after a space, as at the start of a text
+    Postgres's parser reads some words otherwise ("./run.py" and "~2x" as one token each, after a space as
+    "." and "/run.py", "~" and "2x"), so that a text's word is read the same wherever it stands. (A query's
+    words are read each on its own by websearch_to_tsquery, as at a text's start: "~2x" in a query is not
+    the "2x" of a text, as before.)"""
     return " " + (ANGLE_BRACKETS.sub(" ", text) if "<" in text or ">" in text else text)
 
 

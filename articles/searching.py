@@ -315,7 +315,7 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
                 TEXT_SEARCH_CONFIG,
                 [*map(search_text, pieces)],
                 TEXT_SEARCH_CONFIG,
-                query,
+                search_text(query),
                 gap,
                 owners,
                 parts,

@@ -193,6 +193,14 @@ def test_words_in_angle_brackets_are_found(client: Client) -> None:
         assert found(client, '"palace jang noksu"') == [("Theatre season", ["v0"])]
 
 
+def test_a_query_is_read_as_the_text_is(client: Client) -> None:
+    postgres_only()  # websearch's quoted phrase
+    article = Article.objects.create(url="http://127.0.0.1/palace")
+    add_version(article, 0, "Theatre season", ["Now showing: <The Palace: Jang Noksu> daily."])
+    # Quoted, Postgres would read the phrase as one HTML tag and find nothing.
+    assert found(client, '"<The Palace: Jang Noksu>"') == [("Theatre season", ["v0"])]
+
+
 BEFORE_DOCUMENTS = [("articles", "0013_article_check_claimed_at")]
 
 
