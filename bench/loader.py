@@ -292,8 +292,8 @@ class ChunkMaker:
         # The app's own making of documents: each distinct word's lexemes asked of Postgres once.
         self.lexicon = search_documents.Lexicon(database=database)
 
-    def chunk(self, first_pk: int) -> tuple[int, int, int, tuple[tuple[str, tuple[str, ...], str], ...]]:
-        """The chunk starting at ``first_pk``: its first id, its articles, its versions and its COPY texts."""
+    def chunk(self, first_pk: int) -> tuple[int, int, tuple[tuple[str, tuple[str, ...], str], ...]]:
+        """The chunk starting at ``first_pk``: how many articles and versions, and its COPY texts."""
         rng = random.Random(f"{self.seed}/{first_pk}")
         article_chunk, version_chunk, words = [], [], {}
         for pk in range(first_pk, min(first_pk + CHUNK, self.articles + 1)):
@@ -307,7 +307,7 @@ class ChunkMaker:
             version_chunk += versions
             words[pk] = search_documents.words_of(pieces)
         documents = self.lexicon.documents(words)
-        return first_pk, len(article_chunk), len(version_chunk), (
+        return len(article_chunk), len(version_chunk), (
             ("articles_article", ARTICLE_COLUMNS, copy_text(article_chunk)),
             ("articles_version", LOADED_VERSION_COLUMNS, copy_text(version_chunk)),
             ("articles_articlesearch", ("article_id", "document"), copy_text(list(documents.items()))),
@@ -322,7 +322,7 @@ def start_maker(seed: int, articles: int, now: datetime, database_url: str) -> N
     MAKER = ChunkMaker(seed, articles, now, database_url)
 
 
-def make_chunk(first_pk: int) -> tuple[int, int, int, tuple[tuple[str, tuple[str, ...], str], ...]]:
+def make_chunk(first_pk: int) -> tuple[int, int, tuple[tuple[str, tuple[str, ...], str], ...]]:
     assert MAKER is not None
     return MAKER.chunk(first_pk)
 
@@ -383,7 +383,7 @@ def load(
         context.Pool(makers, start_maker, (seed, articles, now, database_url)) as pool,
         tqdm(total=articles, unit=" articles", disable=not progress, smoothing=0.05) as bar,
     ):
-        for _, made, made_versions, tables in pool.imap(make_chunk, range(1, articles + 1, CHUNK)):
+        for made, made_versions, tables in pool.imap(make_chunk, range(1, articles + 1, CHUNK)):
             chunks.put(tables)
             versions += made_versions
             bar.update(made)
