@@ -13,7 +13,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,29 +275,22 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
         # two (the last words of a paragraph and the first of the next are not a phrase in the text). So a
         # piece that holds none of the query's words changes nothing, and only the others are put together
         # (for a common word, a few of its twenty). A version none of whose pieces does matches as no words
-        # at all would (an exclusion). Pieces that cannot hold any of them are not even read into words:
-        # reading all the pieces of a page of 50 results was 35-90 ms of a search at 1.28 M articles
-        # (bench/scale.py).
-        relevant, params = "TRUE", []
+        # at all would (an exclusion). Only the pieces that hold a query word are read into words at all
+        # (``pieces_holding``): reading all the pieces of a page of 50 results was 35-90 ms of a search at
+        # 1.28 M articles (bench/scale.py).
+        texts = [searchable_pieces(version.text) for version in versions]
         lexemes = LEXEME.findall(tree)
-        may_hold: Callable[[str], bool] = lambda piece: True  # noqa: E731
-        if lexemes:
-            relevant, params = "piece.words @@ %s::tsquery", [" | ".join(lexemes)]
-            marks = [lexeme_mark(lexeme[1:-1].replace("''", "'")) for lexeme in lexemes]
-            may_hold = lambda piece: any(mark in folded(piece) for mark in marks)  # noqa: E731
+        held = pieces_holding(set().union(*texts), lexemes, cursor) if lexemes else None
         gap = f"'{GAP_LEXEME}':{phrase_width(tree)}"
         pieces: dict[str, int] = {}
-        held: dict[str, bool] = {}  # each distinct piece judged once: most of a version is its predecessor's
         owners, parts = [], []
-        for index, version in enumerate(versions):
-            for piece in searchable_pieces(version.text):
-                if piece not in held:
-                    held[piece] = may_hold(piece)
-                if held[piece]:
+        for index, version_pieces in enumerate(texts):
+            for piece in version_pieces:
+                if held is None or piece in held:
                     owners.append(index)
                     parts.append(pieces.setdefault(piece, len(pieces)))
         cursor.execute(
-            f"""
+            """
             WITH piece AS MATERIALIZED (
                 SELECT number - 1 AS piece, to_tsvector(%s, text) AS words
                 FROM unnest(%s::text[]) WITH ORDINALITY AS piece (text, number)
@@ -307,7 +300,6 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
                     articles_tsvector_agg(piece.words || %s::tsvector ORDER BY part.position) AS words
                 FROM unnest(%s::int[], %s::int[]) WITH ORDINALITY AS part (version, piece, position)
                 JOIN piece USING (piece)
-                WHERE {relevant}
                 GROUP BY part.version
             ) version
             """,
@@ -319,7 +311,6 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
                 gap,
                 owners,
                 parts,
-                *params,
             ],
         )
         seen = dict(cursor.fetchall())
@@ -330,6 +321,43 @@ def found_versions(articles: Iterable[Article], query: str) -> dict[int, list[Ve
         if index in matching:
             found.setdefault(version.article_id, []).append(version)
     return found
+
+
+def pieces_holding(pieces: set[str], lexemes: list[str], cursor: Any) -> set[str]:
+    """Those of ``pieces`` that hold a word Postgres reads one of ``lexemes`` (quoted, as in a tsquery's
+    text) from. A piece's lexemes are its words' (search_documents), so only its words are asked about, and
+    of them only those holding a lexeme's mark (``lexeme_mark``): Postgres reads each such word once. A
+    short stem's mark is a letter or two that most pieces hold ("dens": "d"); reading every piece holding
+    the marks of "perform densely" into words was 51 ms of a search at 1.28 M articles (bench/scale.py)."""
+    marks = [lexeme_mark(lexeme[1:-1].replace("''", "'")) for lexeme in lexemes]
+    # The words holding a mark, found in the piece folded at once, a character for a character, so that a
+    # match's place in the folded text is the word's as written. A piece with a character that folds to
+    # more or less than one (ß, ﬁ, a combining accent) is folded a word at a time instead. Asked of every
+    # word apart, the question took 70 ms of a search for two words at 1.28 M articles (bench/scale.py).
+    marked = re.compile(r"(?<!\S)\S*?(?:" + "|".join(map(re.escape, marks)) + r")\S*")
+    candidates: dict[str, set[str]] = {}
+    for piece in pieces:
+        text = search_text(piece)
+        same = text.lower() if text.isascii() else text.translate(ONE_FOR_ONE)
+        if UNFOLDED not in same:
+            words = {text[m.start() : m.end()] for m in marked.finditer(same)}
+        elif marked.search(folded(text)):
+            words = {word for word in text.split() if marked.search(folded(word))}
+        else:
+            continue
+        words.discard("")  # an empty mark (none shorter is made) would match between words too
+        if words:
+            candidates[piece] = words
+    asked = sorted(set().union(*candidates.values()))
+    if not asked:
+        return set()
+    # Each word read after a space, as search_text has it read in a text (its angle brackets are gone).
+    cursor.execute(
+        "SELECT word FROM unnest(%s::text[]) AS word WHERE to_tsvector(%s, ' ' || word) @@ %s::tsquery",
+        [asked, TEXT_SEARCH_CONFIG, " | ".join(lexemes)],
+    )
+    holding = {row[0] for row in cursor.fetchall()}
+    return {piece for piece, words in candidates.items() if not words.isdisjoint(holding)}
 
 
 def phrase_width(tree: str) -> int:
@@ -349,6 +377,20 @@ def folded(text: str) -> str:
     if text.isascii():
         return text.lower()
     return COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
+class OneForOne(dict[int, str]):
+    """A translation table (``str.translate``) of each character to what ``folded`` makes of it where that
+    is one character, else to UNFOLDED; filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        fold = folded(chr(code))
+        self[code] = value = fold if len(fold) == 1 and fold != UNFOLDED else UNFOLDED
+        return value
+
+
+UNFOLDED = "\x00"
+ONE_FOR_ONE = OneForOne({ord(UNFOLDED): UNFOLDED})
 
 
 def lexeme_mark(lexeme: str) -> str:

@@ -342,8 +342,52 @@ def test_versions_found_are_the_same_when_every_piece_is_read(
     postgres_only()
     articles = list(Article.objects.all())
     expected = searching.found_versions(articles, query)
-    monkeypatch.setattr("articles.searching.lexeme_mark", lambda lexeme: "")  # every piece may hold a word
+    with monkeypatch.context() as patched:  # every word of every piece asked about
+        patched.setattr("articles.searching.lexeme_mark", lambda lexeme: "")
+        assert searching.found_versions(articles, query) == expected
+    # Every piece read into words, none judged by its words first.
+    monkeypatch.setattr("articles.searching.pieces_holding", lambda pieces, lexemes, cursor: pieces)
     assert searching.found_versions(articles, query) == expected
+
+
+def test_only_the_pieces_holding_a_query_word_are_read() -> None:
+    """A short stem's mark ("d" of "dens") is in most pieces; a piece is read only for a word that holds
+    one of the query's lexemes, however the word is written."""
+    postgres_only()
+    pieces = {"Densely packed.", "A dog barked.", "Semi-dense fog", "DENSITY rose", "<dense>", "Dense."}
+    with connection.cursor() as cursor:
+        held = searching.pieces_holding(pieces, ["'dens'"], cursor)
+        assert held == {"Densely packed.", "Semi-dense fog", "<dense>", "Dense."}
+        assert searching.pieces_holding(pieces, ["'dog'", "'rose'"], cursor) == {
+            "A dog barked.",
+            "DENSITY rose",
+        }
+        assert searching.pieces_holding(pieces, ["'zeppelin'"], cursor) == set()
+
+
+def test_the_pieces_holding_a_lexeme_are_those_postgres_reads_it_from() -> None:
+    """pieces_holding against Postgres's reading of each whole piece: real paragraphs (curly quotes, accents,
+    other scripts) and awkward words (ß, a ligature, a combining accent, a dotted capital I, brackets)."""
+    postgres_only()
+    corpus = json.loads((Path(__file__).parent / "data" / "extraction" / "ground-truth.json").read_text())
+    paragraphs = [line for page in corpus.values() for line in page["articleBody"].split("\n") if line][:400]
+    awkward = [*TRICKY_WORDS.split(), "Stra\u00dfe", "cafe\u0301", "<Straße>", "x\x1cfinance"]
+    pieces = {*paragraphs, *(" ".join(awkward[i : i + 3]) for i in range(len(awkward)))}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', %s)))", [" ".join(awkward)]
+        )
+        lexemes = sorted(row[0] for row in cursor.fetchall())[:60]
+        assert len(lexemes) >= 40
+        for lexeme in lexemes:
+            cursor.execute(
+                "SELECT piece FROM unnest(%s::text[]) AS piece WHERE to_tsvector('english', ' ' || "
+                "regexp_replace(piece, '[<>]', ' ', 'g')) @@ quote_literal(%s)::tsquery",
+                [sorted(pieces), lexeme],
+            )
+            expected = {row[0] for row in cursor.fetchall()}
+            quoted = "'" + lexeme.replace("'", "''") + "'"
+            assert searching.pieces_holding(pieces, [quoted], cursor) == expected, lexeme
 
 
 def test_a_phrase_is_found_within_one_headline_or_paragraph(client: Client) -> None:
