@@ -86,7 +86,12 @@ EXTRACTOR_NAME = "generic"
 # 10: a script, a style or a form's text box a page declares "self-closed" ("<script src=… />") is read as a
 # browser reads it, up to its end tag: its code is never the story's text. Bylines: two or three names set in
 # bold as the very last text of the story's element sign it.
-EXTRACTOR_VERSION = "10"
+# 11: a story whose paragraphs are each a block holding only inline boxes ("<div><span>…</span></div>", as
+# some editors write it, with no <p>) weighs them when the story's element is chosen; a prompt to share or
+# rate the story ("Möchten Sie den Artikel teilen?", "Was this article helpful?") or a "most read" heading
+# ends it; a story told in many entries of one kind named as chrome (a live ticker's "live-comment"s) with
+# next to no text beside them is read from those entries.
+EXTRACTOR_VERSION = "11"
 
 
 @dataclass(frozen=True)

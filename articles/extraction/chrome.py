@@ -2,6 +2,7 @@
 dialogs) or story."""
 
 import re
+from collections import Counter
 
 from lxml.html import HtmlElement
 
@@ -119,19 +120,43 @@ def _may_wrap_the_story(element: HtmlElement, holds_most: bool, any_tag: bool = 
     return next(element.iter("p", "br"), None) is not None
 
 
+# A story told in boxes named as chrome: at least this many of one kind, and at most this much text beside.
+ENTRIES = 5
+ENTRIES_BESIDE = 300
+ENTRY_TEXT = 60  # characters an entry holds on average: a sentence, not a share button's or an ad's label
+
+
+def _kind(box: HtmlElement) -> tuple[str, str]:
+    """A box's tag and the word that names it as chrome: the entries of a ticker are all one kind
+    ("live-comment left", "live-comment right", "MtnComment-bcbfde" after a deploy)."""
+    names = _class_and_id(box)
+    named = CHROME_NAMES.search(names) or DETAIL_NAMES.search(names)
+    return str(box.tag), named.group().strip("-_ ") if named else ""
+
+
 def _strip_chrome(container: HtmlElement) -> None:
     """Drop the chrome inside the story's container. A box named as chrome that holds more text than
     everything in the container outside such boxes is the story itself (a layout name), and stays; that
     comparison leaves other boxes out, so one more ad slot in the page cannot tip it."""
-    roots = [container]
+    roots = [(container, False)]
     while roots:
-        root = roots.pop()
+        root, entry = roots.pop()
         boxes = [(box, _text_length(box)) for box in _chrome_boxes(root)]
         rest = _text_length(root) - sum(length for _, length in boxes)
         longest = max((length for _, length in boxes), default=0)
+        # Many boxes of one kind named as chrome and next to no text beside them: the story is told in them
+        # (a live ticker's entries, a forum's posts, named "comment"), and the story's element was chosen
+        # for them. In such an entry, the box that holds most of its text is its text, paragraphs or not.
+        kind = None
+        if root is container and rest <= ENTRIES_BESIDE and len(boxes) >= ENTRIES:
+            (kind, count), *_ = Counter(_kind(box) for box, _ in boxes).most_common(1)
+            text = sum(length for box, length in boxes if _kind(box) == kind)
+            kind = kind if count >= ENTRIES and text >= ENTRY_TEXT * count else None
         for box, length in boxes:
-            if _may_wrap_the_story(box, length > rest and length * 4 >= longest):
-                roots.append(box)  # the story itself, under a layout name: its own chrome goes
+            most = length > rest and length * 4 >= longest
+            # Kept, the story itself under a layout name: its own chrome goes. An entry's text is an entry's.
+            if (within := _kind(box) == kind or (entry and most)) or _may_wrap_the_story(box, most):
+                roots.append((box, within))
             else:
                 _drop(box)
 

@@ -36,6 +36,16 @@ LOOSE_TEXT = etree.XPath(
 )
 
 
+# Blocks whose text is all in inline boxes, a paragraph each ("<div><span>…</span></div>", as some editors
+# write a story): their text's parent is the <span>, so LOOSE_TEXT does not see them.
+INLINE_BLOCKS = etree.XPath(
+    "//text()[string-length() > 80][string-length(normalize-space()) > 80]"
+    "/parent::*[self::span or self::font]/parent::*[self::div or self::td or self::section]"
+    "[not(descendant::p or descendant::div or descendant::li or descendant::table or descendant::blockquote"
+    " or descendant::h2 or descendant::h3 or descendant::pre)][not(ancestor::a or ancestor::li)]"
+)
+
+
 # The items of a list set among a story's paragraphs (an agenda, steps), leaves only: a list of links
 # beside them weighs nothing anyway (see _weight).
 # Looked for only under lists beside a paragraph (half the cost of asking it of every <li>).
@@ -140,9 +150,15 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
         text, links = item.text_content(), _link_text_length(item)
         if not _is_boilerplate(" ".join(text.split()), links) and (weight := _weight(text, links)):
             anchors[parent] = anchors.get(parent, 0.0) + weight
-    for element in LOOSE_TEXT(document):
+    loose = LOOSE_TEXT(document)
+    for element in loose:
         if weight := _weight(_direct_text(element), 0):
             anchors[element] = anchors.get(element, 0.0) + weight
+    for element in INLINE_BLOCKS(document):
+        if element not in anchors and not _in_a_small_box(element, small_boxes):
+            text = element.text_content()
+            if weight := _weight(text, _link_text_length(element)):
+                anchors[element] = weight
     chains = {anchor: [anchor, *anchor.iterancestors()] for anchor in anchors}
     everywhere: dict[HtmlElement, float] = {}
     for anchor, weight in anchors.items():

@@ -124,7 +124,15 @@ END_OF_STORY = re.compile(
     r"(?:weitere|mehr|zusatz)\s?(?:informationen|infos)(?: zum thema)?|kontakt|autor(?:en|in)?|"
     r"(?:mehr|weitere|verwandte) themen(?:bereiche)?|themen (?:im|dieses|des) (?:artikels?|beitrags?)|"
     r"lesen sie auch\b.*|(?:das|dies)(?: thema)? (?:könnte|dürfte) (?:sie|dich) auch interessieren|"
-    r"veja também|leia também|leia mais|voir aussi|more information|further information)"
+    r"veja também|leia também|leia mais|voir aussi|more information|further information|"
+    # Prompts to share or rate what was just read: "Möchten Sie den Artikel teilen?", "Was this helpful?".
+    r"(?:möchten sie|willst du|möchtest du) (?:den|diesen) (?:artikel|beitrag) teilen|"
+    r"(?:war|ist) (?:der|dieser) (?:artikel|beitrag) (?:nützlich|hilfreich)|"
+    r"(?:hat|haben) (?:ihnen|dir) (?:der|dieser) (?:artikel|beitrag) gefallen|"
+    r"(?:was|is) this (?:article |page |post |story )?(?:helpful|useful)|"
+    r"did you (?:find this (?:article |page |post )?(?:helpful|useful)|"
+    r"(?:like|enjoy) this (?:article|post|story))|"
+    r"cet article vous a-t-il (?:été utile|plu)|meist(?:gelesen|gesucht|e?\s+gelesen)|most (?:read|popular))"
     # …and the same heading in a second language: "Related — Relacionado".
     r"(?:\s+[—–|/]\s+[^.!?]{1,30})?\W*$",
     re.IGNORECASE,

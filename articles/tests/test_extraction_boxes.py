@@ -111,7 +111,12 @@ def test_the_page_s_notices_about_the_story_are_not_story_text() -> None:
 
 
 def test_a_further_information_or_contact_heading_ends_the_story() -> None:
-    for heading in ("Weitere Informationen:", "Kontakt", "Veja também:", "Lesen Sie auch:"):
+    headings = (
+        "Weitere Informationen:", "Kontakt", "Veja também:", "Lesen Sie auch:",
+        "Möchten Sie den Artikel teilen?", "War der Artikel nützlich?", "Was this article helpful?",
+        "Did you enjoy this post?", "Meistgelesen",
+    )  # fmt: skip
+    for heading in headings:
         html = f"""<html><body><article><h1>Council to close bridge</h1>
         {"".join(f"<p>{text}</p>" for text in STORY * 2)}<h3>{heading}</h3>
         <p>Press office, 12 Main Street</p><p>+1 555 0100</p></article></body></html>"""
@@ -153,3 +158,25 @@ def test_an_unnamed_paragraph_by_a_headline_outside_the_story_s_article_is_not_a
     <main><article><div class="entry-content">{"".join(f"<p>{text}</p>" for text in STORY)}</div>
     </article></main></body></html>"""
     assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_a_story_told_in_entries_named_as_comments_is_read_from_them() -> None:
+    """A live ticker's entries (or a forum's posts) named "comment", with next to nothing beside them: the
+    story is their text, not their minute marks; a story with a few chrome boxes beside it keeps them out."""
+    entries = "".join(
+        f'<div class="live-comment {side}"><div class="live-comment-text">Minute {minute}: the visitors '
+        f"press forward down the left wing and win a corner.</div>"
+        f'<div class="live-comment-time"><span>{minute}\'</span></div>'
+        "</div>"
+        for minute, side in zip(range(90, 0, -10), ["left", "right"] * 5, strict=False)
+    )
+    html = f"""<html><body><nav><a href="/">Home</a></nav><h1>Live: City v United</h1>
+    <div class="live-comments">{entries}</div><footer><p>About us</p></footer></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        f"Minute {minute}: the visitors press forward down the left wing and win a corner."
+        for minute in range(90, 0, -10)
+    ]
+    boxes = "".join(f'<div class="share-tools"><p>Share {n}</p></div>' for n in range(6))
+    story = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>{boxes}
+    <div class="newsletter-box">Get the morning briefing in your inbox</div></article></body></html>"""
+    assert extract(story, "http://x/").paragraphs == STORY[:1]

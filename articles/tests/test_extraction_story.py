@@ -48,6 +48,31 @@ def test_it_reads_text_written_between_line_breaks() -> None:
     ]
 
 
+def test_a_story_whose_paragraphs_are_spans_in_blocks_is_read() -> None:
+    """Some editors write each paragraph as "<div><span>…</span></div>", with no <p> on the page's story:
+    a short form elsewhere with <p>s (a comment box) must not stand in for it; a teaser's text in a link
+    still weighs nothing."""
+    story = "".join(
+        f'<div data-block="true"><div class="_1mf"><span>Paragraph {i} of the story tells what happened '
+        f"there, with enough words in it to be a paragraph.</span></div></div>"
+        for i in range(5)
+    )
+    teasers = "".join(
+        f'<li><a href="/{i}"><div class="teaser"><span>Teaser {i} of another story, long enough to be read '
+        f"as a paragraph if links counted.</span></div></a></li>"
+        for i in range(8)
+    )
+    html = f"""<html><body><div class="content"><h1>Headline</h1><div class="entry">{story}</div>
+    <form id="commentform"><p>Leave a reply: your e-mail address will not be published.</p></form></div>
+    <ul class="more">{teasers}</ul></body></html>"""
+    paragraphs = extract(html, "http://x/").paragraphs
+    assert paragraphs[:5] == [
+        f"Paragraph {i} of the story tells what happened there, with enough words in it to be a paragraph."
+        for i in range(5)
+    ]
+    assert not any("Teaser" in p for p in paragraphs)
+
+
 def test_a_story_split_over_sibling_blocks_is_read_whole() -> None:
     columns = "".join(
         f'<div class="column"><div class="inner"><p>Paragraph {i} of the story, with enough words in it.</p>'
