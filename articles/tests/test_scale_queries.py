@@ -168,5 +168,7 @@ def test_a_page_of_many_listed_matches_is_walked_in_the_index_of_the_newest(
         pytest.skip("full-text search is Postgres's")
     monkeypatch.setattr("articles.searching.walk_length", lambda listed, wanted: 1_000)
     page = next(sql for sql in search_queries(client, "bridge") if "AS newest" in sql)
-    plan = plan_of(page, "seqscan", "bitmapscan", "sort")
+    # An incremental sort of the index on the last change alone costs about the same on a few rows, and
+    # Postgres took it once in a run beside other work: at scale the sort is what the walk saves.
+    plan = plan_of(page, "seqscan", "bitmapscan", "sort", "incremental_sort")
     assert "Index Only Scan using article_newest_idx" in plan, plan
