@@ -381,12 +381,18 @@ def folded(text: str) -> str:
 
 class OneForOne(dict[int, str]):
     """A translation table (``str.translate``) of each character to what ``folded`` makes of it where that
-    is one character, else to UNFOLDED; filled as characters are met."""
+    is one character, else to UNFOLDED; filled as characters are met, up to ONE_FOR_ONE_SIZE of them (a
+    page of every character there is must not grow it without end)."""
 
     def __missing__(self, code: int) -> str:
         fold = folded(chr(code))
-        self[code] = value = fold if len(fold) == 1 and fold != UNFOLDED else UNFOLDED
+        value = fold if len(fold) == 1 and fold != UNFOLDED else UNFOLDED
+        if len(self) < ONE_FOR_ONE_SIZE:
+            self[code] = value
         return value
+
+
+ONE_FOR_ONE_SIZE = 20_000
 
 
 UNFOLDED = "\x00"

@@ -147,15 +147,16 @@ def _strip_chrome(container: HtmlElement) -> None:
         # Many boxes of one kind named as chrome and next to no text beside them: the story is told in them
         # (a live ticker's entries, a forum's posts, named "comment"), and the story's element was chosen
         # for them. In such an entry, the box that holds most of its text is its text, paragraphs or not.
-        kind = None
+        entries: set[HtmlElement] = set()
         if root is container and rest <= ENTRIES_BESIDE and len(boxes) >= ENTRIES:
-            (kind, count), *_ = Counter(_kind(box) for box, _ in boxes).most_common(1)
-            text = sum(length for box, length in boxes if _kind(box) == kind)
-            kind = kind if count >= ENTRIES and text >= ENTRY_TEXT * count else None
+            kinds = {box: _kind(box) for box, _ in boxes}
+            (kind, count), *_ = Counter(kinds.values()).most_common(1)
+            if count >= ENTRIES and sum(n for box, n in boxes if kinds[box] == kind) >= ENTRY_TEXT * count:
+                entries = {box for box in kinds if kinds[box] == kind}
         for box, length in boxes:
             most = length > rest and length * 4 >= longest
             # Kept, the story itself under a layout name: its own chrome goes. An entry's text is an entry's.
-            if (within := _kind(box) == kind or (entry and most)) or _may_wrap_the_story(box, most):
+            if (within := box in entries or (entry and most)) or _may_wrap_the_story(box, most):
                 roots.append((box, within))
             else:
                 _drop(box)

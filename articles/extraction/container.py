@@ -150,8 +150,7 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
         text, links = item.text_content(), _link_text_length(item)
         if not _is_boilerplate(" ".join(text.split()), links) and (weight := _weight(text, links)):
             anchors[parent] = anchors.get(parent, 0.0) + weight
-    loose = LOOSE_TEXT(document)
-    for element in loose:
+    for element in LOOSE_TEXT(document):
         if weight := _weight(_direct_text(element), 0):
             anchors[element] = anchors.get(element, 0.0) + weight
     for element in INLINE_BLOCKS(document):
