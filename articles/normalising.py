@@ -51,6 +51,42 @@ DATE_WORDS = frozenset(
     about over less than
     """.strip(),
     )
+) | frozenset(
+    # The same lines in the languages of the pages people track most after English ("Aktualisiert vor 9
+    # Minuten", "hace 2 horas", "il y a une heure", "há 3 dias", "5 minuti fa", "2 uur geleden", "3 godziny
+    # temu"): an age changes with every load in any language.
+    re.split(
+        r"\s+",
+        """
+    aktualisiert aktualisierung veröffentlicht erstellt geändert zuletzt letzte änderung stand am um uhr vor
+    seit gestern heute vorgestern sekunde sekunden minute minuten std stunde stunden tag tage tagen woche
+    wochen monat monaten jahr jahren einer einem eine januar jänner februar märz april mai juni juli
+    oktober dezember mär okt dez montag dienstag mittwoch donnerstag freitag samstag sonntag soeben
+    actualizado actualizada actualización publicado publicada creado modificado última hace el la las los
+    de del en un una segundo segundos minuto minutos hora horas día días semana semanas mes meses año años
+    hoy ayer enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre
+    diciembre ene abr ago dic lunes martes miércoles jueves viernes sábado domingo ahora
+    mis à jour publié publiée modifié le les du il y h hs une seconde secondes heure heures jour jours mois an
+    ans année années aujourd hui hier janvier février mars avril juin juillet août septembre octobre
+    novembre décembre janv févr avr juil déc lundi mardi mercredi jeudi vendredi samedi dimanche instant
+    atualizado atualizada atualização há em às do da um uma dia dias mês ano anos hoje ontem janeiro
+    fevereiro março maio junho julho setembro outubro novembro dezembro segunda terça quarta quinta sexta
+    feira agora
+    aggiornato aggiornata pubblicato pubblicata fa alle il minuti ore giorno giorni settimane mese mesi
+    anno anni oggi ieri gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre lunedì
+    martedì mercoledì giovedì venerdì sabato domenica
+    bijgewerkt gepubliceerd geleden op minuut uur uren dagen weken maand maanden jaar jaren vandaag
+    gisteren januari februari maart mei augustus
+    zaktualizowano opublikowano aktualizacja temu minut minuty minutę godzin godziny godzinę dzień dni
+    tydzień tygodnie miesiąc miesięcy rok lata lat dzisiaj wczoraj stycznia lutego marca kwietnia maja
+    czerwca lipca sierpnia września października listopada grudnia
+    """.strip(),
+    )
+)
+# Words that make a line of date words an age even with no digit in it: "an hour ago", "vor einer
+# Stunde", "hace una hora", "há um dia", "un'ora fa".
+RELATIVE_WORDS = frozenset(
+    ("ago", "now", "vor", "soeben", "hace", "ahora", "há", "agora", "fa", "geleden", "temu", "instant")
 )
 DATE_LINE_MAX = 100
 
@@ -70,7 +106,7 @@ def is_date_line(text: str) -> bool:
     if len(text) > DATE_LINE_MAX:
         return False
     words = re.findall(r"[^\W\d_]+", text.lower())
-    has_time = any(ch.isdigit() for ch in text) or "ago" in words or "now" in words
+    has_time = any(ch.isdigit() for ch in text) or any(word in RELATIVE_WORDS for word in words)
     return has_time and all(word in DATE_WORDS for word in words)
 
 

@@ -7,7 +7,8 @@ Pages: the 61 of the extraction corpus (in the repo), the saved site pages, and 
 corpus (../shared/corpus/snippets; its held-out split, ids ending in 0 or 1, reported apart). For every
 page, N reloads are made the way news sites vary between requests, a few of these each time with other
 contents: ad slots, related-link and most-read boxes inside the story, share counts, newsletter boxes,
-"updated N minutes ago" lines and <time>s beside the headline, inline "Read more:" promos between body
+"updated N minutes ago" lines and <time>s beside the headline, ages in the page's language ("vor 9
+Minuten", "hace 5 minutos") between paragraphs, inline "Read more:" promos between body
 paragraphs, view and comment counters, cookie and paywall banners, lazy-image placeholders; then class
 names and ids rotated, attributes reordered and whitespace between tags changed. Each reload goes through
 the text side of a check (``extract``, ``ArticleText.from_parts`` with the social headline, the content
@@ -86,12 +87,27 @@ def chrome(rng: random.Random, n: int) -> HtmlElement:
         f'data-src="/img/{rng.randrange(10**6)}.jpg" alt=""></figure>',
         f'<p class="meta">By the newsroom · <time datetime="2026-11-26T10:{n % 60:02d}">{rng.choice(AGES)}'
         "</time></p>",
+        # An age in the page's own language, in a paragraph named as nothing.
+        f"<p>{rng.choice(FOREIGN_AGES).format(n=rng.randrange(2, 59))}</p>",
     ]
     return lxml.html.fragment_fromstring(rng.choice(boxes))
 
 
 AGES = ("just now", "2 minutes ago", "an hour ago", "5 hours ago", "Updated 14:02 GMT", "yesterday at 9:15")
-KINDS = 12  # the boxes above
+FOREIGN_AGES = (
+    "Aktualisiert vor {n} Minuten",
+    "vor einer Stunde",
+    "Stand: 26.11.2026, 10:{n} Uhr",
+    "hace {n} minutos",
+    "Actualizado el 26 de noviembre a las 10:{n}",
+    "il y a {n} minutes",
+    "Mis à jour le 26 novembre à 10h{n}",
+    "há {n} minutos",
+    "{n} minuti fa",
+    "{n} minuten geleden",
+    "{n} minut temu",
+)
+KINDS = 13  # the boxes above
 
 
 def rotate_names(element: HtmlElement, rng: random.Random) -> None:

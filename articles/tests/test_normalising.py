@@ -58,6 +58,19 @@ def test_empty_text_is_empty() -> None:
         "November 25, 2026",
         "Updated just now",
         "26/11/2026 09:14",
+        # Other languages: an age changes with every load in any of them.
+        "Aktualisiert vor 9 Minuten",
+        "vor einer Stunde",
+        "Stand: 26.11.2026, 10:32 Uhr",
+        "Letzte Änderung 14.02.2019",
+        "hace 2 horas",
+        "Actualizado el 26 de noviembre de 2026 a las 10:32",
+        "Mis à jour le 26 novembre 2026 à 10h32",
+        "il y a 3 heures",
+        "sexta-feira, 22 de outubro de 2010 às 20:13",
+        "5 minuti fa",
+        "2 uur geleden",
+        "3 godziny temu",
     ],
 )
 def test_date_lines(line: str) -> None:
@@ -65,7 +78,18 @@ def test_date_lines(line: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "line", ["By Jane Roe", "Updated", "Three people died on Tuesday, 25 November.", "May is here", ""]
+    "line",
+    [
+        "By Jane Roe",
+        "Updated",
+        "Three people died on Tuesday, 25 November.",
+        "May is here",
+        "",
+        "Vor Ort",  # a German "vor", but no age
+        "Die Bahn fährt um 5 Uhr ab",
+        "Y",
+        "Am Montag",  # a day, but no time
+    ],
 )
 def test_not_date_lines(line: str) -> None:
     assert not is_date_line(line)
