@@ -4,7 +4,7 @@ story."""
 import re
 
 from articles.extraction.document import CAMEL_HUMP, LETTERS
-from articles.normalising import is_date_line
+from articles.normalising import RELATIVE_WORDS, is_date_line
 
 # Lines a template scatters through a story's text that belong to the page, not to the story.
 BOILERPLATE = re.compile(
@@ -40,9 +40,9 @@ PIECES = re.compile(r"\s*[|·•–—\uff0f]\s*|\s+[-/]\s+")  # \uff0f: the ful
 BYLINE_PIECE = re.compile(r"^(?:By|by(?=\s+[^\W\da-z]))\s+[\w.'’-]+(?:(?:\s+|,\s*)[\w.'’-]+){0,6}$")
 
 
-# Every date line, age and counter has a digit, "ago" or "now" (see is_date_line), and a credit starts
+# Every date line, age and counter has a digit or a word like "ago" (see is_date_line), and a credit starts
 # "By ": a quick way to pass over the story's own short lines.
-MAY_BE_FURNITURE = re.compile(r"\d|\bago\b|\bnow\b|^By\s", re.IGNORECASE)
+MAY_BE_FURNITURE = re.compile(rf"\d|\b(?:{'|'.join(sorted(RELATIVE_WORDS))})\b|^By\s", re.IGNORECASE)
 
 
 # Longer than this, a line says more than when and how much.
@@ -90,6 +90,19 @@ SCRIPT_ERRORS = re.compile(
 )
 
 
+# A notice that the views are the author's own, not the publisher's: the page's, set on every post.
+DISCLAIMER = re.compile(
+    r"\b(?:views|opinions) expressed\b.{0,80}\b(?:author|writer|contributor)s?\b|"
+    r"\bdo(?:es)? not necessarily reflect\b|"
+    r"\bgibt (?:ausschließlich )?(?:die|seine|ihre) (?:persönliche )?meinung\b.{0,40}\bwieder\b|"
+    r"\bnicht (?:notwendigerweise|unbedingt|zwingend) die (?:meinung )?der redaktion\b|"
+    r"\bn'engage(?:nt)? que (?:leurs?|son|ses) auteurs?\b|"
+    r"\bno (?:refleja|reflejan) necesariamente\b|\bnon riflett(?:e|ono) necessariamente\b",
+    re.IGNORECASE,
+)
+DISCLAIMER_LINE = 300
+
+
 def _is_boilerplate(text: str, link_chars: int) -> bool:
     # A paragraph that is mostly a link points to another page ("Read more: ..."): not story text.
     if BOILERPLATE.match(text) or is_furniture(text) or SCRIPT_ERRORS.match(text):
@@ -97,6 +110,8 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
     # A short line with a copyright sign is a picture's credit or the page's notice ("Jane Roe, mayor.
     # © AFP / John Doe", "© 2019 Example Press. All rights reserved."), not what the story says.
     if "©" in text and len(text) <= COPYRIGHT_LINE:
+        return True
+    if len(text) <= DISCLAIMER_LINE and DISCLAIMER.search(text):
         return True
     return link_chars > 0 and link_chars >= 0.6 * len(text)
 
@@ -142,6 +157,58 @@ END_OF_STORY = re.compile(
 STORY_LINE = 300
 
 
+# Where a site asks the reader to follow it, get its app, subscribe, or pay: lines set after the story
+# (and rotated between loads), never its own words. Asked only of the story's last lines, and only of short
+# ones, and only in the forms that speak to the reader (an imperative, "us", "our"): a story may well end on
+# residents who "can sign up for the scheme" or fans who "follow the band on Instagram".
+SOCIAL = (
+    r"(?:twitter|facebook|instagram|telegram|whatsapp|youtube|tiktok|linkedin|google news|threads|mastodon|"
+    r"(?:on|auf|en|sur|su|na) x)\b"
+)
+CALL_TO_ACTION = re.compile(
+    # "Follow us on Twitter", "Follow The Example on Instagram", "Síguenos en Instagram", "Folgen Sie uns auf
+    # Facebook", "¿Ya sabías que tenemos canal de Telegram?", "Mira nuestro canal de YouTube"
+    rf"^(?:follow|siga|sigue|segue|suivez|folge|folgen sie)\b.{{0,80}}\b{SOCIAL}"
+    rf"|\b(?:follow (?:us|me)|síguenos|folgen sie uns|folge uns|folge mir|suivez-nous|seguici|siga-nos|"
+    rf"segue-nos|obserwuj nas)\b.{{0,80}}\b{SOCIAL}"
+    rf"|\b(?:our|tenemos|nuestro|unseren?|notre|nosso|il nostro|nasz)\s+(?:\w+\s+)?(?:canal|channel|kanal|"
+    rf"chaîne|canale)\b.{{0,20}}\b{SOCIAL}"
+    # "Download our app", "For the latest stories … download the Example apps", "… straight to your phone
+    # with the Example app", "Descarga la app"
+    r"|^(?:download|descarga|descargue|baixe|téléchargez|scarica|lade|laden sie|pobierz)\b.{0,80}\bapps?\b"
+    r"|\b(?:our|unsere|nuestra|notre|nossa|la nostra|naszą) app\b"
+    r"|^for the latest (?:stories|news|updates)\b|\bstraight to your (?:phone|inbox)\b"
+    # "Subscribe to our newsletter", "Sign up here", "Abonnieren Sie unseren Newsletter", "Zapraszamy do
+    # subskrypcji"
+    r"|\b(?:subscribe|sign up)(?: now| today| here| for free)?(?: to| for)? (?:our|us|the newsletter)\b"
+    r"|^(?:subscribe|sign up)\b|\bsign up here\b"
+    r"|\b(?:suscríbete|suscribete|abonniere|abonnez-vous|iscriviti|zapisz się|melde dich|inscrivez-vous)\b"
+    r"|\babonnieren sie (?:jetzt|unseren?|uns)\b|\bsubskrypcj"
+    r"|\b(?:our|unseren?|unserem|nuestra|nuestro|notre|nossa|la nostra|naszego) newsletter\b|^newsletter\W*$"
+    # "Support our journalism", "Unterstütze uns", "Apoya el periodismo", "would you consider supporting
+    # our work?", "Hazte miembro", "Become a member"
+    r"|\bsupport(?:ing)? (?:us|our (?:journalism|work|reporting)|independent journalism)\b"
+    r"|\b(?:unterstütze|unterstützen sie) (?:uns|unsere arbeit|unabhängigen journalismus)\b"
+    r"|\b(?:apoya|apoye) (?:el periodismo|nuestro trabajo)\b"
+    r"|\bsoutenez(?:-nous| notre travail| le journalisme)"
+    r"|\bsostieni (?:il nostro|il giornalismo)\b|\bwesprzyj nas\b"
+    r"|\b(?:hazte|become a|werden sie|werde) (?:miembro|member|mitglied|socio|abonnent)"
+    # A subscription's promise: "Cancel anytime", "Jederzeit kündbar", "Cancela cuando quieras"
+    r"|\bcancel (?:at )?any ?time\b|\bjederzeit kündbar\b|\bcancela cuando quieras\b|"
+    r"\brésiliable à tout moment\b"
+    # "You must be logged in to post a comment", "Sie müssen sich einloggen, um … zu kommentieren"
+    r"|\b(?:log|sign)(?:ged)? in to (?:comment|post|reply|join)|\bmust be logged in\b"
+    r"|\bsie müssen (?:sich )?(?:einloggen|anmelden|eingeloggt)|\bconnectez-vous pour (?:commenter|réagir)"
+    r"|\b(?:inicia sesión|regístrate) para comentar",
+    re.IGNORECASE,
+)
+CALL_TO_ACTION_LINE = 250
+
+
+def _is_call_to_action(text: str) -> bool:
+    return len(text) <= CALL_TO_ACTION_LINE and bool(CALL_TO_ACTION.search(text))
+
+
 def _until_the_end(paragraphs: list[str]) -> list[str]:
     for index in range(len(paragraphs) // 2, len(paragraphs)):
         # A box of links set inside the story ("More on this: …") is followed by more of the story.
@@ -150,6 +217,9 @@ def _until_the_end(paragraphs: list[str]) -> list[str]:
         ):
             paragraphs = paragraphs[:index]
             break
+    # The site's own calls to follow, subscribe or pay, after the story's last line.
+    while len(paragraphs) > 1 and _is_call_to_action(paragraphs[-1]):
+        paragraphs = paragraphs[:-1]
     # Such a heading is never the story's own line, even where more of the story follows it.
     return [text for text in paragraphs if not _ends_the_story(text)]
 

@@ -246,3 +246,35 @@ def test_a_templates_indentation_weighs_nothing() -> None:
     text = "Grease the tin with a little butter and heat the oven to 180 degrees, fan 160 degrees."
     indented = text.replace(" and ", "\n        and  ") + "\n\t\t" + " " * 40
     assert _weight(indented, 0) == _weight(text, 0)
+
+
+@pytest.mark.parametrize(
+    "ages",
+    [
+        ("Aktualisiert vor 9 Minuten", "vor einer Stunde"),
+        ("hace 5 minutos", "Actualizado el 26 de noviembre a las 10:32"),
+        ("il y a 3 minutes", "Mis à jour le 26 novembre à 10h32"),
+        ("há 2 minutos", "5 minuti fa"),
+    ],
+)
+def test_an_age_in_the_page_s_language_between_paragraphs_is_never_story_text(ages: tuple[str, str]) -> None:
+    def page(age: str) -> str:
+        return f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p><p>{age}</p>
+        <p>{STORY[1]}</p><p>{STORY[2]}</p></article></body></html>"""
+
+    first, second = (extract(page(age), "http://x/") for age in ages)
+    assert first.paragraphs == STORY[:3]
+    assert second == first
+
+
+def test_a_cookie_box_a_load_drops_into_a_tiny_story_is_never_read_as_the_story() -> None:
+    # The box holds more text than the one-line story around it: a box so named under a layout name is kept
+    # as the story, but a dialog laid over the page never is.
+    def page(box: str) -> str:
+        return f"""<html><body><nav><a href="/">Home</a></nav><article><h1>Council to close bridge</h1>
+        <p>The bridge closes on Monday.</p>{box}</article></body></html>"""
+
+    first = extract(page(""), "http://x/")
+    assert first.paragraphs == ["The bridge closes on Monday."]
+    box = '<div class="cookie-banner"><p>We use cookies to improve your visit (id 103906).</p></div>'
+    assert extract(page(box), "http://x/") == first
