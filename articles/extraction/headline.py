@@ -108,7 +108,9 @@ def story_heading(container: HtmlElement | None, meta: Metadata, url: str, claim
 # story's own first lines, which sites rewrite like any other.
 LEAD_NAMES = re.compile(
     r"(?:^|[-_ ])(?:leads?|lead-?in|lede|intro\w*|teaser|abstract|standfirst|summary|chapo|sommario|excerpt|"
-    r"subline|sub-?head(?:line|ing)?|subtitle|dek|deck|einleitung|description)(?:$|[-_ ])",
+    r"subline|sub-?head(?:line|ing)?|subtitle|dek|deck|einleitung|description|strapline|"
+    # The newsroom's own words for it elsewhere: Spanish, French, German, Portuguese, Italian.
+    r"epigraph|bajada|copete|entradilla|sumario|chapeau|vorspann|resumo|linha-fina|sottotitolo)(?:$|[-_ ])",
     re.IGNORECASE,
 )
 
@@ -169,10 +171,23 @@ def _leads_in(
             after = True
         elif after and (
             LEAD_NAMES.search(_class_and_id(element))
-            or (element.tag == "p" and beside is not None and element.getparent() is beside)
+            or (beside is not None and element.getparent() is beside and _reads_as_a_lead(element))
         ):
             leads.append(element)
     return bool(headings), [lead for lead in _outermost(leads) if not _chrome_between(lead, box)]
+
+
+# The fewest words of a second heading that stands for the standfirst: a sentence, not a blog's tagline
+# under its name ("<h1>Example.org</h1><h2>Notes on things</h2>").
+LEAD_HEADING_WORDS = 8
+
+
+def _reads_as_a_lead(element: HtmlElement) -> bool:
+    """Whether an unnamed element beside the headline is the standfirst: a paragraph, or a second heading
+    of a sentence (<h1>headline</h1><h2>a sentence or two</h2>, as many templates set a subtitle)."""
+    if element.tag == "p":
+        return True
+    return element.tag == "h2" and len(text_of(element).split()) >= LEAD_HEADING_WORDS
 
 
 def _read_leads(leads: list[HtmlElement]) -> list[str]:
