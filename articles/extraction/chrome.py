@@ -45,7 +45,11 @@ DETAIL_NAMES = re.compile(
     r"disclosure|affiliate\w*|copyright|licen[cs]e\w*|toc|table-of-contents|recirculation\w*|"
     # A picture's own lines: "legend", "image-subtitle", "img-metadata", "bildunterschrift".
     r"legend|(?:image|img|picture|bild|foto)-?(?:subtitle|description|meta\w*|info|unterschrift)|"
-    r"timestamp|dateline|updated|published|date|time|meta|(?<!label-)hidden|visually-?hidden|sr-only|screen-?reader)"
+    r"timestamp|dateline|updated|published|date|time|meta|visually-?hidden|sr-only|screen-?reader|"
+    # Hidden, but not a Drupal field's hidden label, a layout's clipped overflow ("overflow-hidden"), or a box
+    # hidden on small screens only ("hidden-xs", "l-hidden-s"): a reader on a desktop sees those.
+    r"(?<!label-)(?<!overflow-)(?<!overflow-[xy]-)hidden"
+    r"(?!-(?:xs|sm|md|lg|xl|s|m|l|mobile|phone|tablet|desktop|small|medium|large)(?:$|[-_ ])))"
     r"(?:$|[-_ ])",
 )
 
@@ -60,6 +64,19 @@ TAXONOMY = re.compile(r"(?:^|\s)(?:category|tag|post_tag|topic|section|rubrik|re
 STYLE_NAMES = re.compile(r"(?:^|\s)[a-z][a-zA-Z]*Style(?:[-_]\S*)?(?=\s|$)")
 
 
+# The hash CSS Modules append to a component's class name ("BasePageLayout_Main__2pNav",
+# "styles_body__x7Kq1"): five characters of base64 that change with every deploy and spell words by chance
+# ("2pNav" reads as "nav"). Only where it has a digit or a capital: BEM's "card__title" is a real name.
+CSS_MODULE_HASH = re.compile(
+    r"(?<!\S)([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9]+)__(?=[\w-]{0,4}[\dA-Z])[\w-]{5}(?!\S)"
+)
+
+
+# Names that say what a box is not ("non-paywall", "no-sidebar", "without-ads"): a page's or a box's state,
+# never chrome. "no-print" is left: what a page keeps off paper is its chrome.
+NEGATED_NAMES = re.compile(r"(?:^|(?<=\s))(?:non|no|not|without)[-_](?!print)\S*")
+
+
 def _class_and_id(element: HtmlElement) -> str:
     # Most elements of a page have neither (asked of every element the reading weighs).
     if element.get("class") is None and element.get("id") is None:
@@ -70,6 +87,10 @@ def _class_and_id(element: HtmlElement) -> str:
         names = TAXONOMY.sub(" ", names)
     if "Style" in names:
         names = STYLE_NAMES.sub(" ", names)
+    if "__" in names:
+        names = CSS_MODULE_HASH.sub(r"\1", names)
+    if "no" in names:
+        names = NEGATED_NAMES.sub(" ", names)
     # Lower case: the patterns asked of the names then need no case folding (five times quicker).
     return CAMEL_HUMP.sub("-", names).lower()
 
@@ -156,21 +177,48 @@ def _strip_chrome(container: HtmlElement) -> None:
         for box, length in boxes:
             most = length > rest and length * 4 >= longest
             # Kept, the story itself under a layout name: its own chrome goes. An entry's text is an entry's.
-            if (within := box in entries or (entry and most)) or _may_wrap_the_story(box, most):
+            # A dialog laid over the page (cookies, consent) is never the story, however much it holds.
+            if _is_overlay(box):
+                _drop(box)
+            elif (within := box in entries or (entry and most)) or _may_wrap_the_story(box, most):
                 roots.append((box, within))
             else:
                 _drop(box)
 
 
+# Inline elements: inside a sentence, one is a word or a few of the sentence ("the club's coach <a
+# class="tag">Jane Roe</a> said"), whatever its name says; the sentence keeps it unless it is hidden.
+INLINE_TAGS = frozenset(
+    ("a", "span", "em", "strong", "b", "i", "u", "abbr", "cite", "mark", "small", "sub", "sup", "font", "q")
+)
+HIDDEN_NAMES = re.compile(r"(?:^|[-_ ])(?:visually-?hidden|sr-only|screen-?reader\w*|hidden)(?:$|[-_ ])")
+WORD_BEFORE = re.compile(r"\w[\s,]*$")
+WORD_AFTER = re.compile(r"^[\s,]*\w")
+
+
+def _in_a_sentence(element: HtmlElement) -> bool:
+    """Whether an inline element sits among a sentence's words, with words before and after it."""
+    if element.tag not in INLINE_TAGS or (parent := element.getparent()) is None:
+        return False
+    previous = element.getprevious()
+    before = (previous.tail if previous is not None else parent.text) or ""
+    return bool(WORD_BEFORE.search(before) and WORD_AFTER.match(element.tail or ""))
+
+
 def _chrome_boxes(root: HtmlElement) -> list[HtmlElement]:
-    """The outermost chrome elements under ``root`` (details included), in document order."""
+    """The outermost chrome elements under ``root`` (details included), in document order; not the words of
+    a sentence set in an inline element named as chrome, unless they are hidden."""
     found = []
     stack = list(reversed(root))
     while stack:
         element = stack.pop()
         if not isinstance(element.tag, str):
             continue
-        if _is_chrome(element, details=True):
+        if _is_chrome(element, details=True) and not (
+            _in_a_sentence(element)
+            and not _is_hidden(element)
+            and not HIDDEN_NAMES.search(_class_and_id(element))
+        ):
             found.append(element)
         else:
             stack.extend(reversed(element))

@@ -2,6 +2,8 @@
 boxes the story may still live in, and where its standfirst sits. The story's paragraphs in general are
 in test_extraction_story.py."""
 
+import pytest
+
 from articles.extraction import extract
 
 STORY = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(3)]
@@ -180,3 +182,52 @@ def test_a_story_told_in_entries_named_as_comments_is_read_from_them() -> None:
     story = f"""<html><body><article><h1>Council to close bridge</h1><p>{STORY[0]}</p>{boxes}
     <div class="newsletter-box">Get the morning briefing in your inbox</div></article></body></html>"""
     assert extract(story, "http://x/").paragraphs == STORY[:1]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        "BasePageLayout_Main__2pNav",  # a CSS Modules hash that spells "nav" by chance
+        "layout no-sidebar",  # what the box is not
+        "relative overflow-hidden",  # a layout utility: clipped, not hidden
+        "col hidden-xs hidden-sm",  # hidden on small screens only
+    ],
+)
+def test_names_that_only_look_like_chrome_do_not_hide_the_story(names: str) -> None:
+    story = [f"{text} It goes on to say where, and when, and what the town thinks of it." for text in STORY]
+    first = f"{story[0]} It says more than the other paragraphs, as a story's first paragraph often does."
+    inner = "".join(f"<p>{text}</p>" for text in story[1:])
+    menu = "".join(f'<a href="/{n}">Section {n}</a>' for n in range(20))
+    html = f"""<html><body><nav>{menu}</nav><div class="{names}"><article><h1>Council to close bridge</h1>
+    <p>{first}</p><p>{first}</p><div class="{names}">{inner}</div></article></div>
+    <div class="site-info"><p>Example News is published by Example Media, registered in the town.</p>
+    <p>Letters to the editor are welcome at the address below, by post or by mail.</p></div>
+    </body></html>"""
+    assert extract(html, "http://x/").paragraphs[2:] == story[1:]
+
+
+def test_a_css_modules_name_keeps_its_meaning_without_its_hash() -> None:
+    # "Comments_list__x7Kq1" is still a list of comments.
+    comments = "".join(
+        f"<p>Reader {n} thinks the council should have closed the bridge a year ago.</p>" for n in range(2)
+    )
+    body = "".join(f"<p>{text}</p>" for text in STORY)
+    html = f"""<html><body><article><h1>Council to close bridge</h1>{body}
+    <div class="Comments_list__x7Kq1">{comments}</div></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_words_of_a_sentence_in_an_inline_box_named_as_chrome_stay_in_the_sentence() -> None:
+    # A site links a name to its topic page (<a class="tag">) or marks a term for its glossary: the words are
+    # the sentence's. Text for screen readers only is not shown, and goes; so does a tag list of its own.
+    html = """<html><body><article><h1>Council to close bridge</h1>
+    <p>The club's coach <a class="tag" href="/tags/jane-roe">Jane Roe</a> said the bridge is a key hazard of
+    deep <span class="related-term">space travel</span>, but not the only one.</p>
+    <p>The council will meet<span class="sr-only"> (opens in a new window)</span> again on Monday, when
+    the engineers present their report.</p>
+    <div class="tags"><a href="/t/1">Bridges</a> <a href="/t/2">Council</a></div></article></body></html>"""
+    assert extract(html, "http://x/").paragraphs == [
+        "The club's coach Jane Roe said the bridge is a key hazard of deep space travel, but not the only "
+        "one.",
+        "The council will meet again on Monday, when the engineers present their report.",
+    ]
