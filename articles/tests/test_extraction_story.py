@@ -257,3 +257,107 @@ def test_body_f1_on_the_real_pages_does_not_regress() -> None:
     # Measured 0.984 (generic/2 with the site rules of this commit); trafilatura scores 0.962 here.
     assert summary["f1"] >= 0.98
     assert min(float(row["precision"]) + float(row["recall"]) for row in rows) > 1.5
+
+
+# --- release 12 -------------------------------------------------------------------------------------------
+
+
+def test_a_sentence_in_a_second_heading_beside_the_headline_is_the_standfirst() -> None:
+    html = """<html><body><nav><a href="/">Home</a></nav><article><div class="article-header">
+    <h1>Council to close bridge</h1><h2>Cracks found in the pillars leave the council no choice, its
+    engineers say.</h2></div><div class="article-body"><p>The bridge closes on Monday for at least a year
+    of repairs.</p><p>Buses will take a longer route through the town centre meanwhile.</p></div>
+    </article></body></html>"""
+    assert extract(html, "http://x/").paragraphs[0] == (
+        "Cracks found in the pillars leave the council no choice, its engineers say."
+    )
+
+
+def test_a_blog_s_tagline_under_its_name_is_not_a_standfirst() -> None:
+    # <h1> the blog's name, <h2> its motto: a few words, not a sentence about the story.
+    html = """<html><head><title>Example Notes</title></head><body><div id="header"><h1>Example Notes</h1>
+    <h2>Notes on broken things</h2></div><div id="main"><div class="entry"><p>I have used this tool for
+    a long time to keep my films and music in order.</p><p>Until now it had no way to fetch podcasts,
+    so I wrote a small script for it.</p></div></div></body></html>"""
+    assert not any("Notes on broken things" in p for p in extract(html, "http://x/").paragraphs)
+
+
+@pytest.mark.parametrize("name", ["bajada", "article-epigraph", "chapeau", "vorspann", "strapline"])
+def test_a_standfirst_named_in_the_newsroom_s_own_words_is_read(name: str) -> None:
+    html = f"""<html><body><nav><a href="/">Home</a></nav><div class="hero"><h1>Council to close bridge</h1>
+    <div class="{name}"><span>Cracks found in the pillars leave the council no choice, engineers say.</span>
+    </div></div><div class="columns"><div class="article-body"><p>The bridge closes on Monday for at least
+    a year of repairs.</p><p>Buses will take a longer route through the town centre meanwhile.</p></div>
+    </div></body></html>"""
+    assert extract(html, "http://x/").paragraphs[0] == (
+        "Cracks found in the pillars leave the council no choice, engineers say."
+    )
+
+
+STORY = [f"Paragraph {n} of the story says what the council decided, and why it did so." for n in range(4)]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "Follow us on Twitter and Instagram @examplenews and on Facebook.",
+        "For the latest stories and breaking news, download the Example News app for iOS and Android.",
+        "¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular.",
+        "Lust auf mehr? Melde dich hier für unseren Newsletter an!",
+        "Support our journalism: become a member today.",
+    ],
+)
+def test_a_call_to_follow_subscribe_or_pay_after_the_story_is_not_story_text(call: str) -> None:
+    html = article_html("Council to close bridge", [*STORY, call, "Subscribe to our newsletter."])
+    assert extract(html, "http://x/").paragraphs == STORY
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "Residents can sign up for the new scheme at the town hall from Monday.",
+        "Fans who follow the band on Instagram were disappointed by the news.",
+        "Drivers can download the council's app to see the new routes.",
+        "The mayor said the town would support our local businesses through the closure.",
+        "Subscribers to the council's newsletter were told of the plan a week ago.",
+    ],
+)
+def test_the_story_s_own_last_lines_about_following_or_subscribing_are_story_text(last: str) -> None:
+    # Not spoken to the reader (no imperative, no "us" or "our" of the site's): the story's own words.
+    mention = "The mayor asked residents to follow the council on Twitter for news of the works."
+    story = [STORY[0], mention, *STORY[1:], last]
+    assert extract(article_html("Council to close bridge", story), "http://x/").paragraphs == story
+
+
+def product_page(box: str = "product") -> str:
+    # A shop's page: its description and its details in two blocks, many thumbnails between them.
+    thumbnails = "".join(f'<li><a href="/p/{n}"><img src="/i/{n}.jpg" alt=""></a></li>' for n in range(30))
+    return f"""<html><body><nav><a href="/">Shop</a> <a href="/sale">Sale</a></nav>
+    <div class="{box}"><h1>Wool blanket</h1>
+    <div class="about"><p>A warm blanket of two layers of Merino wool, woven in a small mill in the hills.</p>
+    <p>It keeps a cat or a dog warm through the coldest nights of the year.</p></div>
+    <ul class="thumbnails">{thumbnails}</ul>
+    <div class="details"><p>Washable by hand at thirty degrees; dries flat in a day.</p>
+    <p>Made to order: delivered within three weeks of the order, in a cotton bag that keeps the moths
+    away.</p></div></div>
+    <div class="more"><p>Other blankets in our shop, each woven by hand and sent in a cotton bag.</p></div>
+    </body></html>"""
+
+
+def test_a_short_story_is_read_with_its_other_blocks_around_the_template() -> None:
+    # Read as before, only the details (157 characters): the thumbnails weighed more than the description.
+    paragraphs = extract(product_page(), "http://x/").paragraphs
+    assert paragraphs[0].startswith("A warm blanket")
+    assert paragraphs[-1].startswith("Made to order")
+    assert not any("Other blankets" in p for p in paragraphs)
+
+
+def test_a_short_story_is_not_widened_past_a_box_named_as_chrome() -> None:
+    # Widened past the box, the story would be dropped with it as a detail of the page ("print").
+    thumbnails = "".join(f'<li><a href="/p/{n}"><img src="/i/{n}.jpg" alt=""></a></li>' for n in range(30))
+    notes = "".join(f"<div><p>Note {n} on the care of wool, in a short line.</p></div>" for n in range(4))
+    html = f"""<html><body><div class="product"><h1>Wool blanket</h1>{notes}<ul>{thumbnails}</ul>
+    <div class="print-area"><div class="details"><p>A warm blanket of two layers of Merino wool, woven in a
+    small mill in the hills.</p><p>Made to order: delivered within three weeks, in a cotton bag that keeps
+    the moths away.</p></div></div></div></body></html>"""
+    assert extract(html, "http://x/").paragraphs[0].startswith("A warm blanket")
