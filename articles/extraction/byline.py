@@ -5,15 +5,16 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from articles.extraction.chrome import Story, _class_and_id, _in_chrome
+from articles.extraction.chrome import Story, _class_and_id, _in_chrome, _is_chrome
 from articles.extraction.document import (
     LETTERS,
     _drop,
+    _link_text_length,
     _outermost,
     _text_length,
     text_of,
 )
-from articles.extraction.lines import PIECES
+from articles.extraction.lines import PIECES, _is_boilerplate
 from articles.extraction.metadata import Metadata
 from articles.extraction.names import BYLINE_NOISE, NAME_WORD, _are_names, _first_line, _sign_off
 from articles.site_rules import compile_selector
@@ -135,6 +136,24 @@ def _named_as_authors(document: HtmlElement) -> list[HtmlElement]:
     ]
 
 
+# Boxes a load may drop into an author's box: not inline pieces of the credit (a date's <span>, a link).
+DROPPED_IN = frozenset(("div", "p", "aside", "section", "figure", "ul", "ol", "form", "nav", "footer"))
+
+
+def _own_text_length(box: HtmlElement) -> int:
+    """A box's text less the chrome and the link lines inside it: an ad or a "Read more:" link a load drops
+    into an author's box must not make it a section about authors on that load and a credit on the next."""
+    dropped_in = _outermost(
+        [
+            element
+            for element in box.iterdescendants(*DROPPED_IN)
+            if _is_chrome(element, details=True)
+            or (element.tag == "p" and _is_boilerplate(text_of(element), _link_text_length(element)))
+        ]
+    )
+    return _text_length(box) - sum(_text_length(element) for element in dropped_in)
+
+
 def _credit_box(document: HtmlElement, story: Story) -> str:
     """The text of the first element the template names as the author's ("author", "autor", "byline"),
     outside comments and other chrome, short enough to be names."""
@@ -150,7 +169,7 @@ def _credit_box(document: HtmlElement, story: Story) -> str:
         fields = [_names_in(clean_byline(field)) for field in _outermost(NAME_FIELD(element))]
         if fields and all(_are_names(field) for field in fields):
             text = ", ".join(dict.fromkeys(fields))
-        elif _text_length(element) > LONGEST_CREDIT_BOX:
+        elif _own_text_length(element) > LONGEST_CREDIT_BOX:
             continue  # a section about authors ("author-guidelines"), not a credit
         else:
             text = _names_in(clean_byline(element))

@@ -219,3 +219,19 @@ def test_the_opening_post_s_author_in_a_thread() -> None:
 )
 def test_a_credit_line_that_gives_the_date_first(line: str, byline: str) -> None:
     assert byline_of(line) == byline
+
+
+def test_a_link_line_a_load_drops_into_the_author_s_box_does_not_unmake_the_credit() -> None:
+    # The box is just short enough to be a credit; the "Read more:" line a load adds must not make it a
+    # section about authors on that load only.
+    bio = (
+        "<p>Jane Roe, 27, reporter</p><p>Reading, writing, taking pictures: all of it is my passion. In my "
+        "dreams I travel to other worlds, and I want to take you there with me, with my pictures, my words "
+        "and my thoughts, every week of the year, from the town hall to the harbour.</p>"
+    )
+    promo = (
+        '<p><strong>Read more:</strong> <a href="/story/1">Council story number 12 explained in full</a></p>'
+    )
+    first = byline_of("", f'<div class="author">{bio}</div>')
+    assert first == "Jane Roe"
+    assert byline_of("", f'<div class="author">{bio}{promo}</div>') == first
