@@ -56,7 +56,13 @@ DETAIL_NAMES = re.compile(
 
 # Class names that file a post under a topic ("category-newsletter", "tag-social-media" on a WordPress
 # <article>): they say what the story is about, not what the box is.
-TAXONOMY = re.compile(r"(?:^|\s)(?:category|tag|post_tag|topic|section|rubrik|ressort)-\S+", re.IGNORECASE)
+# Not where what follows is a build's hash ("tag-76e5e8", letters and digits): that is the box's own name
+# with a suffix a deploy changes, and it still names a tag box.
+TAXONOMY = re.compile(
+    r"(?:^|\s)(?:category|tag|post_tag|topic|section|rubrik|ressort)-"
+    r"(?!(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,8}(?:\s|$))\S+",
+    re.IGNORECASE,
+)
 
 
 # Class names that CSS-in-JS libraries make from a style's name ("tagStyle_z4kqwb" on every <p> of a story,
@@ -192,8 +198,10 @@ INLINE_TAGS = frozenset(
     ("a", "span", "em", "strong", "b", "i", "u", "abbr", "cite", "mark", "small", "sub", "sup", "font", "q")
 )
 HIDDEN_NAMES = re.compile(r"(?:^|[-_ ])(?:visually-?hidden|sr-only|screen-?reader\w*|hidden)(?:$|[-_ ])")
-WORD_BEFORE = re.compile(r"\w[\s,]*$")
-WORD_AFTER = re.compile(r"^[\s,]*\w")
+# A word (or a hyphen or an opening quote joined to one) before, and a word or the sentence's own
+# punctuation after: "deep <span>space travel</span>, but", "Saisonstart-<a>Pressekonferenz</a>."
+WORD_BEFORE = re.compile(r"[\w\-(„“\"'‘«][\s,]*$")
+WORD_AFTER = re.compile(r"^[\s,]*[\w.,;:!?)\]\"'’”»–-]")
 
 
 def _in_a_sentence(element: HtmlElement) -> bool:

@@ -224,10 +224,21 @@ def test_words_of_a_sentence_in_an_inline_box_named_as_chrome_stay_in_the_senten
     <p>The club's coach <a class="tag" href="/tags/jane-roe">Jane Roe</a> said the bridge is a key hazard of
     deep <span class="related-term">space travel</span>, but not the only one.</p>
     <p>The council will meet<span class="sr-only"> (opens in a new window)</span> again on Monday, when
-    the engineers present their report.</p>
+    the engineers present their report at the season-<a class="tag" href="/t/3">press conference</a>.</p>
     <div class="tags"><a href="/t/1">Bridges</a> <a href="/t/2">Council</a></div></article></body></html>"""
     assert extract(html, "http://x/").paragraphs == [
         "The club's coach Jane Roe said the bridge is a key hazard of deep space travel, but not the only "
         "one.",
-        "The council will meet again on Monday, when the engineers present their report.",
+        "The council will meet again on Monday, when the engineers present their report at the "
+        "season-press conference.",
     ]
+
+
+def test_a_build_s_hash_on_a_tag_box_s_name_is_not_a_topic_it_is_filed_under() -> None:
+    # "tag-social-media" files a post under a topic; "tag-76e5e8" is the box "tag" after a deploy.
+    story = "".join(f"<p>{text}</p>" for text in STORY)
+    for names in ("tag", "tag-76e5e8"):
+        html = f"""<html><body><article><h1>Council to close bridge</h1>{story}
+        <div class="{names}"><span>Bridges</span>, <span>Council</span>, <span>Town hall</span></div>
+        </article></body></html>"""
+        assert extract(html, "http://x/").paragraphs == STORY
