@@ -39,7 +39,7 @@ from articles.extraction.document import (
     text_of,
 )
 from articles.extraction.headline import _leading_headings, _standfirst, choose_title, social_title
-from articles.extraction.lines import _is_boilerplate, _until_the_end, is_furniture
+from articles.extraction.lines import _drop_script_errors, _is_boilerplate, _until_the_end, is_furniture
 from articles.extraction.metadata import Metadata, host_of, read_metadata
 from articles.site_rules import SITE_RULES, Selector, SiteRule
 
@@ -99,8 +99,9 @@ EXTRACTOR_NAME = "generic"
 # template, within its own <article> or <main>; a CSS Modules hash ("Main__2pNav"), a name that says what a
 # box is not ("non-paywall") and "overflow-hidden" or "hidden-xs" no longer name a box as chrome; the words of
 # a sentence set in an inline box named as chrome (<a class="tag">Jane Roe</a>) stay in the sentence; a
-# cookie dialog is never kept as the story. Bylines: an author's box is measured without the chrome a load
-# drops into it.
+# cookie dialog is never kept as the story; a server script's error messages ("<b>Warning</b>: … on line
+# <b>928</b>") are dropped before the story's element is chosen. Bylines: an author's box is measured without
+# the chrome a load drops into it.
 EXTRACTOR_VERSION = "12"
 
 
@@ -125,6 +126,7 @@ class Extraction:
 
 def _generic(document: HtmlElement, meta: Metadata, url: str) -> Extraction:
     _strip_code_and_widgets(document)
+    _drop_script_errors(document)
     # A dateline or an age beside the headline changes with every load: it must not move the choice.
     _drop_dates(document)
     container = _container(document)
@@ -188,6 +190,7 @@ def _first_text(
 
 def _by_site_rule(document: HtmlElement, meta: Metadata, rule: SiteRule, url: str) -> Extraction | None:
     _strip_code_and_widgets(document)
+    _drop_script_errors(document)
     bodies = _outermost(rule.body_selector(document))
     if not bodies:
         return None

@@ -3,6 +3,8 @@ story."""
 
 import re
 
+from lxml.html import HtmlElement
+
 from articles.extraction.document import CAMEL_HUMP, LETTERS
 from articles.normalising import RELATIVE_WORDS, is_date_line
 
@@ -101,6 +103,36 @@ DISCLAIMER = re.compile(
     re.IGNORECASE,
 )
 DISCLAIMER_LINE = 300
+
+
+# How a server's script error starts where PHP writes it into the page: "<b>Warning</b>:  Use of …".
+SCRIPT_ERROR_LABEL = re.compile(
+    r"^(?:PHP )?(?:warning|notice|deprecated|strict standards|fatal error|parse error)$", re.IGNORECASE
+)
+
+
+SCRIPT_ERROR_PARTS = 6
+
+
+def _drop_script_errors(document: HtmlElement) -> None:
+    """Drop the error messages a broken server script writes into the page between line breaks ("<b>Warning
+    </b>: Use of undefined constant … in <b>/www/plugin.php</b> on line <b>928</b><br>"): as loose text they
+    would weigh as a story when the story's element is chosen."""
+    for label in list(document.iter("b", "strong")):
+        if not SCRIPT_ERROR_LABEL.match((label.text or "").strip()) or not (label.tail or "").startswith(":"):
+            continue
+        run = [label]
+        # The path and the line number in bold after it: a few elements at most (a page of a million bold
+        # "Warning:"s in a row, with no break between them, must not make this quadratic).
+        for sibling in label.itersiblings():
+            if not isinstance(sibling.tag, str) or sibling.tag == "br" or len(run) > SCRIPT_ERROR_PARTS:
+                break
+            run.append(sibling)
+        text = " ".join("".join(part.text_content() + (part.tail or "") for part in run).split())
+        if SCRIPT_ERRORS.match(text) and (parent := label.getparent()) is not None:
+            for part in run:
+                part.tail = None
+                parent.remove(part)
 
 
 def _is_boilerplate(text: str, link_chars: int) -> bool:

@@ -361,3 +361,19 @@ def test_a_short_story_is_not_widened_past_a_box_named_as_chrome() -> None:
     small mill in the hills.</p><p>Made to order: delivered within three weeks, in a cotton bag that keeps
     the moths away.</p></div></div></div></body></html>"""
     assert extract(html, "http://x/").paragraphs[0].startswith("A warm blanket")
+
+
+def test_a_server_script_s_warnings_in_a_sidebar_do_not_outweigh_a_short_post() -> None:
+    warning = (
+        "<b>Warning</b>:  Use of undefined constant comments - assumed 'comments' (this will throw an Error"
+        " in a future version of PHP) in <b>/www/htdocs/wp-content/plugins/recent-comments.php</b> on line "
+        "<b>928</b><br>"
+    )
+    html = f"""<html><body><div id="wrapper"><div id="content"><div class="post"><h2>Number two: Leo</h2>
+    <div class="postentry"><p>It has been a while since the first one came home; now the second is here.</p>
+    <p>This is how it looked on the first evening, when he would not leave the sofa.</p></div></div></div>
+    <div id="sidebar"><ul><li><h2>Recent comments</h2><ul>{warning * 4}
+    <li><a href="/a">Ann</a>: lovely</li></ul></li></ul></div></div></body></html>"""
+    paragraphs = extract(html, "http://x/").paragraphs
+    assert paragraphs[0].startswith("It has been a while")
+    assert not any("Warning" in text or "undefined constant" in text for text in paragraphs)
