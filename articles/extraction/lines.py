@@ -12,7 +12,13 @@ from articles.normalising import RELATIVE_WORDS, is_date_line
 BOILERPLATE = re.compile(
     r"^(?:advertisements?|story continues below(?: advertisement)?|continue reading(?: the main story)?|"
     r"supported by|read more|related|related articles?|related stories|share(?: this(?: article| story)?)?|"
-    r"sign up|subscribe|click here|loading\W*|skip advert(?:isement)?|you might also like|recommended)\W*$"
+    r"sign up|subscribe|click here|loading\W*|skip advert(?:isement)?|you might also like|recommended|"
+    # The page's controls, as a line of their own: "Text size", "Schriftgröße".
+    r"text size|font size|schriftgröße|taille du texte|tamaño de (?:letra|texto))\W*$"
+    # A wire service's credits closing the story: "(Reporting by Jane Roe; Editing by Ann Bee)".
+    r"|^\((?:additional )?(?:reporting|writing|editing) by\b[^()]{0,250}\)\.?$"
+    r"|^(?:additional )?reporting by\b[^.!?]{0,120}[;,] (?:additional reporting|writing|editing) by\b"
+    r"[^!?]{0,150}$"
     # A call to subscribe written as a line of its own: "Subscribe now to our print edition for more."
     r"|^subscribe\b[^.!?]{0,80}[.!?]?$"
     # An image's credit written as a line of its own: "Photo: Jane Roe / AFP", "Titelbild: dpa".
@@ -153,7 +159,8 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
 # long text, it heads a box of links set into the story: the story goes on after it, without the heading).
 END_OF_STORY = re.compile(
     r"^(?:related(?: articles| posts| stories| content| reading)?|read more|more on this(?: topic| story)?|"
-    r"more (?:from|stories|articles)\b.*|you (?:may|might) also (?:like|be interested in)|"
+    r"more (?:from|stories|articles)\b.*|more (?:\w+ ){1,3}(?:stories|articles)|"
+    r"you (?:may|might) also (?:like|be interested in)|"
     r"recommended(?: for you)?|tags?|tagged|topics?|share(?: this)?(?: article| post| story| page)?|"
     r"like it\? share it|comments?|"
     r"\d+ comments?|leave a (?:comment|reply)|about the author|further reading|see also|"
@@ -231,7 +238,11 @@ CALL_TO_ACTION = re.compile(
     # "You must be logged in to post a comment", "Sie müssen sich einloggen, um … zu kommentieren"
     r"|\b(?:log|sign)(?:ged)? in to (?:comment|post|reply|join)|\bmust be logged in\b"
     r"|\bsie müssen (?:sich )?(?:einloggen|anmelden|eingeloggt)|\bconnectez-vous pour (?:commenter|réagir)"
-    r"|\b(?:inicia sesión|regístrate) para comentar",
+    r"|\b(?:inicia sesión|regístrate) para comentar"
+    # "Join our forums to keep talking …", "… a news tip? Let us know at tips@example.com", "Write to Jane Roe
+    # at jane.roe@example.com"
+    r"|^join (?:us|our)\b|\blet us know at\b|\bsend us (?:a |your )?(?:news )?tips?\b"
+    r"|^write to\b.{0,80}\bat \S+@\S+",
     re.IGNORECASE,
 )
 CALL_TO_ACTION_LINE = 250

@@ -305,6 +305,8 @@ STORY = [f"Paragraph {n} of the story says what the council decided, and why it 
         "¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular.",
         "Lust auf mehr? Melde dich hier für unseren Newsletter an!",
         "Support our journalism: become a member today.",
+        "Join our forums to keep talking about the town! Have a news tip? Let us know at tips@example.com.",
+        "Write to Jane Roe at jane.roe@example.com",
     ],
 )
 def test_a_call_to_follow_subscribe_or_pay_after_the_story_is_not_story_text(call: str) -> None:
@@ -377,3 +379,15 @@ def test_a_server_script_s_warnings_in_a_sidebar_do_not_outweigh_a_short_post() 
     paragraphs = extract(html, "http://x/").paragraphs
     assert paragraphs[0].startswith("It has been a while")
     assert not any("Warning" in text or "undefined constant" in text for text in paragraphs)
+
+
+def test_a_wire_service_s_credits_and_the_page_s_controls_are_not_story_text() -> None:
+    lines = ["Text size", "(Reporting by Jane Roe and Ann Bee; Editing by Carl Dee)"]
+    promo = ["More Great Example Stories", "A story about something else", "And another one"]
+    html = article_html("Council to close bridge", [lines[0], *STORY, lines[1], *promo])
+    assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_a_story_sentence_that_starts_like_a_credit_is_story_text() -> None:
+    story = [*STORY, "Reporting by the local paper showed that the council knew of the cracks in May."]
+    assert extract(article_html("Council to close bridge", story), "http://x/").paragraphs == story
