@@ -92,16 +92,17 @@ EXTRACTOR_NAME = "generic"
 # ends it; a story told in many entries of one kind named as chrome (a live ticker's "live-comment"s) with
 # next to no text beside them is read from those entries.
 # 12: ages and datelines in German, Spanish, French, Portuguese, Italian, Dutch and Polish ("vor 9 Minuten",
-# "hace 2 horas") are furniture, never story text; the site's calls to follow it, get its app, subscribe or
-# pay, as the story's last lines, are not the story's; a second heading of a sentence beside the headline,
-# or a box named as a standfirst in a newsroom's other words ("bajada", "chapeau", "vorspann"), is the
-# standfirst; a story read under a paragraph and a half long is chosen again with its blocks around the
-# template, within its own <article> or <main>; a CSS Modules hash ("Main__2pNav"), a name that says what a
-# box is not ("non-paywall") and "overflow-hidden" or "hidden-xs" no longer name a box as chrome; the words of
-# a sentence set in an inline box named as chrome (<a class="tag">Jane Roe</a>) stay in the sentence; a
-# cookie dialog is never kept as the story; a server script's error messages ("<b>Warning</b>: … on line
-# <b>928</b>") are dropped before the story's element is chosen. Bylines: an author's box is measured without
-# the chrome a load drops into it.
+# "hace 2 horas") are furniture, never story text; the site's calls to follow it, get its app, subscribe, pay,
+# join its forums or write to its staff, as the story's last lines, are not the story's, nor are a wire
+# service's credits ("(Reporting by …; Editing by …)") or opinion disclaimers; a second heading of a sentence
+# beside the headline, or a box named as a standfirst in a newsroom's other words ("bajada", "chapeau",
+# "vorspann"), is the standfirst; a story read under a paragraph and a half long is chosen again with its
+# blocks around the template, within its own <article> or <main>; a CSS Modules hash ("Main__2pNav"), a name
+# that says what a box is not ("non-paywall") and "overflow-hidden" or "hidden-xs" no longer name a box as
+# chrome; the words of a sentence set in an inline box named as chrome (<a class="tag">Jane Roe</a>) stay in
+# the sentence; a cookie dialog is never kept as the story; a server script's error messages ("<b>Warning</b>:
+# … on line <b>928</b>") are dropped before the story's element is chosen. Bylines: an author's box is
+# measured without the chrome a load drops into it.
 EXTRACTOR_VERSION = "12"
 
 

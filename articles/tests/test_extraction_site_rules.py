@@ -173,7 +173,8 @@ SAVED = {
                 "session on expectations that OPEC+ will deepen supply cuts.",
                 "Brent crude futures climbed 62 cents to $81.23 a barrel by 0300 GMT.",
                 "Analysts said the market was also watching talks between the United States and China.",
-                "Reporting by Florence Tan and Emily Chow; Editing by Sonali Paul",
+                # "Reporting by Florence Tan and Emily Chow; Editing by Sonali Paul" closes the page: the wire
+                # service's credits, not the story's text (release 12).
             ],
             extractor="site:reuters",
             extractor_version="1",
