@@ -35,6 +35,15 @@ OVERLAY_NAMES = re.compile(
 )
 
 
+# Text no reader sees: for screen readers only, or hidden. Hidden, but not a Drupal field's hidden label, a
+# layout's clipped overflow ("overflow-hidden"), or a box hidden on small screens only ("hidden-xs",
+# "l-hidden-s"): a reader on a desktop sees those.
+HIDDEN = (
+    r"visually-?hidden|sr-only|screen-?reader|(?<!label-)(?<!overflow-)(?<!overflow-[xy]-)hidden"
+    r"(?!-(?:xs|sm|md|lg|xl|s|m|l|mobile|phone|tablet|desktop|small|medium|large)(?:$|[-_ ]))"
+)
+
+
 # Words of the small pieces inside a story that are not its text. Too common in layout names
 # ("date-and-tags", "photo-story") to rule out a whole box when choosing the story's container.
 DETAIL_NAMES = re.compile(
@@ -45,11 +54,7 @@ DETAIL_NAMES = re.compile(
     r"disclosure|affiliate\w*|copyright|licen[cs]e\w*|toc|table-of-contents|recirculation\w*|"
     # A picture's own lines: "legend", "image-subtitle", "img-metadata", "bildunterschrift".
     r"legend|(?:image|img|picture|bild|foto)-?(?:subtitle|description|meta\w*|info|unterschrift)|"
-    r"timestamp|dateline|updated|published|date|time|meta|visually-?hidden|sr-only|screen-?reader|"
-    # Hidden, but not a Drupal field's hidden label, a layout's clipped overflow ("overflow-hidden"), or a box
-    # hidden on small screens only ("hidden-xs", "l-hidden-s"): a reader on a desktop sees those.
-    r"(?<!label-)(?<!overflow-)(?<!overflow-[xy]-)hidden"
-    r"(?!-(?:xs|sm|md|lg|xl|s|m|l|mobile|phone|tablet|desktop|small|medium|large)(?:$|[-_ ])))"
+    rf"timestamp|dateline|updated|published|date|time|meta|{HIDDEN})"
     r"(?:$|[-_ ])",
 )
 
@@ -197,7 +202,7 @@ def _strip_chrome(container: HtmlElement) -> None:
 INLINE_TAGS = frozenset(
     ("a", "span", "em", "strong", "b", "i", "u", "abbr", "cite", "mark", "small", "sub", "sup", "font", "q")
 )
-HIDDEN_NAMES = re.compile(r"(?:^|[-_ ])(?:visually-?hidden|sr-only|screen-?reader\w*|hidden)(?:$|[-_ ])")
+HIDDEN_NAMES = re.compile(rf"(?:^|[-_ ])(?:{HIDDEN})(?:$|[-_ ])")
 # A word (or a hyphen or an opening quote joined to one) before, and a word or the sentence's own
 # punctuation after: "deep <span>space travel</span>, but", "Saisonstart-<a>Pressekonferenz</a>."
 WORD_BEFORE = re.compile(r"[\w\-(„“\"'‘«][\s,]*$")
