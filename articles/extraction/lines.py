@@ -91,11 +91,8 @@ COPYRIGHT_LINE = 200
 
 # What a broken server script prints into the page: "Warning: Use of undefined constant … in
 # /www/htdocs/wp-content/plugin.php on line 928", one or several in a row.
-SCRIPT_ERRORS = re.compile(
-    r"^(?:(?:PHP )?(?:warning|notice|deprecated|strict standards|fatal error|parse error)\s*:"
-    r".{0,600}?\bon line \d+\W*)+$",
-    re.IGNORECASE,
-)
+SCRIPT_ERROR_KINDS = r"(?:PHP )?(?:warning|notice|deprecated|strict standards|fatal error|parse error)"
+SCRIPT_ERRORS = re.compile(rf"^(?:{SCRIPT_ERROR_KINDS}\s*:.{{0,600}}?\bon line \d+\W*)+$", re.IGNORECASE)
 
 
 # A notice that the views are the author's own, not the publisher's: the page's, set on every post.
@@ -112,12 +109,8 @@ DISCLAIMER_LINE = 300
 
 
 # How a server's script error starts where PHP writes it into the page: "<b>Warning</b>:  Use of …".
-SCRIPT_ERROR_LABEL = re.compile(
-    r"^(?:PHP )?(?:warning|notice|deprecated|strict standards|fatal error|parse error)$", re.IGNORECASE
-)
-
-
-SCRIPT_ERROR_PARTS = 6
+SCRIPT_ERROR_LABEL = re.compile(rf"^{SCRIPT_ERROR_KINDS}$", re.IGNORECASE)
+SCRIPT_ERROR_PARTS = 6  # the elements of one message after its label, at most (its path, its line number)
 
 
 def _drop_script_errors(document: HtmlElement) -> None:
