@@ -14,7 +14,12 @@ BOILERPLATE = re.compile(
     r"supported by|read more|related|related articles?|related stories|share(?: this(?: article| story)?)?|"
     r"sign up|subscribe|click here|loading\W*|skip advert(?:isement)?|you might also like|recommended|"
     # The page's controls, as a line of their own: "Text size", "Schriftgröße".
-    r"text size|font size|schriftgröße|taille du texte|tamaño de (?:letra|texto))\W*$"
+    r"text size|font size|schriftgröße|taille du texte|tamaño de (?:letra|texto)|"
+    # A control to see a picture larger, left as a line of its own beside it.
+    r"(?:bild |foto )?vergrößern|enlarge(?: this)?(?: image| photo)?|agrandir(?: l'image)?|"
+    r"ampliar(?: imagen)?)\W*$"
+    # An advertisement's label, as a line of its own and often set between dashes: "- Anzeige -".
+    r"|^\W*(?:anzeige|werbung|publicidad|publicité|pubblicità|reklama|advertentie|annonce|sponsored|ad)\W*$"
     # A wire service's credits closing the story: "(Reporting by Jane Roe; Editing by Ann Bee)".
     r"|^\((?:additional )?(?:reporting|writing|editing) by\b[^()]{0,250}\)\.?$"
     r"|^(?:additional )?reporting by\b[^.!?]{0,120}[;,] (?:additional reporting|writing|editing) by\b"
@@ -108,6 +113,20 @@ DISCLAIMER = re.compile(
 DISCLAIMER_LINE = 300
 
 
+# A notice that the site sets cookies, in a banner that lands in the story's element: "Um unser Angebot …
+# zu machen, nutzen wir Cookies. Wenn Sie OK klicken, …", "This website uses cookies …", "Informujemy, że
+# korzystamy z cookies." Said by the site of itself ("we", "this site"), not of a third party's cookies.
+COOKIE_NOTICE = re.compile(
+    r"\b(?:we use|we and our partners use|(?:this|our) (?:web)?site uses|wir (?:nutzen|verwenden|setzen)|"
+    r"(?:nutzen|verwenden|setzen) wir|(?:diese|unsere) (?:webseite|website|seite) (?:nutzt|verwendet)|"
+    r"nous utilisons|ce site utilise|utilizamos|usamos|este sitio (?:web )?utiliza|utilizziamo|"
+    r"questo sito (?:web )?utilizza|korzystamy z|używamy|wij gebruiken|deze (?:web)?site gebruikt)"
+    r"(?: \w+){0,3} (?:cookies?|plików cookies?)\b",
+    re.IGNORECASE,
+)
+COOKIE_NOTICE_LINE = 600
+
+
 # How a server's script error starts where PHP writes it into the page: "<b>Warning</b>:  Use of …".
 SCRIPT_ERROR_LABEL = re.compile(rf"^{SCRIPT_ERROR_KINDS}$", re.IGNORECASE)
 SCRIPT_ERROR_PARTS = 6  # the elements of one message after its label, at most (its path, its line number)
@@ -144,6 +163,8 @@ def _is_boilerplate(text: str, link_chars: int) -> bool:
         return True
     if len(text) <= DISCLAIMER_LINE and DISCLAIMER.search(text):
         return True
+    if len(text) <= COOKIE_NOTICE_LINE and "ookie" in text and COOKIE_NOTICE.search(text):
+        return True
     return link_chars > 0 and link_chars >= 0.6 * len(text)
 
 
@@ -179,7 +200,8 @@ END_OF_STORY = re.compile(
     r"(?:was|is) this (?:article |page |post |story )?(?:helpful|useful)|"
     r"did you (?:find this (?:article |page |post )?(?:helpful|useful)|"
     r"(?:like|enjoy) this (?:article|post|story))|"
-    r"cet article vous a-t-il (?:été utile|plu)|meist(?:gelesen|gesucht|e?\s+gelesen)|most (?:read|popular))"
+    r"cet article vous a-t-il (?:été utile|plu)|meist(?:gelesen|gesucht|e?\s+(?:gelesen|gesucht))|"
+    r"most (?:read|popular))"
     # …and the same heading in a second language: "Related — Relacionado".
     r"(?:\s+[—–|/]\s+[^.!?]{1,30})?\W*$",
     re.IGNORECASE,
@@ -245,7 +267,28 @@ def _is_call_to_action(text: str) -> bool:
     return len(text) <= CALL_TO_ACTION_LINE and bool(CALL_TO_ACTION.search(text))
 
 
+# Where the readers' comments start: what follows is theirs, however long ("Leave a reply", "12 thoughts on
+# …", "Bitte halten Sie sich an unsere Netiquette").
+COMMENTS_START = re.compile(
+    r"^(?:\d+\s+)?(?:comments|kommentare|commentaires|comentarios|komentarze|reacties|commenti)\W*$|"
+    r"^leave a (?:comment|reply)\b|^\d+ (?:thoughts|responses|replies|kommentare) (?:on|to|zu)\b|"
+    r"\bnetiquette\b|"
+    r"^(?:neuen |einen )?kommentar (?:schreiben|verfassen)\W*$|^(?:write|post|add) a comment\W*$|"
+    r"^(?:diskutieren sie mit|join the (?:discussion|conversation))\W*$",
+    re.IGNORECASE,
+)
+COMMENTS_START_LINE = 120
+STORY_BEFORE_COMMENTS = 400
+
+
 def _until_the_end(paragraphs: list[str]) -> list[str]:
+    # The readers' comments, however many and long, after some of the story.
+    told = 0
+    for index, text in enumerate(paragraphs):
+        if told >= STORY_BEFORE_COMMENTS and len(text) <= COMMENTS_START_LINE and COMMENTS_START.search(text):
+            paragraphs = paragraphs[:index]
+            break
+        told += len(text)
     for index in range(len(paragraphs) // 2, len(paragraphs)):
         # A box of links set inside the story ("More on this: …") is followed by more of the story.
         if _ends_the_story(paragraphs[index]) and all(

@@ -391,3 +391,49 @@ def test_a_wire_service_s_credits_and_the_page_s_controls_are_not_story_text() -
 def test_a_story_sentence_that_starts_like_a_credit_is_story_text() -> None:
     story = [*STORY, "Reporting by the local paper showed that the council knew of the cracks in May."]
     assert extract(article_html("Council to close bridge", story), "http://x/").paragraphs == story
+
+
+def test_an_ad_s_label_a_zoom_control_and_a_cookie_notice_are_not_story_text() -> None:
+    cookies = (
+        "Um unser Internetangebot nutzerfreundlicher zu machen, nutzen wir Cookies. Wenn Sie OK klicken, "
+        "willigen Sie hierin ein."
+    )
+    lines = ["- Anzeige -", "Bild vergrößern", "Publicidad", cookies]
+    html = article_html("Council to close bridge", [lines[0], STORY[0], lines[1], *STORY[1:], *lines[2:]])
+    assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_a_story_about_cookies_keeps_its_sentences() -> None:
+    # Only the site's notice of its own cookies is left out, not what a story says of someone else's.
+    story = [*STORY, "Google, as a third-party vendor, uses cookies to serve ads on the council's site."]
+    assert extract(article_html("Council to close bridge", story), "http://x/").paragraphs == story
+
+
+def test_the_most_searched_box_after_a_story_ends_it() -> None:
+    after = ["Meist gesucht:", "Brücke", "Rathaus", "Hafen"]
+    assert extract(article_html("Council to close bridge", [*STORY, *after]), "http://x/").paragraphs == STORY
+
+
+def test_the_readers_comments_end_the_story_however_long() -> None:
+    comments = [
+        f"Reader {n} wrote: I have crossed this bridge every day for thirty years and never once did the"
+        " council tell us that the cracks were growing; now they close it with a week's notice, and the"
+        " detour through the old town will add half an hour to every trip to the hospital and the school."
+        for n in range(6)
+    ]
+    # Over STORY_BEFORE_COMMENTS characters of story before the comments start.
+    longer = (
+        "The repairs will cost twelve million, paid by the state and, for a third of the sum, by the reserves"
+        " the city set aside."
+    )
+    story = [*STORY, longer]
+    after = ["Bitte registrieren Sie sich und halten Sie sich an unsere Netiquette.", *comments]
+    assert extract(article_html("Council to close bridge", [*story, *after]), "http://x/").paragraphs == story
+
+
+def test_a_comments_heading_before_the_story_is_told_does_not_end_it() -> None:
+    story = ["Comments", *STORY]
+    assert (
+        extract(article_html("Council to close bridge", story), "http://x/").paragraphs[-len(STORY) :]
+        == STORY
+    )
