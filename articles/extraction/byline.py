@@ -16,7 +16,14 @@ from articles.extraction.document import (
 )
 from articles.extraction.lines import PIECES, _is_boilerplate
 from articles.extraction.metadata import Metadata
-from articles.extraction.names import BYLINE_NOISE, NAME_WORD, _are_names, _first_line, _sign_off
+from articles.extraction.names import (
+    BYLINE_NOISE,
+    DATE_AFTER_NAMES,
+    NAME_WORD,
+    _are_names,
+    _first_line,
+    _sign_off,
+)
 from articles.site_rules import compile_selector
 
 BYLINE_SELECTORS = tuple(
@@ -182,7 +189,8 @@ def _credit_box(document: HtmlElement, story: Story) -> str:
 # "Auteur : ", "Text & Fotos: ".
 CREDIT_WORDS = re.compile(
     r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
-    r"article|posted|written|geschrieben|verfasst|erstellt|eingestellt|veröffentlicht|publicado|publicada|publié|"
+    r"article|posted|written|submitted|geschrieben|verfasst|erstellt|eingestellt|gespeichert|veröffentlicht|"
+    r"publicado|publicada|publié|"
     r"publiée|text|story|words|rezept|recipe|interview|"
     r"analysis|opinion|commentary|review|reporting)\s+)?"
     r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in|a)?|author|auteure?|autore|text|texte|texto|"
@@ -227,12 +235,13 @@ def _names_in(credit: str) -> str:
     text = " ".join(CONTACTS.sub(" ", credit).split())
     if field := AUTHOR_FIELD.search(text):
         text = text[field.end() :]
-    text = CREDIT_WORDS.sub("", text)
+    # "Disko Von Jane Roe": a section's name before the credit ("von" in lower case is part of a name).
+    text = CREDIT_WORDS.sub("", SECTION_BEFORE_CREDIT.sub("", text))
     # "Jane Roe · 2016.12.01", "Jane Roe | Politics": the names are the first piece that has letters.
     text = next((piece for piece in PIECES.split(text) if LETTERS.search(piece)), "")
-    text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", WEEKDAY.sub("", text)))
+    text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", DATE_AFTER_NAMES.sub("", WEEKDAY.sub("", text))))
     text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
-    text = _without_initials(text)
+    text = _without_initials(PHOTOGRAPHER.sub("", text) if "(" in text else text)
     # Names first, then perhaps a job title: keep the leading comma-separated parts that are names.
     parts: list[str] = []
     for part in text.split(","):
@@ -240,7 +249,31 @@ def _names_in(credit: str) -> str:
         if not words or (parts and not all(NAME_WORD.match(word) for word in words)):
             break
         parts.append(" ".join(words))
-    return ", ".join(parts)
+    # "Jane Roe und Ann Bee, NDR": the outlet's letters after its writers' names are not one of them.
+    while len(parts) > 1 and OUTLET.match(parts[-1]) and not OUTLET.match(parts[-2]):
+        parts.pop()
+    return ", ".join(TITLES.sub("", part) or part for part in parts)
+
+
+OUTLET = re.compile(r"^[A-Z]{2,6}$")
+
+
+SECTION_BEFORE_CREDIT = re.compile(r"^[^\W\d]\w*(?:\s+[^\W\d]\w*)?\s+(?=(?:Von|By|Par|Por)\s+[^\W\d])")
+
+
+# Who took the pictures is credited beside who wrote ("Jane Roe (Text), Ann Bee (Bild)"): not an author.
+PHOTOGRAPHER = re.compile(
+    r"(?:,\s*|\s+(?:und|and|et)\s+)?[^,(]*\((?:bild|bilder|foto|fotos|photos?|video)\)|\s*\(text\)",
+    re.IGNORECASE,
+)
+
+
+# Titles before a name: "Dr. med. Jane Roe", "Prof. Dr. Jane Roe", "Rechtsanwalt Jan Roe".
+TITLES = re.compile(
+    r"^(?:(?:dr|prof|mag|dipl\.?-\w+|ing)\.(?:\s*(?:med|phil|rer\.\s*nat|jur|habil|dent|vet)\.)*\s+|"
+    r"(?:rechtsanwalt|rechtsanwältin|fachanwalt|fachanwältin|notar|notarin)\s+)+",
+    re.IGNORECASE,
+)
 
 
 def _without_initials(text: str) -> str:
@@ -316,25 +349,39 @@ AUTHOR_LABEL = re.compile(
 LABEL_TAGS = ("dt", "th", "strong", "b", "span", "h3", "h4", "h5", "h6", "label", "div", "p")
 
 
+# A credit's word alone in its box, the names in the next one: "<strong>von</strong> <span>Jane Roe</span>".
+CREDIT_LABEL = re.compile(r"^(?:by|von|par|por|door)$", re.IGNORECASE)
+
+
 def _labelled_credit(document: HtmlElement, story: Story) -> str:
     """The names right after the first element, outside chrome, that is only an author label: the text
     after it in the same box, else the next box's. After an explicit label a credit may be any short words
-    without digits ("Catch more fish", a team's account)."""
+    without digits ("Catch more fish", a team's account); after a bare "von", only names."""
     body = document.find("body")
     for label in body.iter(LABEL_TAGS) if body is not None else ():
-        if len(label) or not AUTHOR_LABEL.match(" ".join((label.text or "").split())):
+        if len(label):
             continue
-        following = label.getnext()
-        value = label.tail if label.tail and label.tail.strip() else None
-        if value is None and following is not None:
-            value = text_of(following)
-        if not value or _in_chrome(label, story):
+        text = " ".join((label.text or "").split())
+        explicit = AUTHOR_LABEL.match(text) is not None
+        if not (explicit or CREDIT_LABEL.match(text)):
             continue
-        names = _names_in(value)
+        if not (names := _names_after(label)) or _in_chrome(label, story):
+            continue
         words = names.replace(",", " ").split()
-        if 0 < len(words) <= 6 and not any(character.isdigit() for character in names):
+        if explicit and 0 < len(words) <= 6 and not any(character.isdigit() for character in names):
+            return names
+        if not explicit and _are_names(names):
             return names
     return ""
+
+
+def _names_after(label: HtmlElement) -> str:
+    """The names after a label: the rest of its box's text, else the next box's."""
+    following = label.getnext()
+    value = label.tail if label.tail and label.tail.strip() else None
+    if value is None and following is not None:
+        value = text_of(following)
+    return _names_in(value) if value else ""
 
 
 # The label of the source a story is taken from, the agency that wrote it: "Quelle: dpa", "Source: AFP".

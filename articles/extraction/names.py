@@ -13,6 +13,20 @@ from articles.extraction.lines import _is_boilerplate, is_furniture
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 
+MONTH_NAMES = (
+    r"(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|janvier|"
+    r"février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|"
+    r"mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)"
+)
+
+
+# A date after the names of a credit line: "07.08.2013", "24/07/2017", and a day and a month written out in
+# the page's language ("24. Juli 2017"). Not cut from a whole box: "Datum: 19.11.2021 Autor: Jane Roe".
+DATE_AFTER_NAMES = re.compile(
+    rf"\b\d{{1,2}}[./]\s?\d{{1,2}}[./]\s?\d{{2,4}}\b.*$|\b\d{{1,2}}\.?\s+{MONTH_NAMES}\b.*$", re.IGNORECASE
+)
+
+
 # From the first date, time or "updated" on, a byline box holds when, not who.
 BYLINE_NOISE = re.compile(
     rf"\b(?:updated|published|posted)\b.*$|\b\d{{1,2}}:\d{{2}}\b.*$|\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b.*$|"
@@ -31,7 +45,20 @@ def _are_names(names: str, *, any_single_word: bool = False) -> bool:
     words = names.replace(",", " ").split()
     if not 0 < len(words) <= 6:
         return False
-    return (any_single_word and len(words) == 1) or all(NAME_WORD.match(word) for word in words)
+    if any_single_word and len(words) == 1:
+        # "By the numbers:" is a heading, not a credit to "the".
+        return words[0].casefold() not in NOT_A_USER_NAME
+    return all(NAME_WORD.match(word) for word in words)
+
+
+# The words a credit's label is followed by in a heading or a sentence, and the verbs of a credit line
+# left alone when its date is cut ("Veröffentlicht am 16.08.2019"): never a user's name.
+NOT_A_USER_NAME = frozenset(
+    {"the", "a", "an", "this", "that", "our", "my", "your", "der", "die", "das", "den", "dem", "des", "ein"}
+    | {"eine", "einem", "einer", "le", "la", "les", "un", "une", "el", "los", "las", "il", "lo", "gli"}
+    | {"posted", "published", "submitted", "written", "veröffentlicht", "publiziert", "gespeichert"}
+    | {"geschrieben", "erstellt", "eingestellt", "verfasst", "publié", "publiée", "publicado", "publicada"}
+)
 
 
 def _first_line(element: HtmlElement) -> str:

@@ -235,3 +235,61 @@ def test_a_link_line_a_load_drops_into_the_author_s_box_does_not_unmake_the_cred
     first = byline_of("", f'<div class="author">{bio}</div>')
     assert first == "Jane Roe"
     assert byline_of("", f'<div class="author">{bio}{promo}</div>') == first
+
+
+@pytest.mark.parametrize(
+    ("credit", "byline"),
+    [
+        # A Drupal post's "submitted" line, with the date after the name.
+        (
+            '<div class="submitted">Gespeichert von <span class="username">jroe</span> am 24. Juli 2017'
+            "</div>",
+            "jroe",
+        ),
+        (
+            '<div class="submitted">Submitted by <span class="username">jroe</span> on 24/07/2017</div>',
+            "jroe",
+        ),
+        ("<p>Von Jane Roe am 07.08.2013 um 09:07 Uhr gespeichert unter Politik</p>", "Jane Roe"),
+    ],
+)
+def test_the_date_after_the_names_of_a_credit_line(credit: str, byline: str) -> None:
+    assert byline_of("", credit) == byline
+
+
+def test_a_box_of_labels_keeps_its_author_beside_a_date() -> None:
+    # The date cut from a credit line is not cut from a box of labelled facts: its author comes after it.
+    box = (
+        '<div class="meta"><span>Datum:</span> 19.11.2021 <span>Autor:</span> Jane Roe '
+        "<span>Quelle:</span> Example</div>"
+    )
+    assert byline_of("", box) == "Jane Roe"
+
+
+def test_the_names_after_a_bare_credit_word() -> None:
+    credit = '<div class="info"><strong>von</strong> <span class="imagedefault">Jane Roe</span></div>'
+    assert byline_of(credit) == "Jane Roe"
+
+
+def test_after_a_bare_credit_word_only_names_count() -> None:
+    # "by" alone before words that are no names: a heading, a pager, a theme's credit.
+    assert byline_of("<p><b>by</b> <span>the numbers: what it costs to close the bridge</span></p>") == ""
+
+
+@pytest.mark.parametrize(
+    ("credit", "byline"),
+    [
+        ("<p>By the numbers:</p>", ""),  # a heading, no credit to "the"
+        ("<p>Veröffentlicht am 16.08.2019 Dauer: 1 Stunde</p>", ""),  # a date, no one credited
+        ('<p class="author">Disko Von Jane Roe</p>', "Jane Roe"),  # a section's name before the credit
+        ('<p class="author">Walter von Aachen</p>', "Walter von Aachen"),  # "von" in a name stays
+        ("<p>Von Rechtsanwalt Jan Roe</p>", "Jan Roe"),
+        ("<p>Von Dr. med. Jane Roe</p>", "Jane Roe"),
+        ("<p>Quelle: Jane Roe (Text), Ann Bee (Bild)</p>", "Jane Roe"),
+        ("<p>Von Jane Roe und Ann Bee, NDR</p>", "Jane Roe und Ann Bee"),
+        ("<p>Von Jane Roe, AP</p>", "Jane Roe"),
+        ("<p>Quelle: DJV, FWR</p>", "DJV, FWR"),  # letters that are the only credit stay
+    ],
+)
+def test_what_a_credit_carries_besides_names(credit: str, byline: str) -> None:
+    assert byline_of(credit) == byline
