@@ -103,7 +103,14 @@ EXTRACTOR_NAME = "generic"
 # the sentence; a cookie dialog is never kept as the story; a server script's error messages ("<b>Warning</b>:
 # … on line <b>928</b>") are dropped before the story's element is chosen. Bylines: an author's box is
 # measured without the chrome a load drops into it.
-EXTRACTOR_VERSION = "12"
+# 13: the readers' comments end the story wherever they start after some of it ("Leave a reply", "Bitte
+# halten Sie sich an unsere Netiquette"), however long they run; an advertisement's label ("- Anzeige -",
+# "Publicidad"), a picture's zoom control ("Bild vergrößern") and the site's notice of its own cookies are not
+# story text; a "Meist gesucht" box ends it. Bylines: a Drupal post's "Submitted by …" / "Gespeichert von …"
+# line, a bare "von" before the names, the date after them ("Von Jane Roe am 07.08.2013"), titles ("Dr. med.",
+# "Rechtsanwalt"), a photographer credited beside the writer ("(Bild)"), an outlet's letters after its
+# writers ("…, NDR") and a section's name before the credit ("Disko Von Jane Roe").
+EXTRACTOR_VERSION = "13"
 
 
 @dataclass(frozen=True)
