@@ -272,7 +272,7 @@ def _is_call_to_action(text: str) -> bool:
 COMMENTS_START = re.compile(
     r"^(?:\d+\s+)?(?:comments|kommentare|commentaires|comentarios|komentarze|reacties|commenti)\W*$|"
     r"^leave a (?:comment|reply)\b|^\d+ (?:thoughts|responses|replies|kommentare) (?:on|to|zu)\b|"
-    r"\bnetiquette\b|"
+    r"\b(?:unsere|unserer|our|notre|nuestra) netiquette\b|"
     r"^(?:neuen |einen )?kommentar (?:schreiben|verfassen)\W*$|^(?:write|post|add) a comment\W*$|"
     r"^(?:diskutieren sie mit|join the (?:discussion|conversation))\W*$",
     re.IGNORECASE,

@@ -437,3 +437,12 @@ def test_a_comments_heading_before_the_story_is_told_does_not_end_it() -> None:
         extract(article_html("Council to close bridge", story), "http://x/").paragraphs[-len(STORY) :]
         == STORY
     )
+
+
+def test_a_story_sentence_about_netiquette_does_not_end_it() -> None:
+    longer = (
+        "The repairs will cost twelve million, paid by the state and, for a third of the sum, by the reserves"
+        " the city set aside."
+    )
+    story = [*STORY, longer, "Pupils will be taught netiquette.", "The school opens in May."]
+    assert extract(article_html("Council to close bridge", story), "http://x/").paragraphs == story
