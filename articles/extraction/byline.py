@@ -18,6 +18,7 @@ from articles.extraction.lines import PIECES, _is_boilerplate
 from articles.extraction.metadata import Metadata
 from articles.extraction.names import (
     BYLINE_NOISE,
+    CREDIT_VERBS,
     DATE_AFTER_NAMES,
     NAME_WORD,
     _are_names,
@@ -189,9 +190,7 @@ def _credit_box(document: HtmlElement, story: Story) -> str:
 # "Auteur : ", "Text & Fotos: ".
 CREDIT_WORDS = re.compile(
     r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
-    r"article|posted|written|submitted|geschrieben|verfasst|erstellt|eingestellt|gespeichert|veröffentlicht|"
-    r"publicado|publicada|publié|"
-    r"publiée|text|story|words|rezept|recipe|interview|"
+    rf"article|{'|'.join(CREDIT_VERBS)}|text|story|words|rezept|recipe|interview|"
     r"analysis|opinion|commentary|review|reporting)\s+)?"
     r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in|a)?|author|auteure?|autore|text|texte|texto|"
     r"interview|redaktion|reporter)(?:\s*(?:und|and|et|&|/)\s*\w+)?\s*:)\s*",

@@ -51,13 +51,19 @@ def _are_names(names: str, *, any_single_word: bool = False) -> bool:
     return all(NAME_WORD.match(word) for word in words)
 
 
+# The verbs a credit line starts with before "by" ("Posted by jroe", "Gespeichert von jroe").
+CREDIT_VERBS = (
+    *("posted", "written", "submitted", "geschrieben", "verfasst", "erstellt", "eingestellt", "gespeichert"),
+    *("veröffentlicht", "publicado", "publicada", "publié", "publiée"),
+)
+
+
 # The words a credit's label is followed by in a heading or a sentence, and the verbs of a credit line
 # left alone when its date is cut ("Veröffentlicht am 16.08.2019"): never a user's name.
 NOT_A_USER_NAME = frozenset(
     {"the", "a", "an", "this", "that", "our", "my", "your", "der", "die", "das", "den", "dem", "des", "ein"}
     | {"eine", "einem", "einer", "le", "la", "les", "un", "une", "el", "los", "las", "il", "lo", "gli"}
-    | {"posted", "published", "submitted", "written", "veröffentlicht", "publiziert", "gespeichert"}
-    | {"geschrieben", "erstellt", "eingestellt", "verfasst", "publié", "publiée", "publicado", "publicada"}
+    | {*CREDIT_VERBS, "published", "publiziert"}
 )
 
 
