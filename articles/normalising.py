@@ -37,11 +37,33 @@ TYPOGRAPHIC = str.maketrans(
     }
 )
 NON_WORD = re.compile(r"[\W_]+")
+# The months written out in the languages of the pages people track most after English, as their dates
+# write them (Polish in the genitive: "3 maja"): words of a date line, and where a credit's names end.
+MONTHS = {
+    language: tuple(names.split())
+    for language, names in (
+        ("de", "januar jänner februar märz april mai juni juli august september oktober november dezember"),
+        ("fr", "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"),
+        ("es", "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"),
+        ("pt", "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro"),
+        (
+            "it",
+            "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+        ),
+        ("nl", "januari februari maart april mei juni juli augustus september oktober november december"),
+        (
+            "pl",
+            "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada "
+            "grudnia",
+        ),
+    )
+}
 # Words a date line is made of; a paragraph of nothing else (plus digits and punctuation) is a timestamp.
-DATE_WORDS = frozenset(
-    re.split(
-        r"\s+",
-        """
+DATE_WORDS = (
+    frozenset(
+        re.split(
+            r"\s+",
+            """
     updated update published posted modified last first on at by edited created
     jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
     september october november december mon tue tues wed thu thur thurs fri sat sun monday tuesday
@@ -50,38 +72,37 @@ DATE_WORDS = frozenset(
     day days week weeks month months year years today yesterday st nd rd th a an few several moments
     about over less than
     """.strip(),
+        )
     )
-) | frozenset(
-    # The same lines in the languages of the pages people track most after English ("Aktualisiert vor 9
-    # Minuten", "hace 2 horas", "il y a une heure", "há 3 dias", "5 minuti fa", "2 uur geleden", "3 godziny
-    # temu"): an age changes with every load in any language.
-    re.split(
-        r"\s+",
-        """
+    | frozenset(
+        # The same lines in the languages of the pages people track most after English ("Aktualisiert vor
+        # 9 Minuten", "hace 2 horas", "il y a une heure", "há 3 dias", "5 minuti fa", "2 uur geleden", "3
+        # godziny temu"): an age changes with every load in any language.
+        re.split(
+            r"\s+",
+            """
     aktualisiert aktualisierung veröffentlicht erstellt geändert zuletzt letzte änderung stand am um uhr vor
     seit gestern heute vorgestern sekunde sekunden minute minuten std stunde stunden tag tage tagen woche
-    wochen monat monaten jahr jahren einer einem eine januar jänner februar märz april mai juni juli
-    oktober dezember mär okt dez montag dienstag mittwoch donnerstag freitag samstag sonntag soeben
+    wochen monat monaten jahr jahren einer einem eine mär okt dez montag dienstag mittwoch donnerstag
+    freitag samstag sonntag soeben
     actualizado actualizada actualización publicado publicada creado modificado última hace el la las los
     de del en un una segundo segundos minuto minutos hora horas día días semana semanas mes meses año años
-    hoy ayer enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre
-    diciembre ene abr ago dic lunes martes miércoles jueves viernes sábado domingo ahora
+    hoy ayer setiembre ene abr ago dic lunes martes miércoles jueves viernes sábado domingo ahora
     mis à jour publié publiée modifié le les du il y h hs une seconde secondes heure heures jour jours mois an
-    ans année années aujourd hui hier janvier février mars avril juin juillet août septembre octobre
-    novembre décembre janv févr avr juil déc lundi mardi mercredi jeudi vendredi samedi dimanche instant
-    atualizado atualizada atualização há em às do da um uma dia dias mês ano anos hoje ontem janeiro
-    fevereiro março maio junho julho setembro outubro novembro dezembro segunda terça quarta quinta sexta
-    feira agora
+    ans année années aujourd hui hier janv févr avr juil déc lundi mardi mercredi jeudi vendredi samedi
+    dimanche instant
+    atualizado atualizada atualização há em às do da um uma dia dias mês ano anos hoje ontem segunda terça
+    quarta quinta sexta feira agora
     aggiornato aggiornata pubblicato pubblicata fa alle il minuti ore giorno giorni settimane mese mesi
-    anno anni oggi ieri gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre lunedì
-    martedì mercoledì giovedì venerdì sabato domenica
+    anno anni oggi ieri lunedì martedì mercoledì giovedì venerdì sabato domenica
     bijgewerkt gepubliceerd geleden op minuut uur uren dagen weken maand maanden jaar jaren vandaag
-    gisteren januari februari maart mei augustus
+    gisteren
     zaktualizowano opublikowano aktualizacja temu minut minuty minutę godzin godziny godzinę dzień dni
-    tydzień tygodnie miesiąc miesięcy rok lata lat dzisiaj wczoraj stycznia lutego marca kwietnia maja
-    czerwca lipca sierpnia września października listopada grudnia
+    tydzień tygodnie miesiąc miesięcy rok lata lat dzisiaj wczoraj
     """.strip(),
+        )
     )
+    | frozenset(month for months in MONTHS.values() for month in months)
 )
 # Words that make a line of date words an age even with no digit in it: "an hour ago", "vor einer
 # Stunde", "hace una hora", "há um dia", "un'ora fa".

@@ -9,15 +9,13 @@ from lxml.html import HtmlElement
 from articles.extraction.chrome import Story, _in_chrome, _is_chrome
 from articles.extraction.document import _link_text_length, _text_length
 from articles.extraction.lines import _is_boilerplate, is_furniture
+from articles.normalising import MONTHS
 
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 
-MONTH_NAMES = (
-    r"(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|janvier|"
-    r"février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|"
-    r"mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)"
-)
+# The months of the credit lines read so far with their dates written out: German, French, Spanish.
+MONTH_NAMES = f"(?:{'|'.join(dict.fromkeys((*MONTHS['de'], *MONTHS['fr'], *MONTHS['es'])))})"
 
 
 # A date after the names of a credit line: "07.08.2013", "24/07/2017", and a day and a month written out in
