@@ -110,7 +110,7 @@ EXTRACTOR_NAME = "generic"
 # line, a bare "von" before the names, the date after them ("Von Jane Roe am 07.08.2013"), titles ("Dr. med.",
 # "Rechtsanwalt"), a photographer credited beside the writer ("(Bild)"), an outlet's letters after its
 # writers ("…, NDR") and a section's name before the credit ("Disko Von Jane Roe").
-EXTRACTOR_VERSION = "13"
+EXTRACTOR_VERSION = "14"
 
 
 @dataclass(frozen=True)

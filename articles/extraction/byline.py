@@ -22,6 +22,7 @@ from articles.extraction.names import (
     DATE_AFTER_NAMES,
     NAME_WORD,
     _are_names,
+    _dateline_agency,
     _first_line,
     _sign_off,
 )
@@ -65,6 +66,9 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
         return _without_publisher(", ".join(name for name in names if name), meta)
     for selector in BYLINE_SELECTORS if HAS_AUTHOR_MARKUP(document) else ():
         for node in selector(document):
+            # A commenter's name is marked up as an author too ("<article class=comment> … itemprop=author").
+            if _in_chrome(node, story):
+                continue
             if (text := _names_in(clean_byline(node))) and len(text) < 200:
                 return _without_publisher(text, meta)
     credit = (
@@ -79,10 +83,19 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
         credit = _post_author(container, document) or _sign_off(container, story)
     if not credit:
         credit = _source_line(document, story)
+    if not credit and container is not None:
+        credit = _dateline_agency(container)
     return _without_publisher(credit, meta)
 
 
+# What a blog platform writes where a writer hid their profile (Blogger's "Posted by Unknown", "Publié par
+# Unknown"): no one is credited. "Anonymous" stays: an op-ed may credit no one by that name on purpose.
+NO_ONE = frozenset(("unknown", "unbekannt", "inconnu", "desconocido", "sconosciuto", "onbekend"))
+
+
 def _without_publisher(byline: str, meta: Metadata) -> str:
+    if byline.strip().casefold() in NO_ONE:
+        return ""
     # "Jane Roe, CNN" or "Jane Roe, CNN Business" on cnn.com: the site is not one of the authors, unless
     # it is the only one.
     site = meta.site_name.casefold().strip()
@@ -193,7 +206,11 @@ CREDIT_WORDS = re.compile(
     rf"article|{'|'.join(CREDIT_VERBS)}|text|story|words|rezept|recipe|interview|"
     r"analysis|opinion|commentary|review|reporting)\s+)?"
     r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in|a)?|author|auteure?|autore|text|texte|texto|"
-    r"interview|redaktion|reporter)(?:\s*(?:und|and|et|&|/)\s*\w+)?\s*:)\s*",
+    r"interview|redaktion|reporter)(?:\s*(?:und|and|et|&|/)\s*\w+)?\s*:|"
+    # "Autoren Jane Roe und Ann Bee": the label without its colon, a capitalised name after it.
+    r"(?-i:(?:Autor(?:in|en)?|Authors?)\s+(?=[^\W\d_a-z]))|"
+    # "About the Author - Jane Roe", the heading of an author's box with the name in it.
+    r"(?:about\s+the\s+authors?|über\s+(?:den|die)\s+autor(?:in|en)?|sobre\s+el\s+autor)\s*[-–—:]?)\s*",
     re.IGNORECASE,
 )
 
@@ -223,7 +240,9 @@ LEFT_HANGING = re.compile(r"(?:\s+(?:at|on|am|um|le|el|à|in|,))+\s*$", re.IGNOR
 
 WEEKDAY = re.compile(
     r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b.*$|\b(?:montag|dienstag|mittwoch|donnerstag|freitag|"
-    r"samstag|sonntag)\b.*$",
+    r"samstag|sonntag)\b.*$|"
+    # Written short before a date: "Von Jane Roe Fr, 18. Oktober 2019", "Jane Roe Thu. 3 May".
+    r"\s(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+\d.*$",
     re.IGNORECASE,
 )
 
@@ -240,7 +259,10 @@ def _names_in(credit: str) -> str:
     text = next((piece for piece in PIECES.split(text) if LETTERS.search(piece)), "")
     text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", DATE_AFTER_NAMES.sub("", WEEKDAY.sub("", text))))
     text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
-    text = _without_initials(PHOTOGRAPHER.sub("", text) if "(" in text else text)
+    if "(" in text:
+        # "Jane Roe (Medizinredakteurin, M.A.)": what a parenthesis after the names says is not one of them.
+        text = AFTER_A_NAME.sub("", PHOTOGRAPHER.sub("", text))
+    text = _without_initials(text)
     # Names first, then perhaps a job title: keep the leading comma-separated parts that are names.
     parts: list[str] = []
     for part in text.split(","):
@@ -248,13 +270,24 @@ def _names_in(credit: str) -> str:
         if not words or (parts and not all(NAME_WORD.match(word) for word in words)):
             break
         parts.append(" ".join(words))
+    # "Jane Roe, PhD, Ann Bee, MD": a degree after a name is none of the names.
+    parts = [DEGREE.sub("", part) for part in parts if not DEGREE.fullmatch(part)]
     # "Jane Roe und Ann Bee, NDR": the outlet's letters after its writers' names are not one of them.
     while len(parts) > 1 and OUTLET.match(parts[-1]) and not OUTLET.match(parts[-2]):
         parts.pop()
-    return ", ".join(TITLES.sub("", part) or part for part in parts)
+    names = ", ".join(TITLES.sub("", part) or part for part in parts)
+    # "Autor" alone in an author's box beside the name (a job title, or the label the name went with).
+    return "" if AUTHOR_LABEL.match(names) else names
 
 
 OUTLET = re.compile(r"^[A-Z]{2,6}$")
+
+
+AFTER_A_NAME = re.compile(r"(?<=\w)\s+\(.*$")
+
+
+# The degrees written after a name, alone after a comma or as its last word.
+DEGREE = re.compile(r"(?:^|\s+)(?:Ph\.?\s?D|M\.?D|M\.?Sc|MBA|MPH|RDN?)\.?$")
 
 
 SECTION_BEFORE_CREDIT = re.compile(r"^[^\W\d]\w*(?:\s+[^\W\d]\w*)?\s+(?=(?:Von|By|Par|Por)\s+[^\W\d])")
@@ -262,7 +295,8 @@ SECTION_BEFORE_CREDIT = re.compile(r"^[^\W\d]\w*(?:\s+[^\W\d]\w*)?\s+(?=(?:Von|B
 
 # Who took the pictures is credited beside who wrote ("Jane Roe (Text), Ann Bee (Bild)"): not an author.
 PHOTOGRAPHER = re.compile(
-    r"(?:,\s*|\s+(?:und|and|et)\s+)?[^,(]*\((?:bild|bilder|foto|fotos|photos?|video)\)|\s*\(text\)",
+    # The closing parenthesis may be gone: the credit's ends are stripped of brackets before.
+    r"(?:,\s*|\s+(?:und|and|et)\s+)?[^,(]*\((?:bild|bilder|foto|fotos|photos?|video)(?:\)|$)|\s*\(text\)",
     re.IGNORECASE,
 )
 
@@ -384,7 +418,12 @@ def _names_after(label: HtmlElement) -> str:
 
 
 # The label of the source a story is taken from, the agency that wrote it: "Quelle: dpa", "Source: AFP".
-SOURCE_LABEL = re.compile(r"^\s*(?:quelle|source|fuente|fonte)\s*:\s*", re.IGNORECASE)
+SOURCE_LABEL = re.compile(r"^\s*(?:quelle|source|fuente|fonte|źródło)\s*:\s*", re.IGNORECASE)
+
+
+# An agency is named in a few words: a longer source ("Quelle: 20/428 - Schriftliche Fragen: …") cites a
+# document, and names no one.
+LONGEST_SOURCE = 8
 
 
 DIGIT = re.compile(r"\d")
@@ -403,6 +442,8 @@ def _source_line(document: HtmlElement, story: Story) -> str:
         if not (text := element.text) or not SOURCE_LABEL.match(text):
             continue
         value = SOURCE_LABEL.sub("", text_of(element)) or element.tail or ""
+        if len(value.split()) > LONGEST_SOURCE:
+            continue
         if _in_chrome(element, story) or any(
             box not in story and PICTURE_NAMES.search(_class_and_id(box))
             for box in (element, *element.iterancestors())

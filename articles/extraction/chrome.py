@@ -251,10 +251,10 @@ STORY_DETAILS = re.compile(r"(?:^|[-_ ])(?:meta|byline|credits?|dateline)(?:$|[-
 
 def _in_chrome(element: HtmlElement, story: Story) -> bool:
     # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
-    # "promoted"), and a <header> is where bylines live, as is the story's own footer and an <aside> named
-    # for the story's details ("meta", "byline"). A quotation (an embedded post's "Posted by") credits
-    # what it quotes, and an item of a list with a heading of its own (a teaser in a slideshow of stories)
-    # credits that item's story.
+    # "promoted"), and a <header> is where bylines live, as is the story's own footer and a box named for
+    # the story's details ("meta", "byline"; an <aside> or a side column "meta sidebar"). A quotation (an
+    # embedded post's "Posted by") credits what it quotes, and an item of a list with a heading of its own
+    # (a teaser in a slideshow of stories) credits that item's story.
     return any(
         box not in story
         and (
@@ -262,7 +262,7 @@ def _in_chrome(element: HtmlElement, story: Story) -> bool:
             or (box.tag == "li" and next(box.iter(TEASER_HEADINGS), None) is not None)
             or (
                 box.tag != "header"
-                and not (box.tag == "aside" and STORY_DETAILS.search(_class_and_id(box)))
+                and not STORY_DETAILS.search(_class_and_id(box))
                 and _is_chrome(box)
                 and next(box.iter("h1"), None) is None
                 and not _is_the_story_s_footer(box, story)
@@ -286,5 +286,6 @@ def _is_the_story_s_footer(box: HtmlElement, story: Story) -> bool:
         return False
     if CHROME_NAMES.search(FOOTER_WORDS.sub(" ", names)):
         return False
-    # The story's element, its parent or grandparent: a page's footer sits further up.
-    return story[parent] <= 2
+    # The story's element, its parent or grandparent, or an <article> around the story however far up: a
+    # page's footer sits further up, or outside the <article>.
+    return story[parent] <= 2 or parent.tag == "article"

@@ -2,6 +2,7 @@
 that sign a story as its last line."""
 
 import re
+from itertools import islice
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -25,9 +26,13 @@ DATE_AFTER_NAMES = re.compile(
 )
 
 
-# From the first date, time or "updated" on, a byline box holds when, not who.
+# From the first date, time, "updated" or reading time on, a byline box holds when, not who (Blogger's
+# "Posted by" starts its credit, not a date).
 BYLINE_NOISE = re.compile(
-    rf"\b(?:updated|published|posted)\b.*$|\b\d{{1,2}}:\d{{2}}\b.*$|\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b.*$|"
+    rf"\b(?:updated|published|posted(?!\s+by\b)|(?:letzte\s+|zuletzt\s+)?aktualisier\w*|mis\s+à\s+jour|actualizad[oa]|"
+    rf"aggiornat[oa]|reading\s+time|lesezeit|temps\s+de\s+lecture|tiempo\s+de\s+lectura)\b.*$|"
+    rf"\b\d+\s*min\.?\s+(?:read|lesezeit|de\s+lecture|de\s+lectura)\b.*$|\b\d{{1,2}}:\d{{2}}\b.*$|"
+    rf"\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b.*$|"
     rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b.*$|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b.*$|\b\d{{4}}-\d{{2}}-\d{{2}}\b.*$",
     re.IGNORECASE,
 )
@@ -62,7 +67,45 @@ NOT_A_USER_NAME = frozenset(
     {"the", "a", "an", "this", "that", "our", "my", "your", "der", "die", "das", "den", "dem", "des", "ein"}
     | {"eine", "einem", "einer", "le", "la", "les", "un", "une", "el", "los", "las", "il", "lo", "gli"}
     | {*CREDIT_VERBS, "published", "publiziert"}
+    # "von anderen Anbietern:", "by far", "par exemple": pronouns and words of a sentence after "by".
+    | {
+        "anderen",
+        "allen",
+        "allem",
+        "vielen",
+        "uns",
+        "ihnen",
+        "ihm",
+        "ihr",
+        "mir",
+        "dir",
+        "sich",
+        "hier",
+        "dort",
+    }
+    | {"us", "me", "him", "her", "them", "you", "far", "now", "then", "hand", "way", "all", "others"}
+    | {"nous", "vous", "eux", "exemple", "nosotros", "ellos"}
 )
+
+
+# An agency's credit in the story's dateline, its first words: "Hamburg (dpa/lno) – …", "BERLIN (AFP) -",
+# "(EFE).- …". dpa's regional services ("lno", "lby") are dpa's.
+DATELINE_AGENCY = re.compile(
+    r"^(?:[^\W\d_][\w.'’-]*(?:[\s/][^\W\d_][\w.'’-]*){0,3}\s*)?\(((?:AGENCY)(?:/(?:AGENCY))*)\)\s*\.?\s*[-–—]"
+    # An agency's letters are all small or all capitals: "Moskau (Russland) –" names a country.
+    .replace("AGENCY", "[a-z]{2,8}|[A-Z]{2,8}|Reuters")
+)
+REGIONAL_SERVICE = re.compile(r"(?<=dpa)/l[a-z]{2}\b")
+
+
+def _dateline_agency(container: HtmlElement) -> str:
+    """The agency the story's dateline names, when nothing else credits anyone: the start of one of its
+    first three paragraphs (a picture's caption or a standfirst may come before it)."""
+    texts = (" ".join(p.text_content().split()) for p in container.iter("p"))
+    for text in islice((text for text in texts if text), 3):
+        if agency := DATELINE_AGENCY.match(text):
+            return REGIONAL_SERVICE.sub("", agency.group(1))
+    return ""
 
 
 def _first_line(element: HtmlElement) -> str:

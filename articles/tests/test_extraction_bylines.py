@@ -293,3 +293,136 @@ def test_after_a_bare_credit_word_only_names_count() -> None:
 )
 def test_what_a_credit_carries_besides_names(credit: str, byline: str) -> None:
     assert byline_of(credit) == byline
+
+
+@pytest.mark.parametrize(
+    ("credit", "byline"),
+    [
+        ('<div class="post-footer">Posted by <span class="fn">Unknown</span> at 12:53</div>', ""),
+        ("<p>Publié par Unknown</p>", ""),
+        ('<div class="post-footer">Posted by <span class="fn">Anonymous</span></div>', "Anonymous"),
+    ],
+)
+def test_a_blog_s_placeholder_for_a_hidden_profile_credits_no_one(credit: str, byline: str) -> None:
+    assert byline_of("", credit) == byline
+
+
+def test_words_of_a_sentence_after_von_are_no_user_name() -> None:
+    # "… was unterscheidet unser Angebot <span>von anderen Anbietern:</span>": a sentence, not a credit.
+    line = (
+        "<p><strong>Was unterscheidet uns </strong><strong><span>von anderen Anbietern:</span></strong></p>"
+    )
+    assert byline_of(line) == ""
+    assert byline_of("<p>Posted by jroe</p>") == "jroe"
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ("<p>Źródło: ISBnews</p>", "ISBnews"),
+        # A document cited as the source names no one.
+        (
+            "<p>Quelle: 20/428 - Schriftliche Fragen: Schriftliche Fragen mit den Antworten der "
+            "Bundesregierung "
+            "(S. 34f.)</p>",
+            "",
+        ),
+    ],
+)
+def test_a_source_is_an_agency_named_in_a_few_words(line: str, byline: str) -> None:
+    assert byline_of("", STORY * 3 + line) == byline
+
+
+@pytest.mark.parametrize(
+    ("box", "byline"),
+    [
+        (
+            '<div class="article-author"><span class="updated">Letzte Aktualisierung: 12.01.2022</span></div>'
+            '<div class="author-entry">Jane Roe</div>',
+            "Jane Roe",
+        ),
+        (
+            '<div class="byline">Jane Roe, Ann Bee y Bo Lee Tiempo de lectura: 5 min</div>',
+            "Jane Roe, Ann Bee y Bo Lee",
+        ),
+        ('<div class="byline">Jane Roe · 4 min read</div>', "Jane Roe"),
+        ('<div class="author vcard">Von Jane Roe Fr, 18. Oktober 2019</div>', "Jane Roe"),
+        ('<div class="author">By Jane Roe, PhD, Ann Bee, MD</div>', "Jane Roe, Ann Bee"),
+        ('<div class="author">Jane Roe (Medizinredakteurin, M.A. Kommunikation)</div>', "Jane Roe"),
+        # Blogger's credit starts with "Posted by": no date to cut there (more names than a credit line
+        # may hold, so only the box reads them).
+        (
+            '<span class="byline-author">Posted by Jane Roe, Ann Bee, Bo Lee and Cy Dee - Safety team</span>',
+            "Jane Roe, Ann Bee, Bo Lee and Cy Dee",
+        ),
+    ],
+)
+def test_what_an_author_s_box_holds_besides_the_names(box: str, byline: str) -> None:
+    assert byline_of(box) == byline
+
+
+def test_an_author_label_alone_in_the_author_s_box_is_no_name() -> None:
+    # The box's job title says "Autor"; the credit is elsewhere.
+    box = '<div class="author-box"><div class="author-job">Autor</div></div>'
+    assert byline_of("<p>Von Jane Roe</p>", box) == "Jane Roe"
+
+
+def test_a_commenter_marked_up_as_an_author_is_not_the_byline() -> None:
+    comments = (
+        '<section class="comments"><article class="comment"><span itemprop="author">link78</span></article>'
+        "</section>"
+    )
+    assert byline_of("<p>Von Jane Roe</p>", comments) == "Jane Roe"
+
+
+def test_a_photographer_s_credit_whose_bracket_the_credit_s_end_lost() -> None:
+    assert byline_of("", STORY * 3 + "<div>Quelle: Jane Roe (Text), Bo Lee (Bild)</div>") == "Jane Roe"
+
+
+def test_the_footer_of_the_story_s_article_however_deep_the_story_sits() -> None:
+    # The story sits four boxes down in its <article>; the <article>'s own <footer> credits it, the page's
+    # footer outside the <article> does not.
+    story = f"<div class='wrap'><div class='row'><div class='col'><div>{STORY * 3}</div></div></div></div>"
+    footer = '<footer><div class="tags">Tags</div><div class="author-name">Jane Roe</div></footer>'
+    html = (
+        f"<html><body><article><h1>Council to close bridge</h1>{story}{footer}</article>"
+        "<footer>Site</footer></body>"
+    )
+    assert extract(html, "http://x/").byline == "Jane Roe"
+
+
+def test_a_side_column_named_for_the_story_s_details_holds_its_credit() -> None:
+    side = '<section class="meta sidebar"><div class="author-meta"><p>Von Jane Roe</p></div></section>'
+    assert byline_of(side) == "Jane Roe"
+    assert byline_of('<section class="sidebar"><p>Von Jane Roe</p></section>') == ""
+
+
+@pytest.mark.parametrize(
+    ("first", "byline"),
+    [
+        ("Hamburg (dpa/lno) – The bridge closes on Monday.", "dpa"),
+        ("BERLIN (AFP) - The bridge closes on Monday.", "AFP"),
+        ("(EFE).- The bridge closes on Monday.", "EFE"),
+        # A place's country, not an agency.
+        ("Moskau (Russland) – The bridge closes on Monday.", ""),
+    ],
+)
+def test_the_agency_in_the_story_s_dateline(first: str, byline: str) -> None:
+    assert byline_of(f"<p>{first}</p>") == byline
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ("<p>Autoren Jane Roe und Ann Bee</p>", "Jane Roe und Ann Bee"),
+        (
+            '<div class="author__box"><div class="author__top">About the Author - <span>Jane Roe</span></div>'
+            "</div>",
+            "Jane Roe",
+        ),
+        # A sentence about authors is no credit.
+        ("<p>Autoren wie Goethe schrieben darüber.</p>", ""),
+    ],
+)
+def test_an_author_label_without_its_colon(line: str, byline: str) -> None:
+    assert byline_of("", STORY * 3 + line) == byline
