@@ -131,6 +131,11 @@ NOT_THE_CREDIT = re.compile(
 )
 
 
+# Of those, the names of a picture's credit: never the story's, whatever the box holds. The others
+# ("header-info__author", an "author-info" box) credit the story when names are all they hold.
+A_PICTURE_S_CREDIT = re.compile(r"image|img|avatar|photo|picture|media|licen[cs]|copyright|caption", re.I)
+
+
 # Asked of lower-case text: folding case in the pattern made it five times slower, asked of every element.
 AUTHOR_NAMES = re.compile(r"author|autor|byline|writer|verfasser")
 
@@ -142,6 +147,10 @@ NAME_FIELD = etree.XPath(
 
 # A credit box holds names, perhaps a date and a label: more text than this is a section about authors.
 LONGEST_CREDIT_BOX = 300
+
+
+# A box about the author that holds only a credit: its names, perhaps a label ("Von: Jane Roe").
+LONGEST_NAMES = 80
 
 
 def _named_as_authors(document: HtmlElement) -> list[HtmlElement]:
@@ -184,7 +193,13 @@ def _credit_box(document: HtmlElement, story: Story) -> str:
         if element.tag != "body" and next(element.iterancestors("body"), None) is None:
             continue  # dropped, with a date, from a box read before it
         names = _class_and_id(element)
-        if NOT_THE_CREDIT.search(names) or _in_chrome(element, story):
+        if A_PICTURE_S_CREDIT.search(names) or _in_chrome(element, story):
+            continue
+        if NOT_THE_CREDIT.search(names):
+            # Two words at least: a button's "Follow" in an "author-info" box is a word, no name.
+            text = _names_in(clean_byline(element)) if _own_text_length(element) <= LONGEST_NAMES else ""
+            if len(text.split()) >= 2 and _are_names(text):
+                return text
             continue
         # The box's own name fields where it has them: not the handle, e-mail or job title beside them.
         fields = [_names_in(clean_byline(field)) for field in _outermost(NAME_FIELD(element))]

@@ -426,3 +426,23 @@ def test_the_agency_in_the_story_s_dateline(first: str, byline: str) -> None:
 )
 def test_an_author_label_without_its_colon(line: str, byline: str) -> None:
     assert byline_of("", STORY * 3 + line) == byline
+
+
+@pytest.mark.parametrize(
+    ("box", "byline"),
+    [
+        ('<div class="header-info"><div class="header-info__author"><a>Jane Roe</a></div></div>', "Jane Roe"),
+        (
+            '<div class="post-info"><div class="info-wrapper author-wrapper"><span>Von:</span> <span>Jane Roe'
+            "</span></div></div>",
+            "Jane Roe",
+        ),
+        # A button in the box about the author, and a sentence about them, are no names.
+        ('<div class="author-info"><a class="author-info__follow">Follow</a></div>', ""),
+        ('<div class="author-info">Jane Roe is a reporter.</div>', ""),
+        # A picture's credit never credits the story, however name-like.
+        ('<div class="image-author">Jane Roe</div>', ""),
+    ],
+)
+def test_a_box_named_as_about_the_author_that_holds_only_names(box: str, byline: str) -> None:
+    assert byline_of(box) == byline
