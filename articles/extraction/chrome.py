@@ -246,7 +246,10 @@ Story = dict[HtmlElement, int]
 TEASER_HEADINGS = ("h2", "h3", "h4")
 
 
-STORY_DETAILS = re.compile(r"(?:^|[-_ ])(?:meta|byline|credits?|dateline)(?:$|[-_ ])", re.IGNORECASE)
+STORY_DETAILS = re.compile(
+    r"(?:^|[-_ ])(?:meta|byline|credits?|dateline|(?:article|post|entry|story)[-_]+info)(?:$|[-_ ])",
+    re.IGNORECASE,
+)
 
 
 def _in_chrome(element: HtmlElement, story: Story) -> bool:

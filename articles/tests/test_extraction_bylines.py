@@ -395,6 +395,11 @@ def test_a_side_column_named_for_the_story_s_details_holds_its_credit() -> None:
     side = '<section class="meta sidebar"><div class="author-meta"><p>Von Jane Roe</p></div></section>'
     assert byline_of(side) == "Jane Roe"
     assert byline_of('<section class="sidebar"><p>Von Jane Roe</p></section>') == ""
+    # The article's own column of details: "c-sidebar c-article__info".
+    side = (
+        '<div class="c-sidebar c-article__info"><div class="c-article__author">Author: Jane Roe</div></div>'
+    )
+    assert byline_of(side) == "Jane Roe"
 
 
 @pytest.mark.parametrize(
