@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from articles.extraction.byline import _names_in, _without_publisher, choose_byline, clean_byline
+from articles.extraction.byline import _without_publisher, choose_byline, clean_byline
 from articles.extraction.chrome import _strip_chrome
 from articles.extraction.container import _container, _drop_dates, _paragraphs
 from articles.extraction.document import (
@@ -41,6 +41,7 @@ from articles.extraction.document import (
 from articles.extraction.headline import _leading_headings, _standfirst, choose_title, social_title
 from articles.extraction.lines import _drop_script_errors, _is_boilerplate, _until_the_end, is_furniture
 from articles.extraction.metadata import Metadata, host_of, read_metadata
+from articles.extraction.names import _names_in
 from articles.site_rules import SITE_RULES, Selector, SiteRule
 
 # What other modules and benchmarks use: ``extract`` and its result, the parser and what it refuses, the

@@ -1,29 +1,34 @@
 """The names the page credits: structured names it shows, its byline box, a credit line, or an author link."""
 
 import re
+from itertools import islice
 
 from lxml import etree
 from lxml.html import HtmlElement
 
-from articles.extraction.chrome import Story, _class_and_id, _in_chrome, _is_chrome
+from articles.extraction.chrome import HIDDEN_NAMES, Story, _class_and_id, _in_chrome, _is_chrome
 from articles.extraction.document import (
     LETTERS,
     _drop,
+    _is_hidden,
     _link_text_length,
     _outermost,
     _text_length,
     text_of,
 )
-from articles.extraction.lines import PIECES, _is_boilerplate
+from articles.extraction.lines import _is_boilerplate
 from articles.extraction.metadata import Metadata
 from articles.extraction.names import (
+    AUTHOR_FIELD,
+    AUTHOR_LABEL,
     BYLINE_NOISE,
-    CREDIT_VERBS,
-    DATE_AFTER_NAMES,
-    NAME_WORD,
+    CREDIT_LINE_TAGS,
+    CREDIT_WORDS,
+    LEADING_DATE,
     _are_names,
     _dateline_agency,
     _first_line,
+    _names_in,
     _sign_off,
 )
 from articles.site_rules import compile_selector
@@ -67,7 +72,7 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
     for selector in BYLINE_SELECTORS if HAS_AUTHOR_MARKUP(document) else ():
         for node in selector(document):
             # A commenter's name is marked up as an author too ("<article class=comment> … itemprop=author").
-            if _in_chrome(node, story):
+            if _in_chrome(node, story) or _out_of_sight(node):
                 continue
             if (text := _names_in(clean_byline(node))) and len(text) < 200:
                 return _without_publisher(text, meta)
@@ -107,17 +112,30 @@ TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $name)]")
 
 
 def _is_shown(document: HtmlElement, name: str, story: Story | None) -> bool:
-    """Whether ``name`` is written on the page; with the ``story``'s boxes, outside the page's chrome (a
-    publisher named in the footer is shown, but not as a byline)."""
+    """Whether ``name`` is written on the page where a reader sees it; with the ``story``'s boxes,
+    outside the page's chrome (a publisher named in the footer is shown, but not as a byline)."""
     if not name.strip():
         return False
     for text in TEXT_CONTAINING(document, name=name.strip()):
         element = text.getparent()
         if element is not None and text.is_tail:
             element = element.getparent()
-        if element is not None and (story is None or not _in_chrome(element, story)):
+        if (
+            element is not None
+            and not _out_of_sight(element)
+            and (story is None or not _in_chrome(element, story))
+        ):
             return True
     return False
+
+
+def _out_of_sight(element: HtmlElement) -> bool:
+    """Whether the element is in a box hidden by its style or its name ("hidden", "sr-only"): a theme's
+    copy of the structured data a reader never sees."""
+    return any(
+        _is_hidden(box) or HIDDEN_NAMES.search(_class_and_id(box))
+        for box in (element, *element.iterancestors())
+    )
 
 
 # Class and id words of the box that names the author, and of the boxes about an author that do more or
@@ -133,7 +151,22 @@ NOT_THE_CREDIT = re.compile(
 
 # Of those, the names of a picture's credit: never the story's, whatever the box holds. The others
 # ("header-info__author", an "author-info" box) credit the story when names are all they hold.
-A_PICTURE_S_CREDIT = re.compile(r"image|img|avatar|photo|picture|media|licen[cs]|copyright|caption", re.I)
+A_PICTURE_S_CREDIT = re.compile(
+    r"image|img|avatar|photo|picture|video|media|licen[cs]|copyright|caption", re.I
+)
+
+
+def _on_a_picture(element: HtmlElement, story: Story) -> bool:
+    """Whether the element credits a picture or a video: in a <figure>, or named for one, itself or its
+    parent ("By Jane Roe" as a photo's credit in a "video-credit" box), outside the story's own boxes."""
+    return next(element.iterancestors("figure", "figcaption"), None) is not None or any(
+        box not in story and ON_A_PICTURE.search(_class_and_id(box))
+        for box in islice((element, *element.iterancestors()), 2)
+    )
+
+
+# Not "media": Bootstrap's "media" object lays out any box beside a picture, a byline too.
+ON_A_PICTURE = re.compile(r"image|img|photo|foto|picture|video|caption")
 
 
 # Asked of lower-case text: folding case in the pattern made it five times slower, asked of every element.
@@ -214,131 +247,6 @@ def _credit_box(document: HtmlElement, story: Story) -> str:
     return ""
 
 
-# The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ",
-# "Auteur : ", "Text & Fotos: ".
-CREDIT_WORDS = re.compile(
-    r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
-    rf"article|{'|'.join(CREDIT_VERBS)}|text|story|words|rezept|recipe|interview|"
-    r"analysis|opinion|commentary|review|reporting)\s+)?"
-    r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in|a)?|author|auteure?|autore|text|texte|texto|"
-    r"interview|redaktion|reporter)(?:\s*(?:und|and|et|&|/)\s*\w+)?\s*:|"
-    # "Autoren Jane Roe und Ann Bee": the label without its colon, a capitalised name after it.
-    r"(?-i:(?:Autor(?:in|en)?|Authors?)\s+(?=[^\W\d_a-z]))|"
-    # "About the Author - Jane Roe", the heading of an author's box with the name in it.
-    r"(?:about\s+the\s+authors?|über\s+(?:den|die)\s+autor(?:in|en)?|sobre\s+el\s+autor)\s*[-–—:]?)\s*",
-    re.IGNORECASE,
-)
-
-
-# "11.09.2011, 16:20 von jroe": the date and time a credit line may start with.
-LEADING_DATE = re.compile(r"^[\d\s.,:/-]*\d[\d\s.,:/-]*(?:uhr\b\s*)?", re.IGNORECASE)
-
-
-CREDIT_LINE_TAGS = ("p", "div", "span", "address", "h4", "h5", "h6", "small", "em", "strong", "b", "i", "li")
-
-
-# What a credit carries besides names: addresses, handles, the next "Label:" of a box of facts, a
-# "for The Mail on Sunday", and the joining words a removed date or time leaves at the end.
-CONTACTS = re.compile(r"\S+@\S+|(?<!\w)@\w+|https?://\S+")
-
-
-AUTHOR_FIELD = re.compile(
-    r"(?:^|\s)(?:autor(?:in|a)?|author|auteure?|autore|verfasser(?:in)?)\s*:\s*", re.IGNORECASE
-)
-
-
-AFTER_THE_NAMES = re.compile(r"\s+(?:[\w-]+\s*:|(?i:for|für)\s+(?:the\s+)?[A-Z]).*$")
-
-
-LEFT_HANGING = re.compile(r"(?:\s+(?:at|on|am|um|le|el|à|in|,))+\s*$", re.IGNORECASE)
-
-
-WEEKDAY = re.compile(
-    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b.*$|\b(?:montag|dienstag|mittwoch|donnerstag|freitag|"
-    r"samstag|sonntag)\b.*$|"
-    # Written short before a date: "Von Jane Roe Fr, 18. Oktober 2019", "Jane Roe Thu. 3 May".
-    r"\s(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+\d.*$",
-    re.IGNORECASE,
-)
-
-
-def _names_in(credit: str) -> str:
-    """The names of a credit line or box: "Datum: 19.11.2021 Autor: Jane Roe Quelle: X" → "Jane Roe",
-    "Posted by jroe at 12:53" → "jroe", "Autorin: Jane Roe, Projektleiterin der X" → "Jane Roe"."""
-    text = " ".join(CONTACTS.sub(" ", credit).split())
-    if field := AUTHOR_FIELD.search(text):
-        text = text[field.end() :]
-    # "Disko Von Jane Roe": a section's name before the credit ("von" in lower case is part of a name).
-    text = CREDIT_WORDS.sub("", SECTION_BEFORE_CREDIT.sub("", text))
-    # "Jane Roe · 2016.12.01", "Jane Roe | Politics": the names are the first piece that has letters.
-    text = next((piece for piece in PIECES.split(text) if LETTERS.search(piece)), "")
-    text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", DATE_AFTER_NAMES.sub("", WEEKDAY.sub("", text))))
-    text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
-    if "(" in text:
-        # "Jane Roe (Medizinredakteurin, M.A.)": what a parenthesis after the names says is not one of them.
-        text = AFTER_A_NAME.sub("", PHOTOGRAPHER.sub("", text))
-    text = _without_initials(text)
-    # Names first, then perhaps a job title: keep the leading comma-separated parts that are names.
-    parts: list[str] = []
-    for part in text.split(","):
-        words = part.split()
-        if not words or (parts and not all(NAME_WORD.match(word) for word in words)):
-            break
-        parts.append(" ".join(words))
-    # "Jane Roe, PhD, Ann Bee, MD": a degree after a name is none of the names.
-    parts = [DEGREE.sub("", part) for part in parts if not DEGREE.fullmatch(part)]
-    # "Jane Roe und Ann Bee, NDR": the outlet's letters after its writers' names are not one of them.
-    while len(parts) > 1 and OUTLET.match(parts[-1]) and not OUTLET.match(parts[-2]):
-        parts.pop()
-    names = ", ".join(TITLES.sub("", part) or part for part in parts)
-    # "Autor" alone in an author's box beside the name (a job title, or the label the name went with).
-    return "" if AUTHOR_LABEL.match(names) else names
-
-
-OUTLET = re.compile(r"^[A-Z]{2,6}$")
-
-
-AFTER_A_NAME = re.compile(r"(?<=\w)\s+\(.*$")
-
-
-# The degrees written after a name, alone after a comma or as its last word.
-DEGREE = re.compile(r"(?:^|\s+)(?:Ph\.?\s?D|M\.?D|M\.?Sc|MBA|MPH|RDN?)\.?$")
-
-
-SECTION_BEFORE_CREDIT = re.compile(r"^[^\W\d]\w*(?:\s+[^\W\d]\w*)?\s+(?=(?:Von|By|Par|Por)\s+[^\W\d])")
-
-
-# Who took the pictures is credited beside who wrote ("Jane Roe (Text), Ann Bee (Bild)"): not an author.
-PHOTOGRAPHER = re.compile(
-    # The closing parenthesis may be gone: the credit's ends are stripped of brackets before.
-    r"(?:,\s*|\s+(?:und|and|et)\s+)?[^,(]*\((?:bild|bilder|foto|fotos|photos?|video)(?:\)|$)|\s*\(text\)",
-    re.IGNORECASE,
-)
-
-
-# Titles before a name: "Dr. med. Jane Roe", "Prof. Dr. Jane Roe", "Rechtsanwalt Jan Roe".
-TITLES = re.compile(
-    r"^(?:(?:dr|prof|mag|dipl\.?-\w+|ing)\.(?:\s*(?:med|phil|rer\.\s*nat|jur|habil|dent|vet)\.)*\s+|"
-    r"(?:rechtsanwalt|rechtsanwältin|fachanwalt|fachanwältin|notar|notarin)\s+)+",
-    re.IGNORECASE,
-)
-
-
-def _without_initials(text: str) -> str:
-    """ "AB Anna Berg CD Carl Dahl" → "Anna Berg, Carl Dahl": the initials an avatar shows in place of a
-    photo are no name, and they mark where the next name starts."""
-    words = text.split()
-    kept: list[str] = []
-    for i, word in enumerate(words):
-        following = words[i + 1 : i + 1 + len(word)]
-        if len(word) > 1 and word.isupper() and word == "".join(name[0] for name in following):
-            if kept and not kept[-1].endswith(","):
-                kept[-1] += ","
-            continue
-        kept.append(word)
-    return " ".join(kept)
-
-
 AUTHOR_LINKS = etree.XPath(
     "//body//a[contains(@href, '/author/') or contains(@href, '/authors/') or contains(@href, '/autor/')"
     " or contains(@href, '/autoren/') or contains(@href, '/autorin/')]"
@@ -379,7 +287,7 @@ def _credit_line(document: HtmlElement, story: Story) -> str:
         # The credit's own line first: "Von Jane Roe<br>Kakuma/Kenia" holds a dateline after the break.
         both = (" ".join(_first_line(element).split()), " ".join(element.text_content().split()))
         lines = [text for text in dict.fromkeys(both) if len(text) <= 120]
-        if not lines or _in_chrome(element, story):
+        if not lines or _in_chrome(element, story) or _on_a_picture(element, story):
             continue
         for text in lines:
             text = DATED_FIRST.sub("", LEADING_DATE.sub("", text))
@@ -388,17 +296,11 @@ def _credit_line(document: HtmlElement, story: Story) -> str:
     return ""
 
 
-# A label of its own, the names after it: "<dt>Autor</dt><dd>Jane Roe</dd>", "<b>Author</b> Jane Roe".
-AUTHOR_LABEL = re.compile(
-    r"^(?:autor(?:in|en)?|authors?|auteure?s?|autori?|autora|verfasser(?:in)?)\s*:?$", re.IGNORECASE
-)
-
-
 LABEL_TAGS = ("dt", "th", "strong", "b", "span", "h3", "h4", "h5", "h6", "label", "div", "p")
 
 
 # A credit's word alone in its box, the names in the next one: "<strong>von</strong> <span>Jane Roe</span>".
-CREDIT_LABEL = re.compile(r"^(?:by|von|par|por|door)$", re.IGNORECASE)
+CREDIT_LABEL = re.compile(r"^(?:by|von|par|por|door)\s*:?$", re.IGNORECASE)
 
 
 def _labelled_credit(document: HtmlElement, story: Story) -> str:
@@ -424,12 +326,24 @@ def _labelled_credit(document: HtmlElement, story: Story) -> str:
 
 
 def _names_after(label: HtmlElement) -> str:
-    """The names after a label: the rest of its box's text, else the next box's."""
+    """The names after a label: the rest of its box's text, else the next box's, or the rest of the line
+    when that is a run of links ("<b>Por:</b> <a>Jane Roe</a>, <a>Ann Bee</a>")."""
     following = label.getnext()
     value = label.tail if label.tail and label.tail.strip() else None
-    if value is None and following is not None:
+    if value is None and following is not None and following.tag in INLINE_NAMES:
+        parts = []
+        for sibling in label.itersiblings():
+            if sibling.tag not in INLINE_NAMES:
+                break
+            parts += [text_of(sibling), sibling.tail or ""]
+        value = "".join(parts)
+    elif value is None and following is not None:
         value = text_of(following)
     return _names_in(value) if value else ""
+
+
+# The inline boxes a line of names is written in, one name each.
+INLINE_NAMES = frozenset(("a", "span", "strong", "b", "em", "i"))
 
 
 # The label of the source a story is taken from, the agency that wrote it: "Quelle: dpa", "Source: AFP".

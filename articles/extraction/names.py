@@ -1,5 +1,6 @@
-"""What reads as a person's names: the words of names, the dates a credit box adds to them, and the names
-that sign a story as its last line."""
+"""What reads as a person's names: the words of names, the names in a credit's text (without the labels,
+dates, titles and other credits around them), and the names that sign a story: its last line, or the agency
+in its dateline."""
 
 import re
 from itertools import islice
@@ -8,8 +9,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from articles.extraction.chrome import Story, _in_chrome, _is_chrome
-from articles.extraction.document import _link_text_length, _text_length
-from articles.extraction.lines import _is_boilerplate, is_furniture
+from articles.extraction.document import LETTERS, _link_text_length, _text_length
+from articles.extraction.lines import PIECES, _is_boilerplate, is_furniture
 from articles.normalising import MONTHS
 
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -42,11 +43,20 @@ BYLINE_NOISE = re.compile(
 NAME_WORD = re.compile(r"^(?:[^\W\d_a-z][\w.'’-]*|de|la|le|von|van|der|den|di|da|del|dos|du|y|und|and|et|&)$")
 
 
+SEVERAL_NAMES = re.compile(r",|\s(?:und|and|y|et|e|&)\s")
+
+
 def _are_names(names: str, *, any_single_word: bool = False) -> bool:
     """Whether ``names`` reads as up to six words of names; with ``any_single_word``, one word of any
     case counts too (a user name a credit line gives: "posted by jroe")."""
     words = names.replace(",", " ").split()
-    if not 0 < len(words) <= 6:
+    # Up to six words, or several names of up to four words each ("Por: Yaima Puig Meneses, Alina Perera
+    # Robbio, René Tamayo").
+    several = [part.split() for part in SEVERAL_NAMES.split(names)]
+    if not (
+        0 < len(words) <= 6
+        or (len(several) > 1 and len(words) <= 20 and all(0 < len(p) <= 4 for p in several))
+    ):
         return False
     if any_single_word and len(words) == 1:
         # "By the numbers:" is a heading, not a credit to "the".
@@ -106,6 +116,143 @@ def _dateline_agency(container: HtmlElement) -> str:
         if agency := DATELINE_AGENCY.match(text):
             return REGIONAL_SERVICE.sub("", agency.group(1))
     return ""
+
+
+# A label of its own, the names after it: "<dt>Autor</dt><dd>Jane Roe</dd>", "<b>Author</b> Jane Roe".
+AUTHOR_LABEL = re.compile(
+    r"^(?:autor(?:in|en)?|authors?|auteure?s?|autori?|autora|verfasser(?:in)?)\s*:?$", re.IGNORECASE
+)
+
+
+# The words that credit a name, in the languages of the pages we read: "By", "Von", "Text: ", "Autorin: ",
+# "Auteur : ", "Text & Fotos: ".
+CREDIT_WORDS = re.compile(
+    r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
+    rf"article|{'|'.join(CREDIT_VERBS)}|text|story|words|rezept|recipe|interview|"
+    # "Ein Artikel von", "Eine Kolumne von": the kind of piece before its writer.
+    r"(?:ein|eine)\s+(?:artikel|beitrag|gastbeitrag|kommentar|kolumne|glosse|bericht|essay|analyse|reportage)|"
+    r"analysis|opinion|commentary|review|reporting)\s+)?"
+    r"(?:by|von|par|por|door|di|av|af)\b|(?-i:By(?=[A-Z]))|(?:autor(?:in|a)?|author|auteure?|autore|text|texte|texto|"
+    r"interview|redaktion|reporter)(?:\s*(?:und|and|et|&|/)\s*\w+)?\s*:|"
+    # "Autoren Jane Roe und Ann Bee": the label without its colon, a capitalised name after it.
+    r"(?-i:(?:Autor(?:in|en)?|Authors?)\s+(?=[^\W\d_a-z]))|"
+    # "About the Author - Jane Roe", the heading of an author's box with the name in it.
+    r"(?:about\s+the\s+authors?|über\s+(?:den|die)\s+autor(?:in|en)?|sobre\s+el\s+autor)\s*[-–—:]?)\s*",
+    re.IGNORECASE,
+)
+
+
+# "11.09.2011, 16:20 von jroe": the date and time a credit line may start with.
+LEADING_DATE = re.compile(r"^[\d\s.,:/-]*\d[\d\s.,:/-]*(?:uhr\b\s*)?", re.IGNORECASE)
+
+
+CREDIT_LINE_TAGS = ("p", "div", "span", "address", "h4", "h5", "h6", "small", "em", "strong", "b", "i", "li")
+
+
+# What a credit carries besides names: addresses, handles, the next "Label:" of a box of facts, a
+# "for The Mail on Sunday", and the joining words a removed date or time leaves at the end.
+CONTACTS = re.compile(r"\S+@\S+|(?<!\w)@\w+|https?://\S+")
+
+
+AUTHOR_FIELD = re.compile(
+    r"(?:^|\s)(?:autor(?:in|a)?|author|auteure?|autore|verfasser(?:in)?)\s*:\s*", re.IGNORECASE
+)
+
+
+AFTER_THE_NAMES = re.compile(
+    r"\s+(?:[\w-]+\s*:|(?i:for|für)\s+(?:the\s+)?[A-Z]|"
+    # "Jane Roe Illustration von Bo Lee": the credit of the pictures after the writer's.
+    r"(?i:illustrations?|illustrationen|fotos?|photos?|bilder?|grafiken?)\s+(?i:von|by)\s).*$"
+)
+
+
+LEFT_HANGING = re.compile(r"(?:\s+(?:at|on|am|um|le|el|à|in|,))+\s*$", re.IGNORECASE)
+
+
+WEEKDAY = re.compile(
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b.*$|\b(?:montag|dienstag|mittwoch|donnerstag|freitag|"
+    r"samstag|sonntag)\b.*$|"
+    # Written short before a date: "Von Jane Roe Fr, 18. Oktober 2019", "Jane Roe Thu. 3 May".
+    r"\s(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+\d.*$",
+    re.IGNORECASE,
+)
+
+
+def _names_in(credit: str) -> str:
+    """The names of a credit line or box: "Datum: 19.11.2021 Autor: Jane Roe Quelle: X" → "Jane Roe",
+    "Posted by jroe at 12:53" → "jroe", "Autorin: Jane Roe, Projektleiterin der X" → "Jane Roe"."""
+    text = " ".join(CONTACTS.sub(" ", credit).split())
+    if field := AUTHOR_FIELD.search(text):
+        text = text[field.end() :]
+    # "Disko Von Jane Roe": a section's name before the credit ("von" in lower case is part of a name).
+    text = CREDIT_WORDS.sub("", SECTION_BEFORE_CREDIT.sub("", text))
+    # "Jane Roe · 2016.12.01", "Jane Roe | Politics": the names are the first piece that has letters.
+    text = next((piece for piece in PIECES.split(text) if LETTERS.search(piece)), "")
+    text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", DATE_AFTER_NAMES.sub("", WEEKDAY.sub("", text))))
+    text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
+    if "(" in text:
+        # "Jane Roe (Medizinredakteurin, M.A.)": what a parenthesis after the names says is not one of them.
+        text = AFTER_A_NAME.sub("", PHOTOGRAPHER.sub("", text))
+    text = _without_initials(text)
+    # Names first, then perhaps a job title: keep the leading comma-separated parts that are names.
+    parts: list[str] = []
+    for part in text.split(","):
+        words = part.split()
+        if not words or (parts and not all(NAME_WORD.match(word) for word in words)):
+            break
+        parts.append(" ".join(words))
+    # "Jane Roe, PhD, Ann Bee, MD": a degree after a name is none of the names.
+    parts = [DEGREE.sub("", part) for part in parts if not DEGREE.fullmatch(part)]
+    # "Jane Roe und Ann Bee, NDR": the outlet's letters after its writers' names are not one of them.
+    while len(parts) > 1 and OUTLET.match(parts[-1]) and not OUTLET.match(parts[-2]):
+        parts.pop()
+    names = ", ".join(TITLES.sub("", part) or part for part in parts)
+    # "Autor" alone in an author's box beside the name (a job title, or the label the name went with).
+    return "" if AUTHOR_LABEL.match(names) else names
+
+
+OUTLET = re.compile(r"^[A-Z]{2,6}$")
+
+
+AFTER_A_NAME = re.compile(r"(?<=\w)\s+\(.*$")
+
+
+# The degrees written after a name, alone after a comma or as its last word.
+DEGREE = re.compile(r"(?:^|\s+)(?:Ph\.?\s?D|M\.?D|M\.?Sc|MBA|MPH|RDN?)\.?$")
+
+
+SECTION_BEFORE_CREDIT = re.compile(r"^[^\W\d]\w*(?:\s+[^\W\d]\w*)?\s+(?=(?:Von|By|Par|Por)\s+[^\W\d])")
+
+
+# Who took the pictures is credited beside who wrote ("Jane Roe (Text), Ann Bee (Bild)"): not an author.
+PHOTOGRAPHER = re.compile(
+    # The closing parenthesis may be gone: the credit's ends are stripped of brackets before.
+    r"(?:,\s*|\s+(?:und|and|et)\s+)?[^,(]*\((?:bild|bilder|foto|fotos|photos?|video)(?:\)|$)|\s*\(text\)",
+    re.IGNORECASE,
+)
+
+
+# Titles before a name: "Dr. med. Jane Roe", "Prof. Dr. Jane Roe", "Rechtsanwalt Jan Roe".
+TITLES = re.compile(
+    r"^(?:(?:dr|prof|mag|dipl\.?-\w+|ing)\.(?:\s*(?:med|phil|rer\.\s*nat|jur|habil|dent|vet)\.)*\s+|"
+    r"(?:rechtsanwalt|rechtsanwältin|fachanwalt|fachanwältin|notar|notarin)\s+)+",
+    re.IGNORECASE,
+)
+
+
+def _without_initials(text: str) -> str:
+    """ "AB Anna Berg CD Carl Dahl" → "Anna Berg, Carl Dahl": the initials an avatar shows in place of a
+    photo are no name, and they mark where the next name starts."""
+    words = text.split()
+    kept: list[str] = []
+    for i, word in enumerate(words):
+        following = words[i + 1 : i + 1 + len(word)]
+        if len(word) > 1 and word.isupper() and word == "".join(name[0] for name in following):
+            if kept and not kept[-1].endswith(","):
+                kept[-1] += ","
+            continue
+        kept.append(word)
+    return " ".join(kept)
 
 
 def _first_line(element: HtmlElement) -> str:

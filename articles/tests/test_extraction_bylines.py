@@ -451,3 +451,42 @@ def test_an_author_label_without_its_colon(line: str, byline: str) -> None:
 )
 def test_a_box_named_as_about_the_author_that_holds_only_names(box: str, byline: str) -> None:
     assert byline_of(box) == byline
+
+
+def test_a_name_only_in_a_hidden_copy_of_the_structured_data_is_not_shown() -> None:
+    # A theme repeats the structured data in a box hidden by its name; the visible credit is the team's.
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Bo Lee"}}</script>'
+    hidden = '<span class="hidden"><span class="structured-data" itemprop="author">Bo Lee</span></span>'
+    html = (
+        f"<html><head>{ld}</head><body><article><h1>Council to close bridge</h1><p>Autor: Die Redaktion</p>"
+        f"{STORY}{hidden}</article></body></html>"
+    )
+    assert extract(html, "http://x/").byline == "Die Redaktion"
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        (
+            '<div class="metaInfo">Ein Artikel von <strong>Jane Roe</strong> | 27.01.2022 - 12:45</div>',
+            "Jane Roe",
+        ),
+        ("<p><strong>Eine Kolumne von Jane Roe</strong></p>", "Jane Roe"),
+        (
+            '<div><strong>Por: </strong><a href="/autor/a">Jane Roe Lee</a>, '
+            '<a href="/autor/b">Ann Bee Cruz</a>, <a href="/autor/c">Bo Lee</a></div>',
+            "Jane Roe Lee, Ann Bee Cruz, Bo Lee",
+        ),
+        ('<p class="author">Jane Roe Illustration von Bo Lee</p>', "Jane Roe"),
+    ],
+)
+def test_credit_lines_as_more_newsrooms_write_them(line: str, byline: str) -> None:
+    assert byline_of(line) == byline
+
+
+def test_a_video_s_credit_is_not_the_story_s() -> None:
+    summary = (
+        '<p class="summary">Agents found the cargo on Sunday. <span class="credit video-credit">'
+        "By CUSTOMS AND BORDER PROTECTION</span></p>"
+    )
+    assert byline_of(summary) == ""
