@@ -16,8 +16,9 @@ from articles.normalising import MONTHS
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 
-# The months of the credit lines read so far with their dates written out: German, French, Spanish.
-MONTH_NAMES = f"(?:{'|'.join(dict.fromkeys((*MONTHS['de'], *MONTHS['fr'], *MONTHS['es'])))})"
+# The months written out in every language the reader knows dates in ("28 kwietnia 2021" after a Polish
+# writer's name).
+MONTH_NAMES = f"(?:{'|'.join(dict.fromkeys(month for months in MONTHS.values() for month in months))})"
 
 
 # A date after the names of a credit line: "07.08.2013", "24/07/2017", and a day and a month written out in
@@ -129,6 +130,8 @@ AUTHOR_LABEL = re.compile(
 CREDIT_WORDS = re.compile(
     r"^\s*(?:(?:(?:(?:(?:view|see|show|zeige)\s+)?(?:all\s+|alle\s+)?(?:posts|articles|stories|beiträge|artikel)|"
     rf"article|{'|'.join(CREDIT_VERBS)}|text|story|words|rezept|recipe|interview|"
+    # "Alles von Jane Roe", "More by Jane Roe": a link to the writer's other pieces.
+    r"alles|mehr|more|"
     # "Ein Artikel von", "Eine Kolumne von": the kind of piece before its writer.
     r"(?:ein|eine)\s+(?:artikel|beitrag|gastbeitrag|kommentar|kolumne|glosse|bericht|essay|analyse|reportage)|"
     r"analysis|opinion|commentary|review|reporting)\s+)?"
@@ -206,12 +209,27 @@ def _names_in(credit: str) -> str:
     # "Jane Roe und Ann Bee, NDR": the outlet's letters after its writers' names are not one of them.
     while len(parts) > 1 and OUTLET.match(parts[-1]) and not OUTLET.match(parts[-2]):
         parts.pop()
-    names = ", ".join(TITLES.sub("", part) or part for part in parts)
+    # "Jane Roe/SP-X", "jr/dpa": nor is the agency after a slash.
+    parts = [_without_agency(part) for part in parts]
+    names = ", ".join(_once(TITLES.sub("", part) or part) for part in parts)
     # "Autor" alone in an author's box beside the name (a job title, or the label the name went with).
     return "" if AUTHOR_LABEL.match(names) else names
 
 
 OUTLET = re.compile(r"^[A-Z]{2,6}$")
+
+
+# An agency's letters after a writer's name and a slash: "Jane Roe/SP-X", "jr/dpa".
+AGENCY_AFTER_A_SLASH = re.compile(
+    r"^(?P<names>.*[^\W\d_])\s*/\s*(?:[A-Z][A-Z-]{1,7}|dpa|afp|apa|sda|kna|epd|ddp|dts)$"
+)
+
+
+def _without_agency(part: str) -> str:
+    # Not after another agency's letters: "DJV/FWR" credits two.
+    if (slashed := AGENCY_AFTER_A_SLASH.match(part)) and not OUTLET.match(slashed["names"].split()[-1]):
+        return slashed["names"]
+    return part
 
 
 AFTER_A_NAME = re.compile(r"(?<=\w)\s+\(.*$")
@@ -238,6 +256,17 @@ TITLES = re.compile(
     r"(?:rechtsanwalt|rechtsanwältin|fachanwalt|fachanwältin|notar|notarin)\s+)+",
     re.IGNORECASE,
 )
+
+
+def _once(name: str) -> str:
+    """A name a template writes twice, for small and large screens: "Jane RoeJane Roe", "Jane Roe Jane Roe".
+    Two words at least each time: "R. R." is a name."""
+    half = len(name) // 2
+    if name[:half] == name[half:] and " " in name[:half].strip():
+        return name[:half]
+    words = name.split()
+    first, second = words[: len(words) // 2], words[len(words) // 2 :]
+    return " ".join(first) if first == second and len(first) >= 2 else name
 
 
 def _without_initials(text: str) -> str:

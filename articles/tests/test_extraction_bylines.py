@@ -490,3 +490,20 @@ def test_a_video_s_credit_is_not_the_story_s() -> None:
         "By CUSTOMS AND BORDER PROTECTION</span></p>"
     )
     assert byline_of(summary) == ""
+
+
+@pytest.mark.parametrize(
+    ("box", "byline"),
+    [
+        ('<div class="author">Jane Roe 28 kwietnia 2021 Polityka</div>', "Jane Roe"),
+        # Written twice, for small and large screens; "R. R." is a name, not one written twice.
+        ('<div class="author"><span>Jane Roe</span><span class="lg">Jane Roe</span></div>', "Jane Roe"),
+        ('<div class="author">R. R.</div>', "R. R."),
+        ('<div class="author"><a href="/autor/jr">Alles von Jane Roe</a></div>', "Jane Roe"),
+        ('<div class="author">Jane Roe/SP-X</div>', "Jane Roe"),
+        ('<div class="author">Von: jr/dpa</div>', "jr"),
+        ('<div class="author">DJV/FWR</div>', "DJV/FWR"),
+    ],
+)
+def test_what_else_an_author_s_box_holds(box: str, byline: str) -> None:
+    assert byline_of(box) == byline
