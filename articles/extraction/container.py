@@ -110,6 +110,10 @@ SHORT_STORY = 600
 SHORT_STORY_LOOSENESS = 0.1
 
 
+# Characters by which a box's size may fall short of the box inside it (see walk in _container).
+WALK_SLACK = 100
+
+
 def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | None:
     """The element that holds the story.
 
@@ -215,6 +219,7 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
         return None
     densest = max(density, key=density.__getitem__)
     sizes: dict[HtmlElement, int] = {}
+    most_text = max(story_text.values())
 
     def walk(looseness: float, limit: HtmlElement | None = None) -> HtmlElement:
         chosen, best_value = densest, -1e18
@@ -230,6 +235,12 @@ def _container(document: HtmlElement, looseness: float = 0.5) -> HtmlElement | N
             if value > best_value:
                 chosen, best_value = element, value
             if element is limit:
+                break
+            # The boxes further up are bigger and hold at most all of the story's text: once even that
+            # could not outweigh the best so far, their sizes (a whole page's text, counted over and over
+            # on a big page) need not be counted. The slack covers the few characters a folded space or a
+            # dropped box's own count may differ by.
+            if most_text - looseness * (max(0.0, sizes[element] - most_text) - WALK_SLACK) < best_value:
                 break
         return chosen
 
