@@ -3,6 +3,7 @@ dialogs) or story."""
 
 import re
 from collections import Counter
+from contextvars import ContextVar
 
 from lxml.html import HtmlElement
 
@@ -88,10 +89,25 @@ CSS_MODULE_HASH = re.compile(
 NEGATED_NAMES = re.compile(r"(?:^|(?<=\s))(?:non|no|not|without)[-_](?!print)\S*")
 
 
+# The names of the elements of the page being read, worked out once each: the reading asks them of the same
+# element five times on average. Set by extract() for one page (a context variable: each thread or task
+# reads its own page); None outside it.
+ELEMENT_NAMES: ContextVar[dict[HtmlElement, str] | None] = ContextVar("element_names", default=None)
+
+
 def _class_and_id(element: HtmlElement) -> str:
     # Most elements of a page have neither (asked of every element the reading weighs).
     if element.get("class") is None and element.get("id") is None:
         return ""
+    known = ELEMENT_NAMES.get()
+    if known is None:
+        return _names_of(element)
+    if (names := known.get(element)) is None:
+        names = known[element] = _names_of(element)
+    return names
+
+
+def _names_of(element: HtmlElement) -> str:
     # "InlineImage-imageEmbedCaption" says "caption" as clearly as "inline-image-caption" does.
     names = f"{_attr(element, 'class')} {_attr(element, 'id')}"
     if "-" in names:

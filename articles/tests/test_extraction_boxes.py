@@ -5,6 +5,7 @@ in test_extraction_story.py."""
 import pytest
 
 from articles.extraction import extract
+from articles.extraction.chrome import ELEMENT_NAMES
 
 STORY = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(3)]
 
@@ -242,3 +243,17 @@ def test_a_build_s_hash_on_a_tag_box_s_name_is_not_a_topic_it_is_filed_under() -
         <div class="{names}"><span>Bridges</span>, <span>Council</span>, <span>Town hall</span></div>
         </article></body></html>"""
         assert extract(html, "http://x/").paragraphs == STORY
+
+
+def test_the_names_worked_out_for_one_page_are_that_page_s_alone() -> None:
+    # The names of a page's elements are remembered while it is read, and forgotten after: a box named as
+    # chrome on one page says nothing about the next page's box.
+    def page(box_class: str) -> str:
+        body = "".join(f"<p>{text}</p>" for text in STORY)
+        return (
+            f'<html><body><div class="{box_class}">{body}</div><div class="related"><p>Other</p></div></body>'
+        )
+
+    assert extract(page("story"), "http://x/").paragraphs == STORY
+    assert ELEMENT_NAMES.get() is None
+    assert extract(page("story"), "http://x/").paragraphs == STORY
