@@ -110,7 +110,7 @@ bench-extraction: $(VENV)/.installed-dev ## Score the extractor on the 61 pages 
 bench-snippets: $(VENV)/.installed-dev ## Extractor P/R/F1 on the 990-page snippet corpus (../shared), development and held-out splits
 	$(BIN)/python bench/snippets.py --others
 
-bench-bylines: $(VENV)/.installed-dev ## Byline match rate on 356 hand-labelled pages (61 + 295 of ../shared's snippet corpus)
+bench-bylines: $(VENV)/.installed-dev ## Byline match rate on 656 hand-labelled pages (61 + 595 of ../shared's snippet corpus)
 	$(BIN)/python bench/bylines.py --others
 
 bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions: 13 kinds of chrome churn and one-word edits on 1,055 real pages

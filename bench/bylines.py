@@ -1,9 +1,12 @@
 """How often the byline we read is the one a reader sees, on pages whose visible byline the team labelled
 by hand (the credited names, "" where the page credits no one, and where on the page the credit is shown):
-all 61 pages of the extraction corpus (bench/data/extraction-bylines.json) and 295 pages of the snippet
+all 61 pages of the extraction corpus (bench/data/extraction-bylines.json) and 595 pages of the snippet
 corpus (bench/data/snippet-bylines.json; its pages are read from ../shared/corpus/snippets): 120 drawn at
 random from its development split, then 75 more drawn with random.Random(20261207).sample from the ids
-ending in 2, 4, 5, 6, 8 or 9 not yet labelled, then 100 more the same way with random.Random(20261208).
+ending in 2, 4, 5, 6, 8 or 9 not yet labelled, then 100 more the same way with each of
+random.Random(20261208), (20261209), (20261210) and (20261211). Each batch was labelled from the pages alone
+before any rule was written for it: the release before a batch's rules, scored on it, is the honest
+measure of how the reader does on pages it has not seen.
 
     .venv/bin/python bench/bylines.py [SNIPPET_CORPUS_DIR] [--others]
 
