@@ -149,8 +149,9 @@ NOT_THE_CREDIT = re.compile(
 )
 
 
-# Of those, the names of a picture's credit: never the story's, whatever the box holds. The others
-# ("header-info__author", an "author-info" box) credit the story when names are all they hold.
+# The names of a picture's or a video's credit: never the story's, whatever the box holds. The other boxes
+# NOT_THE_CREDIT names ("header-info__author", an "author-info" box) credit the story when names are all
+# they hold.
 A_PICTURE_S_CREDIT = re.compile(
     r"image|img|avatar|photo|picture|video|media|licen[cs]|copyright|caption", re.I
 )
