@@ -6,11 +6,10 @@ from itertools import islice
 from lxml import etree
 from lxml.html import HtmlElement
 
-from articles.extraction.chrome import HIDDEN_NAMES, Story, _class_and_id, _in_chrome, _is_chrome
+from articles.extraction.chrome import Story, _class_and_id, _in_chrome, _is_chrome, _is_unseen
 from articles.extraction.document import (
     LETTERS,
     _drop,
-    _is_hidden,
     _link_text_length,
     _outermost,
     _text_length,
@@ -132,10 +131,7 @@ def _is_shown(document: HtmlElement, name: str, story: Story | None) -> bool:
 def _out_of_sight(element: HtmlElement) -> bool:
     """Whether the element is in a box hidden by its style or its name ("hidden", "sr-only"): a theme's
     copy of the structured data a reader never sees."""
-    return any(
-        _is_hidden(box) or HIDDEN_NAMES.search(_class_and_id(box))
-        for box in (element, *element.iterancestors())
-    )
+    return any(_is_unseen(box) for box in (element, *element.iterancestors()))
 
 
 # Class and id words of the box that names the author, and of the boxes about an author that do more or

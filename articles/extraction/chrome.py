@@ -225,6 +225,11 @@ WORD_BEFORE = re.compile(r"[\w\-(„“\"'‘«][\s,]*$")
 WORD_AFTER = re.compile(r"^[\s,]*[\w.,;:!?)\]\"'’”»–-]")
 
 
+def _is_unseen(element: HtmlElement) -> bool:
+    """Whether the element is hidden by its style or attributes, or by its name ("hidden", "sr-only")."""
+    return _is_hidden(element) or bool(HIDDEN_NAMES.search(_class_and_id(element)))
+
+
 def _in_a_sentence(element: HtmlElement) -> bool:
     """Whether an inline element sits among a sentence's words, with words before and after it."""
     if element.tag not in INLINE_TAGS or (parent := element.getparent()) is None:
@@ -243,11 +248,7 @@ def _chrome_boxes(root: HtmlElement) -> list[HtmlElement]:
         element = stack.pop()
         if not isinstance(element.tag, str):
             continue
-        if _is_chrome(element, details=True) and not (
-            _in_a_sentence(element)
-            and not _is_hidden(element)
-            and not HIDDEN_NAMES.search(_class_and_id(element))
-        ):
+        if _is_chrome(element, details=True) and not (_in_a_sentence(element) and not _is_unseen(element)):
             found.append(element)
         else:
             stack.extend(reversed(element))
