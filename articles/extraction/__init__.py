@@ -111,6 +111,12 @@ EXTRACTOR_NAME = "generic"
 # line, a bare "von" before the names, the date after them ("Von Jane Roe am 07.08.2013"), titles ("Dr. med.",
 # "Rechtsanwalt"), a photographer credited beside the writer ("(Bild)"), an outlet's letters after its
 # writers ("…, NDR") and a section's name before the credit ("Disko Von Jane Roe").
+# 14: bylines only, no story text reads differently: the agency in a dateline ("Hamburg (dpa/lno) –"), author
+# labels without a colon ("Autoren …", "Ein Artikel von", "About the Author -", "Alles von"), a run of author
+# links after "Por:", Blogger's "Posted by" box, a box about the author holding only names; degrees, short
+# weekdays, dates in every known language, reading times, an illustrator's credit, an agency after a slash
+# and a name written twice are not names; names only in hidden boxes, a commenter's or a video's credit,
+# "Unknown" and a cited document credit no one.
 EXTRACTOR_VERSION = "14"
 
 
