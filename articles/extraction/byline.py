@@ -48,8 +48,11 @@ HAS_AUTHOR_MARKUP = etree.XPath("boolean(//*[@itemprop='author' or @rel='author'
 
 
 def clean_byline(element: HtmlElement) -> str:
-    """A byline's names without the dates and counters some templates put in the same box."""
+    """A byline's names without the dates and counters some templates put in the same box, and without
+    what it labels for screen readers only (WordPress's "Posted by", glued to the name it precedes)."""
     for sub in list(element.iter("time")):
+        _drop(sub)
+    for sub in [box for box in element.iterdescendants(etree.Element) if _is_unseen(box)]:
         _drop(sub)
     return BYLINE_NOISE.sub("", text_of(element)).strip(" ,|·•-–—")
 

@@ -22,9 +22,11 @@ MONTH_NAMES = f"(?:{'|'.join(dict.fromkeys(month for months in MONTHS.values() f
 
 
 # A date after the names of a credit line: "07.08.2013", "24/07/2017", and a day and a month written out in
-# the page's language ("24. Juli 2017"). Not cut from a whole box: "Datum: 19.11.2021 Autor: Jane Roe".
+# the page's language ("24. Juli 2017", "3 de mayo de 2022"). Not cut from a whole box: "Datum: 19.11.2021
+# Autor: Jane Roe".
 DATE_AFTER_NAMES = re.compile(
-    rf"\b\d{{1,2}}[./]\s?\d{{1,2}}[./]\s?\d{{2,4}}\b.*$|\b\d{{1,2}}\.?\s+{MONTH_NAMES}\b.*$", re.IGNORECASE
+    rf"\b\d{{1,2}}[./]\s?\d{{1,2}}[./]\s?\d{{2,4}}\b.*$|\b\d{{1,2}}\.?\s+(?:de\s+)?{MONTH_NAMES}\b.*$",
+    re.IGNORECASE,
 )
 
 
@@ -185,6 +187,8 @@ def _names_in(credit: str) -> str:
     """The names of a credit line or box: "Datum: 19.11.2021 Autor: Jane Roe Quelle: X" → "Jane Roe",
     "Posted by jroe at 12:53" → "jroe", "Autorin: Jane Roe, Projektleiterin der X" → "Jane Roe"."""
     text = " ".join(CONTACTS.sub(" ", credit).split())
+    if NO_WRITER.match(text):
+        return ""
     if field := AUTHOR_FIELD.search(text):
         text = text[field.end() :]
     # "Disko Von Jane Roe": a section's name before the credit ("von" in lower case is part of a name).
@@ -192,7 +196,8 @@ def _names_in(credit: str) -> str:
     # "Jane Roe · 2016.12.01", "Jane Roe | Politics": the names are the first piece that has letters.
     text = next((piece for piece in PIECES.split(text) if LETTERS.search(piece)), "")
     text = AFTER_THE_NAMES.sub("", BYLINE_NOISE.sub("", DATE_AFTER_NAMES.sub("", WEEKDAY.sub("", text))))
-    text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()")
+    # Guillemets too: "jroe » 21.01.2009" with the date cut.
+    text = LEFT_HANGING.sub("", text).strip(" ,|·•-–—:()»«")
     if "(" in text:
         # "Jane Roe (Medizinredakteurin, M.A.)": what a parenthesis after the names says is not one of them.
         text = AFTER_A_NAME.sub("", PHOTOGRAPHER.sub("", text))
@@ -214,6 +219,11 @@ def _names_in(credit: str) -> str:
     names = ", ".join(_once(TITLES.sub("", part) or part) for part in parts)
     # "Autor" alone in an author's box beside the name (a job title, or the label the name went with).
     return "" if AUTHOR_LABEL.match(names) else names
+
+
+# What an author's slot may hold that names no writer: a series' hashtag ("#Krótko o przepisach") or a
+# picture's credit ("Foto: Jane Roe", "Фото из Инстаграма …").
+NO_WRITER = re.compile(r"#|(?:fotos?|photos?|фото|bild|bilder|zdj[eę]ci[ea]|imagen|image)\b", re.IGNORECASE)
 
 
 OUTLET = re.compile(r"^[A-Z]{2,6}$")

@@ -219,3 +219,29 @@ def test_a_video_s_credit_is_not_the_story_s() -> None:
 )
 def test_what_else_an_author_s_box_holds(box: str, byline: str) -> None:
     assert byline_of(box) == byline
+
+
+@pytest.mark.parametrize(
+    ("box", "byline"),
+    [
+        # WordPress themes label the credit for screen readers only: the label is no part of what shows.
+        (
+            '<span class="byline"><span class="screen-reader-text">Veröffentlicht von</span>'
+            '<span class="author vcard"><a class="url fn n" href="/author/jr/">Jane Roe</a></span></span>',
+            "Jane Roe",
+        ),
+        (
+            '<p class="author"><span class="sr-only">Posted by</span><a href="/u/5">jroe</a> » 21.01.09</p>',
+            "jroe",
+        ),
+        # A date in Spanish or Portuguese ("3 de mayo de 2022") is when, not who.
+        ('<div class="author">3 de mayo de 2022</div>', ""),
+        ('<div class="author">Jane Roe 6 de maio de 2022</div>', "Jane Roe"),
+        # A series' hashtag in the author's slot, and a picture's credit, name no writer.
+        ('<div class="author">#Krótko o przepisach prawa</div>', ""),
+        ('<div class="author">Фото из Инстаграма Лукаша Подольски</div>', ""),
+        ('<div class="author">Foto: Jane Roe</div>', ""),
+    ],
+)
+def test_what_a_reader_of_the_author_s_box_does_not_see_as_names(box: str, byline: str) -> None:
+    assert byline_of(box) == byline
