@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from lxml.html import HtmlElement
 
 from articles.extraction.byline import _without_publisher, choose_byline, clean_byline
-from articles.extraction.chrome import ELEMENT_NAMES, _strip_chrome
+from articles.extraction.chrome import ELEMENT_NAMES, HOLDS, _strip_chrome
 from articles.extraction.container import _container, _drop_dates, _paragraphs
 from articles.extraction.document import (
     FORM_FEED_AS_SPACE,
@@ -257,11 +257,13 @@ def extract(html: str, url: str, *, site_rules: bool = True) -> Extraction:
     rule = rule_for(url) if site_rules else None
     if rule is not None:
         _unhash_classes(document)
-    # The elements' names are worked out once each from here on: their classes no longer change.
-    names = ELEMENT_NAMES.set({})
+    # The elements' names are worked out once each from here on: their classes no longer change. So is what
+    # a box holds, asked only by the byline reader (before which no element is dropped that holds one).
+    names, holds = ELEMENT_NAMES.set({}), HOLDS.set({})
     try:
         if rule is not None and (result := _by_site_rule(document, meta, rule, url)) is not None:
             return result
         return _generic(document, meta, url)
     finally:
         ELEMENT_NAMES.reset(names)
+        HOLDS.reset(holds)

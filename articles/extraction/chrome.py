@@ -269,6 +269,21 @@ STORY_DETAILS = re.compile(
 )
 
 
+# Whether a box holds an element of some tags, worked out once per box and tags for the page being read (a
+# context variable, as ELEMENT_NAMES): the byline reader asks it of the boxes above every candidate, and
+# asked afresh, a sidebar of ten thousand credit lines took seconds, the square of its size.
+HOLDS: ContextVar[dict[tuple[HtmlElement, tuple[str, ...]], bool] | None] = ContextVar("holds", default=None)
+
+
+def _holds(box: HtmlElement, tags: tuple[str, ...]) -> bool:
+    known = HOLDS.get()
+    if known is None:
+        return next(box.iter(tags), None) is not None
+    if (found := known.get((box, tags))) is None:
+        found = known[box, tags] = next(box.iter(tags), None) is not None
+    return found
+
+
 def _in_chrome(element: HtmlElement, story: Story) -> bool:
     # A box that holds the story or the page's <h1> is no chrome, whatever its name ("has-sidebar",
     # "promoted"), and a <header> is where bylines live, as is the story's own footer and a box named for
@@ -279,12 +294,12 @@ def _in_chrome(element: HtmlElement, story: Story) -> bool:
         box not in story
         and (
             box.tag == "blockquote"
-            or (box.tag == "li" and next(box.iter(TEASER_HEADINGS), None) is not None)
+            or (box.tag == "li" and _holds(box, TEASER_HEADINGS))
             or (
                 box.tag != "header"
                 and not STORY_DETAILS.search(_class_and_id(box))
                 and _is_chrome(box)
-                and next(box.iter("h1"), None) is None
+                and not _holds(box, ("h1",))
                 and not _is_the_story_s_footer(box, story)
             )
         )

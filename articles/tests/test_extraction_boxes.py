@@ -5,7 +5,7 @@ in test_extraction_story.py."""
 import pytest
 
 from articles.extraction import extract
-from articles.extraction.chrome import ELEMENT_NAMES
+from articles.extraction.chrome import ELEMENT_NAMES, HOLDS
 
 STORY = [f"Paragraph {n} of the story, with enough words in it to be read as one." for n in range(3)]
 
@@ -256,4 +256,5 @@ def test_the_names_worked_out_for_one_page_are_that_page_s_alone() -> None:
 
     assert extract(page("story"), "http://x/").paragraphs == STORY
     assert ELEMENT_NAMES.get() is None
+    assert HOLDS.get() is None  # nor what its boxes hold
     assert extract(page("story"), "http://x/").paragraphs == STORY
