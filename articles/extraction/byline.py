@@ -329,8 +329,8 @@ def _labelled_credit(document: HtmlElement, story: Story) -> str:
     body = document.find("body")
     looked = 0
     for label in body.iter(LABEL_TAGS) if body is not None else ():
-        if len(label):
-            continue
+        if next(iter(label), None) is not None:
+            continue  # a box with boxes in it (asked of its first child: len() counts them all)
         text = " ".join((label.text or "").split())
         explicit = AUTHOR_LABEL.match(text) is not None
         if not (explicit or CREDIT_LABEL.match(text)):

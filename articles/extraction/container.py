@@ -288,7 +288,13 @@ def _drop_dates(container: HtmlElement) -> None:
             _drop(element)
             # The box that held only the date ("<div><time>…</time></div>") goes with it: an empty box a
             # page shows on one load and not the next must not weigh in the choice of the story.
-            while parent is not container and len(parent) == 0 and not (parent.text or "").strip():
+            # Whether the box is empty asked of its first child: len() counts all of a box's children, and
+            # a page of thousands of dated lines in one box cost the square of their number.
+            while (
+                parent is not container
+                and next(iter(parent), None) is None
+                and not (parent.text or "").strip()
+            ):
                 grandparent = parent.getparent()
                 if grandparent is None or parent.tag in ("body", "html"):
                     break
