@@ -119,7 +119,9 @@ EXTRACTOR_NAME = "generic"
 # "Unknown" and a cited document credit no one.
 # 15: bylines only: a credit's label for screen readers only ("Veröffentlicht von" glued to the name) is
 # not read, nor a date in Spanish or Portuguese ("3 de mayo de 2022"), a series' hashtag or a picture's
-# credit ("Foto: …", "Фото …") in the author's slot.
+# credit ("Foto: …", "Фото …") in the author's slot; at most the first 50 candidates of each kind are
+# looked at (structured authors, author boxes, credit lines, labels, links), so that a page of thousands
+# cannot cost the square of their number.
 EXTRACTOR_VERSION = "15"
 
 
