@@ -30,6 +30,7 @@ from articles.extraction.names import (
     _names_in,
     _sign_off,
 )
+from articles.site_rules import compile_selector
 
 # The most candidates of one kind the credit is looked for in (structured names, marked-up authors, author
 # boxes, credit lines, labels, links, the places a name is written): real pages credit in their first few
@@ -40,16 +41,13 @@ MOST_CANDIDATES = 50
 
 
 # The names marked up as the author's, then the author's marked-up boxes, then links to the author's page
-# (microdata and rel="author"), the first MOST_CANDIDATES of each in document order. The names are asked
-# as elements with a marked-up author above them: asked as CSS's '[itemprop="author"] [itemprop="name"]'
-# (descendants of each author), libxml2 merged the authors' results in time that grew with their square.
-BYLINE_SELECTORS = tuple(
-    etree.XPath(f"(//*[{test}])[position() <= {MOST_CANDIDATES}]")
-    for test in (
-        "@itemprop = 'name' and ancestor::*[@itemprop = 'author']",
-        "@itemprop = 'author'",
-        "@rel = 'author'",
-    )
+# (microdata and rel="author"). The names are asked as elements with a marked-up author above them: asked
+# as CSS's '[itemprop="author"] [itemprop="name"]' (descendants of each author), libxml2 merged the
+# authors' results in time that grew with their square (50,000 took 2.5 s).
+BYLINE_SELECTORS = (
+    etree.XPath("//*[@itemprop = 'name'][ancestor::*[@itemprop = 'author']]"),
+    compile_selector('[itemprop="author"]'),
+    compile_selector('[rel="author"]'),
 )
 
 
@@ -84,7 +82,7 @@ def choose_byline(document: HtmlElement, meta: Metadata, container: HtmlElement 
     if names := [_names_in(name) for name in authors if _is_shown(document, name, None)]:
         return _without_publisher(", ".join(name for name in names if name), meta)
     for selector in BYLINE_SELECTORS if HAS_AUTHOR_MARKUP(document) else ():
-        for node in selector(document):
+        for node in islice(selector(document), MOST_CANDIDATES):
             # A commenter's name is marked up as an author too ("<article class=comment> … itemprop=author").
             if _in_chrome(node, story) or _out_of_sight(node):
                 continue
@@ -122,7 +120,7 @@ def _without_publisher(byline: str, meta: Metadata) -> str:
     return ", ".join(names) if names else byline
 
 
-TEXT_CONTAINING = etree.XPath(f"(//body//text()[contains(., $name)])[position() <= {MOST_CANDIDATES}]")
+TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $name)]")
 
 
 def _is_shown(document: HtmlElement, name: str, story: Story | None) -> bool:
@@ -130,7 +128,7 @@ def _is_shown(document: HtmlElement, name: str, story: Story | None) -> bool:
     outside the page's chrome (a publisher named in the footer is shown, but not as a byline)."""
     if not name.strip():
         return False
-    for text in TEXT_CONTAINING(document, name=name.strip()):
+    for text in islice(TEXT_CONTAINING(document, name=name.strip()), MOST_CANDIDATES):
         element = text.getparent()
         if element is not None and text.is_tail:
             element = element.getparent()
