@@ -58,7 +58,8 @@ HAS_AUTHOR_MARKUP = etree.XPath("boolean(//*[@itemprop='author' or @rel='author'
 
 def clean_byline(element: HtmlElement) -> str:
     """A byline's names without the dates and counters some templates put in the same box, and without
-    what it labels for screen readers only (WordPress's "Posted by", glued to the name it precedes)."""
+    what the box hides from its readers (a label for screen readers only: WordPress's "Posted by", glued
+    to the name it precedes)."""
     for sub in list(element.iter("time")):
         _drop(sub)
     for sub in [box for box in element.iterdescendants(etree.Element) if _is_unseen(box)]:
