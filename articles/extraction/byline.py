@@ -10,6 +10,7 @@ from articles.extraction.chrome import Story, _class_and_id, _in_chrome, _is_chr
 from articles.extraction.document import (
     LETTERS,
     _drop,
+    _has_children,
     _link_text_length,
     _outermost,
     _text_length,
@@ -328,8 +329,8 @@ def _labelled_credit(document: HtmlElement, story: Story) -> str:
     body = document.find("body")
     looked = 0
     for label in body.iter(LABEL_TAGS) if body is not None else ():
-        if next(iter(label), None) is not None:
-            continue  # a box with boxes in it (asked of its first child: len() counts them all)
+        if _has_children(label):
+            continue
         text = " ".join((label.text or "").split())
         explicit = AUTHOR_LABEL.match(text) is not None
         if not (explicit or CREDIT_LABEL.match(text)):

@@ -18,6 +18,7 @@ from articles.extraction.document import (
     FLOW_BREAKS,
     _clean,
     _drop,
+    _has_children,
     _link_text_length,
     _raw_text,
     _text_length,
@@ -304,13 +305,7 @@ def _drop_dates(container: HtmlElement) -> None:
             _drop(element)
             # The box that held only the date ("<div><time>…</time></div>") goes with it: an empty box a
             # page shows on one load and not the next must not weigh in the choice of the story.
-            # Whether the box is empty asked of its first child: len() counts all of a box's children, and
-            # a page of thousands of dated lines in one box cost the square of their number.
-            while (
-                parent is not container
-                and next(iter(parent), None) is None
-                and not (parent.text or "").strip()
-            ):
+            while parent is not container and not _has_children(parent) and not (parent.text or "").strip():
                 grandparent = parent.getparent()
                 if grandparent is None or parent.tag in ("body", "html"):
                     break

@@ -164,6 +164,12 @@ def _attr(element: HtmlElement, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _has_children(element: HtmlElement) -> bool:
+    # Asked of the first child: len() counts all of an element's children, and asked of a box that holds
+    # thousands (dated lines, labels), once for each of them, cost the square of their number.
+    return next(iter(element), None) is not None
+
+
 def _drop(element: HtmlElement) -> None:
     """Remove the element but keep the text that follows it, which belongs to its parent."""
     if element.getparent() is not None:
