@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from lxml.html import HtmlElement
 
 from articles.extraction.byline import _without_publisher, choose_byline, clean_byline
-from articles.extraction.chrome import ELEMENT_NAMES, HOLDS, _strip_chrome
+from articles.extraction.chrome import ELEMENT_NAMES, HOLDS, _strip_chrome, _strip_template_boxes
 from articles.extraction.container import _container, _drop_dates, _paragraphs
 from articles.extraction.document import (
     FORM_FEED_AS_SPACE,
@@ -122,7 +122,11 @@ EXTRACTOR_NAME = "generic"
 # credit ("Foto: …", "Фото …") in the author's slot; at most the first 50 candidates of each kind are
 # looked at (structured authors, author boxes, credit lines, labels, links), so that a page of thousands
 # cannot cost the square of their number.
-EXTRACTOR_VERSION = "15"
+# 16: a small styled box after a story's paragraph, among them, is the template's whatever its name says
+# (many name every box by a build's hash) when it holds a form's controls, mostly links, a link standing as a
+# button, or a line that is no sentence (an ad's label, counters, a ticker); a bare <div>, a subheading, a
+# list or a quotation in such a box stays.
+EXTRACTOR_VERSION = "16"
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,12 @@ def _generic(document: HtmlElement, meta: Metadata, url: str) -> Extraction:
         lead = _standfirst(container, title)
         for heading in _leading_headings(container):
             _drop(heading)
+        # Before and after the named chrome goes: a box's form (named chrome by its tag) says what the box
+        # is, and what a box keeps once its named parts are gone ("Top jobs" above a list named "jobs")
+        # shows what it was.
+        _strip_template_boxes(container)
         _strip_chrome(container)
+        _strip_template_boxes(container)
         paragraphs = _until_the_end(_paragraphs(container))
         paragraphs = [text for text in lead if text not in paragraphs[:1]] + paragraphs
     return Extraction(
@@ -221,7 +230,9 @@ def _by_site_rule(document: HtmlElement, meta: Metadata, rule: SiteRule, url: st
         # The rule names the site's own chrome; boxes any template may drop into a story (most-read lists,
         # "updated N minutes ago" lines, ad slots) are recognised as the generic reader does.
         _drop_dates(body)
+        _strip_template_boxes(body)
         _strip_chrome(body)
+        _strip_template_boxes(body)
         for block in _outermost(rule.paragraph_selector(body)):
             text = text_of(block)
             if text and not _is_boilerplate(text, _link_text_length(block)):

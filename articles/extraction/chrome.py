@@ -7,7 +7,7 @@ from contextvars import ContextVar
 
 from lxml.html import HtmlElement
 
-from articles.extraction.document import CAMEL_HUMP, _attr, _drop, _is_hidden, _text_length
+from articles.extraction.document import CAMEL_HUMP, _attr, _drop, _is_hidden, _link_text_length, _text_length
 
 # Chrome: navigation, side boxes, image captions and credits.
 CHROME_TAGS = frozenset(
@@ -211,6 +211,101 @@ def _strip_chrome(container: HtmlElement) -> None:
                 roots.append((box, within))
             else:
                 _drop(box)
+
+
+# Boxes a template sets between a story's paragraphs, whatever their names: many templates name their
+# boxes by a build's hash ("css-1x2y3z"), so that a name says nothing of what a box is. What a box holds
+# then says it: a story's paragraphs are its <p>s; a small styled box beside them that holds a form's
+# controls, mostly links, a link set apart as a button, or a line that is no sentence (an ad's label, a
+# counter, a ticker, "Updated 3 hours ago") is the template's, and changes from one load to the next. An
+# unstyled box is the writer's, and a subheading is the story's.
+BOX_TAGS = ("div", "section", "center", "details", "span")
+CONTROLS = ("form", "input", "button", "select", "textarea")
+# Blocks of a story a small box may hold as the story's own: a quotation, a table, a list of facts.
+STORY_BLOCKS = ("blockquote", "table", "pre", "ul", "ol", "dl")
+HEADING_NAMES = re.compile(r"head|title|zwischen", re.IGNORECASE)
+BOLD = ("strong", "b", "h2", "h3", "h4", "h5", "h6")
+# A sentence ends with its punctuation, or a closing quote or bracket after it.
+SENTENCE_END = re.compile(r"[.!?…:;][\"'’”»)\]]*$")
+SENTENCE_WORDS = 6
+# The most text a box scattered through a story holds (an ad, a share bar, a "most read" line).
+SMALL_BOX = 200
+# Characters a line needs to be taken for a story's paragraph.
+PARAGRAPH = 40
+
+
+def _is_a_subheading(box: HtmlElement, length: int) -> bool:
+    if _attr(box, "role") == "heading" or HEADING_NAMES.search(_class_and_id(box)):
+        return True
+    # Its first bold or heading element, the outermost of its kind there, holds all its text.
+    bold = next(box.iter(BOLD), None)
+    return bold is not None and _text_length(bold) >= length
+
+
+def _is_styled(box: HtmlElement) -> bool:
+    """Whether the template styles the box: an editor writes a line as a bare <div> (or with a direction,
+    "dir", or a language, "lang"), a template names its boxes."""
+    return any(name in ("class", "id", "style") or name.startswith("data-") for name in box.attrib)
+
+
+def _is_a_template_box(box: HtmlElement) -> bool:
+    if not _is_styled(box):
+        return False
+    length, links = _text_length(box), _link_text_length(box)
+    # Less its lines that only point elsewhere ("Read more: …"), which the reader drops wherever they
+    # stand: one more of them on a load must not tip the box over SMALL_BOX.
+    link_lines = set()
+    for line in box.iter("p"):
+        if (line_links := _link_text_length(line)) * 2 >= (line_length := _text_length(line)) and line_links:
+            length, links = length - line_length, links - line_links
+            link_lines.add(line)
+    if length <= 0 or length > SMALL_BOX:
+        return False
+    if next(box.iter(CONTROLS), None) is not None or links * 2 >= length:
+        return True
+    if any(child.tag == "a" for child in box):
+        return True  # a link as a block of its own: a button ("Subscribe", "Read the full story")
+    if next(box.iter(STORY_BLOCKS), None) is not None or _is_a_subheading(box, length):
+        return False
+    text = _text_without(box, link_lines)
+    return not (SENTENCE_END.search(text) and len(text.split()) >= SENTENCE_WORDS)
+
+
+def _text_without(box: HtmlElement, left_out: set[HtmlElement]) -> str:
+    """The box's text, white space folded, without that of the elements ``left_out``; walked with a stack,
+    in time that grows with the box's size only."""
+    parts = [box.text or ""]
+    stack = [(box, iter(box))]
+    while stack:
+        element, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if stack:
+                parts.append(element.tail or "")
+        elif child in left_out or not isinstance(child.tag, str):
+            parts.append(child.tail or "")
+        else:
+            parts.append(child.text or "")
+            stack.append((child, iter(child)))
+    return " ".join("".join(parts).split())
+
+
+def _strip_template_boxes(container: HtmlElement) -> None:
+    """Drop the small boxes a template sets after a story's paragraph (``_is_a_template_box``), among
+    paragraphs that share their parent with them."""
+    parents: dict[HtmlElement, None] = {}
+    for paragraph in container.iter("p"):
+        parent = paragraph.getparent()
+        if parent is not None and paragraph.getnext() is not None:
+            parents[parent] = None
+    for parent in parents:
+        after_a_paragraph = False
+        for child in list(parent):
+            if child.tag == "p":
+                after_a_paragraph = after_a_paragraph or _text_length(child) >= PARAGRAPH
+            elif after_a_paragraph and child.tag in BOX_TAGS and _is_a_template_box(child):
+                _drop(child)
 
 
 # Inline elements: inside a sentence, one is a word or a few of the sentence ("the club's coach <a

@@ -8,6 +8,7 @@ from lxml.html import HtmlElement
 
 from articles.extraction.chrome import (
     CHROME_TAGS,
+    SMALL_BOX,
     _is_chrome,
     _is_overlay,
     _may_wrap_the_story,
@@ -99,10 +100,6 @@ COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
 def _cost(element: HtmlElement, length: int) -> int:
     """What ``element`` weighs against a container: its text's ``length`` and its elements."""
     return length + ELEMENT_COST * int(COUNT_ELEMENTS(element))
-
-
-# The most text a box scattered through a story holds (an ad, a share bar, a "most read" line).
-SMALL_BOX = 200
 
 
 def _in_a_small_box(parent: HtmlElement, seen: dict[HtmlElement, bool]) -> bool:
