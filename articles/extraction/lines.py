@@ -35,11 +35,15 @@ BOILERPLATE = re.compile(
 )
 
 
-# Lines that count or time the page, not the story: "5 min read", "1,024 views", "12 comments", and where
-# a slideshow stands ("11 von 17", "Photo 3 of 12").
+# Lines that count or time the page, not the story: "5 min read", "1,024 views", "12 comments", "6,662
+# watching now" beside a "LIVE" mark, and where a slideshow stands ("11 von 17", "Photo 3 of 12"). Not
+# "12 Kommentare": that line starts the readers' comments (COMMENTS_START), which end the story.
 COUNTERS = re.compile(
     r"^(?:\d+\s*(?:min(?:ute)?s?|hours?|hrs?)\.?\s+(?:read|listen|watch)|"
-    r"[\d.,]+\s*[km]?\s+(?:comments?|views?|shares?|likes?|reads?|reactions?|replies)|"
+    r"[\d.,]+\s*[km]?\s+(?:comments?|views?|shares?|likes?|reads?|reactions?|replies|"
+    r"aufrufe|vues|visitas|visualizzazioni|"
+    r"(?:people\s+)?(?:watching|reading|online)(?:\s+now)?)|"
+    r"live|en direct|en vivo|en directo|ao vivo|"
     r"(?:image|photo|foto|bild|slide)?\s*\d{1,3}\s+(?:of|von|de|sur|di|van)\s+\d{1,3})$",
     re.IGNORECASE,
 )

@@ -66,6 +66,10 @@ TEMPLATE_BOXES = {
         '<div class="css-{h}x"><p>Subscribe now for only €5,99 a month. Cancel anytime.</p>'
         '<a href="/abo">Subscribe</a></div>',
     ),
+    "a live audience's counter": (
+        '<p class="css-{h}x">LIVE · 6,662 watching now</p>',
+        '<p class="css-{h}x">LIVE · 5,376 watching now</p>',
+    ),
     "a ticker": (
         '<div class="css-{h}x">DAX 14.182,39 −0,51 %</div>',
         '<div class="css-{h}x">DAX 15.062,75 +1,02 %</div>',
