@@ -161,12 +161,9 @@ def _generic(document: HtmlElement, meta: Metadata, url: str) -> Extraction:
         lead = _standfirst(container, title)
         for heading in _leading_headings(container):
             _drop(heading)
-        # Before and after the named chrome goes: a box's form (named chrome by its tag) says what the box
-        # is, and what a box keeps once its named parts are gone ("Top jobs" above a list named "jobs")
-        # shows what it was.
+        # Before the named chrome goes: a box's form (chrome by its tag) says what the box is.
         _strip_template_boxes(container)
         _strip_chrome(container)
-        _strip_template_boxes(container)
         paragraphs = _until_the_end(_paragraphs(container))
         paragraphs = [text for text in lead if text not in paragraphs[:1]] + paragraphs
     return Extraction(
@@ -232,7 +229,6 @@ def _by_site_rule(document: HtmlElement, meta: Metadata, rule: SiteRule, url: st
         _drop_dates(body)
         _strip_template_boxes(body)
         _strip_chrome(body)
-        _strip_template_boxes(body)
         for block in _outermost(rule.paragraph_selector(body)):
             text = text_of(block)
             if text and not _is_boilerplate(text, _link_text_length(block)):

@@ -5,9 +5,11 @@ import re
 from collections import Counter
 from contextvars import ContextVar
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from articles.extraction.document import CAMEL_HUMP, _attr, _drop, _is_hidden, _link_text_length, _text_length
+from articles.extraction.lines import _is_boilerplate
 
 # Chrome: navigation, side boxes, image captions and credits.
 CHROME_TAGS = frozenset(
@@ -239,7 +241,7 @@ def _is_a_subheading(box: HtmlElement, length: int) -> bool:
         return True
     # Its first bold or heading element, the outermost of its kind there, holds all its text.
     bold = next(box.iter(BOLD), None)
-    return bold is not None and _text_length(bold) >= length
+    return bold is not None and _solid_length(bold) >= length
 
 
 def _is_styled(box: HtmlElement) -> bool:
@@ -248,27 +250,92 @@ def _is_styled(box: HtmlElement) -> bool:
     return any(name in ("class", "id", "style") or name.startswith("data-") for name in box.attrib)
 
 
+# Characters other than white space: a load that sets a line break between two of the box's blocks
+# ("Tips</h3>\n<p>") must not change what it weighs.
+SOLID_LENGTH = etree.XPath("string-length(translate(normalize-space(.), ' ', ''))")
+
+
+def _solid_length(element: HtmlElement) -> int:
+    return int(SOLID_LENGTH(element))
+
+
+def _solid_link_length(element: HtmlElement) -> int:
+    return sum(_solid_length(link) for link in element.iter("a"))
+
+
+def _within(element: HtmlElement, boxes: set[HtmlElement], top: HtmlElement) -> bool:
+    """Whether ``element`` is one of ``boxes`` or inside one, below ``top``."""
+    for box in (element, *element.iterancestors()):
+        if box is top:
+            return False
+        if box in boxes:
+            return True
+    return False
+
+
 def _is_a_template_box(box: HtmlElement) -> bool:
     if not _is_styled(box):
         return False
-    length, links = _text_length(box), _link_text_length(box)
-    # Less its lines that only point elsewhere ("Read more: …"), which the reader drops wherever they
-    # stand: one more of them on a load must not tip the box over SMALL_BOX.
-    link_lines = set()
+    # Weighed without the chrome named as such inside it, which the reader drops anyway, and without the
+    # lines it drops wherever they stand (that only point elsewhere, "Read more: …", or tell the time):
+    # one more of either on a load (an ad slot, a "Read more:" line, "vor 9 Minuten") must not tip the box
+    # over SMALL_BOX or make its last words no sentence.
+    left_out = _named_chrome_in(box)
+    length, links = _solid_length(box), _solid_link_length(box)
+    for named in left_out:
+        length, links = length - _solid_length(named), links - _solid_link_length(named)
     for line in box.iter("p"):
-        if (line_links := _link_text_length(line)) * 2 >= (line_length := _text_length(line)) and line_links:
+        if _within(line, left_out, box):
+            continue
+        line_links, line_length = _solid_link_length(line), _solid_length(line)
+        if (line_links * 2 >= line_length and line_links) or _is_boilerplate(
+            " ".join(line.text_content().split()), _link_text_length(line)
+        ):
             length, links = length - line_length, links - line_links
-            link_lines.add(line)
+            left_out.add(line)
     if length <= 0 or length > SMALL_BOX:
         return False
-    if next(box.iter(CONTROLS), None) is not None or links * 2 >= length:
+    if any(not _within(control, left_out, box) for control in box.iter(CONTROLS)) or links * 2 >= length:
         return True
-    if any(child.tag == "a" for child in box):
+    if any(child.tag == "a" and _stands_alone(child) for child in box):
         return True  # a link as a block of its own: a button ("Subscribe", "Read the full story")
-    if next(box.iter(STORY_BLOCKS), None) is not None or _is_a_subheading(box, length):
+    if any(not _within(block, left_out, box) for block in box.iter(STORY_BLOCKS)):
         return False
-    text = _text_without(box, link_lines)
+    if _is_a_subheading(box, length):
+        return False
+    text = _text_without(box, left_out)
     return not (SENTENCE_END.search(text) and len(text.split()) >= SENTENCE_WORDS)
+
+
+def _stands_alone(element: HtmlElement) -> bool:
+    """Whether no loose text of its parent stands beside the element: a block of its own, not a link in
+    a line of text ("… (2018). <a>DOI: 10.1007/…</a>")."""
+    previous, parent = element.getprevious(), element.getparent()
+    before = previous.tail if previous is not None else parent.text if parent is not None else ""
+    return not (before or "").strip() and not (element.tail or "").strip()
+
+
+def _named_chrome_in(box: HtmlElement) -> set[HtmlElement]:
+    """The outermost elements inside ``box`` that are chrome by their names, role or hiding (not by their
+    tag alone: a <form> is what tells a newsletter box, and is weighed as such)."""
+    found = set()
+    stack = list(box)
+    while stack:
+        element = stack.pop()
+        if not isinstance(element.tag, str):
+            continue
+        if element.attrib and (
+            _attr(element, "role") in CHROME_ROLES
+            or _is_hidden(element)
+            or (
+                (names := _class_and_id(element)).strip()
+                and (CHROME_NAMES.search(names) or DETAIL_NAMES.search(names))
+            )
+        ):
+            found.add(element)
+        else:
+            stack.extend(element)
+    return found
 
 
 def _text_without(box: HtmlElement, left_out: set[HtmlElement]) -> str:

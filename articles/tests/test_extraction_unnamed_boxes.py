@@ -122,3 +122,20 @@ WRITERS_BOXES = {
 @pytest.mark.parametrize(("box", "lines"), WRITERS_BOXES.values(), ids=WRITERS_BOXES.keys())
 def test_what_a_writer_sets_between_paragraphs_stays(box: str, lines: list[str]) -> None:
     assert extract(page(box), URL).paragraphs == [STORY[0], *lines, *STORY[1:]]
+
+
+TIP = "Though its petals curl up in hard frost, the witch hazel takes no harm: it is very hardy."
+# What a load may set inside a writer's box: a share bar named as one, an age, a "Read more:" line.
+INSIDE = {
+    "nothing": "",
+    "a share bar": '<div class="share-bar"><a href="#">Share</a> <span>48,548 shares</span></div>',
+    "an age": "<p>Actualizado el 26 de noviembre a las 10:29</p>",
+    "a link line": '<p><b>Read more:</b> <a href="/x">Another story about the council and its budget</a></p>',
+}
+
+
+@pytest.mark.parametrize("inside", INSIDE.values(), ids=INSIDE.keys())
+def test_what_a_load_sets_inside_a_writer_s_box_does_not_tip_it(inside: str) -> None:
+    # The box is the writer's (its line is a sentence) however the load's chrome inside it ends.
+    box = f'<div class="box-tip css-{{h}}x"><h3>Tips</h3><p>{TIP}</p>{inside}</div>'
+    assert extract(page(box), URL).paragraphs == [STORY[0], "Tips", TIP, *STORY[1:]]
