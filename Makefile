@@ -113,7 +113,7 @@ bench-snippets: $(VENV)/.installed-dev ## Extractor P/R/F1 on the 990-page snipp
 bench-bylines: $(VENV)/.installed-dev ## Byline match rate on 656 hand-labelled pages (61 + 595 of ../shared's snippet corpus)
 	$(BIN)/python bench/bylines.py --others
 
-bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions: 13 kinds of chrome churn and one-word edits on 1,055 real pages
+bench-churn: $(VENV)/.installed-dev ## Spurious and missed versions: 13 kinds of named chrome, 13 of unnamed boxes, one-word edits on 1,055 real pages
 	$(BIN)/python bench/churn.py
 
 bench-throughput: $(VENV)/.installed-dev ## Checks/s of real workers + beat + Redis + Postgres against the newsroom, 3 cases

@@ -1,7 +1,7 @@
 """Spurious and missed versions on real pages: chrome churn must never change the content hash, and a
 one-word edit of the story always must.
 
-    .venv/bin/python bench/churn.py [--loads N] [--snippets DIR]
+    .venv/bin/python bench/churn.py [--loads N] [--unnamed-loads M] [--snippets DIR]
 
 Pages: the 61 of the extraction corpus (in the repo), the saved site pages, and the 990 of the snippet
 corpus (../shared/corpus/snippets; its held-out split, ids ending in 0 or 1, reported apart). For every
@@ -10,7 +10,10 @@ contents: ad slots, related-link and most-read boxes inside the story, share cou
 "updated N minutes ago" lines and <time>s beside the headline, ages in the page's language ("vor 9
 Minuten", "hace 5 minutos") between paragraphs, inline "Read more:" promos between body
 paragraphs, view and comment counters, cookie and paywall banners, lazy-image placeholders; then class
-names and ids rotated, attributes reordered and whitespace between tags changed. Each reload goes through
+names and ids rotated, attributes reordered and whitespace between tags changed. Then, for each of 13
+kinds of such boxes under names that say nothing (a build's hash, "css-1x2y3z"), M reloads (2 unless
+told) with boxes of that kind alone, reported apart as "unnamed boxes": only what a box holds can tell it
+from the story there. Each reload goes through
 the text side of a check (``extract``, ``ArticleText.from_parts`` with the social headline, the content
 hash, then the minor-edit rule): a hash that differs from the first load's would have stored a version,
 visible (an edit) or hidden (minor). Then one word is changed in the first, a middle and the last body
@@ -110,6 +113,54 @@ FOREIGN_AGES = (
 KINDS = 13  # the boxes above
 
 
+def unnamed_chrome(rng: random.Random, n: int, kind: int) -> HtmlElement:
+    """A box of one of UNNAMED_KINDS kinds, as above but under a name that says nothing (a build's hash, as
+    CSS-in-JS templates name every box): only what it holds can tell it from the story. The kinds were
+    written before the reader had a rule for them; a poll's results with no control to vote is one."""
+
+    def name() -> str:
+        return f"css-{rng.randrange(16**6):06x}"
+
+    k, box = rng.randrange(1000), f'<div class="{name()}">'
+    label = rng.choice(
+        ["Lesen Sie auch:", "Lire aussi :", "Lee también:", "ALSO READ:", "Mehr zum Thema:", "Related:"]
+    )
+    ad = rng.choice(
+        ["ADVERTISEMENT", "Anzeige", "Publicidad", "Continue reading below", "Advertisement - scroll on"]
+    )
+    teaser, offer = f"https://ads.example/{k}", f"https://ads.example/{k + 7}"
+    boxes = [
+        f'<p><b>{label}</b> <a href="/a/{rng.randrange(10**6)}">Another story headline number {k} about the '
+        "city council</a></p>",
+        f'<p class="{name()}"><a href="/story/{rng.randrange(10**6)}">Mayor says the bridge plan number {k} '
+        "will go ahead next year</a></p>",
+        f'{box}<h4>More on this story</h4><ul><li><a href="/b/{k}">Story {k} you may have missed</a></li>'
+        f'<li><a href="/b/{k + 1}">And story {k + 1} from yesterday evening</a></li></ul></div>',
+        f"{box}<p>{ad}</p></div>",
+        f"{box}<span>{rng.randrange(1, 99)}.{rng.randrange(10)}K</span> shares "
+        f"<span>{rng.randrange(500)} Kommentare</span></div>",
+        f"{box}<span>{rng.choice(['Updated', 'Published', 'Last updated'])} "
+        f"{rng.randrange(2, 23)} hours ago</span></div>",
+        f"{box}<button>Listen to this article</button> <span>{rng.randrange(2, 12)} min</span></div>",
+        f'<p class="{name()}">LIVE · {rng.randrange(10**4):,} watching now</p>',
+        f"{box}<h3>Sign up for our newsletter</h3><p>Get the top stories every morning, issue {n}.</p>"
+        f'<form><input type="email" name="e{k}"><button>Subscribe</button></form></div>',
+        f"{box}<p>Poll: Do you agree with the council?</p><ul><li>Yes {rng.randrange(100)}%</li>"
+        f"<li>No {rng.randrange(100)}%</li></ul><p>{rng.randrange(10**4)} votes</p></div>",
+        f'{box}<p>You may like</p><p><a href="{teaser}">Doctors stunned: this simple trick number {k} melts '
+        f'away belly fat overnight</a></p><p><a href="{offer}">Homeowners in your area are switching to '
+        f"solar, see offer {k + 7}</a></p></div>",
+        f"{box}DAX {rng.randrange(14000, 16000)},{rng.randrange(100):02d} "
+        f"{rng.choice('+-')}{rng.randrange(3)},{rng.randrange(100):02d} %</div>",
+        f"{box}<p>Subscribe now for only €{rng.randrange(1, 10)},99 a month. Cancel anytime.</p>"
+        '<a href="/abo">Subscribe</a></div>',
+    ]
+    return lxml.html.fragment_fromstring(boxes[kind])
+
+
+UNNAMED_KINDS = 13
+
+
 def rotate_names(element: HtmlElement, rng: random.Random) -> None:
     """Build tools append hashes to class names and ids (css-1x2y3z) that change with every deploy."""
     for name in ("class", "id"):
@@ -121,8 +172,14 @@ def rotate_names(element: HtmlElement, rng: random.Random) -> None:
             )
 
 
-def churned(html: str, seed: int) -> str:
+def churned(html: str, seed: int, unnamed: int | None = None) -> str:
+    """The page as load ``seed`` serves it: with the named kinds of chrome, or with boxes of the unnamed
+    kind ``unnamed``."""
     rng = random.Random(seed)
+
+    def box_of_chrome(rng: random.Random, n: int) -> HtmlElement:
+        return chrome(rng, n) if unnamed is None else unnamed_chrome(rng, n, unnamed)
+
     root = tree(html)
     # Between the story's own paragraphs, where templates put them: not inside a quote, list or table.
     paragraphs = root.xpath(
@@ -132,7 +189,7 @@ def churned(html: str, seed: int) -> str:
     for paragraph in rng.sample(paragraphs, min(len(paragraphs), 4)):
         # Right after the paragraph's end tag, as a template writes it: text that followed the paragraph
         # (lxml keeps it as the paragraph's tail) now follows the box.
-        box = chrome(rng, seed)
+        box = box_of_chrome(rng, seed)
         box.tail, paragraph.tail = paragraph.tail, None
         paragraph.addnext(box)
     heading = next(iter(root.iter("h1")), None)
@@ -255,27 +312,30 @@ def edit_targets(html: str, story: list[str]) -> dict[str, str]:
     return targets
 
 
-def measure(pages: list[tuple[str, str, str]], loads: int) -> dict[str, object]:
-    loaded = visible = hidden = 0
-    spurious_pages: list[str] = []
+def measure(pages: list[tuple[str, str, str]], loads: int, unnamed_loads: int) -> dict[str, object]:
+    # Per family of chrome (the named kinds mixed, then each unnamed kind alone): loads, visible and hidden
+    # spurious versions, and the pages they were on.
+    families: dict[str, dict[str, Any]] = {
+        family: {"loads": 0, "visible": 0, "hidden": 0, "pages": []}
+        for family in ("named", *(f"unnamed {kind}" for kind in range(UNNAMED_KINDS)))
+    }
     edits: dict[str, int] = {}
     missed: dict[str, list[str]] = {}
     for index, (pid, url, html) in enumerate(pages):
         base = read(html, url)
         if base.is_empty:
             continue  # nothing read: no version to protect (counted as pages without a story)
-        bad = 0
-        for n in range(1, loads + 1):
-            text = read(churned(html, index * 1000 + n), url)
-            loaded += 1
-            if text.content_hash != base.content_hash:
-                bad += 1
-                if text.skeleton == base.skeleton:
-                    hidden += 1
-                else:
-                    visible += 1
-        if bad:
-            spurious_pages.append(pid)
+        for family, counts in families.items():
+            kind = None if family == "named" else int(family.split()[1])
+            bad = 0
+            for n in range(1, (loads if kind is None else unnamed_loads) + 1):
+                text = read(churned(html, index * 1000 + n, kind), url)
+                counts["loads"] += 1
+                if text.content_hash != base.content_hash:
+                    bad += 1
+                    counts["hidden" if text.skeleton == base.skeleton else "visible"] += 1
+            if bad:
+                counts["pages"].append(pid)
         # Against the same page re-serialised unedited, so that only the word can make the difference.
         unedited = read(lxml.html.tostring(tree(html), encoding="unicode"), url).content_hash
         rng = random.Random(index)
@@ -286,20 +346,29 @@ def measure(pages: list[tuple[str, str, str]], loads: int) -> dict[str, object]:
             edits[where] = edits.get(where, 0) + 1
             if read(page, url).content_hash == unedited:
                 missed.setdefault(where, []).append(pid)
+    named = families.pop("named")
     return {
         "pages": len(pages),
-        "churned_loads": loaded,
-        "spurious_visible": visible,
-        "spurious_hidden": hidden,
-        "pages_with_spurious_versions": spurious_pages,
+        "churned_loads": named["loads"],
+        "spurious_visible": named["visible"],
+        "spurious_hidden": named["hidden"],
+        "pages_with_spurious_versions": named["pages"],
+        "unnamed_churned_loads": sum(counts["loads"] for counts in families.values()),
+        "unnamed_spurious_visible": sum(counts["visible"] for counts in families.values()),
+        "unnamed_spurious_hidden": sum(counts["hidden"] for counts in families.values()),
+        "unnamed_by_kind": families,
         "one_word_edits": edits,
         "missed_edits": {where: len(ids) for where, ids in missed.items()},
         "missed_pages": missed,
     }
 
 
+def option(name: str, default: int) -> int:
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+
+
 def main() -> None:
-    loads = int(sys.argv[sys.argv.index("--loads") + 1]) if "--loads" in sys.argv else 10
+    loads, unnamed_loads = option("--loads", 10), option("--unnamed-loads", 2)
     snippets = (
         Path(sys.argv[sys.argv.index("--snippets") + 1])
         if "--snippets" in sys.argv
@@ -314,15 +383,27 @@ def main() -> None:
     }
     results: dict[str, dict[str, Any]] = {}
     for name, pages in groups.items():
-        results[name] = measure(pages, loads)
+        results[name] = measure(pages, loads, unnamed_loads)
         row = results[name]
+        by_kind = ", ".join(
+            f"{family.split()[1]}: {counts['visible'] + counts['hidden']}"
+            for family, counts in row["unnamed_by_kind"].items()
+        )
         print(
             f"{name}: {row['pages']} pages, {row['churned_loads']} churned loads ({KINDS} kinds of chrome), "
             f"spurious versions {row['spurious_visible']} visible + {row['spurious_hidden']} hidden "
             f"on {len(row['pages_with_spurious_versions'])} pages; one-word edits {row['one_word_edits']}, "
-            f"missed {row['missed_edits']}"
+            f"missed {row['missed_edits']}; unnamed boxes ({UNNAMED_KINDS} kinds, {unnamed_loads} loads "
+            "each): "
+            f"{row['unnamed_churned_loads']} loads, spurious {row['unnamed_spurious_visible']} visible + "
+            f"{row['unnamed_spurious_hidden']} hidden (by kind {by_kind})"
         )
-    summary = {"loads_per_page": loads, "results": results, "seconds": round(time.perf_counter() - start, 1)}
+    summary = {
+        "loads_per_page": loads,
+        "unnamed_loads_per_kind": unnamed_loads,
+        "results": results,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
     (BASE_DIR / "bench" / "results" / "churn.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"{summary['seconds']} s; wrote bench/results/churn.json")
 
