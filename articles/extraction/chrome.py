@@ -366,7 +366,10 @@ def _strip_template_boxes(container: HtmlElement) -> None:
         parent = paragraph.getparent()
         if parent is not None and paragraph.getnext() is not None:
             parents[parent] = None
-    for parent in parents:
+    # The innermost first: a box a load sets inside a writer's box (a ticker in a box of tips) is gone
+    # before the writer's box is weighed.
+    depth = {parent: sum(1 for _ in parent.iterancestors()) for parent in parents}
+    for parent in sorted(parents, key=depth.__getitem__, reverse=True):
         after_a_paragraph = False
         for child in list(parent):
             if child.tag == "p":

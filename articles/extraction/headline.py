@@ -6,7 +6,7 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from articles.extraction.chrome import _class_and_id, _is_chrome, _strip_chrome
+from articles.extraction.chrome import _class_and_id, _is_chrome, _strip_chrome, _strip_template_boxes
 from articles.extraction.container import _paragraphs
 from articles.extraction.document import _attr, _clean, _outermost, text_of
 from articles.extraction.metadata import Metadata, host_of
@@ -192,6 +192,7 @@ def _reads_as_a_lead(element: HtmlElement) -> bool:
 
 def _read_leads(leads: list[HtmlElement]) -> list[str]:
     for lead in leads:
+        _strip_template_boxes(lead)
         _strip_chrome(lead)
     return [text for lead in leads for text in _paragraphs(lead)]
 

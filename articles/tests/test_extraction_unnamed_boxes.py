@@ -4,9 +4,11 @@ they hold says they are not the story; they change from one load to the next, so
 would make a version of every load. What a writer puts between paragraphs stays: a line in a bare <div>, a
 subheading, a box of facts, a quotation."""
 
+import lxml.html
 import pytest
 
 from articles.extraction import extract
+from articles.extraction.headline import _read_leads
 
 STORY = [
     "The city council voted on Tuesday to turn the old rail yard into a public park.",
@@ -131,6 +133,7 @@ INSIDE = {
     "a share bar": '<div class="share-bar"><a href="#">Share</a> <span>48,548 shares</span></div>',
     "an age": "<p>Actualizado el 26 de noviembre a las 10:29</p>",
     "a link line": '<p><b>Read more:</b> <a href="/x">Another story about the council and its budget</a></p>',
+    "a template's box": '<div class="css-{h}y">DAX 14.182,39 −0,51 %</div>',
 }
 
 
@@ -139,3 +142,12 @@ def test_what_a_load_sets_inside_a_writer_s_box_does_not_tip_it(inside: str) -> 
     # The box is the writer's (its line is a sentence) however the load's chrome inside it ends.
     box = f'<div class="box-tip css-{{h}}x"><h3>Tips</h3><p>{TIP}</p>{inside}</div>'
     assert extract(page(box), URL).paragraphs == [STORY[0], "Tips", TIP, *STORY[1:]]
+
+
+def test_a_template_s_box_in_the_standfirst_is_not_read_with_it() -> None:
+    # A standfirst found above the story's element is read on its own (``_read_leads``), as the story is.
+    lead = "A park for everyone: the old rail yard is to be turned into the city's largest green space."
+    box = lxml.html.fragment_fromstring(
+        f'<div class="teaser"><p>{lead}</p><div class="css-a1b2c3">DAX 14.182,39 −0,51 %</div></div>'
+    )
+    assert _read_leads([box]) == [lead]
